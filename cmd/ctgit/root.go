@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctgit/ctgit/internal/exitcode"
+)
+
+// Main runs ctgit with os.Args and returns the process exit code. Errors are
+// printed here, once.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// run is Main without process globals, for tests.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitcode.OK
+	}
+	code := exitcode.Of(err)
+	var fe *flagError
+	if errors.As(err, &fe) {
+		code = exitcode.Input
+	}
+	if !errors.Is(err, errSilent) {
+		fmt.Fprintf(stderr, "ctgit: %v\n", err)
+	}
+	return code
+}
+
+// errSilent marks an error whose details a command already printed; Main
+// only turns it into an exit code.
+var errSilent = errors.New("(details printed above)")
+
+// flagError is a usage error detected by cobra or by flag validation.
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ctgit",
+		Short: "Continuous training with Git as the control plane",
+		Long: `ctgit loads ML pipelines written in CUE, plans them as a graph of steps
+(validate → drift → train → evaluate → promote), runs that graph, and opens a
+pull request that bumps the model's version when a candidate passes its gates.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err} })
+	root.AddCommand(newVersionCmd())
+	for _, add := range subcommands {
+		root.AddCommand(add())
+	}
+	return root
+}
+
+// subcommands is filled by the init functions of the files that define
+// them, one file per subcommand, so adding a command touches no shared list.
+var subcommands []func() *cobra.Command
+
+// usageArgs wraps a cobra positional-args validator so its errors are usage
+// errors (exit 2).
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return &flagError{err}
+		}
+		return nil
+	}
+}
+
+// checkFormat validates a --format value against the ones a command allows.
+func checkFormat(got string, allowed ...string) error {
+	for _, a := range allowed {
+		if got == a {
+			return nil
+		}
+	}
+	return &flagError{fmt.Errorf("--format %q is not supported here; use one of %v", got, allowed)}
+}

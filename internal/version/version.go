@@ -1,0 +1,20 @@
+// Package version reports which ctgit is running.
+package version
+
+import "runtime/debug"
+
+// Version is set at release build time with
+// -ldflags "-X github.com/ctgit/ctgit/internal/version.Version=v1.2.3".
+var Version = ""
+
+// String returns the release version, or the module version recorded by
+// `go install`, or "devel".
+func String() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

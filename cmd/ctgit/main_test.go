@@ -1,0 +1,26 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets testscript run this binary as the `ctgit` command.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"ctgit": func() { os.Exit(Main()) },
+	})
+}
+
+// TestScript runs the end-to-end CLI scripts in testdata/script. Set
+// CTGIT_UPDATE_GOLDEN=1 to rewrite the expected output inside the scripts.
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       os.Getenv("CTGIT_UPDATE_GOLDEN") == "1",
+		RequireExplicitExec: true,
+		Setup:               scriptSetup,
+	})
+}

@@ -29,6 +29,16 @@ type Error struct {
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
+// ExitCode returns the code the error carries.
+func (e *Error) ExitCode() int { return e.Code }
+
+// Coder is implemented by errors that know their own exit code, such as a
+// list of diagnostics (always bad input).
+type Coder interface {
+	error
+	ExitCode() int
+}
+
 // Wrap returns err carrying code; a nil err stays nil.
 func Wrap(code int, err error) error {
 	if err == nil {
@@ -46,16 +56,16 @@ func InfraErr(err error) error { return Wrap(Infra, err) }
 // CheckErr marks err as a check that said no (exit 1).
 func CheckErr(err error) error { return Wrap(Check, err) }
 
-// Of returns the exit code for err: 0 for nil, the outermost code carried
-// by an *Error in its chain, and Infra for anything else, because an error
-// nobody classified is most often the environment failing, not the user.
+// Of returns the exit code for err: 0 for nil, the code of the outermost
+// Coder in its chain, and Infra for anything else, because an error nobody
+// classified is most often the environment failing, not the user.
 func Of(err error) int {
 	if err == nil {
 		return OK
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
+	var c Coder
+	if errors.As(err, &c) {
+		return c.ExitCode()
 	}
 	return Infra
 }

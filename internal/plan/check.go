@@ -1,0 +1,304 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// check finds what the schema cannot: paths that leave the repository or do
+// not exist, duplicate model names, gates of no or several kinds, durations
+// and schedules that do not parse.
+func check(cfg *Config) Diagnostics {
+	var ds Diagnostics
+	models := map[string]string{}
+	for _, p := range cfg.Pipelines {
+		pp := "pipelines." + p.Name
+		if first, dup := models[p.Model.Name]; dup {
+			ds = append(ds, diagAt(p.Model.Target.Pos, pp+".model.name",
+				"model %q is already promoted by pipeline %s; model names must be unique", p.Model.Name, first))
+		} else {
+			models[p.Model.Name] = p.Name
+		}
+
+		file := func(pos, field, rel string, wantDir bool) {
+			if err := RepoFile(cfg.Root, rel, wantDir); err != nil {
+				ds = append(ds, diagAt(pos, pp+"."+field, "%v", err))
+			}
+		}
+		for _, d := range []struct{ field, file, pos string }{
+			{"reference", p.Data.Reference, p.Data.ReferencePos},
+			{"current", p.Data.Current, p.Data.CurrentPos},
+		} {
+			file(d.pos, "data."+d.field, d.file, false)
+			if DataFormat(d.file, p.Data.Format) == "" {
+				ds = append(ds, diagAt(d.pos, pp+".data."+d.field, "cannot tell the format of %q from its extension: use .csv or .parquet, or set data.format", d.file))
+			}
+		}
+		ds = append(ds, checkTarget(cfg.Root, p.Model.Target, pp+".model.target")...)
+		for i, ch := range p.Promote.Channels {
+			ds = append(ds, checkTarget(cfg.Root, ch.Target, fmt.Sprintf("%s.promote.channels[%d].target", pp, i))...)
+		}
+		ds = append(ds, checkUnique(p.Promote.Pos, pp+".promote.channels", "channel", channelNames(p.Promote.Channels))...)
+
+		if t := p.Train; t != nil {
+			if t.Code != "" {
+				file(t.Pos, "train.code", t.Code, true)
+			}
+			if _, err := ParseDuration(t.Timeout); err != nil {
+				ds = append(ds, diagAt(t.Pos, pp+".train.timeout", "%v", err))
+			}
+			if err := cleanRel(t.Model); err != nil {
+				ds = append(ds, diagAt(t.Pos, pp+".train.model", "%v", err))
+			}
+			for _, s := range t.Secrets {
+				if _, clash := t.Env[s]; clash {
+					ds = append(ds, diagAt(t.Pos, pp+".train.secrets", "%q is both in env and in secrets: a secret's value comes from the runner's environment only", s))
+				}
+			}
+			for _, c := range t.Caches {
+				if !strings.HasPrefix(c, "/") {
+					ds = append(ds, diagAt(t.Pos, pp+".train.caches", "cache directory %q must be an absolute path inside the container", c))
+				}
+			}
+		}
+		if e := p.Evaluate; e != nil {
+			if p.Train == nil {
+				ds = append(ds, diagAt(e.Pos, pp+".evaluate", "gates need a train step that produces a candidate"))
+			}
+			if err := cleanRel(e.Metrics); err != nil {
+				ds = append(ds, diagAt(e.Pos, pp+".evaluate.metrics", "%v", err))
+			}
+			for i, g := range e.Gates {
+				if err := checkGate(g); err != nil {
+					ds = append(ds, diagAt(g.Pos, fmt.Sprintf("%s.evaluate.gates[%d]", pp, i), "%v", err))
+				}
+			}
+		}
+		if c := p.Checks; c != nil {
+			for name, col := range c.Columns {
+				cp := pp + ".checks.columns." + name
+				if col.Min != nil && col.Max != nil && *col.Min > *col.Max {
+					ds = append(ds, diagAt(col.FieldPos.Min, cp, "min %g is greater than max %g", *col.Min, *col.Max))
+				}
+				if (col.Min != nil || col.Max != nil) && col.Type != "number" && col.Type != "integer" {
+					ds = append(ds, diagAt(col.Pos, cp, "min and max apply to number and integer columns, not %s", col.Type))
+				}
+				if col.Allowed != nil && col.Type != "category" && col.Type != "string" && col.Type != "integer" {
+					ds = append(ds, diagAt(col.FieldPos.Allowed, cp+".allowed", "allowed values apply to category, string and integer columns, not %s", col.Type))
+				}
+			}
+		}
+		tr := p.Trigger
+		if tr.Schedule != "" {
+			if err := ParseSchedule(tr.Schedule); err != nil {
+				ds = append(ds, diagAt(tr.Pos, pp+".trigger.schedule", "%v", err))
+			}
+		}
+		for _, d := range []struct{ field, value string }{
+			{"minInterval", tr.MinInterval},
+			{"maxRetrains.window", windowOf(tr.MaxRetrains)},
+			{"labelLag.maxLag", maxLagOf(tr.LabelLag)},
+		} {
+			if d.value == "" {
+				continue
+			}
+			if _, err := ParseDuration(d.value); err != nil {
+				ds = append(ds, diagAt(tr.Pos, pp+".trigger."+d.field, "%v", err))
+			}
+		}
+		for _, g := range tr.Paths {
+			if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
+				ds = append(ds, diagAt(tr.Pos, pp+".trigger.paths", "bad glob %q: %v", g, err))
+			}
+			if err := cleanRel(strings.ReplaceAll(g, "*", "x")); err != nil {
+				ds = append(ds, diagAt(tr.Pos, pp+".trigger.paths", "glob %q: %v", g, err))
+			}
+		}
+	}
+	if err := cleanRel(cfg.Settings.Cache); err != nil {
+		ds = append(ds, Diagnostic{Path: "settings.cache", Message: err.Error()})
+	}
+	return ds
+}
+
+func checkTarget(root string, t Target, field string) Diagnostics {
+	if err := RepoFile(root, t.File, false); err != nil {
+		return Diagnostics{diagAt(t.Pos, field+".file", "%v", err)}
+	}
+	if TargetChecker == nil {
+		return nil
+	}
+	if err := TargetChecker(filepath.Join(root, filepath.FromSlash(t.File)), t); err != nil {
+		return Diagnostics{diagAt(t.Pos, field, "%v", err)}
+	}
+	return nil
+}
+
+// TargetChecker, when set, checks that a target file holds its fields as
+// scalars that a promotion can rewrite. It is set by the package that owns
+// rewriting, so that plan does not depend on it.
+var TargetChecker func(absFile string, t Target) error
+
+func checkGate(g Gate) error {
+	var kinds []string
+	if g.Min != nil || g.Max != nil {
+		kinds = append(kinds, "min/max")
+	}
+	if g.MaxDropFromBaseline != nil {
+		kinds = append(kinds, "maxDropFromBaseline")
+	}
+	if g.MaxRiseFromBaseline != nil {
+		kinds = append(kinds, "maxRiseFromBaseline")
+	}
+	if g.MaxSliceGap != nil {
+		kinds = append(kinds, "maxSliceGap")
+	}
+	if g.MaxModelBytes != nil {
+		kinds = append(kinds, "maxModelBytes")
+	}
+	switch {
+	case len(kinds) == 0:
+		return errors.New("gate sets no condition: give min, max, maxDropFromBaseline, maxRiseFromBaseline, maxSliceGap or maxModelBytes")
+	case len(kinds) > 1:
+		return fmt.Errorf("gate sets %s: one gate checks one condition; split it into several gates", strings.Join(kinds, " and "))
+	case g.MaxModelBytes != nil && g.Metric != "":
+		return fmt.Errorf("maxModelBytes measures the model artifact itself: remove metric %q", g.Metric)
+	case g.MaxModelBytes == nil && g.Metric == "":
+		return errors.New("gate needs a metric")
+	case g.Min != nil && g.Max != nil && *g.Min > *g.Max:
+		return fmt.Errorf("min %g is greater than max %g", *g.Min, *g.Max)
+	}
+	return nil
+}
+
+func checkUnique(pos, field, what string, names []string) Diagnostics {
+	seen := map[string]bool{}
+	var ds Diagnostics
+	for _, n := range names {
+		if seen[n] {
+			ds = append(ds, diagAt(pos, field, "%s %q is declared twice", what, n))
+		}
+		seen[n] = true
+	}
+	return ds
+}
+
+func channelNames(cs []Channel) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func windowOf(m *MaxRetrains) string {
+	if m == nil {
+		return ""
+	}
+	return m.Window
+}
+
+func maxLagOf(l *LabelLag) string {
+	if l == nil {
+		return ""
+	}
+	return l.MaxLag
+}
+
+// cleanRel rejects paths that are absolute or climb out with "..".
+func cleanRel(rel string) error {
+	switch {
+	case rel == "":
+		return errors.New("path is empty")
+	case strings.HasPrefix(rel, "/") || filepath.IsAbs(rel):
+		return fmt.Errorf("%q is absolute: paths are relative to the repository root", rel)
+	case strings.Contains(rel, `\`):
+		return fmt.Errorf("%q uses backslashes: write paths with /", rel)
+	}
+	for _, part := range strings.Split(rel, "/") {
+		if part == ".." {
+			return fmt.Errorf("%q leaves the repository through \"..\"", rel)
+		}
+	}
+	return nil
+}
+
+// RepoFile checks that rel names an existing file (or directory, when
+// wantDir) inside root, also after following symlinks.
+func RepoFile(root, rel string, wantDir bool) error {
+	if err := cleanRel(rel); err != nil {
+		return err
+	}
+	abs := filepath.Join(root, filepath.FromSlash(rel))
+	resolved, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s does not exist", rel)
+		}
+		return fmt.Errorf("%s: %w", rel, err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	if r, err := filepath.Rel(realRoot, resolved); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%s is a symlink that leaves the repository (to %s)", rel, resolved)
+	}
+	st, err := os.Stat(resolved)
+	if err != nil {
+		return fmt.Errorf("%s: %w", rel, err)
+	}
+	if wantDir && !st.IsDir() {
+		return fmt.Errorf("%s is a file, not a directory", rel)
+	}
+	if !wantDir && st.IsDir() {
+		return fmt.Errorf("%s is a directory, not a file", rel)
+	}
+	return nil
+}
+
+// DataFormat returns "csv" or "parquet" for a data file, from format when
+// it is not "auto", else from the extension; "" when unknown.
+func DataFormat(file, format string) string {
+	if format != "" && format != "auto" {
+		return format
+	}
+	switch strings.ToLower(path.Ext(file)) {
+	case ".csv":
+		return "csv"
+	case ".parquet", ".pq":
+		return "parquet"
+	}
+	return ""
+}
+
+// ParseDuration parses a Go duration that may also use days ("7d", "1d12h").
+func ParseDuration(s string) (time.Duration, error) {
+	var total time.Duration
+	rest := s
+	if i := strings.Index(rest, "d"); i >= 0 {
+		var days float64
+		if _, err := fmt.Sscanf(rest[:i], "%g", &days); err != nil || days < 0 || strings.ContainsAny(rest[:i], "hmsun") {
+			return 0, fmt.Errorf("duration %q: cannot read days before \"d\"", s)
+		}
+		total = time.Duration(days * float64(24*time.Hour))
+		rest = rest[i+1:]
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil {
+			return 0, fmt.Errorf("duration %q: use units ns, us, ms, s, m, h or d, e.g. \"90m\" or \"7d\"", s)
+		}
+		total += d
+	}
+	if total <= 0 {
+		return 0, fmt.Errorf("duration %q must be positive", s)
+	}
+	return total, nil
+}

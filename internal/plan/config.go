@@ -1,0 +1,224 @@
+package plan
+
+// This file holds the Go form of the CUE schema (schema/pipeline.cue). The
+// types are decoded from unified CUE values and carry no CUE themselves, so
+// they are safe to share across goroutines and to serialise. Field comments
+// live in the schema; here they only say what Go adds.
+
+// Pipeline is one decoded pipeline with the positions of what it declares.
+type Pipeline struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	Model       Model     `json:"model"`
+	Data        Data      `json:"data"`
+	Checks      *Checks   `json:"checks,omitempty"`
+	Train       *Train    `json:"train,omitempty"`
+	Evaluate    *Evaluate `json:"evaluate,omitempty"`
+	Promote     Promote   `json:"promote"`
+	Trigger     Trigger   `json:"trigger"`
+
+	// Pos is where the pipeline is declared, as file:line:col relative to
+	// the repository root.
+	Pos string `json:"pos"`
+	// Files are the CUE files of the package that declares the pipeline,
+	// repository-relative and sorted: a change to any of them may change it.
+	Files []string `json:"files"`
+}
+
+// Model names the model and where its deployed version lives.
+type Model struct {
+	Name   string `json:"name"`
+	Target Target `json:"target"`
+}
+
+// Target is a field in a CUE or YAML file of the repository.
+type Target struct {
+	File     string `json:"file"`
+	Path     string `json:"path"`
+	Artifact string `json:"artifact,omitempty"`
+	// Pos is where the target is declared.
+	Pos string `json:"pos,omitempty"`
+}
+
+// Data names the reference and current datasets.
+type Data struct {
+	Reference string `json:"reference"`
+	Current   string `json:"current"`
+	Format    string `json:"format"`
+	// Pos is where the data block is declared; ReferencePos and CurrentPos
+	// where each file is named.
+	Pos          string `json:"pos,omitempty"`
+	ReferencePos string `json:"referencePos,omitempty"`
+	CurrentPos   string `json:"currentPos,omitempty"`
+}
+
+// Checks are data validation rules and the drift policy.
+type Checks struct {
+	MinRows      int               `json:"minRows"`
+	MaxNullShare *float64          `json:"maxNullShare,omitempty"`
+	Strict       bool              `json:"strict"`
+	Columns      map[string]Column `json:"columns,omitempty"`
+	Drift        *DriftPolicy      `json:"drift,omitempty"`
+	// Pos is where the checks block is declared; MinRowsPos where minRows is.
+	Pos        string `json:"pos,omitempty"`
+	MinRowsPos string `json:"minRowsPos,omitempty"`
+}
+
+// Column declares one column of the data.
+type Column struct {
+	Type         string         `json:"type"`
+	Min          *float64       `json:"min,omitempty"`
+	Max          *float64       `json:"max,omitempty"`
+	Allowed      []any          `json:"allowed,omitempty"`
+	MaxNullShare *float64       `json:"maxNullShare,omitempty"`
+	Required     bool           `json:"required"`
+	Drift        *ColumnDrift   `json:"drift,omitempty"`
+	Pos          string         `json:"pos,omitempty"`
+	FieldPos     ColumnFieldPos `json:"fieldPos,omitempty"`
+}
+
+// ColumnFieldPos holds the positions of a column's individual checks, so a
+// failed check names the line that declared it.
+type ColumnFieldPos struct {
+	Type         string `json:"type,omitempty"`
+	Min          string `json:"min,omitempty"`
+	Max          string `json:"max,omitempty"`
+	Allowed      string `json:"allowed,omitempty"`
+	MaxNullShare string `json:"maxNullShare,omitempty"`
+}
+
+// ColumnDrift overrides the drift policy for one column.
+type ColumnDrift struct {
+	Method    string   `json:"method,omitempty"`
+	Threshold *float64 `json:"threshold,omitempty"`
+	Skip      bool     `json:"skip"`
+}
+
+// DriftPolicy decides when the current data has drifted.
+type DriftPolicy struct {
+	Method     string   `json:"method"`
+	Threshold  *float64 `json:"threshold,omitempty"`
+	Share      float64  `json:"share"`
+	NullShare  float64  `json:"nullShare"`
+	Correction string   `json:"correction"`
+	Columns    []string `json:"columns,omitempty"`
+	Pos        string   `json:"pos,omitempty"`
+}
+
+// Train is the training step.
+type Train struct {
+	Image   string            `json:"image"`
+	Command []string          `json:"command"`
+	Code    string            `json:"code,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+	Secrets []string          `json:"secrets,omitempty"`
+	GPUs    int               `json:"gpus"`
+	Timeout string            `json:"timeout"`
+	Retries int               `json:"retries"`
+	Caches  []string          `json:"caches,omitempty"`
+	Model   string            `json:"model"`
+	Pos     string            `json:"pos,omitempty"`
+}
+
+// Evaluate holds the gates.
+type Evaluate struct {
+	Metrics string `json:"metrics"`
+	Gates   []Gate `json:"gates"`
+	Pos     string `json:"pos,omitempty"`
+}
+
+// Gate is one condition on the candidate; exactly one kind is set (Min and
+// Max may go together).
+type Gate struct {
+	Metric              string   `json:"metric,omitempty"`
+	Min                 *float64 `json:"min,omitempty"`
+	Max                 *float64 `json:"max,omitempty"`
+	MaxDropFromBaseline *float64 `json:"maxDropFromBaseline,omitempty"`
+	MaxRiseFromBaseline *float64 `json:"maxRiseFromBaseline,omitempty"`
+	MaxSliceGap         *float64 `json:"maxSliceGap,omitempty"`
+	MaxModelBytes       *int64   `json:"maxModelBytes,omitempty"`
+	// Pos is where the gate is declared; failed-gate annotations point here.
+	Pos string `json:"pos,omitempty"`
+}
+
+// Relative reports whether the gate compares with the current model.
+func (g Gate) Relative() bool {
+	return g.MaxDropFromBaseline != nil || g.MaxRiseFromBaseline != nil
+}
+
+// Promote is how a passing candidate becomes a pull request.
+type Promote struct {
+	Scheme    string    `json:"scheme"`
+	Bump      string    `json:"bump"`
+	Branch    string    `json:"branch,omitempty"`
+	Labels    []string  `json:"labels,omitempty"`
+	Reviewers []string  `json:"reviewers,omitempty"`
+	Draft     bool      `json:"draft"`
+	Channels  []Channel `json:"channels,omitempty"`
+	Pos       string    `json:"pos,omitempty"`
+}
+
+// Channel is one promotion stage.
+type Channel struct {
+	Name   string `json:"name"`
+	Target Target `json:"target"`
+}
+
+// Trigger decides when a pipeline runs and trains.
+type Trigger struct {
+	Paths       []string     `json:"paths,omitempty"`
+	Schedule    string       `json:"schedule,omitempty"`
+	OnDrift     bool         `json:"onDrift"`
+	MinInterval string       `json:"minInterval,omitempty"`
+	MaxRetrains *MaxRetrains `json:"maxRetrains,omitempty"`
+	LabelLag    *LabelLag    `json:"labelLag,omitempty"`
+	Pos         string       `json:"pos,omitempty"`
+}
+
+// MaxRetrains is the retrain-rate guardrail.
+type MaxRetrains struct {
+	Count  int    `json:"count"`
+	Window string `json:"window"`
+}
+
+// LabelLag holds training until labels have caught up.
+type LabelLag struct {
+	Column          string  `json:"column"`
+	MinLabeledShare float64 `json:"minLabeledShare"`
+	MaxLag          string  `json:"maxLag,omitempty"`
+}
+
+// Settings are repository-wide settings.
+type Settings struct {
+	Artifacts  string          `json:"artifacts"`
+	Cache      string          `json:"cache"`
+	Forge      string          `json:"forge"`
+	BaseBranch string          `json:"baseBranch,omitempty"`
+	GitHub     *GitHubSettings `json:"github,omitempty"`
+	Bot        Bot             `json:"bot"`
+}
+
+// GitHubSettings configure the GitHub forge.
+type GitHubSettings struct {
+	URL        string `json:"url,omitempty"`
+	Repository string `json:"repository,omitempty"`
+}
+
+// Bot is the author of promotion commits.
+type Bot struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// PromotionBranch is the branch a promotion of this pipeline's model to
+// channel uses ("" is the model's own target).
+func (p *Pipeline) PromotionBranch(channel string) string {
+	b := p.Promote.Branch
+	if b == "" {
+		b = "ctgit/" + p.Model.Name
+	}
+	if channel != "" {
+		b += "-" + channel
+	}
+	return b
+}

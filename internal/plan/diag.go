@@ -1,0 +1,208 @@
+package plan
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+
+	"github.com/ctgit/ctgit/internal/exitcode"
+)
+
+// Diagnostic is one problem found in the pipelines, located in a file of the
+// repository.
+type Diagnostic struct {
+	// File is relative to the repository root ("" when the problem has no
+	// place, such as an empty pipelines directory).
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+	// Path is the CUE path of the value concerned, e.g.
+	// "pipelines.fraud.train.timeout".
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+}
+
+// Position returns file:line:col, or file, or "".
+func (d Diagnostic) Position() string {
+	switch {
+	case d.File == "":
+		return ""
+	case d.Line == 0:
+		return d.File
+	default:
+		return fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column)
+	}
+}
+
+func (d Diagnostic) String() string {
+	var b strings.Builder
+	if p := d.Position(); p != "" {
+		b.WriteString(p)
+		b.WriteString(": ")
+	}
+	if d.Path != "" {
+		b.WriteString(d.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(d.Message)
+	return b.String()
+}
+
+// Diagnostics is a list of problems; as an error it is bad input (exit 2).
+type Diagnostics []Diagnostic
+
+func (ds Diagnostics) Error() string {
+	lines := make([]string, len(ds))
+	for i, d := range ds {
+		lines[i] = d.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ExitCode makes Diagnostics bad input (exit 2).
+func (ds Diagnostics) ExitCode() int { return exitcode.Input }
+
+// sortAndDedupe orders diagnostics by file, line and column, and drops
+// exact repeats (CUE reports a conflict once per conjunct).
+func (ds Diagnostics) sortAndDedupe() Diagnostics {
+	ds = ds.dropDisjunctionNoise()
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return a.Message < b.Message
+	})
+	out := ds[:0]
+	for i, d := range ds {
+		if i > 0 && d == ds[i-1] {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// dropDisjunctionNoise removes the by-products of CUE's defaults: a value
+// that breaks a bound on a field with a default (`*0 | int & >=0`) is
+// reported as "N errors in empty disjunction", as a conflict with the
+// default, and as the broken bound. Only the last says what is wrong.
+func (ds Diagnostics) dropDisjunctionNoise() Diagnostics {
+	type at struct {
+		file, path string
+		line, col  int
+	}
+	count := map[at]int{}
+	for _, d := range ds {
+		count[at{d.File, d.Path, d.Line, d.Column}]++
+	}
+	out := ds[:0]
+	for _, d := range ds {
+		if strings.Contains(d.Message, "errors in empty disjunction") {
+			continue
+		}
+		if strings.HasPrefix(d.Message, "conflicting values") && count[at{d.File, d.Path, d.Line, d.Column}] > 1 {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// positioner turns CUE positions into repository-relative ones.
+type positioner struct{ root string }
+
+func (p positioner) rel(filename string) string {
+	if filename == "" {
+		return ""
+	}
+	if filepath.IsAbs(filename) {
+		if r, err := filepath.Rel(p.root, filename); err == nil {
+			filename = r
+		}
+	}
+	return filepath.ToSlash(filename)
+}
+
+// pos formats a CUE position as file:line:col, or "" when invalid.
+func (p positioner) pos(tp token.Pos) string {
+	if !tp.IsValid() || tp.Filename() == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d:%d", p.rel(tp.Filename()), tp.Line(), tp.Column())
+}
+
+// diag makes a Diagnostic at a CUE position.
+func (p positioner) diag(tp token.Pos, path, format string, args ...any) Diagnostic {
+	d := Diagnostic{Path: path, Message: fmt.Sprintf(format, args...)}
+	if tp.IsValid() {
+		d.File = p.rel(tp.Filename())
+		d.Line = tp.Line()
+		d.Column = tp.Column()
+	}
+	return d
+}
+
+// diagAt makes a Diagnostic at a position string made by pos.
+func diagAt(pos, path, format string, args ...any) Diagnostic {
+	d := Diagnostic{Path: path, Message: fmt.Sprintf(format, args...)}
+	d.File, d.Line, d.Column = splitPos(pos)
+	return d
+}
+
+// splitPos parses file:line:col (the form pos produces).
+func splitPos(pos string) (file string, line, col int) {
+	parts := strings.Split(pos, ":")
+	if len(parts) < 3 {
+		return pos, 0, 0
+	}
+	n := len(parts)
+	l, err1 := strconv.Atoi(parts[n-2])
+	c, err2 := strconv.Atoi(parts[n-1])
+	if err1 != nil || err2 != nil {
+		return pos, 0, 0
+	}
+	return strings.Join(parts[:n-2], ":"), l, c
+}
+
+// fromCUE converts a CUE error (possibly a list) into diagnostics, located
+// at the user's files rather than at the schema where both are known.
+func (p positioner) fromCUE(err error) Diagnostics {
+	var ds Diagnostics
+	for _, e := range errors.Errors(err) {
+		format, args := e.Msg()
+		d := Diagnostic{
+			Path:    strings.Join(e.Path(), "."),
+			Message: fmt.Sprintf(format, args...),
+		}
+		if tp := p.userPos(e); tp.IsValid() {
+			d.File = p.rel(tp.Filename())
+			d.Line, d.Column = tp.Line(), tp.Column()
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// userPos picks the most useful position of a CUE error: the first one in a
+// user's file, else the error's own position.
+func (p positioner) userPos(e errors.Error) token.Pos {
+	cands := append([]token.Pos{e.Position()}, e.InputPositions()...)
+	for _, tp := range cands {
+		if tp.IsValid() && tp.Filename() != "" && !isSchemaFile(tp.Filename()) {
+			return tp
+		}
+	}
+	return e.Position()
+}

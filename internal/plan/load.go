@@ -1,0 +1,283 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/load"
+
+	"github.com/ctgit/ctgit/schema"
+)
+
+// Config is everything declared under a pipelines directory: repository
+// settings and the pipelines, decoded into plain Go values.
+type Config struct {
+	// Root is the absolute path of the repository root; every path in the
+	// config is relative to it.
+	Root string `json:"-"`
+	// Dir is the pipelines directory, relative to Root.
+	Dir       string      `json:"dir"`
+	Settings  Settings    `json:"settings"`
+	Pipelines []*Pipeline `json:"pipelines"`
+}
+
+// Pipeline returns the pipeline named name, or nil.
+func (c *Config) Pipeline(name string) *Pipeline {
+	for _, p := range c.Pipelines {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// schemaFilenameMarker identifies positions inside the embedded schema.
+func isSchemaFile(name string) bool { return name == schema.Filename }
+
+// Load reads every CUE package under dir (a directory inside root), unifies
+// it with ctgit's schema and checks what CUE cannot. All problems found are
+// returned together as Diagnostics, located relative to root.
+func Load(root, dir string) (*Config, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	absDir := dir
+	if !filepath.IsAbs(absDir) {
+		absDir = filepath.Join(root, dir)
+	}
+	pz := positioner{root: root}
+	relDir := pz.rel(absDir)
+
+	files, err := cueFiles(absDir)
+	if err != nil {
+		return nil, Diagnostics{{File: relDir, Message: err.Error()}}
+	}
+	if len(files) == 0 {
+		return nil, Diagnostics{{File: relDir, Message: "no CUE files here: declare pipelines in files such as " +
+			relDir + "/NAME.cue holding `pipelines: NAME: {...}` (see `ctgit init`)"}}
+	}
+
+	ctx := cuecontext.New()
+	schemaV := ctx.CompileString(schema.Source, cue.Filename(schema.Filename))
+	if err := schemaV.Err(); err != nil {
+		return nil, fmt.Errorf("compiling ctgit's embedded schema: %w", err)
+	}
+
+	cfg := &Config{Root: root, Dir: relDir}
+	var ds Diagnostics
+	insts := load.Instances([]string{"./..."}, &load.Config{Dir: absDir})
+	pipelinePos := map[string]string{}
+	settingsPos := ""
+	for _, inst := range insts {
+		if inst.Err != nil {
+			ds = append(ds, pz.fromCUE(inst.Err)...)
+			continue
+		}
+		var instFiles []string
+		for _, f := range inst.BuildFiles {
+			instFiles = append(instFiles, pz.rel(f.Filename))
+		}
+		sort.Strings(instFiles)
+
+		user := ctx.BuildInstance(inst)
+		if err := user.Err(); err != nil {
+			ds = append(ds, pz.fromCUE(err)...)
+			continue
+		}
+		unified := schemaV.Unify(user)
+		// Report every problem of the package, then decode each pipeline
+		// that is valid on its own, so one broken pipeline does not hide the
+		// problems of the others.
+		if err := unified.Validate(); err != nil {
+			ds = append(ds, pz.fromCUE(err)...)
+		}
+
+		// Settings: at most one package may declare them.
+		if sv := user.LookupPath(cue.ParsePath("settings")); sv.Exists() {
+			if settingsPos != "" {
+				ds = append(ds, pz.diag(sv.Pos(), "settings", "settings are declared again; first declared at %s", settingsPos))
+			} else {
+				settingsPos = pz.pos(sv.Pos())
+				if err := decodeConcrete(unified.LookupPath(cue.ParsePath("settings")), &cfg.Settings); err != nil {
+					ds = append(ds, pz.fromCUE(err)...)
+				}
+			}
+		}
+
+		iter, err := unified.LookupPath(cue.ParsePath("pipelines")).Fields()
+		if err != nil {
+			ds = append(ds, pz.fromCUE(err)...)
+			continue
+		}
+		for iter.Next() {
+			name := iter.Selector().Unquoted()
+			path := cue.MakePath(cue.Str("pipelines"), cue.Str(name))
+			uv := user.LookupPath(path)
+			pos := pz.pos(uv.Pos())
+			if pos == "" && len(instFiles) > 0 {
+				pos = instFiles[0]
+			}
+			if first, dup := pipelinePos[name]; dup {
+				ds = append(ds, diagAt(pos, "pipelines."+name, "pipeline %q is declared again; first declared at %s", name, first))
+				continue
+			}
+			pipelinePos[name] = pos
+
+			var p Pipeline
+			if err := decodeConcrete(iter.Value(), &p); err != nil {
+				ds = append(ds, pz.fromCUE(err)...)
+				continue
+			}
+			p.Pos = pos
+			p.Files = instFiles
+			locate(&p, uv, pz)
+			cfg.Pipelines = append(cfg.Pipelines, &p)
+		}
+	}
+	if settingsPos == "" {
+		// No package declared settings: take the schema's defaults.
+		if err := decodeConcrete(schemaV.LookupPath(cue.ParsePath("#Settings")), &cfg.Settings); err != nil {
+			return nil, fmt.Errorf("decoding default settings: %w", err)
+		}
+	}
+	sort.Slice(cfg.Pipelines, func(i, j int) bool { return cfg.Pipelines[i].Name < cfg.Pipelines[j].Name })
+
+	if len(ds) == 0 && len(cfg.Pipelines) == 0 {
+		ds = append(ds, Diagnostic{File: relDir, Message: "no pipelines declared: add `pipelines: NAME: {...}` to a CUE file here"})
+	}
+	ds = append(ds, check(cfg)...)
+	suggestFields(ds, schemaV)
+	if len(ds) > 0 {
+		return nil, ds.sortAndDedupe()
+	}
+	return cfg, nil
+}
+
+// decodeConcrete validates v as concrete and decodes it into x.
+func decodeConcrete(v cue.Value, x any) error {
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		return err
+	}
+	return v.Decode(x)
+}
+
+// cueFiles lists the .cue files under dir, skipping hidden directories and
+// cue.mod.
+func cueFiles(dir string) ([]string, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("pipelines directory does not exist")
+		}
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("not a directory")
+	}
+	var files []string
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != dir && (strings.HasPrefix(d.Name(), ".") || d.Name() == "cue.mod") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".cue") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files, err
+}
+
+// locate records, on the decoded pipeline, the positions of what the user
+// declared, so that later failures point at the line they wrote. A value the
+// user left to the schema's defaults is located at the pipeline itself.
+func locate(p *Pipeline, user cue.Value, pz positioner) {
+	at := func(fallback string, sel ...string) string {
+		v := user.LookupPath(cue.ParsePath(strings.Join(quoteSelectors(sel), ".")))
+		if s := pz.pos(v.Pos()); s != "" && v.Exists() {
+			return s
+		}
+		return fallback
+	}
+	p.Model.Target.Pos = at(p.Pos, "model", "target")
+	p.Data.Pos = at(p.Pos, "data")
+	p.Data.ReferencePos = at(p.Data.Pos, "data", "reference")
+	p.Data.CurrentPos = at(p.Data.Pos, "data", "current")
+	p.Promote.Pos = at(p.Pos, "promote")
+	p.Trigger.Pos = at(p.Pos, "trigger")
+	for i := range p.Promote.Channels {
+		p.Promote.Channels[i].Target.Pos = at(p.Promote.Pos, "promote", "channels", strconv.Itoa(i), "target")
+	}
+	if c := p.Checks; c != nil {
+		c.Pos = at(p.Pos, "checks")
+		c.MinRowsPos = at(c.Pos, "checks", "minRows")
+		for name, col := range c.Columns {
+			col.Pos = at(c.Pos, "checks", "columns", name)
+			col.FieldPos = ColumnFieldPos{
+				Type:         at(col.Pos, "checks", "columns", name, "type"),
+				Min:          at(col.Pos, "checks", "columns", name, "min"),
+				Max:          at(col.Pos, "checks", "columns", name, "max"),
+				Allowed:      at(col.Pos, "checks", "columns", name, "allowed"),
+				MaxNullShare: at(col.Pos, "checks", "columns", name, "maxNullShare"),
+			}
+			c.Columns[name] = col
+		}
+		if c.Drift != nil {
+			c.Drift.Pos = at(c.Pos, "checks", "drift")
+		}
+	}
+	if t := p.Train; t != nil {
+		t.Pos = at(p.Pos, "train")
+	}
+	if e := p.Evaluate; e != nil {
+		e.Pos = at(p.Pos, "evaluate")
+		for i := range e.Gates {
+			e.Gates[i].Pos = at(e.Pos, "evaluate", "gates", strconv.Itoa(i))
+		}
+	}
+}
+
+// quoteSelectors makes each selector safe for cue.ParsePath: list indexes
+// become [i], other names are quoted when they are not identifiers.
+func quoteSelectors(sel []string) []string {
+	out := make([]string, 0, len(sel))
+	for _, s := range sel {
+		if _, err := strconv.Atoi(s); err == nil {
+			if len(out) > 0 {
+				out[len(out)-1] += "[" + s + "]"
+				continue
+			}
+		}
+		if !isIdent(s) {
+			s = strconv.Quote(s)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
+		case i > 0 && r >= '0' && r <= '9':
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,485 @@
+package drift
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// APIVersion and ReportKind identify the JSON shape of a Report.
+const (
+	APIVersion = "ctgit/v1"
+	ReportKind = "DriftReport"
+)
+
+// Report is the outcome of comparing two tables. Its JSON form is the
+// versioned contract documented in README.md.
+type Report struct {
+	APIVersion string  `json:"apiVersion"`
+	Kind       string  `json:"kind"`
+	Reference  Dataset `json:"reference"`
+	Current    Dataset `json:"current"`
+	// Drifted is DriftShare >= ShareThreshold (and at least one column).
+	Drifted        bool    `json:"drifted"`
+	DriftShare     float64 `json:"driftShare"`
+	ShareThreshold float64 `json:"shareThreshold"`
+	// NullShareThreshold and Correction echo the policy in force.
+	NullShareThreshold float64    `json:"nullShareThreshold"`
+	Correction         Correction `json:"correction"`
+	// Columns are in reference file order.
+	Columns []ColumnReport `json:"columns"`
+}
+
+// Dataset describes one side of a comparison.
+type Dataset struct {
+	Path string `json:"path"`
+	Rows int    `json:"rows"`
+}
+
+// ColumnKind is how a column was compared.
+type ColumnKind string
+
+// The column kinds.
+const (
+	Numerical   ColumnKind = "numerical"
+	Categorical ColumnKind = "categorical"
+)
+
+// ColumnReport is the verdict on one column.
+type ColumnReport struct {
+	Name   string     `json:"name"`
+	Kind   ColumnKind `json:"kind"`
+	Method Method     `json:"method"`
+	// Score is the p-value for ks and chisquare and the distance for the
+	// other methods; null when a side has no values.
+	Score *float64 `json:"score"`
+	// Statistic is D for ks and χ² for chisquare; null for distances, for
+	// an infinite χ² (a category absent from the reference), and when a
+	// side has no values.
+	Statistic *float64 `json:"statistic"`
+	Threshold float64  `json:"threshold"`
+	// Drifted is true when the test says so, when the null share moved
+	// beyond the threshold, or when a side has no values at all.
+	Drifted          bool      `json:"drifted"`
+	NullShare        NullShare `json:"nullShare"`
+	NullShareDrifted bool      `json:"nullShareDrifted"`
+	// AdjustedScore is the corrected p-value when a correction is in force.
+	AdjustedScore *float64 `json:"adjustedScore,omitempty"`
+	// Reason says in words why the column drifted; empty when it did not.
+	Reason string `json:"reason,omitempty"`
+}
+
+// NullShare is the share of missing cells on each side.
+type NullShare struct {
+	Reference float64 `json:"reference"`
+	Current   float64 `json:"current"`
+}
+
+// Compare compares the columns of cur against those of ref under policy p.
+// Errors are *InputError values naming the file and column at fault.
+func Compare(ref, cur *Table, p Policy) (*Report, error) {
+	if err := p.Validate(); err != nil {
+		return nil, &InputError{File: "policy", Err: err}
+	}
+	for _, list := range [][]string{p.Subset, p.Categorical, mapKeys(p.Columns)} {
+		for _, name := range list {
+			if ref.Column(name) == nil {
+				return nil, &InputError{File: ref.Path, Column: name, Err: errors.New("no such column in the reference data")}
+			}
+		}
+	}
+	var cols []*Column
+	for _, c := range ref.Columns {
+		if len(p.Subset) == 0 || slices.Contains(p.Subset, c.Name) {
+			cols = append(cols, c)
+		}
+	}
+	pairs := make([]*Column, len(cols))
+	for i, c := range cols {
+		if pairs[i] = cur.Column(c.Name); pairs[i] == nil {
+			return nil, &InputError{File: cur.Path, Column: c.Name, Err: errors.New("missing from the current data (present in the reference)")}
+		}
+	}
+	if len(p.Subset) == 0 {
+		for _, c := range cur.Columns {
+			if ref.Column(c.Name) == nil {
+				return nil, &InputError{File: ref.Path, Column: c.Name, Err: errors.New("missing from the reference data (present in the current)")}
+			}
+		}
+	}
+
+	r := &Report{
+		APIVersion:         APIVersion,
+		Kind:               ReportKind,
+		Reference:          Dataset{Path: ref.Path, Rows: ref.Rows},
+		Current:            Dataset{Path: cur.Path, Rows: cur.Rows},
+		ShareThreshold:     p.share(),
+		NullShareThreshold: p.nullShareThreshold(),
+		Correction:         p.correction(),
+		Columns:            make([]ColumnReport, len(cols)),
+	}
+	results := make([]columnResult, len(cols))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(cols), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var w worker
+			for i := range next {
+				results[i] = w.compare(cols[i], pairs[i], ref.Rows, cur.Rows, p)
+			}
+		}()
+	}
+	for i := range cols {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	correct(results, r.Correction)
+	drifted := 0
+	for i, res := range results {
+		res.finish(r.NullShareThreshold)
+		r.Columns[i] = res.ColumnReport
+		if res.Drifted {
+			drifted++
+		}
+	}
+	if len(cols) > 0 {
+		r.DriftShare = float64(drifted) / float64(len(cols))
+		r.Drifted = r.DriftShare >= r.ShareThreshold
+	}
+	return r, nil
+}
+
+func mapKeys(m map[string]ColumnPolicy) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// columnResult is a ColumnReport under construction.
+type columnResult struct {
+	ColumnReport
+	p      float64 // the p-value to correct, for p-value methods with a score
+	empty  string  // which side has no values, if any
+	decide float64 // the score the threshold is applied to
+}
+
+// worker holds the buffers one goroutine reuses across columns, so that
+// comparing a million-row column allocates nothing per value.
+type worker struct {
+	a, b, scratch []float64
+}
+
+func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnResult {
+	res := columnResult{ColumnReport: ColumnReport{Name: rc.Name, Kind: Numerical}}
+	categorical := slices.Contains(p.Categorical, rc.Name) || !rc.Numerical() || !cc.Numerical()
+	if categorical {
+		res.Kind = Categorical
+	}
+	refMissing, curMissing := rc.Missing(), cc.Missing()
+	if refRows > 0 {
+		res.NullShare.Reference = float64(refMissing) / float64(refRows)
+	}
+	if curRows > 0 {
+		res.NullShare.Current = float64(curMissing) / float64(curRows)
+	}
+	nRef, nCur := rc.Len()-refMissing, cc.Len()-curMissing
+	m := p.method(rc.Name)
+	if nRef == 0 || nCur == 0 {
+		res.Method = m
+		res.Threshold = p.threshold(rc.Name, m)
+		res.empty = "reference"
+		if nRef > 0 {
+			res.empty = "current"
+		}
+		return res
+	}
+	if m == MethodAuto {
+		m = autoMethod(rc, categorical, nRef)
+	}
+	res.Method = m
+	res.Threshold = p.threshold(rc.Name, m)
+
+	var score, stat float64
+	hasStat := false
+	switch {
+	case m == MethodKS || m == MethodWasserstein:
+		// A categorical column asked for a numerical test: text cells
+		// have no order, so only its numbers take part.
+		w.a = numbers(w.a[:0], rc)
+		w.b = numbers(w.b[:0], cc)
+		if len(w.a) == 0 || len(w.b) == 0 {
+			res.empty = "reference"
+			if len(w.a) > 0 {
+				res.empty = "current"
+			}
+			return res
+		}
+		var std float64
+		if m == MethodWasserstein {
+			std = PopulationStd(w.a)
+		}
+		w.scratch = sortFloats(w.a, w.scratch)
+		w.scratch = sortFloats(w.b, w.scratch)
+		if m == MethodKS {
+			stat, score = KolmogorovSmirnov(w.a, w.b)
+			hasStat = true
+		} else {
+			score = Wasserstein(w.a, w.b) / max(std, 0.001)
+		}
+	case m == MethodChiSquare:
+		rp, cp := categoryCounts(rc, cc)
+		k := float64(nCur) / float64(nRef)
+		for i := range rp {
+			rp[i] *= k
+		}
+		if len(rp) < 2 {
+			// One category on both sides: SciPy's χ² has zero degrees of
+			// freedom and answers NaN; nothing can have drifted.
+			stat, score = 0, 1
+		} else {
+			stat, score = ChiSquare(cp, rp)
+		}
+		hasStat = true
+	default: // jensenshannon, psi
+		rp, cp := w.proportions(rc, cc, categorical, nRef, nCur)
+		if m == MethodPSI {
+			score = PSI(rp, cp)
+		} else {
+			score = JensenShannon(rp, cp)
+		}
+	}
+	res.Score = &score
+	if hasStat && !math.IsInf(stat, 0) {
+		res.Statistic = &stat
+	}
+	res.decide = score
+	if m.PValue() {
+		res.p = score
+	}
+	return res
+}
+
+// autoMethod picks the test for a column as Evidently's defaults do.
+func autoMethod(rc *Column, categorical bool, nRef int) Method {
+	numeric := !categorical && distinctNumbers(rc, 6) > 5
+	switch {
+	case numeric && nRef <= 1000:
+		return MethodKS
+	case numeric:
+		return MethodWasserstein
+	case nRef <= 1000:
+		return MethodChiSquare
+	default:
+		return MethodJensenShannon
+	}
+}
+
+// numbers appends the numeric cells of c to dst.
+func numbers(dst []float64, c *Column) []float64 {
+	for _, v := range c.values {
+		if v == v {
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+// distinctNumbers counts distinct numeric values of c, stopping at limit.
+func distinctNumbers(c *Column, limit int) int {
+	seen := make([]float64, 0, limit)
+outer:
+	for _, v := range c.values {
+		if v != v {
+			continue
+		}
+		for _, s := range seen {
+			if s == v {
+				continue outer
+			}
+		}
+		seen = append(seen, v)
+		if len(seen) >= limit {
+			break
+		}
+	}
+	return len(seen)
+}
+
+// proportions bins both columns as Evidently's get_binned_data: Sturges
+// histogram bins for numerical columns with more than 20 distinct reference
+// values, one bin per category of the union otherwise; each count is divided
+// by that side's number of values.
+func (w *worker) proportions(rc, cc *Column, categorical bool, nRef, nCur int) ([]float64, []float64) {
+	if categorical || distinctNumbers(rc, 21) <= 20 {
+		rp, cp := categoryCounts(rc, cc)
+		for i := range rp {
+			rp[i] /= float64(nRef)
+			cp[i] /= float64(nCur)
+		}
+		return rp, cp
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, c := range []*Column{rc, cc} {
+		for _, v := range c.values {
+			if v == v {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+	}
+	edges := SturgesEdges(lo, hi, nRef+nCur)
+	rcnt := make([]int64, len(edges)-1)
+	ccnt := make([]int64, len(edges)-1)
+	histogram(rcnt, rc.values, edges)
+	histogram(ccnt, cc.values, edges)
+	rp := make([]float64, len(rcnt))
+	cp := make([]float64, len(ccnt))
+	for i := range rcnt {
+		rp[i] = float64(rcnt[i]) / float64(nRef)
+		cp[i] = float64(ccnt[i]) / float64(nCur)
+	}
+	return rp, cp
+}
+
+// categoryCounts counts each category of the union of both columns: text
+// cells by their text, numeric cells by their value.
+func categoryCounts(rc, cc *Column) (ref, cur []float64) {
+	idx := map[string]int{}
+	numIdx := map[float64]int{}
+	count := func(c *Column, side int) {
+		textCount := make([]int64, len(c.text))
+		numCount := map[float64]int64{}
+		for _, v := range c.values {
+			switch {
+			case v == v:
+				numCount[v]++
+			case isText(v):
+				textCount[math.Float64bits(v)&payloadMask]++
+			}
+		}
+		add := func(i int, n int64) {
+			for len(ref) <= i {
+				ref = append(ref, 0)
+				cur = append(cur, 0)
+			}
+			if side == 0 {
+				ref[i] += float64(n)
+			} else {
+				cur[i] += float64(n)
+			}
+		}
+		for code, n := range textCount {
+			if n == 0 {
+				continue
+			}
+			t := c.text[code]
+			i, ok := idx[t]
+			if !ok {
+				i = len(idx) + len(numIdx)
+				idx[t] = i
+			}
+			add(i, n)
+		}
+		vals := make([]float64, 0, len(numCount))
+		for v := range numCount {
+			vals = append(vals, v)
+		}
+		slices.Sort(vals) // a fixed order keeps sums reproducible
+		for _, v := range vals {
+			i, ok := numIdx[v]
+			if !ok {
+				i = len(idx) + len(numIdx)
+				numIdx[v] = i
+			}
+			add(i, numCount[v])
+		}
+	}
+	count(rc, 0)
+	count(cc, 1)
+	return ref, cur
+}
+
+// correct applies the multiple-testing correction to the p-value columns
+// and decides each column's test verdict.
+func correct(results []columnResult, c Correction) {
+	var idx []int
+	for i, r := range results {
+		if r.Method.PValue() && r.Score != nil {
+			idx = append(idx, i)
+		}
+	}
+	m := float64(len(idx))
+	switch c {
+	case CorrectionBonferroni:
+		for _, i := range idx {
+			adj := min(1, results[i].p*m)
+			results[i].AdjustedScore = &adj
+			results[i].decide = adj
+		}
+	case CorrectionBH:
+		sort.SliceStable(idx, func(a, b int) bool { return results[idx[a]].p < results[idx[b]].p })
+		running := 1.0
+		for k := len(idx) - 1; k >= 0; k-- {
+			i := idx[k]
+			running = min(running, results[i].p*m/float64(k+1))
+			adj := min(1, running)
+			results[i].AdjustedScore = &adj
+			results[i].decide = adj
+		}
+	}
+}
+
+// finish settles the verdict and its reason.
+func (r *columnResult) finish(nullThreshold float64) {
+	var reasons []string
+	change := math.Abs(r.NullShare.Current - r.NullShare.Reference)
+	r.NullShareDrifted = change > nullThreshold
+	switch {
+	case r.empty != "":
+		reasons = append(reasons, fmt.Sprintf("%s has no non-missing values", r.empty))
+	case r.Score != nil:
+		test := false
+		switch r.Method {
+		case MethodKS:
+			test = r.decide <= r.Threshold
+		case MethodChiSquare:
+			test = r.decide < r.Threshold
+		default:
+			test = r.decide >= r.Threshold
+		}
+		if test {
+			what := "p-value"
+			if r.AdjustedScore != nil {
+				what = "adjusted p-value"
+			}
+			switch r.Method {
+			case MethodKS:
+				reasons = append(reasons, fmt.Sprintf("%s %.4g <= %g", what, r.decide, r.Threshold))
+			case MethodChiSquare:
+				reasons = append(reasons, fmt.Sprintf("%s %.4g < %g", what, r.decide, r.Threshold))
+			default:
+				reasons = append(reasons, fmt.Sprintf("%s %.4g >= %g", r.Method, r.decide, r.Threshold))
+			}
+		}
+	}
+	if r.NullShareDrifted {
+		reasons = append(reasons, fmt.Sprintf("null share changed by %.4g (> %g)", change, nullThreshold))
+	}
+	r.Drifted = len(reasons) > 0
+	if len(reasons) > 0 {
+		r.Reason = reasons[0]
+		for _, s := range reasons[1:] {
+			r.Reason += "; " + s
+		}
+	}
+}

@@ -1,0 +1,235 @@
+package drift
+
+import (
+	"math"
+)
+
+// ChiSquare is Pearson's χ² goodness-of-fit statistic of observed against
+// expected counts and its p-value with len−1 degrees of freedom, as
+// scipy.stats.chisquare(observed, expected). A category with zero expected
+// and non-zero observed count makes the statistic +Inf and the p-value 0.
+// With fewer than two categories the p-value is NaN, as in SciPy.
+func ChiSquare(observed, expected []float64) (stat, p float64) {
+	var s neumaier
+	for i, o := range observed {
+		d := o - expected[i]
+		s.add(d * d / expected[i])
+	}
+	stat = s.sum()
+	return stat, chiSquareSF(stat, len(observed)-1)
+}
+
+// Wasserstein is the first Wasserstein (earth mover's) distance between the
+// empirical distributions of two samples sorted ascending without NaN, as
+// scipy.stats.wasserstein_distance(a, b).
+func Wasserstein(a, b []float64) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return math.NaN()
+	}
+	n1, n2 := float64(len(a)), float64(len(b))
+	var s neumaier
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var v float64
+		switch {
+		case i == len(a):
+			v = b[j]
+		case j == len(b):
+			v = a[i]
+		default:
+			v = min(a[i], b[j])
+		}
+		for i < len(a) && a[i] <= v {
+			i++
+		}
+		for j < len(b) && b[j] <= v {
+			j++
+		}
+		var next float64
+		switch {
+		case i == len(a) && j == len(b):
+			return s.sum()
+		case i == len(a):
+			next = b[j]
+		case j == len(b):
+			next = a[i]
+		default:
+			next = min(a[i], b[j])
+		}
+		s.add(math.Abs(float64(i)/n1-float64(j)/n2) * (next - v))
+	}
+	return s.sum()
+}
+
+// PopulationStd is the standard deviation with divisor n (NumPy's np.std).
+func PopulationStd(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	var s neumaier
+	for _, v := range x {
+		s.add(v)
+	}
+	mean := s.sum() / float64(len(x))
+	var q neumaier
+	for _, v := range x {
+		d := v - mean
+		q.add(d * d)
+	}
+	return math.Sqrt(q.sum() / float64(len(x)))
+}
+
+// JensenShannon is the Jensen–Shannon distance (natural logarithm) between
+// two vectors of proportions, each first normalised to sum to one, as
+// scipy.spatial.distance.jensenshannon(p, q).
+func JensenShannon(p, q []float64) float64 {
+	var sp, sq neumaier
+	for i := range p {
+		sp.add(p[i])
+		sq.add(q[i])
+	}
+	tp, tq := sp.sum(), sq.sum()
+	var left, right neumaier
+	for i := range p {
+		pi, qi := p[i]/tp, q[i]/tq
+		m := (pi + qi) / 2.0
+		left.add(relEntr(pi, m))
+		right.add(relEntr(qi, m))
+	}
+	js := left.sum() + right.sum()
+	return math.Sqrt(js / 2.0)
+}
+
+func relEntr(x, y float64) float64 {
+	switch {
+	case math.IsNaN(x) || math.IsNaN(y):
+		return math.NaN()
+	case x > 0 && y > 0:
+		return x * math.Log(x/y)
+	case x == 0 && y >= 0:
+		return 0
+	default:
+		return math.Inf(1)
+	}
+}
+
+// PSI is the population stability index Σ (ref−cur)·ln(ref/cur) of two
+// vectors of proportions. Zeros in each vector are first replaced by 0.0001,
+// or by a millionth of its smallest non-zero proportion when that is at most
+// 0.0001, as Evidently does; the inputs are modified.
+func PSI(ref, cur []float64) float64 {
+	fillZeros(ref)
+	fillZeros(cur)
+	var s neumaier
+	for i := range ref {
+		s.add((ref[i] - cur[i]) * math.Log(ref[i]/cur[i]))
+	}
+	return s.sum()
+}
+
+func fillZeros(p []float64) {
+	smallest := math.Inf(1)
+	for _, v := range p {
+		if v != 0 {
+			smallest = min(smallest, v)
+		}
+	}
+	if math.IsInf(smallest, 1) {
+		return // NumPy raises on an all-zero vector; callers never pass one.
+	}
+	fill := 0.0001
+	if smallest <= 0.0001 {
+		fill = smallest / 1e6
+	}
+	for i, v := range p {
+		if v == 0 {
+			p[i] = fill
+		}
+	}
+}
+
+// SturgesEdges returns the bin edges NumPy's histogram_bin_edges(x,
+// bins="sturges") gives for a sample of n values whose minimum and maximum
+// are lo and hi (finite).
+func SturgesEdges(lo, hi float64, n int) []float64 {
+	first, last := lo, hi
+	if first == last {
+		first -= 0.5
+		last += 0.5
+	}
+	bins := 1
+	if n > 0 {
+		width := (hi - lo) / (math.Log2(float64(n)) + 1.0)
+		if width != 0 {
+			bins = int(math.Ceil((last - first) / width))
+		}
+	}
+	return linspace(first, last, bins+1)
+}
+
+// linspace is NumPy's linspace(start, stop, num) with endpoint=True.
+func linspace(start, stop float64, num int) []float64 {
+	y := make([]float64, num)
+	if num == 1 {
+		y[0] = start
+		return y
+	}
+	div := float64(num - 1)
+	delta := stop - start
+	step := delta / div
+	for i := range y {
+		if step == 0 {
+			y[i] = float64(i) / div * delta
+		} else {
+			y[i] = float64(i) * step
+		}
+		y[i] += start
+	}
+	y[num-1] = stop
+	return y
+}
+
+// histogram accumulates into counts (len(edges)−1 bins) the values of x as
+// NumPy's histogram(x, bins=edges) does: bin i holds edges[i] <= v <
+// edges[i+1], the last bin also holds v == edges[last], and values outside
+// the edges are not counted.
+func histogram(counts []int64, x []float64, edges []float64) {
+	k := len(edges) - 1
+	lo, hi := edges[0], edges[k]
+	scale := float64(k) / (hi - lo)
+	for _, v := range x {
+		if !(v >= lo && v <= hi) {
+			continue
+		}
+		i := int((v - lo) * scale)
+		i = min(max(i, 0), k-1)
+		for i > 0 && v < edges[i] {
+			i--
+		}
+		for i < k-1 && v >= edges[i+1] {
+			i++
+		}
+		counts[i]++
+	}
+}
+
+// neumaier is a compensated sum, so long sums of positive terms agree with
+// NumPy's pairwise summation far below the tolerances we promise.
+type neumaier struct{ s, c float64 }
+
+func (n *neumaier) add(v float64) {
+	t := n.s + v
+	if math.Abs(n.s) >= math.Abs(v) {
+		n.c += (n.s - t) + v
+	} else {
+		n.c += (v - t) + n.s
+	}
+	n.s = t
+}
+
+func (n *neumaier) sum() float64 {
+	if math.IsInf(n.s, 0) || math.IsNaN(n.s) {
+		return n.s
+	}
+	return n.s + n.c
+}

@@ -1,0 +1,298 @@
+// Package drift compares a reference and a current data set column by
+// column and says whether, and where, their distributions drifted.
+//
+// The tests are defined as Evidently defines its stattests, with the numbers
+// SciPy computes underneath: two-sample Kolmogorov–Smirnov ("ks"), Pearson's
+// χ² ("chisquare"), normalised Wasserstein distance ("wasserstein"),
+// Jensen–Shannon distance ("jensenshannon") and the population stability
+// index ("psi"), plus "auto", which picks one per column. Beyond those, a
+// change of a column's share of missing values is drift of its own.
+//
+// The package is pure apart from its readers (CSV and Parquet): Compare takes
+// two Tables and a Policy and returns a Report.
+package drift
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"unsafe"
+)
+
+// Table is a data set read column-wise: every column has Rows entries.
+type Table struct {
+	// Path names where the table came from, for reports and errors.
+	Path string
+	// Rows is the number of data rows (header excluded).
+	Rows int
+	// Columns are in file order.
+	Columns []*Column
+}
+
+// Column returns the column called name, or nil.
+func (t *Table) Column(name string) *Column {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Column is one column of a Table. Each cell is a number, missing, or text;
+// see Cell for how a raw cell is classified.
+type Column struct {
+	// Name is the header of the column.
+	Name string
+	// values holds one entry per row: a number as itself, a missing cell
+	// as the positive quiet NaN, a text cell as a negative quiet NaN whose
+	// payload indexes text. One float per cell keeps million-row columns
+	// small and lets numerical columns be sorted without conversion.
+	values []float64
+	text   []string
+	// texts counts the text cells, so Numerical is O(1).
+	texts int
+}
+
+const (
+	missingBits = 0x7FF8_0000_0000_0000
+	textBits    = 0xFFF8_0000_0000_0000
+	payloadMask = 1<<51 - 1
+)
+
+var missingValue = math.Float64frombits(missingBits)
+
+// NewColumn builds a column from raw cells, classifying each as Cell does.
+func NewColumn(name string, cells []string) *Column {
+	c := &Column{Name: name, values: make([]float64, len(cells))}
+	dict := map[string]int{}
+	for i, s := range cells {
+		v, k := Cell([]byte(s))
+		switch k {
+		case CellNumber:
+			c.values[i] = v
+		case CellMissing:
+			c.values[i] = missingValue
+		default:
+			t := string(trimSpace([]byte(s)))
+			code, ok := dict[t]
+			if !ok {
+				code = len(c.text)
+				dict[t] = code
+				c.text = append(c.text, t)
+			}
+			c.values[i] = textValue(code)
+			c.texts++
+		}
+	}
+	return c
+}
+
+// NewNumericColumn builds a column from numbers; NaN and ±Inf are missing.
+func NewNumericColumn(name string, values []float64) *Column {
+	c := &Column{Name: name, values: make([]float64, len(values))}
+	for i, v := range values {
+		c.values[i] = normalise(v)
+	}
+	return c
+}
+
+func normalise(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return missingValue
+	}
+	if v == 0 {
+		return 0 // −0 and +0 are one value
+	}
+	return v
+}
+
+func textValue(code int) float64 { return math.Float64frombits(textBits | uint64(code)) }
+
+func isText(v float64) bool { return math.Float64bits(v)&^payloadMask == textBits }
+
+// Len is the number of cells.
+func (c *Column) Len() int { return len(c.values) }
+
+// Numerical reports whether every non-missing cell is a number.
+func (c *Column) Numerical() bool { return c.texts == 0 }
+
+// Missing counts the missing cells.
+func (c *Column) Missing() int {
+	n := 0
+	for _, v := range c.values {
+		if math.Float64bits(v) == missingBits {
+			n++
+		}
+	}
+	return n
+}
+
+// CellKind says what a raw cell holds.
+type CellKind int
+
+// The kinds of cell.
+const (
+	CellNumber CellKind = iota
+	CellMissing
+	CellText
+)
+
+// Cell classifies a raw cell (without CSV quoting). Surrounding spaces and
+// tabs are ignored. Missing: the empty cell, NA, N/A, NaN, null, None, <NA>
+// (any case), and infinities (inf, infinity, either sign, any case) including
+// numbers too large for a float64. A number is a decimal [+-]digits[.digits]
+// with an optional exponent; everything else is text.
+func Cell(b []byte) (float64, CellKind) {
+	if v, ok := fastNumber(b); ok {
+		return v, CellNumber
+	}
+	b = trimSpace(b)
+	if len(b) == 0 || isMissingWord(b) {
+		return 0, CellMissing
+	}
+	if !isDecimal(b) {
+		return 0, CellText
+	}
+	v, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(b), len(b)), 64)
+	if err != nil && !math.IsInf(v, 0) {
+		return 0, CellText
+	}
+	if math.IsInf(v, 0) {
+		return 0, CellMissing
+	}
+	if v == 0 {
+		v = 0
+	}
+	return v, CellNumber
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+var missingWords = []string{"na", "n/a", "nan", "-nan", "+nan", "null", "none", "<na>",
+	"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+
+func isMissingWord(b []byte) bool {
+	if len(b) > 9 {
+		return false
+	}
+	for _, w := range missingWords {
+		if len(w) == len(b) && bytes.EqualFold(b, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isDecimal matches [+-]?(d+\.?d*|\.d+)([eE][+-]?d+)?
+func isDecimal(b []byte) bool {
+	i := 0
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		i++
+	}
+	digits := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		ed := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			ed++
+		}
+		if ed == 0 {
+			return false
+		}
+	}
+	return i == len(b)
+}
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// fastNumber parses the common plain decimal (no spaces, at most 19 digits,
+// no exponent) exactly: when the digits form an integer below 2^53 and at
+// most 22 of them follow the point, one IEEE division by an exact power of
+// ten is correctly rounded (Clinger's fast path). Anything else reports
+// false and goes the slow way.
+func fastNumber(b []byte) (float64, bool) {
+	i := 0
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i++
+	}
+	var m uint64
+	nd, frac := 0, 0
+	seenDot := false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			nd++
+			if seenDot {
+				frac++
+			}
+		case c == '.' && !seenDot:
+			seenDot = true
+		default:
+			return 0, false
+		}
+	}
+	if nd == 0 || nd > 19 || m >= 1<<53 || frac > 22 {
+		return 0, false
+	}
+	v := float64(m) / pow10[frac]
+	if neg && v != 0 {
+		v = -v
+	}
+	return v, true
+}
+
+// InputError is bad input, located as precisely as is known: the file, the
+// line (0 when unknown or not line-based) and the column (empty when the
+// whole file is concerned).
+type InputError struct {
+	File   string
+	Line   int
+	Column string
+	Err    error
+}
+
+func (e *InputError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", loc, e.Line)
+	}
+	if e.Column != "" {
+		return fmt.Sprintf("%s: column %q: %v", loc, e.Column, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", loc, e.Err)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }

@@ -47,6 +47,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // only turns it into an exit code.
 var errSilent = errors.New("(details printed above)")
 
+// withCode returns silent carrying the exit code of the error it stands for.
+func withCode(code error, silent error) error {
+	return exitcode.Wrap(exitcode.Of(code), silent)
+}
+
 // flagError is a usage error detected by cobra or by flag validation.
 type flagError struct{ err error }
 
@@ -64,12 +69,17 @@ pull request that bumps the model's version when a candidate passes its gates.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err} })
+	root.PersistentFlags().StringVar(&repoRoot, flagRoot, "", "repository root (default: the Git work tree holding the current directory)")
 	root.AddCommand(newVersionCmd())
 	for _, add := range subcommands {
 		root.AddCommand(add())
 	}
 	return root
 }
+
+// repoRoot is the --root flag, shared by every command that works in a
+// repository. It is reset for each run by newRootCmd's flag definition.
+var repoRoot string
 
 // subcommands is filled by the init functions of the files that define
 // them, one file per subcommand, so adding a command touches no shared list.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ctgit/ctgit/internal/rewrite"
 )
 
 // check finds what the schema cannot: paths that leave the repository or do
@@ -131,19 +133,21 @@ func checkTarget(root string, t Target, field string) Diagnostics {
 	if err := RepoFile(root, t.File, false); err != nil {
 		return Diagnostics{diagAt(t.Pos, field+".file", "%v", err)}
 	}
-	if TargetChecker == nil {
-		return nil
+	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(t.File)))
+	if err != nil {
+		return Diagnostics{diagAt(t.Pos, field+".file", "%v", err)}
 	}
-	if err := TargetChecker(filepath.Join(root, filepath.FromSlash(t.File)), t); err != nil {
-		return Diagnostics{diagAt(t.Pos, field, "%v", err)}
+	var ds Diagnostics
+	for _, f := range []struct{ name, path string }{{"path", t.Path}, {"artifact", t.Artifact}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := rewrite.Lookup(t.File, src, f.path); err != nil {
+			ds = append(ds, diagAt(t.Pos, field+"."+f.name, "promotion target: %v", err))
+		}
 	}
-	return nil
+	return ds
 }
-
-// TargetChecker, when set, checks that a target file holds its fields as
-// scalars that a promotion can rewrite. It is set by the package that owns
-// rewriting, so that plan does not depend on it.
-var TargetChecker func(absFile string, t Target) error
 
 func checkGate(g Gate) error {
 	var kinds []string

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/digest"
+	"github.com/ctgit/ctgit/internal/plan"
+)
+
+// workspace is the repository a command works in: its root, its loaded
+// pipelines, and the local state under .ctgit/.
+type workspace struct {
+	root  string
+	cfg   *plan.Config
+	cache *cache.Store
+	memo  *digest.Memo
+}
+
+// loadWorkspace finds the repository (--root, else the Git work tree
+// holding dir or the current directory) and loads the pipelines in dir
+// (relative to the current directory; "" for the repository's pipelines/).
+func loadWorkspace(dir string) (*workspace, error) {
+	root, err := findRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		dir = filepath.Join(root, "pipelines")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := plan.Load(root, abs)
+	if err != nil {
+		return nil, err
+	}
+	cacheDir := filepath.Join(root, filepath.FromSlash(cfg.Settings.Cache))
+	return &workspace{
+		root:  root,
+		cfg:   cfg,
+		cache: cache.Open(cacheDir),
+		memo:  digest.LoadMemo(filepath.Join(cacheDir, "digests.json")),
+	}, nil
+}
+
+// findRoot resolves the repository root: --root when given, else the Git
+// work tree holding dir (or the current directory).
+func findRoot(dir string) (string, error) {
+	if repoRoot != "" {
+		st, err := os.Stat(repoRoot)
+		if err != nil || !st.IsDir() {
+			return "", &flagError{fmt.Errorf("--root %s: not a directory", repoRoot)}
+		}
+		return filepath.Abs(repoRoot)
+	}
+	start := dir
+	if start == "" {
+		start = "."
+	} else if st, err := os.Stat(start); err == nil && !st.IsDir() {
+		start = filepath.Dir(start)
+	}
+	return plan.FindRoot(start)
+}

@@ -1,0 +1,233 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/ctgit/ctgit/internal/digest"
+)
+
+// decideActions sets each step's action and reason from the step cache and
+// the pipeline's conditions, in step order (a step's action depends on the
+// actions before it).
+func decideActions(steps []*Step, p *Pipeline, opt Options) {
+	byName := map[StepName]*Step{}
+	for _, s := range steps {
+		byName[s.Name] = s
+	}
+	for _, s := range steps {
+		if opt.Cache != nil {
+			if e, ok := opt.Cache.Get(s.Key); ok {
+				s.Action = ActionCached
+				s.Reason = "unchanged since " + e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")
+				if s.Name == StepDrift {
+					s.Reason += driftVerdict(e.Result)
+				}
+				continue
+			}
+		}
+		s.Action, s.Reason = ActionRun, changeReason(s, opt)
+
+		switch s.Name {
+		case StepTrain:
+			drift := byName[StepDrift]
+			switch {
+			case opt.ForceTrain:
+				s.Reason = "forced by --force-train; " + s.Reason
+			case drift == nil || !p.Trigger.OnDrift:
+			case drift.Action == ActionCached && !cachedDrifted(opt, drift):
+				s.Action, s.Reason = ActionSkip, "no drift in the unchanged data: current model kept"
+			case drift.Action != ActionCached:
+				s.Action, s.Reason = ActionConditional, "trains only if drift is found (trigger.onDrift); "+s.Reason
+			}
+		case StepEvaluate, StepPromote:
+			up := upstreamOf(s, steps)
+			switch up.Action {
+			case ActionSkip:
+				s.Action, s.Reason = ActionSkip, "no candidate: training is skipped"
+			case ActionConditional:
+				s.Action = ActionConditional
+				if s.Name == StepEvaluate {
+					s.Reason = "gates the candidate if training runs"
+				} else {
+					s.Reason = "opens a promotion if training runs and every gate passes"
+				}
+			default:
+				if s.Name == StepPromote && byName[StepEvaluate] != nil {
+					s.Action, s.Reason = ActionConditional, "opens a promotion if every gate passes"
+				}
+			}
+		}
+	}
+}
+
+func upstreamOf(s *Step, steps []*Step) *Step {
+	for _, u := range steps {
+		if len(s.Needs) > 0 && u.ID == s.Needs[0] {
+			return u
+		}
+	}
+	return &Step{Action: ActionRun}
+}
+
+// cachedDrifted reads the verdict of a cached drift result; an unreadable
+// verdict counts as drifted, so training is planned rather than missed.
+func cachedDrifted(opt Options, drift *Step) bool {
+	e, ok := opt.Cache.Get(drift.Key)
+	if !ok {
+		return true
+	}
+	var r struct {
+		Drifted *bool `json:"drifted"`
+	}
+	if json.Unmarshal(e.Result, &r) != nil || r.Drifted == nil {
+		return true
+	}
+	return *r.Drifted
+}
+
+func driftVerdict(result json.RawMessage) string {
+	var r struct {
+		Drifted *bool `json:"drifted"`
+	}
+	if json.Unmarshal(result, &r) != nil || r.Drifted == nil {
+		return ""
+	}
+	if *r.Drifted {
+		return " (drift found)"
+	}
+	return " (no drift)"
+}
+
+// changeReason explains why a step's key is not in the cache, comparing
+// with the latest key the step had.
+func changeReason(s *Step, opt Options) string {
+	if opt.Cache == nil {
+		return "no step cache"
+	}
+	last, ok := opt.Cache.Last(s.ID)
+	if !ok {
+		return "never run"
+	}
+	var old KeyParts
+	if json.Unmarshal(last.Parts, &old) != nil {
+		return "previous result unreadable"
+	}
+	now := s.Parts
+	var why []string
+	if old.Semantics != now.Semantics {
+		why = append(why, fmt.Sprintf("ctgit's step semantics changed (%s → %s)", old.Semantics, now.Semantics))
+	}
+	if old.Definition != now.Definition {
+		why = append(why, "definition changed at "+s.Pos)
+	}
+	for _, in := range s.Inputs {
+		if was := old.Inputs[in.Role]; was != in.Digest {
+			if was == "" {
+				why = append(why, fmt.Sprintf("%s added: %s", in.Role, short(in.Digest)))
+			} else {
+				why = append(why, fmt.Sprintf("%s changed: %s → %s", in.Role, short(was), shortHex(in.Digest)))
+			}
+		}
+	}
+	if old.Image != now.Image {
+		why = append(why, fmt.Sprintf("image changed: %s → %s", old.Image, now.Image))
+	}
+	if strings.Join(old.Command, "\x00") != strings.Join(now.Command, "\x00") {
+		why = append(why, "command changed")
+	}
+	if changed := changedKeys(old.Env, now.Env); len(changed) > 0 {
+		why = append(why, "env changed: "+strings.Join(changed, ", "))
+	}
+	if strings.Join(old.Secrets, ",") != strings.Join(now.Secrets, ",") {
+		why = append(why, "secret names changed")
+	}
+	if len(why) == 0 {
+		for name, key := range now.Upstream {
+			if old.Upstream[name] != key {
+				why = append(why, name+" step changed")
+			}
+		}
+		sort.Strings(why)
+	}
+	if len(why) == 0 {
+		return "no cached result for this key"
+	}
+	return strings.Join(why, "; ")
+}
+
+func changedKeys(a, b map[string]string) []string {
+	var out []string
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			out = append(out, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// short is "sha256:ab12cd34…", shortHex the same without the prefix, which
+// reads better after an arrow.
+func short(d string) string    { return digest.Short(d) + "…" }
+func shortHex(d string) string { return strings.TrimPrefix(digest.Short(d), digest.Prefix) + "…" }
+
+// affectedBy returns why a change to any of changed (repository paths)
+// affects p, or "" when none does. The target file is left out on purpose:
+// merging a promotion must not trigger another training.
+func affectedBy(p *Pipeline, changed []string) string {
+	for _, c := range changed {
+		switch {
+		case contains(p.Files, c):
+			return "definition changed: " + c
+		case c == p.Data.Reference:
+			return "reference data changed: " + c
+		case c == p.Data.Current:
+			return "current data changed: " + c
+		case p.Train != nil && p.Train.Code != "" && strings.HasPrefix(c, strings.TrimSuffix(p.Train.Code, "/")+"/"):
+			return "training code changed: " + c
+		}
+		for _, g := range p.Trigger.Paths {
+			if matchGlob(g, c) {
+				return fmt.Sprintf("%s matches trigger.paths %q", c, g)
+			}
+		}
+	}
+	return ""
+}
+
+// matchGlob matches a slash path against a glob where "**" spans
+// directories and other wildcards stay within one path element.
+func matchGlob(glob, name string) bool {
+	if !strings.Contains(glob, "**") {
+		ok, _ := path.Match(glob, name)
+		return ok
+	}
+	prefix, rest, _ := strings.Cut(glob, "**")
+	if !strings.HasPrefix(name, prefix) {
+		return false
+	}
+	name = name[len(prefix):]
+	rest = strings.TrimPrefix(rest, "/")
+	if rest == "" {
+		return true
+	}
+	for {
+		if matchGlob(rest, name) {
+			return true
+		}
+		i := strings.Index(name, "/")
+		if i < 0 {
+			return false
+		}
+		name = name[i+1:]
+	}
+}

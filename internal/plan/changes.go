@@ -1,0 +1,127 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/ctgit/ctgit/internal/exitcode"
+)
+
+// FindRoot returns the root of the Git repository holding dir, or dir itself
+// (absolute) when it is not inside one.
+func FindRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return abs, nil
+		}
+		d = parent
+	}
+}
+
+// HeadCommit returns the hash of HEAD in the repository at root, or "" when
+// root is not a Git repository or has no commit yet.
+func HeadCommit(root string) string {
+	repo, err := git.PlainOpen(root)
+	if err != nil {
+		return ""
+	}
+	ref, err := repo.Head()
+	if err != nil {
+		return ""
+	}
+	return ref.Hash().String()
+}
+
+// zeroRev is what GitHub sends as `github.event.before` for a new branch.
+const zeroRev = "0000000000000000000000000000000000000000"
+
+// ErrNoBase is returned by ChangedFiles when rev names no earlier commit
+// (the all-zero revision of a new branch): everything counts as changed.
+var ErrNoBase = errors.New("no earlier commit to compare with")
+
+// ChangedFiles returns the repository paths that differ between rev and
+// HEAD, plus those changed in the work tree and not yet committed, sorted.
+func ChangedFiles(root, rev string) ([]string, error) {
+	if rev == zeroRev {
+		return nil, ErrNoBase
+	}
+	repo, err := git.PlainOpen(root)
+	if err != nil {
+		return nil, exitcode.InputErr(fmt.Errorf("--changed-since needs a Git repository at %s: %w", root, err))
+	}
+	hash, err := repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return nil, exitcode.InputErr(fmt.Errorf("--changed-since %q: cannot resolve the revision: %w (is the history fetched? actions/checkout needs fetch-depth: 0 or 2)", rev, err))
+	}
+	from, err := repo.CommitObject(*hash)
+	if err != nil {
+		return nil, exitcode.InputErr(fmt.Errorf("--changed-since %q: %w", rev, err))
+	}
+	head, err := repo.Head()
+	if err != nil {
+		return nil, exitcode.InputErr(fmt.Errorf("reading HEAD: %w", err))
+	}
+	to, err := repo.CommitObject(head.Hash())
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	if from.Hash != to.Hash {
+		fromTree, err := from.Tree()
+		if err != nil {
+			return nil, err
+		}
+		toTree, err := to.Tree()
+		if err != nil {
+			return nil, err
+		}
+		changes, err := object.DiffTree(fromTree, toTree)
+		if err != nil {
+			return nil, fmt.Errorf("comparing %s with HEAD: %w", rev, err)
+		}
+		for _, c := range changes {
+			if c.From.Name != "" {
+				set[c.From.Name] = true
+			}
+			if c.To.Name != "" {
+				set[c.To.Name] = true
+			}
+		}
+	}
+	wt, err := repo.Worktree()
+	if err == nil {
+		status, err := wt.Status()
+		if err != nil {
+			return nil, fmt.Errorf("reading the work tree's status: %w", err)
+		}
+		for p, s := range status {
+			if s.Worktree != git.Unmodified || s.Staging != git.Unmodified {
+				if !strings.HasPrefix(p, ".ctgit/") {
+					set[p] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -1,0 +1,425 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/digest"
+)
+
+// APIVersion is the version of every JSON document ctgit writes.
+const APIVersion = "ctgit/v1"
+
+// StepSemantics is part of every step key. Bump it when what a step does
+// with the same inputs changes, so old cache entries stop matching.
+const StepSemantics = "ctgit-step/1"
+
+// Plan is what ctgit would do: per pipeline, a DAG of steps, each with its
+// content key and the action that key implies against the step cache. It is
+// plain data: executors consume it and never re-read CUE, and its JSON form
+// ("kind": "Plan") is documented in the README.
+type Plan struct {
+	APIVersion string `json:"apiVersion"` // always APIVersion
+	Kind       string `json:"kind"`       // always "Plan"
+	// Root is the repository root, absolute; every path is relative to it.
+	Root string `json:"-"`
+	// Commit is the HEAD commit the plan was made at ("" outside Git).
+	Commit string `json:"commit,omitempty"`
+	// ChangedSince is the --changed-since revision, when given.
+	ChangedSince string `json:"changedSince,omitempty"`
+	// Changed are the files that changed since ChangedSince, sorted.
+	Changed []string `json:"changed,omitempty"`
+	// Settings are the repository's settings.
+	Settings Settings `json:"settings"`
+	// Pipelines are sorted by name; unselected ones have no steps.
+	Pipelines []*PipelinePlan `json:"pipelines"`
+}
+
+// PipelinePlan is the plan of one pipeline.
+type PipelinePlan struct {
+	Name  string `json:"name"`
+	Model string `json:"model"`
+	Pos   string `json:"pos"`
+	// Selected is false when --changed-since found nothing of the pipeline
+	// changed (or it was not named); Reason then says why.
+	Selected bool   `json:"selected"`
+	Reason   string `json:"reason,omitempty"`
+	// Steps are in execution order; Steps[i].Needs names earlier steps.
+	Steps []*Step `json:"steps,omitempty"`
+	// Pipeline is the decoded definition the steps were made from.
+	Pipeline *Pipeline `json:"definition"`
+}
+
+// Step returns the step named name ("train"), or nil.
+func (pp *PipelinePlan) Step(name StepName) *Step {
+	for _, s := range pp.Steps {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// StepName is the kind of a step.
+type StepName string
+
+// The steps of a pipeline, in order.
+const (
+	StepValidate StepName = "validate"
+	StepDrift    StepName = "drift"
+	StepTrain    StepName = "train"
+	StepEvaluate StepName = "evaluate"
+	StepPromote  StepName = "promote"
+)
+
+// Action is what the plan expects to do with a step.
+type Action string
+
+// Actions. A conditional step's running depends on an earlier step's result
+// (training on the drift decision, promotion on the gates).
+const (
+	ActionRun         Action = "run"
+	ActionCached      Action = "cached"
+	ActionConditional Action = "conditional"
+	ActionSkip        Action = "skip"
+)
+
+// Step is one node of a pipeline's DAG.
+type Step struct {
+	// ID is "<pipeline>/<step>", unique in the plan.
+	ID       string   `json:"id"`
+	Pipeline string   `json:"pipeline"`
+	Name     StepName `json:"name"`
+	// Needs are the IDs of the steps that must finish first.
+	Needs []string `json:"needs,omitempty"`
+	// Pos is where the step's definition starts.
+	Pos string `json:"pos"`
+	// Key is the content key: the digest of Parts. Equal keys mean equal
+	// results, so a cached result with this key is reused.
+	Key   string   `json:"key"`
+	Parts KeyParts `json:"parts"`
+	// Action and Reason say what the plan expects and why, in words.
+	Action Action `json:"action"`
+	Reason string `json:"reason"`
+	// Inputs are the repository files the step reads.
+	Inputs []Input `json:"inputs,omitempty"`
+}
+
+// Input is a repository file or directory a step reads.
+type Input struct {
+	// Role names the input in reasons: "current data", "training code".
+	Role   string `json:"role"`
+	Path   string `json:"path"`
+	Digest string `json:"digest"`
+	Size   int64  `json:"size,omitempty"`
+}
+
+// KeyParts is everything that determines a step's result. Its canonical JSON
+// is hashed into the step key. Secret values are never part of it; only
+// their names are.
+type KeyParts struct {
+	Semantics  string            `json:"semantics"`
+	Step       StepName          `json:"step"`
+	Definition string            `json:"definition"` // digest of the step's definition
+	Image      string            `json:"image,omitempty"`
+	Command    []string          `json:"command,omitempty"`
+	Env        map[string]string `json:"env,omitempty"`
+	Secrets    []string          `json:"secrets,omitempty"` // names only
+	Inputs     map[string]string `json:"inputs,omitempty"`  // role → digest
+	Upstream   map[string]string `json:"upstream,omitempty"`
+}
+
+// Key returns the digest of the parts' canonical JSON (encoding/json sorts
+// map keys, and the struct's field order is fixed).
+func (k KeyParts) Key() string {
+	b, err := json.Marshal(k)
+	if err != nil {
+		panic(err) // only strings and maps of strings: cannot fail
+	}
+	return digest.Bytes(b)
+}
+
+// Options tune Build.
+type Options struct {
+	// Pipelines restricts the plan to these names (all when empty).
+	Pipelines []string
+	// Changed, when not nil, selects only pipelines affected by these
+	// repository paths; ChangedSince is the revision they came from.
+	Changed      []string
+	ChangedSince string
+	// Commit is recorded in the plan.
+	Commit string
+	// Cache decides cached steps and explains changes; nil plans every
+	// step as run.
+	Cache *cache.Store
+	// Memo remembers file digests; nil hashes everything.
+	Memo *digest.Memo
+	// ForceTrain plans training even without drift.
+	ForceTrain bool
+}
+
+// Build makes the plan of cfg.
+func Build(cfg *Config, opt Options) (*Plan, error) {
+	if opt.Memo == nil {
+		opt.Memo = digest.NewMemo()
+	}
+	known := map[string]bool{}
+	for _, p := range cfg.Pipelines {
+		known[p.Name] = true
+	}
+	var unknown []string
+	for _, n := range opt.Pipelines {
+		if !known[n] {
+			unknown = append(unknown, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(unknown) > 0 {
+		names := make([]string, 0, len(known))
+		for n := range known {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, Diagnostics{{Message: fmt.Sprintf("no pipeline named %s; pipelines here: %s", strings.Join(unknown, ", "), strings.Join(names, ", "))}}
+	}
+
+	pl := &Plan{
+		APIVersion:   APIVersion,
+		Kind:         "Plan",
+		Root:         cfg.Root,
+		Commit:       opt.Commit,
+		ChangedSince: opt.ChangedSince,
+		Settings:     cfg.Settings,
+	}
+	if opt.Changed != nil {
+		pl.Changed = append([]string{}, opt.Changed...)
+		sort.Strings(pl.Changed)
+	}
+
+	// Pipelines are independent: hash and plan them in parallel. Hashing
+	// dominates, and the memo makes shared files cost once.
+	pl.Pipelines = make([]*PipelinePlan, len(cfg.Pipelines))
+	errs := make([]error, len(cfg.Pipelines))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, p := range cfg.Pipelines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			pl.Pipelines[i], errs[i] = planPipeline(cfg, p, opt)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return pl, nil
+}
+
+func planPipeline(cfg *Config, p *Pipeline, opt Options) (*PipelinePlan, error) {
+	pp := &PipelinePlan{Name: p.Name, Model: p.Model.Name, Pos: p.Pos, Pipeline: p, Selected: true}
+	if len(opt.Pipelines) > 0 && !contains(opt.Pipelines, p.Name) {
+		pp.Selected, pp.Reason = false, "not named on the command line"
+		return pp, nil
+	}
+	if opt.Changed != nil {
+		if why := affectedBy(p, opt.Changed); why != "" {
+			pp.Reason = why
+		} else {
+			pp.Selected, pp.Reason = false, fmt.Sprintf("nothing it reads changed since %s", shortRev(opt.ChangedSince))
+			return pp, nil
+		}
+	}
+
+	in := inputHasher{root: cfg.Root, memo: opt.Memo}
+	ref := in.file("reference data", p.Data.Reference)
+	cur := in.file("current data", p.Data.Current)
+	target := in.file("deployed version", p.Model.Target.File)
+	var code *Input
+	if p.Train != nil && p.Train.Code != "" {
+		code = in.dir("training code", p.Train.Code)
+	}
+	if in.err != nil {
+		return nil, in.err
+	}
+
+	var steps []*Step
+	add := func(name StepName, pos string, def any, inputs []*Input, k KeyParts) *Step {
+		s := &Step{
+			ID:       p.Name + "/" + string(name),
+			Pipeline: p.Name,
+			Name:     name,
+			Pos:      pos,
+		}
+		k.Semantics, k.Step = StepSemantics, name
+		k.Definition = definitionDigest(def)
+		if len(inputs) > 0 {
+			k.Inputs = map[string]string{}
+		}
+		for _, i := range inputs {
+			s.Inputs = append(s.Inputs, *i)
+			k.Inputs[i.Role] = i.Digest
+		}
+		if len(steps) > 0 {
+			prev := steps[len(steps)-1]
+			s.Needs = []string{prev.ID}
+			k.Upstream = map[string]string{string(prev.Name): prev.Key}
+		}
+		s.Parts = k
+		s.Key = k.Key()
+		steps = append(steps, s)
+		return s
+	}
+
+	if c := p.Checks; c != nil {
+		def := *c
+		def.Drift = nil
+		add(StepValidate, c.Pos, def, []*Input{cur}, KeyParts{})
+		if c.Drift != nil {
+			add(StepDrift, c.Drift.Pos, driftDefinition(c), []*Input{ref, cur}, KeyParts{})
+		}
+	}
+	if t := p.Train; t != nil {
+		inputs := []*Input{ref, cur}
+		if code != nil {
+			inputs = append(inputs, code)
+		}
+		def := *t
+		def.Timeout, def.Retries, def.Caches = "", 0, nil // change how, not what, is trained
+		add(StepTrain, t.Pos, def, inputs, KeyParts{
+			Image:   t.Image,
+			Command: t.Command,
+			Env:     t.Env,
+			Secrets: t.Secrets,
+		})
+		if e := p.Evaluate; e != nil {
+			add(StepEvaluate, e.Pos, e, []*Input{target}, KeyParts{})
+		}
+		add(StepPromote, p.Promote.Pos, struct {
+			Promote Promote `json:"promote"`
+			Target  Target  `json:"target"`
+		}{p.Promote, p.Model.Target}, []*Input{target}, KeyParts{})
+	}
+
+	decideActions(steps, p, opt)
+	pp.Steps = steps
+	return pp, nil
+}
+
+// driftDefinition is what decides the drift step's result: the policy and
+// the per-column types and overrides.
+func driftDefinition(c *Checks) any {
+	type col struct {
+		Type  string       `json:"type"`
+		Drift *ColumnDrift `json:"drift,omitempty"`
+	}
+	cols := map[string]col{}
+	for n, c := range c.Columns {
+		cols[n] = col{c.Type, c.Drift}
+	}
+	return struct {
+		Policy  *DriftPolicy   `json:"policy"`
+		Columns map[string]col `json:"columns"`
+	}{c.Drift, cols}
+}
+
+// definitionDigest hashes a step's definition without the positions that
+// locate it: moving a block in its file does not change what it does.
+func definitionDigest(def any) string {
+	b, err := json.Marshal(def)
+	if err != nil {
+		panic(err)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		panic(err)
+	}
+	b, _ = json.Marshal(stripPositions(v))
+	return digest.Bytes(b)
+}
+
+func stripPositions(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if k == "pos" || strings.HasSuffix(k, "Pos") {
+				delete(x, k)
+				continue
+			}
+			x[k] = stripPositions(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = stripPositions(e)
+		}
+	}
+	return v
+}
+
+// inputHasher hashes repository inputs, keeping the first error.
+type inputHasher struct {
+	root string
+	memo *digest.Memo
+	err  error
+}
+
+func (h *inputHasher) file(role, rel string) *Input {
+	in := &Input{Role: role, Path: rel}
+	if h.err != nil {
+		return in
+	}
+	d, n, err := h.memo.File(filepath.Join(h.root, filepath.FromSlash(rel)))
+	if err != nil {
+		h.err = fmt.Errorf("hashing %s %s: %w", role, rel, err)
+	}
+	in.Digest, in.Size = d, n
+	return in
+}
+
+func (h *inputHasher) dir(role, rel string) *Input {
+	in := &Input{Role: role, Path: rel + "/"}
+	if h.err != nil {
+		return in
+	}
+	d, err := h.memo.Dir(filepath.Join(h.root, filepath.FromSlash(rel)))
+	if err != nil {
+		h.err = fmt.Errorf("hashing %s %s: %w", role, rel, err)
+	}
+	in.Digest = d
+	return in
+}
+
+// Graph returns the DAG of the pipeline's steps.
+func (pp *PipelinePlan) Graph() (*Graph, error) {
+	ids := make([]string, len(pp.Steps))
+	needs := map[string][]string{}
+	for i, s := range pp.Steps {
+		ids[i] = s.ID
+		needs[s.ID] = s.Needs
+	}
+	return NewGraph(ids, needs)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func shortRev(rev string) string {
+	if len(rev) == 40 && strings.Trim(rev, "0123456789abcdef") == "" {
+		return rev[:12]
+	}
+	return rev
+}

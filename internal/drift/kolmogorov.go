@@ -228,7 +228,7 @@ func logFactorialOverPower(n float64) float64 {
 
 const (
 	exp128  = 128
-	pow128  = 3.402823669209385e+38  // 2^128
+	pow128  = 3.402823669209385e+38 // 2^128
 	powM128 = 2.938735877055719e-39 // 2^-128
 )
 

@@ -79,4 +79,3 @@ func insertionSort(x []float64) {
 		x[j] = v
 	}
 }
-

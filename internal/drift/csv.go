@@ -1,0 +1,459 @@
+package drift
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// ReadOptions says how to read a data file.
+type ReadOptions struct {
+	// Format is "csv" or "parquet"; empty means by extension (.parquet and
+	// .pq are Parquet, anything else CSV).
+	Format string
+	// Columns, when not empty, are the only columns kept; the others are
+	// still checked for shape but not parsed.
+	Columns []string
+}
+
+// ReadFile reads a CSV or Parquet file into a Table. Errors are
+// *InputError values naming the file, line and column.
+func ReadFile(path string, opt ReadOptions) (*Table, error) {
+	format := opt.Format
+	if format == "" {
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".parquet", ".pq":
+			format = "parquet"
+		default:
+			format = "csv"
+		}
+	}
+	switch format {
+	case "csv":
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, &InputError{File: path, Err: err}
+		}
+		defer f.Close()
+		return ReadCSV(f, path, opt)
+	case "parquet":
+		return ReadParquet(path, opt)
+	}
+	return nil, &InputError{File: path, Err: fmt.Errorf("unknown input format %q; use csv or parquet", format)}
+}
+
+// csvBlockSize is how much of a CSV file one worker parses at a time: big
+// enough that the per-block overhead vanishes, small enough that a few
+// blocks in flight cost little memory.
+const csvBlockSize = 4 << 20
+
+// ReadCSV reads comma-separated values with a header row (RFC 4180 quoting,
+// LF or CRLF line ends, blank lines skipped) from r; name is used in errors.
+// Blocks of the input are parsed in parallel, each cell straight into one
+// float64 without allocating, so memory is about 8 bytes per kept cell.
+func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
+	rd := &csvReader{r: r, name: name}
+	header, err := rd.header()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, h := range header {
+		if seen[h] {
+			return nil, &InputError{File: name, Line: 1, Column: h, Err: errors.New("duplicate column name in the header")}
+		}
+		seen[h] = true
+	}
+	keep := make([]int, len(header)) // header index -> kept column index, or -1
+	t := &Table{Path: name}
+	for i, h := range header {
+		keep[i] = -1
+		if len(opt.Columns) == 0 || slices.Contains(opt.Columns, h) {
+			keep[i] = len(t.Columns)
+			t.Columns = append(t.Columns, &Column{Name: h})
+		}
+	}
+	for _, c := range opt.Columns {
+		if !seen[c] {
+			return nil, &InputError{File: name, Line: 1, Column: c, Err: errors.New("no such column in the header")}
+		}
+	}
+
+	blocks := make(chan csvBlock, runtime.GOMAXPROCS(0))
+	var results []*csvResult
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range blocks {
+				res := parseBlock(b, header, keep, len(t.Columns), name)
+				rd.release(b.buf)
+				mu.Lock()
+				for len(results) <= b.idx {
+					results = append(results, nil)
+				}
+				results[b.idx] = res
+				mu.Unlock()
+			}
+		}()
+	}
+	readErr := rd.blocks(blocks)
+	close(blocks)
+	wg.Wait()
+	if readErr != nil {
+		return nil, readErr
+	}
+	for _, res := range results {
+		if res.err != nil {
+			return nil, res.err
+		}
+		t.Rows += res.rows
+	}
+	for ci, col := range t.Columns {
+		col.values = make([]float64, 0, t.Rows)
+		dict := map[string]int{}
+		for _, res := range results {
+			vals := res.cols[ci]
+			if len(res.text[ci]) == 0 {
+				col.values = append(col.values, vals...)
+			} else {
+				remap := make([]int, len(res.text[ci]))
+				for i, s := range res.text[ci] {
+					code, ok := dict[s]
+					if !ok {
+						code = len(col.text)
+						dict[s] = code
+						col.text = append(col.text, s)
+					}
+					remap[i] = code
+				}
+				for _, v := range vals {
+					if isText(v) {
+						v = textValue(remap[math.Float64bits(v)&payloadMask])
+						col.texts++
+					}
+					col.values = append(col.values, v)
+				}
+			}
+			res.cols[ci] = nil // let the block's memory go as we merge
+		}
+	}
+	return t, nil
+}
+
+type csvReader struct {
+	r     io.Reader
+	name  string
+	carry []byte // bytes read but not yet handed out
+	eof   bool
+	line  int // line number of the first line of carry
+	pool  sync.Pool
+}
+
+type csvBlock struct {
+	idx  int
+	buf  *[]byte
+	data []byte
+	line int
+}
+
+func (rd *csvReader) release(b *[]byte) { rd.pool.Put(b) }
+
+// fill reads until carry holds at least n bytes or the input ends.
+func (rd *csvReader) fill(n int) error {
+	for len(rd.carry) < n && !rd.eof {
+		if cap(rd.carry)-len(rd.carry) < 64<<10 {
+			grown := make([]byte, len(rd.carry), max(2*cap(rd.carry), n+csvBlockSize))
+			copy(grown, rd.carry)
+			rd.carry = grown
+		}
+		m, err := rd.r.Read(rd.carry[len(rd.carry):cap(rd.carry)])
+		rd.carry = rd.carry[:len(rd.carry)+m]
+		if err == io.EOF {
+			rd.eof = true
+		} else if err != nil {
+			return &InputError{File: rd.name, Err: err}
+		}
+	}
+	return nil
+}
+
+// header parses the first record.
+func (rd *csvReader) header() ([]string, error) {
+	rd.line = 1
+	for {
+		if err := rd.fill(len(rd.carry) + 64<<10); err != nil {
+			return nil, err
+		}
+		rd.carry = bytes.TrimPrefix(rd.carry, []byte("\xef\xbb\xbf"))
+		end, ok := recordEnd(rd.carry, rd.eof)
+		if !ok {
+			if rd.eof {
+				break
+			}
+			continue
+		}
+		var fields []string
+		pos, line := 0, 1
+		var scratch []byte
+		for {
+			cell, next, eor, nl, s, err := nextField(rd.carry[:end], pos, scratch)
+			scratch = s
+			if err != nil {
+				return nil, &InputError{File: rd.name, Line: line, Err: err}
+			}
+			line += nl
+			fields = append(fields, string(trimSpace(cell)))
+			pos = next
+			if eor {
+				break
+			}
+		}
+		rd.line += bytes.Count(rd.carry[:end], []byte{'\n'})
+		rd.carry = rd.carry[end:]
+		if len(fields) == 1 && fields[0] == "" {
+			continue // blank line before the header
+		}
+		return fields, nil
+	}
+	return nil, &InputError{File: rd.name, Line: 1, Err: errors.New("empty file: a header row is required")}
+}
+
+// recordEnd returns the index just past the first complete record of data
+// (its newline included), honouring quotes.
+func recordEnd(data []byte, eof bool) (int, bool) {
+	inQuote := false
+	for i, c := range data {
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case c == '\n' && !inQuote:
+			return i + 1, true
+		}
+	}
+	if eof && len(data) > 0 {
+		return len(data), true
+	}
+	return 0, false
+}
+
+// blocks cuts the rest of the input into blocks that end on record
+// boundaries and sends them on out.
+func (rd *csvReader) blocks(out chan<- csvBlock) error {
+	for idx := 0; ; idx++ {
+		if err := rd.fill(csvBlockSize); err != nil {
+			return err
+		}
+		if len(rd.carry) == 0 {
+			return nil
+		}
+		cut := len(rd.carry)
+		if !rd.eof || len(rd.carry) > csvBlockSize {
+			cut = lastRecordEnd(rd.carry[:min(len(rd.carry), csvBlockSize)])
+			if cut == 0 {
+				// One record longer than a block: read on until it ends.
+				if err := rd.fill(2 * len(rd.carry)); err != nil {
+					return err
+				}
+				if c := lastRecordEnd(rd.carry); c > 0 {
+					cut = c
+				} else if rd.eof {
+					cut = len(rd.carry)
+				} else {
+					idx--
+					continue
+				}
+			}
+		}
+		bp, _ := rd.pool.Get().(*[]byte)
+		if bp == nil || cap(*bp) < cut {
+			b := make([]byte, max(cut, csvBlockSize))
+			bp = &b
+		}
+		data := (*bp)[:cut]
+		copy(data, rd.carry[:cut])
+		out <- csvBlock{idx: idx, buf: bp, data: data, line: rd.line}
+		rd.line += bytes.Count(data, []byte{'\n'})
+		rd.carry = rd.carry[:copy(rd.carry, rd.carry[cut:])]
+	}
+}
+
+// lastRecordEnd is the index just past the last newline of data that lies
+// outside quotes, or 0. data starts on a record boundary.
+func lastRecordEnd(data []byte) int {
+	if bytes.IndexByte(data, '"') < 0 {
+		return bytes.LastIndexByte(data, '\n') + 1
+	}
+	inQuote, last := false, 0
+	for i, c := range data {
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case c == '\n' && !inQuote:
+			last = i + 1
+		}
+	}
+	return last
+}
+
+type csvResult struct {
+	rows int
+	cols [][]float64
+	text [][]string
+	err  error
+}
+
+// parseBlock parses the records of one block into per-column values.
+func parseBlock(b csvBlock, header []string, keep []int, ncols int, name string) *csvResult {
+	data := b.data
+	est := bytes.Count(data, []byte{'\n'}) + 1
+	res := &csvResult{cols: make([][]float64, ncols), text: make([][]string, ncols)}
+	for i := range res.cols {
+		res.cols[i] = make([]float64, 0, est)
+	}
+	dicts := make([]map[string]int, ncols)
+	var scratch []byte
+	line := b.line
+	pos := 0
+	for pos < len(data) {
+		if data[pos] == '\n' {
+			pos++
+			line++
+			continue
+		}
+		if data[pos] == '\r' && pos+1 < len(data) && data[pos+1] == '\n' {
+			pos += 2
+			line++
+			continue
+		}
+		recLine := line
+		field := 0
+		for {
+			cell, next, eor, nl, s, err := nextField(data, pos, scratch)
+			scratch = s
+			if err != nil {
+				col := ""
+				if field < len(header) {
+					col = header[field]
+				}
+				res.err = &InputError{File: name, Line: line, Column: col, Err: err}
+				return res
+			}
+			line += nl
+			if field < len(keep) && keep[field] >= 0 {
+				ci := keep[field]
+				v, kind := Cell(cell)
+				switch kind {
+				case CellMissing:
+					v = missingValue
+				case CellText:
+					t := trimSpace(cell)
+					d := dicts[ci]
+					if d == nil {
+						d = map[string]int{}
+						dicts[ci] = d
+					}
+					code, ok := d[string(t)]
+					if !ok {
+						code = len(res.text[ci])
+						d[string(t)] = code
+						res.text[ci] = append(res.text[ci], string(t))
+					}
+					v = textValue(code)
+				}
+				res.cols[ci] = append(res.cols[ci], v)
+			}
+			field++
+			pos = next
+			if eor {
+				break
+			}
+		}
+		if field != len(header) {
+			res.err = &InputError{File: name, Line: recLine, Err: fmt.Errorf("ragged row: %d fields, the header has %d", field, len(header))}
+			return res
+		}
+		res.rows++
+	}
+	return res
+}
+
+var (
+	errBareQuote   = errors.New(`bare " in a field that does not start with a quote`)
+	errQuoteNotEnd = errors.New(`unterminated quoted field`)
+	errAfterQuote  = errors.New(`unexpected character after a closing quote`)
+)
+
+// nextField parses the field starting at data[pos]. It returns the cell's
+// bytes (a slice of data, or of scratch when quotes had to be undone), the
+// position after its terminator, whether the terminator ended the record,
+// and how many newlines it consumed.
+func nextField(data []byte, pos int, scratch []byte) (cell []byte, next int, eor bool, nl int, _ []byte, err error) {
+	n := len(data)
+	if pos < n && data[pos] == '"' {
+		scratch = scratch[:0]
+		i := pos + 1
+		for {
+			j := bytes.IndexByte(data[i:], '"')
+			if j < 0 {
+				return nil, n, true, 0, scratch, errQuoteNotEnd
+			}
+			seg := data[i : i+j]
+			nl += bytes.Count(seg, []byte{'\n'})
+			scratch = append(scratch, seg...)
+			i += j + 1
+			if i < n && data[i] == '"' {
+				scratch = append(scratch, '"')
+				i++
+				continue
+			}
+			break
+		}
+		switch {
+		case i >= n:
+			return scratch, n, true, nl, scratch, nil
+		case data[i] == ',':
+			return scratch, i + 1, false, nl, scratch, nil
+		case data[i] == '\n':
+			return scratch, i + 1, true, nl + 1, scratch, nil
+		case data[i] == '\r' && (i+1 == n || data[i+1] == '\n'):
+			return scratch, min(i+2, n), true, nl + 1, scratch, nil
+		}
+		return nil, n, true, nl, scratch, errAfterQuote
+	}
+	end := pos
+	for end < n {
+		c := data[end]
+		if c == ',' || c == '\n' {
+			break
+		}
+		if c == '"' {
+			return nil, n, true, 0, scratch, errBareQuote
+		}
+		end++
+	}
+	cell = data[pos:end]
+	if end == n {
+		if len(cell) > 0 && cell[len(cell)-1] == '\r' {
+			cell = cell[:len(cell)-1]
+		}
+		return cell, n, true, 0, scratch, nil
+	}
+	if data[end] == ',' {
+		return cell, end + 1, false, 0, scratch, nil
+	}
+	if len(cell) > 0 && cell[len(cell)-1] == '\r' {
+		cell = cell[:len(cell)-1]
+	}
+	return cell, end + 1, true, 1, scratch, nil
+}

@@ -1,0 +1,136 @@
+package drift
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// cells renders a column back as strings: numbers with %g, missing as "·",
+// text as itself, so tests can compare whole tables.
+func cells(c *Column) []string {
+	out := make([]string, c.Len())
+	for i, v := range c.values {
+		switch {
+		case isText(v):
+			out[i] = "t:" + c.text[math.Float64bits(v)&payloadMask]
+		case v != v:
+			out[i] = "·"
+		default:
+			out[i] = fmt.Sprintf("%g", v)
+		}
+	}
+	return out
+}
+
+func tableCells(t *Table) map[string][]string {
+	m := map[string][]string{}
+	for _, c := range t.Columns {
+		m[c.Name] = cells(c)
+	}
+	return m
+}
+
+func TestReadCSV(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		opt  ReadOptions
+		want map[string][]string
+		rows int
+	}{
+		{"plain", "a,b\n1,x\n2.5,y\n", ReadOptions{}, map[string][]string{"a": {"1", "2.5"}, "b": {"t:x", "t:y"}}, 2},
+		{"no final newline, CRLF", "a,b\r\n1,2\r\n3,4", ReadOptions{}, map[string][]string{"a": {"1", "3"}, "b": {"2", "4"}}, 2},
+		{"blank lines and BOM", "\xef\xbb\xbfa\n\n1\n\n2\n", ReadOptions{}, map[string][]string{"a": {"1", "2"}}, 2},
+		{"quotes", "a,b\n\"1,5\",\"say \"\"hi\"\"\"\n\"2\",\"two\nlines\"\n", ReadOptions{},
+			map[string][]string{"a": {"t:1,5", "2"}, "b": {`t:say "hi"`, "t:two\nlines"}}, 2},
+		{"missing words", "a\nNA\n\nnan\n inf \n-Infinity\nnull\nNone\n<NA>\nN/A\n1e999\n7\n", ReadOptions{},
+			map[string][]string{"a": {"·", "·", "·", "·", "·", "·", "·", "·", "·", "7"}}, 10},
+		{"numbers", "a\n-0\n+1.5\n.5\n5.\n1e3\n 2 \n0.1234567890123456789\n", ReadOptions{},
+			map[string][]string{"a": {"0", "1.5", "0.5", "5", "1000", "2", "0.12345678901234568"}}, 7},
+		{"subset", "a,b,c\n1,2,3\n", ReadOptions{Columns: []string{"c", "a"}}, map[string][]string{"a": {"1"}, "c": {"3"}}, 1},
+		{"header only", "a,b\n", ReadOptions{}, map[string][]string{"a": {}, "b": {}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab, err := ReadCSV(strings.NewReader(tt.in), "in.csv", tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tab.Rows != tt.rows {
+				t.Errorf("rows = %d, want %d", tab.Rows, tt.rows)
+			}
+			if d := cmp.Diff(tt.want, tableCells(tab)); d != "" {
+				t.Errorf("cells (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestReadCSVErrors(t *testing.T) {
+	tests := []struct {
+		name, in string
+		opt      ReadOptions
+		want     string
+	}{
+		{"empty", "", ReadOptions{}, "in.csv:1: empty file"},
+		{"ragged", "a,b\n1,2\n3\n", ReadOptions{}, "in.csv:3: ragged row: 1 fields, the header has 2"},
+		{"ragged after quoted newline", "a,b\n\"x\ny\",2\n1,2,3\n", ReadOptions{}, "in.csv:4: ragged row: 3 fields"},
+		{"bare quote", "a,b\n1,2\n3,4\"\n", ReadOptions{}, `in.csv:3: column "b": bare "`},
+		{"unterminated", "a,b\n1,\"2\n", ReadOptions{}, `in.csv:2: column "b": unterminated`},
+		{"duplicate", "a,a\n1,2\n", ReadOptions{}, `in.csv:1: column "a": duplicate`},
+		{"unknown column", "a\n1\n", ReadOptions{Columns: []string{"z"}}, `in.csv:1: column "z": no such column`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadCSV(strings.NewReader(tt.in), "in.csv", tt.opt)
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an *InputError", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestReadCSVBlocks crosses many block boundaries, with quoted newlines
+// straddling them, and checks every value and the line of a late error.
+func TestReadCSVBlocks(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("i,s\n")
+	const n = 300_000
+	for i := 0; i < n; i++ {
+		if i%7 == 0 {
+			fmt.Fprintf(&b, "%d,\"multi\nline %d\"\n", i, i%3)
+		} else {
+			fmt.Fprintf(&b, "%d,plain%d\n", i, i%5)
+		}
+	}
+	tab, err := ReadCSV(strings.NewReader(b.String()), "big.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Rows != n {
+		t.Fatalf("rows = %d, want %d", tab.Rows, n)
+	}
+	for i, v := range tab.Columns[0].values {
+		if v != float64(i) {
+			t.Fatalf("row %d: %v", i, v)
+		}
+	}
+	if got := len(tab.Columns[1].text); got != 8 {
+		t.Errorf("%d distinct texts, want 8", got)
+	}
+	lines := strings.Count(b.String(), "\n")
+	b.WriteString("1,2,3\n")
+	_, err = ReadCSV(strings.NewReader(b.String()), "big.csv", ReadOptions{})
+	if want := fmt.Sprintf("big.csv:%d: ragged", lines+1); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}

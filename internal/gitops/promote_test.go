@@ -1,0 +1,425 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctgit/ctgit/internal/exitcode"
+)
+
+const modelCUE = `package deploy
+
+// The fraud model in production.
+model: {
+	name:     "fraud-detector"
+	version:  "1.4.0"   // bumped by ctgit
+	artifact: "file://.ctgit/artifacts/fraud@sha256:aaaa"
+}
+`
+
+const kserveYAML = `# served by KServe
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: fraud
+spec:
+  predictor:
+    model:
+      storageUri: gs://models/fraud@sha256:aaaa # pinned
+`
+
+var seedFiles = map[string]string{
+	"deploy/fraud/model.cue": modelCUE,
+	"deploy/fraud/isvc.yaml": kserveYAML,
+	"README.md":              "hello\n",
+}
+
+func request(dir, version string) Request {
+	return Request{
+		Dir:    dir,
+		Remote: "origin",
+		Base:   "main",
+		Branch: BranchName("fraud-detector", ""),
+		Edits: []Edit{
+			{File: "deploy/fraud/model.cue", Field: "model.version", Value: version},
+			{File: "deploy/fraud/model.cue", Field: "model.artifact", Value: "file://.ctgit/artifacts/fraud@sha256:" + version},
+			{File: "deploy/fraud/isvc.yaml", Field: "spec.predictor.model.storageUri", Value: "gs://models/fraud@sha256:" + version},
+		},
+		Subject: "ctgit: promote fraud-detector 1.4.0 → " + version,
+		Provenance: Provenance{
+			Run: "run-" + version, Pipeline: "fraud-detector", SourceCommit: "0123abcd",
+			Data: []string{"sha256:d1", "sha256:d2"}, Image: "python@sha256:ii", Artifact: "sha256:" + version,
+		},
+		Time: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC),
+	}
+}
+
+// verifyBranch clones what the server holds and checks the branch is one
+// commit on main holding version, with trailers and byte-exact files.
+func verifyBranch(t *testing.T, s *gitServer, version string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "verify")
+	gitCLI(t, "", "clone", "--quiet", "--no-single-branch", s.authURL(), dir)
+	if n := strings.TrimSpace(gitCLI(t, dir, "rev-list", "--count", "origin/main..origin/ctgit/fraud-detector")); n != "1" {
+		t.Fatalf("branch has %s commits on main, want 1", n)
+	}
+	if base, mb := gitCLI(t, dir, "rev-parse", "origin/main"), gitCLI(t, dir, "merge-base", "origin/main", "origin/ctgit/fraud-detector"); base != mb {
+		t.Errorf("branch is not built on main's tip: merge-base %s, main %s", mb, base)
+	}
+	msg := gitCLI(t, dir, "log", "-1", "--format=%B", "origin/ctgit/fraud-detector")
+	trailers := gitCLI(t, dir, "log", "-1", "--format=%(trailers:only,unfold)", "origin/ctgit/fraud-detector")
+	wantTrailers := fmt.Sprintf("Ctgit-Run: run-%s\nCtgit-Pipeline: fraud-detector\nCtgit-Source-Commit: 0123abcd\nCtgit-Data: sha256:d1\nCtgit-Data: sha256:d2\nCtgit-Image: python@sha256:ii\nCtgit-Artifact: sha256:%s\n\n", version, version)
+	if diff := cmp.Diff(wantTrailers, trailers); diff != "" {
+		t.Errorf("trailers as git reads them (-want +got):\n%s\nmessage:\n%s", diff, msg)
+	}
+	if !strings.HasPrefix(msg, "ctgit: promote fraud-detector 1.4.0 → "+version+"\n") {
+		t.Errorf("subject: %q", msg)
+	}
+	if who := gitCLI(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "origin/ctgit/fraud-detector"); who != "ctgit <ctgit-bot@users.noreply.github.com>|ctgit <ctgit-bot@users.noreply.github.com>\n" {
+		t.Errorf("author|committer = %q", who)
+	}
+	if files := gitCLI(t, dir, "diff", "--name-only", "origin/main", "origin/ctgit/fraud-detector"); files != "deploy/fraud/isvc.yaml\ndeploy/fraud/model.cue\n" {
+		t.Errorf("changed files:\n%s", files)
+	}
+	gitCLI(t, dir, "checkout", "--quiet", "ctgit/fraud-detector")
+	wantCUE := strings.NewReplacer(`"1.4.0"`, `"`+version+`"`, "sha256:aaaa", "sha256:"+version).Replace(modelCUE)
+	wantYAML := strings.Replace(kserveYAML, "sha256:aaaa", "sha256:"+version, 1)
+	for name, want := range map[string]string{"deploy/fraud/model.cue": wantCUE, "deploy/fraud/isvc.yaml": wantYAML} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, string(got)); diff != "" {
+			t.Errorf("%s on the branch (-want +got):\n%s", name, diff)
+		}
+	}
+}
+
+func remoteTip(t *testing.T, s *gitServer, branch string) string {
+	t.Helper()
+	out := gitCLI(t, "", "ls-remote", s.authURL(), "refs/heads/"+branch)
+	f := strings.Fields(out)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
+// checkUntouched asserts the user's clone still has main checked out with a
+// clean tree.
+func checkUntouched(t *testing.T, dir string) {
+	t.Helper()
+	if st := gitCLI(t, dir, "status", "--porcelain"); st != "" {
+		t.Errorf("working tree changed:\n%s", st)
+	}
+	if head := gitCLI(t, dir, "symbolic-ref", "HEAD"); head != "refs/heads/main\n" {
+		t.Errorf("HEAD = %s", head)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "deploy/fraud/model.cue"))
+	if string(got) != modelCUE {
+		t.Errorf("model.cue in the working tree changed:\n%s", got)
+	}
+}
+
+func TestPromotePushesOneCommitAndIsIdempotent(t *testing.T) {
+	s := newGitServer(t, "", seedFiles)
+	dir := s.clone(t)
+	ctx := context.Background()
+
+	res, err := Promote(ctx, request(dir, "1.5.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Pushed || res.Commit == "" {
+		t.Errorf("first promotion: %+v", res)
+	}
+	wantFields := []FieldChange{
+		{"deploy/fraud/model.cue", "model.version", "1.4.0", "1.5.0"},
+		{"deploy/fraud/model.cue", "model.artifact", "file://.ctgit/artifacts/fraud@sha256:aaaa", "file://.ctgit/artifacts/fraud@sha256:1.5.0"},
+		{"deploy/fraud/isvc.yaml", "spec.predictor.model.storageUri", "gs://models/fraud@sha256:aaaa", "gs://models/fraud@sha256:1.5.0"},
+	}
+	if diff := cmp.Diff(wantFields, res.Fields); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+	verifyBranch(t, s, "1.5.0")
+	checkUntouched(t, dir)
+	first := remoteTip(t, s, "ctgit/fraud-detector")
+
+	// Same promotion again, later, from another clone: nothing to push.
+	again := request(s.clone(t), "1.5.0")
+	again.Time = again.Time.Add(time.Hour)
+	res, err = Promote(ctx, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Pushed || res.Commit != first {
+		t.Errorf("second identical promotion: pushed=%v commit=%s, want the existing %s", res.Pushed, res.Commit, first)
+	}
+	if tip := remoteTip(t, s, "ctgit/fraud-detector"); tip != first {
+		t.Errorf("branch moved to %s", tip)
+	}
+
+	// A newer candidate rebuilds the branch: still one commit on main.
+	if _, err := Promote(ctx, request(dir, "1.6.0")); err != nil {
+		t.Fatal(err)
+	}
+	verifyBranch(t, s, "1.6.0")
+	checkUntouched(t, dir)
+}
+
+func TestPromoteRebuildsOnMovedBase(t *testing.T) {
+	s := newGitServer(t, "", seedFiles)
+	dir := s.clone(t)
+	if _, err := Promote(context.Background(), request(dir, "1.5.0")); err != nil {
+		t.Fatal(err)
+	}
+	human := s.clone(t)
+	writeFile(t, filepath.Join(human, "README.md"), "hello again\n")
+	gitCLI(t, human, "commit", "--quiet", "-am", "docs")
+	gitCLI(t, human, "push", "--quiet", s.authURL(), "main")
+
+	res, err := Promote(context.Background(), request(dir, "1.5.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Pushed {
+		t.Error("the branch was not rebuilt on the new base")
+	}
+	verifyBranch(t, s, "1.5.0")
+}
+
+func TestPromoteNoChanges(t *testing.T) {
+	s := newGitServer(t, "", seedFiles)
+	dir := s.clone(t)
+	req := request(dir, "1.4.0")
+	req.Edits = req.Edits[:1]
+	_, err := Promote(context.Background(), req)
+	if !errors.Is(err, ErrNoChanges) {
+		t.Fatalf("err = %v, want ErrNoChanges", err)
+	}
+	if tip := remoteTip(t, s, "ctgit/fraud-detector"); tip != "" {
+		t.Errorf("a branch was pushed: %s", tip)
+	}
+}
+
+func TestPromoteLeavesForeignBranchAlone(t *testing.T) {
+	s := newGitServer(t, "", seedFiles)
+	dir := s.clone(t)
+	if _, err := Promote(context.Background(), request(dir, "1.5.0")); err != nil {
+		t.Fatal(err)
+	}
+	human := s.clone(t)
+	gitCLI(t, human, "checkout", "--quiet", "ctgit/fraud-detector")
+	writeFile(t, filepath.Join(human, "README.md"), "fixed by hand\n")
+	gitCLI(t, human, "commit", "--quiet", "-am", "fix")
+	gitCLI(t, human, "push", "--quiet", s.authURL(), "ctgit/fraud-detector")
+	humanTip := remoteTip(t, s, "ctgit/fraud-detector")
+
+	_, err := Promote(context.Background(), request(dir, "1.6.0"))
+	if !errors.Is(err, ErrForeignCommits) {
+		t.Fatalf("err = %v, want ErrForeignCommits", err)
+	}
+	if tip := remoteTip(t, s, "ctgit/fraud-detector"); tip != humanTip {
+		t.Errorf("the human's branch was overwritten: %s → %s", humanTip, tip)
+	}
+}
+
+func TestPromoteDryRunWritesNothing(t *testing.T) {
+	s := newGitServer(t, "", seedFiles)
+	dir := s.clone(t)
+	before := gitCLI(t, dir, "count-objects", "-v")
+	req := request(dir, "1.5.0")
+	req.DryRun = true
+	res, err := Promote(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Pushed || len(res.Files) != 2 || res.Commit != "" {
+		t.Errorf("dry run result: %+v", res)
+	}
+	if !strings.Contains(string(res.Files[0].New), `version:  "1.5.0"   // bumped by ctgit`) {
+		t.Errorf("dry run new content:\n%s", res.Files[0].New)
+	}
+	if tip := remoteTip(t, s, "ctgit/fraud-detector"); tip != "" {
+		t.Errorf("dry run pushed %s", tip)
+	}
+	if after := gitCLI(t, dir, "count-objects", "-v"); after != before {
+		t.Errorf("dry run wrote objects:\n%s\n%s", before, after)
+	}
+}
+
+func TestPromoteTokenAuthAndScrubbing(t *testing.T) {
+	const token = "ghs_s3cr3tTOKENvalue"
+	s := newGitServer(t, token, seedFiles)
+	dir := s.clone(t)
+
+	bad := request(dir, "1.5.0")
+	bad.Auth = Auth{Token: "ghs_wrongTOKEN"}
+	_, err := Promote(context.Background(), bad)
+	if err == nil {
+		t.Fatal("wrong token accepted")
+	}
+	if strings.Contains(err.Error(), "ghs_wrongTOKEN") || exitcode.Of(err) != exitcode.Infra {
+		t.Errorf("err = %q (exit %d)", err, exitcode.Of(err))
+	}
+
+	good := request(dir, "1.5.0")
+	good.Auth = Auth{Token: token}
+	if _, err := Promote(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	verifyBranch(t, s, "1.5.0")
+	cfg, _ := os.ReadFile(filepath.Join(dir, ".git", "config"))
+	if strings.Contains(string(cfg), token) {
+		t.Error("the token was written into .git/config")
+	}
+}
+
+func TestAuthRefusesPlainHTTP(t *testing.T) {
+	a := Auth{Token: "tok"}
+	for url, ok := range map[string]bool{
+		"https://github.com/o/r.git":      true,
+		"http://127.0.0.1:8080/r.git":     true,
+		"http://localhost/r.git":          true,
+		"http://github.example.com/r.git": false,
+		"git@github.com:o/r.git":          false,
+	} {
+		if err := a.checkURL(url); (err == nil) != ok {
+			t.Errorf("checkURL(%s) = %v", url, err)
+		}
+	}
+	err := a.scrub(errors.New(`push to https://x-access-token:tok@github.com/o/r: denied for tok`))
+	if want := "push to https://***@github.com/o/r: denied for ***"; err.Error() != want {
+		t.Errorf("scrub = %q, want %q", err, want)
+	}
+}
+
+func TestPromoteConcurrent(t *testing.T) {
+	for _, sameContent := range []bool{true, false} {
+		t.Run(fmt.Sprintf("same=%v", sameContent), func(t *testing.T) {
+			s := newGitServer(t, "", seedFiles)
+			mainBefore := remoteTip(t, s, "main")
+			const n = 8
+			dirs := make([]string, n)
+			for i := range dirs {
+				dirs[i] = s.clone(t)
+			}
+			errs := make([]error, n)
+			versions := make([]string, n)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				versions[i] = "1.5.0"
+				if !sameContent {
+					versions[i] = fmt.Sprintf("1.5.%d", i)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					_, errs[i] = Promote(context.Background(), request(dirs[i], versions[i]))
+				}()
+			}
+			close(start)
+			wg.Wait()
+
+			winners := map[string]bool{}
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					winners[versions[i]] = true
+				case errors.Is(err, ErrSuperseded) && !sameContent:
+					if !strings.Contains(err.Error(), "superseded") {
+						t.Errorf("promotion %d: unclear error %q", i, err)
+					}
+				default:
+					t.Errorf("promotion %d (%s): %v", i, versions[i], err)
+				}
+			}
+			if remoteTip(t, s, "main") != mainBefore {
+				t.Error("main moved")
+			}
+			dir := filepath.Join(t.TempDir(), "v")
+			gitCLI(t, "", "clone", "--quiet", "--branch", "ctgit/fraud-detector", s.authURL(), dir)
+			if n := strings.TrimSpace(gitCLI(t, dir, "rev-list", "--count", "origin/main..HEAD")); n != "1" {
+				t.Fatalf("branch has %s commits on main", n)
+			}
+			final := strings.TrimPrefix(strings.TrimSpace(gitCLI(t, dir, "log", "-1", "--format=%(trailers:key=Ctgit-Artifact,valueonly)")), "sha256:")
+			if !winners[final] {
+				t.Errorf("branch holds %s, which no successful promotion wrote (winners %v)", final, winners)
+			}
+			verifyBranch(t, s, final)
+		})
+	}
+}
+
+func TestPromoteLocalOnly(t *testing.T) {
+	dir := t.TempDir()
+	gitCLI(t, "", "init", "--quiet", "--initial-branch=main", dir)
+	for name, content := range seedFiles {
+		writeFile(t, filepath.Join(dir, name), content)
+	}
+	gitCLI(t, dir, "add", "-A")
+	gitCLI(t, dir, "commit", "--quiet", "-m", "seed")
+	writeFile(t, filepath.Join(dir, "scratch.txt"), "uncommitted work\n")
+
+	req := request(dir, "1.5.0")
+	req.Remote = ""
+	res, err := Promote(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(gitCLI(t, dir, "rev-parse", "ctgit/fraud-detector")); got != res.Commit {
+		t.Errorf("local branch at %s, want %s", got, res.Commit)
+	}
+	if st := gitCLI(t, dir, "status", "--porcelain"); st != "?? scratch.txt\n" {
+		t.Errorf("working tree changed:\n%s", st)
+	}
+	gitCLI(t, dir, "fsck", "--no-progress")
+	if n := strings.TrimSpace(gitCLI(t, dir, "rev-list", "--count", "main..ctgit/fraud-detector")); n != "1" {
+		t.Errorf("%s commits", n)
+	}
+
+	gitCLI(t, dir, "checkout", "--quiet", "ctgit/fraud-detector")
+	req = request(dir, "1.6.0")
+	req.Remote = ""
+	if _, err := Promote(context.Background(), req); err == nil || !strings.Contains(err.Error(), "is checked out") {
+		t.Errorf("moving the checked-out branch: err = %v", err)
+	}
+}
+
+func TestPromoteBadInput(t *testing.T) {
+	s := newGitServer(t, "", seedFiles)
+	dir := s.clone(t)
+	for name, mutate := range map[string]func(*Request){
+		"missing file":   func(r *Request) { r.Edits[0].File = "deploy/nope.cue" },
+		"missing field":  func(r *Request) { r.Edits[0].Field = "model.nope" },
+		"no provenance":  func(r *Request) { r.Provenance = Provenance{} },
+		"same branch":    func(r *Request) { r.Branch = "main" },
+		"bad branch":     func(r *Request) { r.Branch = "ctgit/fraud..x" },
+		"no base":        func(r *Request) { r.Base = "release" },
+		"unknown remote": func(r *Request) { r.Remote = "upstream" },
+		"escaping path":  func(r *Request) { r.Edits[0].File = "../x.cue" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			req := request(dir, "1.5.0")
+			mutate(&req)
+			_, err := Promote(context.Background(), req)
+			if exitcode.Of(err) != exitcode.Input {
+				t.Errorf("err = %v (exit %d), want exit 2", err, exitcode.Of(err))
+			}
+		})
+	}
+	if tip := remoteTip(t, s, "ctgit/fraud-detector"); tip != "" {
+		t.Errorf("bad input pushed %s", tip)
+	}
+}

@@ -1,0 +1,150 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ctgit/ctgit/internal/drift"
+)
+
+// Drift renders a drift report in format: text (a table for terminals),
+// json (the versioned DriftReport shape) or markdown (the table that goes
+// into pull request bodies and step summaries).
+func Drift(w io.Writer, r *drift.Report, format string) error {
+	switch format {
+	case FormatJSON:
+		return writeJSON(w, r)
+	case FormatMarkdown:
+		return driftMarkdown(w, r)
+	case FormatText:
+		return driftText(w, r)
+	}
+	return fmt.Errorf("unknown format %q", format)
+}
+
+func driftCount(r *drift.Report) int {
+	n := 0
+	for _, c := range r.Columns {
+		if c.Drifted {
+			n++
+		}
+	}
+	return n
+}
+
+func driftVerdict(r *drift.Report) string {
+	v := "no drift"
+	if r.Drifted {
+		v = "DRIFTED"
+	}
+	return fmt.Sprintf("%s: %d of %d columns drifted (%s; dataset threshold %s)",
+		v, driftCount(r), len(r.Columns), pct(r.DriftShare), pct(r.ShareThreshold))
+}
+
+func pct(x float64) string {
+	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", 100*x), "0"), ".") + "%"
+}
+
+func num(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	if math.IsInf(*p, 0) {
+		return "inf"
+	}
+	return fmt.Sprintf("%.4g", *p)
+}
+
+func driftScore(c drift.ColumnReport) string {
+	s := num(c.Score)
+	if c.AdjustedScore != nil {
+		s += " (adj " + num(c.AdjustedScore) + ")"
+	}
+	return s
+}
+
+func driftStatistic(c drift.ColumnReport) string {
+	if c.Statistic == nil && c.Score != nil && c.Method == drift.MethodChiSquare {
+		return "inf"
+	}
+	return num(c.Statistic)
+}
+
+func nulls(c drift.ColumnReport) string {
+	s := pct(c.NullShare.Reference) + " → " + pct(c.NullShare.Current)
+	if c.NullShareDrifted {
+		s += " !"
+	}
+	return s
+}
+
+func driftText(w io.Writer, r *drift.Report) error {
+	fmt.Fprintf(w, "reference %s (%d rows), current %s (%d rows)\n", r.Reference.Path, r.Reference.Rows, r.Current.Path, r.Current.Rows)
+	fmt.Fprintln(w, driftVerdict(r))
+	if r.Correction != drift.CorrectionNone {
+		fmt.Fprintf(w, "p-values corrected for %d tests: %s\n", countPValues(r), r.Correction)
+	}
+	if len(r.Columns) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "COLUMN\tKIND\tMETHOD\tSCORE\tSTATISTIC\tTHRESHOLD\tNULLS REF → CUR\tDRIFT")
+	for _, c := range r.Columns {
+		verdict := "no"
+		if c.Drifted {
+			verdict = "yes: " + c.Reason
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%g\t%s\t%s\n", c.Name, c.Kind, c.Method, driftScore(c),
+			driftStatistic(c), c.Threshold, nulls(c), verdict)
+	}
+	return tw.Flush()
+}
+
+func countPValues(r *drift.Report) int {
+	n := 0
+	for _, c := range r.Columns {
+		if c.AdjustedScore != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// mdCell escapes what would break a markdown table cell.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+func driftMarkdown(w io.Writer, r *drift.Report) error {
+	icon := "✅"
+	if r.Drifted {
+		icon = "⚠️"
+	}
+	fmt.Fprintf(w, "### %s Data drift — %s\n\n", icon, driftVerdict(r))
+	fmt.Fprintf(w, "Reference `%s` (%d rows) · current `%s` (%d rows)", mdCell(r.Reference.Path), r.Reference.Rows,
+		mdCell(r.Current.Path), r.Current.Rows)
+	if r.Correction != drift.CorrectionNone {
+		fmt.Fprintf(w, " · p-values corrected (%s)", r.Correction)
+	}
+	fmt.Fprint(w, "\n\n")
+	if len(r.Columns) == 0 {
+		fmt.Fprintln(w, "No columns were compared.")
+		return nil
+	}
+	fmt.Fprintln(w, "| Column | Kind | Method | Score | Statistic | Threshold | Null share (ref → cur) | Drift |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---|---|")
+	for _, c := range r.Columns {
+		verdict := "no"
+		if c.Drifted {
+			verdict = "**yes** — " + mdCell(c.Reason)
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %g | %s | %s |\n", mdCell(c.Name), c.Kind, c.Method,
+			driftScore(c), driftStatistic(c), c.Threshold, nulls(c), verdict)
+	}
+	return nil
+}

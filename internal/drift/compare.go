@@ -464,16 +464,16 @@ func (r *columnResult) finish(nullThreshold float64) {
 			}
 			switch r.Method {
 			case MethodKS:
-				reasons = append(reasons, fmt.Sprintf("%s %.4g <= %g", what, r.decide, r.Threshold))
+				reasons = append(reasons, fmt.Sprintf("%s %.4g ≤ %g", what, r.decide, r.Threshold))
 			case MethodChiSquare:
-				reasons = append(reasons, fmt.Sprintf("%s %.4g < %g", what, r.decide, r.Threshold))
+				reasons = append(reasons, fmt.Sprintf("%s %.4g below %g", what, r.decide, r.Threshold))
 			default:
-				reasons = append(reasons, fmt.Sprintf("%s %.4g >= %g", r.Method, r.decide, r.Threshold))
+				reasons = append(reasons, fmt.Sprintf("%s %.4g ≥ %g", r.Method, r.decide, r.Threshold))
 			}
 		}
 	}
 	if r.NullShareDrifted {
-		reasons = append(reasons, fmt.Sprintf("null share changed by %.4g (> %g)", change, nullThreshold))
+		reasons = append(reasons, fmt.Sprintf("null share changed by %.4g, more than %g", change, nullThreshold))
 	}
 	r.Drifted = len(reasons) > 0
 	if len(reasons) > 0 {

@@ -26,15 +26,15 @@ func sampleDriftReport() *drift.Report {
 		Columns: []drift.ColumnReport{
 			{Name: "amount", Kind: drift.Numerical, Method: drift.MethodKS, Score: f64(0.0010), Statistic: f64(0.0929),
 				Threshold: 0.05, Drifted: true, NullShare: drift.NullShare{Reference: 0.05, Current: 0.22}, NullShareDrifted: true,
-				Reason: "p-value 0.001 <= 0.05; null share changed by 0.17 (> 0.1)"},
+				Reason: "p-value 0.001 ≤ 0.05; null share changed by 0.17, more than 0.1"},
 			{Name: "country", Kind: drift.Categorical, Method: drift.MethodChiSquare, Score: f64(0), Statistic: nil,
-				Threshold: 0.05, Drifted: true, Reason: "p-value 0 < 0.05"},
+				Threshold: 0.05, Drifted: true, Reason: "p-value 0 below 0.05"},
 			{Name: "age", Kind: drift.Numerical, Method: drift.MethodWasserstein, Score: f64(0.0312), Threshold: 0.1},
 			{Name: "empty", Kind: drift.Numerical, Method: drift.MethodAuto, Threshold: 0.05, Drifted: true,
 				NullShare: drift.NullShare{Reference: 0, Current: 1}, NullShareDrifted: true,
-				Reason: "current has no non-missing values; null share changed by 1 (> 0.1)"},
+				Reason: "current has no non-missing values; null share changed by 1, more than 0.1"},
 			{Name: "a|b", Kind: drift.Categorical, Method: drift.MethodPSI, Score: f64(0.25), Threshold: 0.1, Drifted: true,
-				Reason: "psi 0.25 >= 0.1"},
+				Reason: "psi 0.25 ≥ 0.1"},
 		},
 	}
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/report"
+)
+
+func init() { subcommands = append(subcommands, newDriftCmd) }
+
+// Flags of ctgit drift.
+const (
+	flagReference          = "reference"
+	flagCurrent            = "current"
+	flagMethod             = "method"
+	flagThreshold          = "threshold"
+	flagShare              = "share"
+	flagColumns            = "columns"
+	flagCategorical        = "categorical"
+	flagInputFormat        = "input-format"
+	flagNullShareThreshold = "null-share-threshold"
+	flagCorrection         = "correction"
+	flagFailOnDrift        = "fail-on-drift"
+)
+
+func newDriftCmd() *cobra.Command {
+	var (
+		refPath, curPath, method, inputFormat, correction, format string
+		threshold, share, nullShare                               float64
+		columns, categorical                                      []string
+		failOnDrift                                               bool
+	)
+	cmd := &cobra.Command{
+		Use:   "drift --reference FILE --current FILE",
+		Short: "Compare a current data set with a reference, column by column",
+		Long: `drift tests every column of the current data (CSV with a header row, or
+Parquet) against the reference data, with the test that --method names, and
+says whether the data set drifted: when the share of drifted columns reaches
+--share. This is the same engine a pipeline's drift step runs.
+
+Methods: auto (default), ks, chisquare, wasserstein, jensenshannon, psi.
+auto uses ks (≤1000 reference values) or wasserstein for numerical columns
+with more than 5 distinct values, and chisquare (≤1000) or jensenshannon for
+the others. Missing cells (empty, NA, NaN, null, ±inf, …) are dropped before
+testing; a change of a column's null share beyond --null-share-threshold is
+drift of its own.
+
+Exit status: 0 whether or not drift was found; 1 with --fail-on-drift when
+the data set drifted; 2 for bad input.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format, report.FormatText, report.FormatJSON, report.FormatMarkdown); err != nil {
+				return err
+			}
+			if refPath == "" || curPath == "" {
+				return &flagError{errors.New("both --reference and --current are required")}
+			}
+			if inputFormat != "" && inputFormat != "csv" && inputFormat != "parquet" {
+				return &flagError{fmt.Errorf("--%s %q is not supported; use csv or parquet", flagInputFormat, inputFormat)}
+			}
+			p := drift.Policy{
+				Method:      drift.Method(method),
+				Categorical: columnList(categorical),
+				Subset:      columnList(columns),
+				Correction:  drift.Correction(correction),
+			}
+			f := cmd.Flags()
+			if f.Changed(flagThreshold) {
+				p.Threshold = &threshold
+			}
+			if f.Changed(flagShare) {
+				p.Share = &share
+			}
+			if f.Changed(flagNullShareThreshold) {
+				p.NullShareThreshold = &nullShare
+			}
+			if err := p.Validate(); err != nil {
+				return &flagError{err}
+			}
+			opt := drift.ReadOptions{Format: inputFormat, Columns: p.Subset}
+			ref, err := drift.ReadFile(refPath, opt)
+			if err != nil {
+				return exitcode.InputErr(fmt.Errorf("reading reference data: %w", err))
+			}
+			cur, err := drift.ReadFile(curPath, opt)
+			if err != nil {
+				return exitcode.InputErr(fmt.Errorf("reading current data: %w", err))
+			}
+			ref.Path, cur.Path = refPath, curPath
+			rep, err := drift.Compare(ref, cur, p)
+			if err != nil {
+				return exitcode.InputErr(err)
+			}
+			if err := report.Drift(cmd.OutOrStdout(), rep, format); err != nil {
+				return err
+			}
+			if failOnDrift && rep.Drifted {
+				return exitcode.CheckErr(fmt.Errorf("data drifted: %d of %d columns (share %g >= %g)",
+					countDrifted(rep), len(rep.Columns), rep.DriftShare, rep.ShareThreshold))
+			}
+			return nil
+		},
+	}
+	methods := make([]string, len(drift.Methods))
+	for i, m := range drift.Methods {
+		methods[i] = string(m)
+	}
+	f := cmd.Flags()
+	f.StringVar(&refPath, flagReference, "", "reference data file (CSV or Parquet)")
+	f.StringVar(&curPath, flagCurrent, "", "current data file (CSV or Parquet)")
+	f.StringVar(&method, flagMethod, string(drift.MethodAuto), "test for every column: "+strings.Join(methods, ", "))
+	f.Float64Var(&threshold, flagThreshold, 0, "drift threshold for every column (default: 0.05 for p-values, 0.1 for distances)")
+	f.Float64Var(&share, flagShare, drift.DefaultShare, "share of drifted columns at which the data set has drifted")
+	f.StringSliceVar(&columns, flagColumns, nil, "compare only these columns (comma-separated)")
+	f.StringSliceVar(&categorical, flagCategorical, nil, "treat these columns as categorical even if numeric")
+	f.StringVar(&inputFormat, flagInputFormat, "", "csv or parquet (default: by file extension)")
+	f.Float64Var(&nullShare, flagNullShareThreshold, drift.DefaultNullShareThreshold, "absolute change of a column's null share that counts as drift")
+	f.StringVar(&correction, flagCorrection, string(drift.CorrectionNone), "multiple-testing correction of p-values: none, bonferroni, benjamini-hochberg")
+	f.StringVar(&format, flagFormat, report.FormatText, "output format: text, json or markdown")
+	f.BoolVar(&failOnDrift, flagFailOnDrift, false, "exit 1 when the data set drifted")
+	return cmd
+}
+
+func columnList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func countDrifted(r *drift.Report) int {
+	n := 0
+	for _, c := range r.Columns {
+		if c.Drifted {
+			n++
+		}
+	}
+	return n
+}

@@ -22,5 +22,6 @@ func TestScript(t *testing.T) {
 		UpdateScripts:       os.Getenv("CTGIT_UPDATE_GOLDEN") == "1",
 		RequireExplicitExec: true,
 		Setup:               scriptSetup,
+		Cmds:                scriptCmds,
 	})
 }

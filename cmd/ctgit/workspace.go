@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ctgit/ctgit/internal/cache"
 	"github.com/ctgit/ctgit/internal/digest"
@@ -57,11 +58,24 @@ func findRoot(dir string) (string, error) {
 		}
 		return filepath.Abs(repoRoot)
 	}
-	start := dir
-	if start == "" {
-		start = "."
-	} else if st, err := os.Stat(start); err == nil && !st.IsDir() {
-		start = filepath.Dir(start)
+	// Start from the current directory, so that outside Git the root is
+	// where the user stands; from dir only when dir lies elsewhere.
+	start := "."
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return "", err
+		}
+		cwd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		if rel, err := filepath.Rel(cwd, abs); err != nil || strings.HasPrefix(rel, "..") {
+			start = abs
+			if st, err := os.Stat(abs); err == nil && !st.IsDir() {
+				start = filepath.Dir(abs)
+			}
+		}
 	}
 	return plan.FindRoot(start)
 }

@@ -22,7 +22,7 @@ func check(cfg *Config) Diagnostics {
 	for _, p := range cfg.Pipelines {
 		pp := "pipelines." + p.Name
 		if first, dup := models[p.Model.Name]; dup {
-			ds = append(ds, diagAt(p.Model.Target.Pos, pp+".model.name",
+			ds = append(ds, diagAt(p.Model.Pos, pp+".model.name",
 				"model %q is already promoted by pipeline %s; model names must be unique", p.Model.Name, first))
 		} else {
 			models[p.Model.Name] = p.Name

@@ -29,6 +29,8 @@ type Pipeline struct {
 type Model struct {
 	Name   string `json:"name"`
 	Target Target `json:"target"`
+	// Pos is where the model's name is declared.
+	Pos string `json:"pos,omitempty"`
 }
 
 // Target is a field in a CUE or YAML file of the repository.

@@ -103,16 +103,17 @@ func (ds Diagnostics) dropDisjunctionNoise() Diagnostics {
 		file, path string
 		line, col  int
 	}
-	count := map[at]int{}
+	conflict := func(d Diagnostic) bool { return strings.HasPrefix(d.Message, "conflicting values") }
+	noise := func(d Diagnostic) bool { return strings.Contains(d.Message, "errors in empty disjunction") }
+	explained := map[at]bool{}
 	for _, d := range ds {
-		count[at{d.File, d.Path, d.Line, d.Column}]++
+		if !conflict(d) && !noise(d) {
+			explained[at{d.File, d.Path, d.Line, d.Column}] = true
+		}
 	}
 	out := ds[:0]
 	for _, d := range ds {
-		if strings.Contains(d.Message, "errors in empty disjunction") {
-			continue
-		}
-		if strings.HasPrefix(d.Message, "conflicting values") && count[at{d.File, d.Path, d.Line, d.Column}] > 1 {
+		if noise(d) || conflict(d) && explained[at{d.File, d.Path, d.Line, d.Column}] {
 			continue
 		}
 		out = append(out, d)

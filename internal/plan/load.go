@@ -210,6 +210,7 @@ func locate(p *Pipeline, user cue.Value, pz positioner) {
 		}
 		return fallback
 	}
+	p.Model.Pos = at(p.Pos, "model", "name")
 	p.Model.Target.Pos = at(p.Pos, "model", "target")
 	p.Data.Pos = at(p.Pos, "data")
 	p.Data.ReferencePos = at(p.Data.Pos, "data", "reference")

@@ -1,0 +1,39 @@
+# ctgit's developer entry points. `make demo` and `make test` are the two a
+# newcomer needs; CI (.ci/run) runs `make test`.
+
+GO ?= go
+TOOLS := $(GO) tool -modfile=tools/go.mod
+BIN := bin/ctgit
+LDFLAGS ?=
+
+.PHONY: all build test lint demo fuzz bench-plan clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ctgit
+
+# vet, then every test with the race detector.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+# staticcheck and actionlint, pinned in tools/go.mod.
+lint:
+	$(TOOLS) staticcheck ./...
+
+# The quickstart end to end in a scratch repository (see scripts/demo.sh).
+demo: build
+	./scripts/demo.sh
+
+# A few seconds of fuzzing per target, as CI does.
+FUZZTIME ?= 5s
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+# `ctgit plan` on 100 generated pipelines next to `cue export` of the same files.
+bench-plan: build
+	./bench/plan/run.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,383 @@
+package plan
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/digest"
+)
+
+// quickstart copies examples/quickstart into a temporary repository root.
+func quickstart(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	src := filepath.Join("..", "..", "examples", "quickstart")
+	out, err := exec.Command("cp", "-r", src+"/.", dst).CombinedOutput()
+	if err != nil {
+		t.Fatalf("copying quickstart: %v: %s", err, out)
+	}
+	os.RemoveAll(filepath.Join(dst, ".ctgit"))
+	return dst
+}
+
+func loadCfg(t *testing.T, root string) *Config {
+	t.Helper()
+	cfg, err := Load(root, "pipelines")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return cfg
+}
+
+func build(t *testing.T, root string, store *cache.Store) *Plan {
+	t.Helper()
+	p, err := Build(loadCfg(t, root), Options{Cache: store})
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return p
+}
+
+// actions returns "step=action" for the quickstart's only pipeline.
+func actions(p *Plan) []string {
+	var out []string
+	for _, s := range p.Pipelines[0].Steps {
+		out = append(out, string(s.Name)+"="+string(s.Action))
+	}
+	return out
+}
+
+// complete stores a cache entry for every step of p, as a run would,
+// recording drifted as the drift step's verdict.
+func complete(t *testing.T, store *cache.Store, p *Plan, drifted bool) {
+	t.Helper()
+	for _, s := range p.Pipelines[0].Steps {
+		parts, _ := json.Marshal(s.Parts)
+		e := &cache.Entry{Key: s.Key, Step: s.ID, Parts: parts}
+		if s.Name == StepDrift {
+			e.Result, _ = json.Marshal(map[string]bool{"drifted": drifted})
+		}
+		if err := store.Put(e, "", digest.NewMemo()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func appendLine(t *testing.T, file, line string) {
+	t.Helper()
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(line); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPlanMarksExactlyTheAffectedSteps(t *testing.T) {
+	root := quickstart(t)
+	store := cache.Open(filepath.Join(root, ".ctgit", "cache"))
+
+	first := build(t, root, store)
+	if diff := cmp.Diff([]string{"validate=run", "drift=run", "train=conditional", "evaluate=conditional", "promote=conditional"}, actions(first)); diff != "" {
+		t.Fatalf("first plan (-want +got):\n%s", diff)
+	}
+	for _, s := range first.Pipelines[0].Steps {
+		if s.Action == ActionRun && s.Reason != "never run" {
+			t.Errorf("%s: reason %q, want never run", s.ID, s.Reason)
+		}
+	}
+	complete(t, store, first, true)
+	second := build(t, root, store)
+	if diff := cmp.Diff([]string{"validate=cached", "drift=cached", "train=cached", "evaluate=cached", "promote=cached"}, actions(second)); diff != "" {
+		t.Fatalf("unchanged plan (-want +got):\n%s", diff)
+	}
+
+	// The reference data is read by drift and training, not by validation.
+	appendLine(t, filepath.Join(root, "data", "reference.csv"), "10.5,100,3,US,web,0\n")
+	third := build(t, root, store)
+	if diff := cmp.Diff([]string{"validate=cached", "drift=run", "train=conditional", "evaluate=conditional", "promote=conditional"}, actions(third)); diff != "" {
+		t.Fatalf("after changing reference data (-want +got):\n%s", diff)
+	}
+	drift := third.Pipelines[0].Step(StepDrift)
+	if !strings.HasPrefix(drift.Reason, "reference data changed: sha256:") || !strings.Contains(drift.Reason, "→") {
+		t.Errorf("drift reason = %q", drift.Reason)
+	}
+
+	// The gates are read by evaluation alone; promotion follows its key.
+	complete(t, store, third, true)
+	def := filepath.Join(root, "pipelines", "fraud.cue")
+	src, _ := os.ReadFile(def)
+	os.WriteFile(def, []byte(strings.Replace(string(src), `{metric: "auc", min: 0.70}`, `{metric: "auc", min: 0.71}`, 1)), 0o644)
+	fourth := build(t, root, store)
+	if diff := cmp.Diff([]string{"validate=cached", "drift=cached", "train=cached", "evaluate=run", "promote=conditional"}, actions(fourth)); diff != "" {
+		t.Fatalf("after changing a gate (-want +got):\n%s", diff)
+	}
+	if got := fourth.Pipelines[0].Step(StepEvaluate).Reason; !strings.HasPrefix(got, "definition changed at pipelines/fraud.cue:") {
+		t.Errorf("evaluate reason = %q", got)
+	}
+}
+
+func TestPlanKeysIgnorePositions(t *testing.T) {
+	root := quickstart(t)
+	before := build(t, root, nil)
+	def := filepath.Join(root, "pipelines", "fraud.cue")
+	src, _ := os.ReadFile(def)
+	// Comments and blank lines move every declaration down.
+	os.WriteFile(def, append([]byte("// moved\n\n\n"), src...), 0o644)
+	after := build(t, root, nil)
+	for i, s := range before.Pipelines[0].Steps {
+		a := after.Pipelines[0].Steps[i]
+		if s.Key != a.Key {
+			t.Errorf("%s: key changed when only positions moved", s.ID)
+		}
+		if s.Pos == a.Pos {
+			t.Errorf("%s: position did not move (%s)", s.ID, s.Pos)
+		}
+	}
+}
+
+func TestPlanNoDriftSkipsTraining(t *testing.T) {
+	root := quickstart(t)
+	store := cache.Open(filepath.Join(root, ".ctgit", "cache"))
+	p := build(t, root, store)
+	// Only validate and drift ran; drift found nothing.
+	for _, s := range p.Pipelines[0].Steps[:2] {
+		parts, _ := json.Marshal(s.Parts)
+		e := &cache.Entry{Key: s.Key, Step: s.ID, Parts: parts}
+		if s.Name == StepDrift {
+			e.Result = json.RawMessage(`{"drifted": false}`)
+		}
+		store.Put(e, "", digest.NewMemo())
+	}
+	got := actions(build(t, root, store))
+	want := []string{"validate=cached", "drift=cached", "train=skip", "evaluate=skip", "promote=skip"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	forced, err := Build(loadCfg(t, root), Options{Cache: store, ForceTrain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := forced.Pipelines[0].Step(StepTrain); s.Action != ActionRun || !strings.HasPrefix(s.Reason, "forced by --force-train") {
+		t.Errorf("forced train = %s (%s)", s.Action, s.Reason)
+	}
+}
+
+func TestPlanUnknownPipeline(t *testing.T) {
+	root := quickstart(t)
+	_, err := Build(loadCfg(t, root), Options{Pipelines: []string{"nope"}})
+	if err == nil || !strings.Contains(err.Error(), `no pipeline named "nope"; pipelines here: fraud`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func runGit(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@e", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@e", "GIT_CONFIG_GLOBAL=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestChangedSince(t *testing.T) {
+	root := quickstart(t)
+	// A second pipeline with its own data.
+	os.MkdirAll(filepath.Join(root, "data", "churn"), 0o755)
+	os.WriteFile(filepath.Join(root, "data", "churn", "ref.csv"), []byte("a\n1\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "data", "churn", "cur.csv"), []byte("a\n2\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "pipelines", "churn.cue"), []byte(`package pipelines
+
+pipelines: churn: {
+	model: {name: "churn", target: {file: "deploy/model.cue", path: "model.threshold"}}
+	data: {reference: "data/churn/ref.csv", current: "data/churn/cur.csv"}
+	trigger: paths: ["features/churn/**"]
+}
+`), 0o644)
+	runGit(t, root, "init", "-q", "-b", "main")
+	runGit(t, root, "add", "-A")
+	runGit(t, root, "commit", "-qm", "init")
+	base := runGit(t, root, "rev-parse", "HEAD")
+
+	changed, err := ChangedFiles(root, base)
+	if err != nil || len(changed) != 0 {
+		t.Fatalf("nothing changed yet: %v %v", changed, err)
+	}
+
+	appendLine(t, filepath.Join(root, "data", "current.csv"), "1,1,1,US,web,0\n")
+	runGit(t, root, "commit", "-qam", "new data")
+	os.MkdirAll(filepath.Join(root, "features", "churn", "x"), 0o755)
+	os.WriteFile(filepath.Join(root, "features", "churn", "x", "f.py"), []byte("x=1\n"), 0o644)
+
+	changed, err = ChangedFiles(root, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"data/current.csv", "features/churn/x/f.py"}, changed); diff != "" {
+		t.Fatalf("changed (-want +got):\n%s", diff)
+	}
+	p, err := Build(loadCfg(t, root), Options{Changed: changed, ChangedSince: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, pp := range p.Pipelines {
+		got[pp.Name] = pp.Reason
+	}
+	want := map[string]string{
+		"churn": `features/churn/x/f.py matches trigger.paths "features/churn/**"`,
+		"fraud": "current data changed: data/current.csv",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("reasons (-want +got):\n%s", diff)
+	}
+
+	// Only the churn trigger path changed since the data commit.
+	head := runGit(t, root, "rev-parse", "HEAD")
+	changed, _ = ChangedFiles(root, head)
+	p, _ = Build(loadCfg(t, root), Options{Changed: changed, ChangedSince: head})
+	if !p.Pipelines[0].Selected || p.Pipelines[1].Selected {
+		t.Errorf("selected: churn=%v fraud=%v", p.Pipelines[0].Selected, p.Pipelines[1].Selected)
+	}
+
+	if _, err := ChangedFiles(root, "no-such-rev"); err == nil || !strings.Contains(err.Error(), "cannot resolve the revision") {
+		t.Errorf("bad rev: %v", err)
+	}
+	if _, err := ChangedFiles(root, strings.Repeat("0", 40)); err != ErrNoBase {
+		t.Errorf("zero rev: %v", err)
+	}
+}
+
+func TestGraph(t *testing.T) {
+	tests := []struct {
+		name    string
+		nodes   []string
+		needs   map[string][]string
+		wantErr string
+	}{
+		{"ok", []string{"a", "b", "c"}, map[string][]string{"b": {"a"}, "c": {"a", "b"}}, ""},
+		{"duplicate", []string{"a", "a"}, nil, `step "a" is declared twice`},
+		{"unknown", []string{"a"}, map[string][]string{"a": {"z", "y"}}, `step "a" needs unknown step "y", "z"`},
+		{"cycle", []string{"c", "a", "b"}, map[string][]string{"a": {"b"}, "b": {"c"}, "c": {"a"}}, `steps form a cycle: "a" → "b" → "c" → "a"`},
+		{"self", []string{"a"}, map[string][]string{"a": {"a"}}, `steps form a cycle: "a" → "a"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewGraph(tt.nodes, tt.needs)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("err = %q, want %q", got, tt.wantErr)
+			}
+		})
+	}
+	g, _ := NewGraph([]string{"a", "b", "c", "d"}, map[string][]string{"b": {"a"}, "c": {"a"}, "d": {"b", "c"}})
+	steps := []struct {
+		done []string
+		want []string
+	}{
+		{nil, []string{"a"}},
+		{[]string{"a"}, []string{"b", "c"}},
+		{[]string{"a", "b"}, []string{"c"}},
+		{[]string{"a", "b", "c"}, []string{"d"}},
+		{[]string{"a", "b", "c", "d"}, nil},
+	}
+	for _, s := range steps {
+		done := map[string]bool{}
+		for _, d := range s.done {
+			done[d] = true
+		}
+		if diff := cmp.Diff(s.want, g.Ready(done)); diff != "" {
+			t.Errorf("Ready(%v) (-want +got):\n%s", s.done, diff)
+		}
+	}
+	if diff := cmp.Diff([]string{"b", "c", "d"}, g.Downstream("a")); diff != "" {
+		t.Errorf("Downstream(a): %s", diff)
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	s, err := CompileSchedule("0 6 * * mon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Matches(at("2026-11-23T06:00:00Z")) || s.Matches(at("2026-11-24T06:00:00Z")) {
+		t.Error("0 6 * * mon matches the wrong days")
+	}
+	if got := s.Prev(at("2026-11-26T10:00:00Z")); !got.Equal(at("2026-11-23T06:00:00Z")) {
+		t.Errorf("Prev = %v", got)
+	}
+	// Both day fields restricted: either matches (cron's rule).
+	s, _ = CompileSchedule("0 0 1 * 5")
+	if !s.Matches(at("2026-11-27T00:00:00Z")) || !s.Matches(at("2026-12-01T00:00:00Z")) {
+		t.Error("day-of-month OR day-of-week")
+	}
+	s, _ = CompileSchedule("*/15 9-17 * * 1-5")
+	if !s.Matches(at("2026-11-26T09:45:00Z")) || s.Matches(at("2026-11-26T09:50:00Z")) {
+		t.Error("steps and ranges")
+	}
+	for _, bad := range []string{"* * * *", "60 * * * *", "* * * * 8", "5-1 * * * *", "*/0 * * * *", "@often"} {
+		if err := ParseSchedule(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+	if err := ParseSchedule("@daily"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	good := map[string]time.Duration{"90m": 90 * time.Minute, "7d": 7 * 24 * time.Hour, "1d12h": 36 * time.Hour, "2h": 2 * time.Hour}
+	for in, want := range good {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("%s = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "0s", "d", "1x", "h1d", "-1h"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestMatchGlob(t *testing.T) {
+	tests := []struct {
+		glob, name string
+		want       bool
+	}{
+		{"features/**", "features/a/b.py", true},
+		{"features/**/*.py", "features/a/b.py", true},
+		{"features/**/*.py", "features/b.py", true},
+		{"features/*.py", "features/a/b.py", false},
+		{"**/*.sql", "sql/x/y.sql", true},
+		{"data/*.csv", "data/x.csv", true},
+		{"data/*.csv", "other/x.csv", false},
+	}
+	for _, tt := range tests {
+		if got := matchGlob(tt.glob, tt.name); got != tt.want {
+			t.Errorf("matchGlob(%q, %q) = %v", tt.glob, tt.name, got)
+		}
+	}
+}

@@ -1,0 +1,269 @@
+// Package record defines the run record: the one JSON document each
+// `ctgit run` of a pipeline writes, from which every view (terminal, pull
+// request body, step summary, annotations, metrics) is rendered. It is the
+// versioned contract between the executor that writes it and internal/report
+// that reads it; the README documents it.
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ctgit/ctgit/internal/drift"
+)
+
+// Kind is the record's "kind".
+const Kind = "Run"
+
+// APIVersion is the record's "apiVersion".
+const APIVersion = "ctgit/v1"
+
+// Outcome is a run's result in one word.
+type Outcome string
+
+// Outcomes, from best to worst. A run that kept the current model for a
+// good reason (no drift, a guardrail) succeeded.
+const (
+	// OutcomePromoted: the candidate passed its gates and a promotion was
+	// opened or updated (or, with --promote none, would have been).
+	OutcomePromoted Outcome = "promoted"
+	// OutcomeUnchanged: the target already holds the candidate version.
+	OutcomeUnchanged Outcome = "unchanged"
+	// OutcomeNoDrift: no drift was found, the current model is kept.
+	OutcomeNoDrift Outcome = "no-drift"
+	// OutcomeHeld: a guardrail held training (too soon, too many retrains,
+	// labels lagging).
+	OutcomeHeld Outcome = "held"
+	// OutcomeGatesFailed: the candidate failed a gate and is not promoted.
+	OutcomeGatesFailed Outcome = "gates-failed"
+	// OutcomeInvalidData: the current data failed a check.
+	OutcomeInvalidData Outcome = "invalid-data"
+	// OutcomeFailed: a step failed (training crashed, timed out); the
+	// current model is kept.
+	OutcomeFailed Outcome = "failed"
+	// OutcomeCanceled: the run was interrupted.
+	OutcomeCanceled Outcome = "canceled"
+)
+
+// Run is the record of one pipeline's run.
+type Run struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	// ID is unique per run: "20261126T160203Z-3f9a1c".
+	ID       string `json:"id"`
+	Pipeline string `json:"pipeline"`
+	Model    string `json:"model"`
+	// Pos is where the pipeline is declared (file:line:col).
+	Pos string `json:"pos,omitempty"`
+
+	Trigger Trigger `json:"trigger"`
+	// SourceCommit is the repository's HEAD when the run started.
+	SourceCommit string `json:"sourceCommit,omitempty"`
+	// Executor is "local" or "dagger".
+	Executor string `json:"executor"`
+	// CI describes the CI run, when there is one.
+	CI *CI `json:"ci,omitempty"`
+
+	StartedAt       time.Time `json:"startedAt"`
+	FinishedAt      time.Time `json:"finishedAt"`
+	DurationSeconds float64   `json:"durationSeconds"`
+
+	Outcome Outcome `json:"outcome"`
+	// Reason explains the outcome in a sentence.
+	Reason string `json:"reason"`
+
+	Steps []Step `json:"steps"`
+
+	Data       Data          `json:"data"`
+	Checks     []Check       `json:"checks,omitempty"`
+	Drift      *drift.Report `json:"drift,omitempty"`
+	Guardrails []Guardrail   `json:"guardrails,omitempty"`
+	LabelLag   *LabelLag     `json:"labelLag,omitempty"`
+	Training   *Training     `json:"training,omitempty"`
+	Gates      []Gate        `json:"gates,omitempty"`
+	// Candidate is the model trained in this run.
+	Candidate *Artifact `json:"candidate,omitempty"`
+	// Baseline is the current (deployed) model the candidate is compared
+	// with; nil on a first promotion.
+	Baseline  *Baseline  `json:"baseline,omitempty"`
+	Promotion *Promotion `json:"promotion,omitempty"`
+}
+
+// Trigger says why the run happened.
+type Trigger struct {
+	// Kind is "manual", "push", "schedule", "pull_request" or
+	// "workflow_dispatch".
+	Kind string `json:"kind"`
+	// Detail is e.g. "changed since 1a2b3c: data/current.csv".
+	Detail string `json:"detail,omitempty"`
+	// At is when the trigger fired (the run's start unless known better).
+	At time.Time `json:"at"`
+}
+
+// CI identifies the CI run (GitHub Actions).
+type CI struct {
+	Provider string `json:"provider"`
+	RunURL   string `json:"runUrl,omitempty"`
+	Ref      string `json:"ref,omitempty"`
+	Actor    string `json:"actor,omitempty"`
+}
+
+// StepStatus is what happened to a step.
+type StepStatus string
+
+// Step statuses.
+const (
+	StepSucceeded StepStatus = "succeeded"
+	StepCached    StepStatus = "cached"
+	StepFailed    StepStatus = "failed"
+	StepSkipped   StepStatus = "skipped"
+	StepCanceled  StepStatus = "canceled"
+)
+
+// Step is the result of one step.
+type Step struct {
+	ID     string     `json:"id"`
+	Name   string     `json:"name"`
+	Key    string     `json:"key"`
+	Pos    string     `json:"pos,omitempty"`
+	Status StepStatus `json:"status"`
+	// Reason explains a skip, a cache hit or a failure.
+	Reason          string    `json:"reason,omitempty"`
+	Attempts        int       `json:"attempts"`
+	ExitCode        *int      `json:"exitCode,omitempty"`
+	StartedAt       time.Time `json:"startedAt,omitempty"`
+	DurationSeconds float64   `json:"durationSeconds"`
+	// Stderr is the tail of a failed attempt's standard error.
+	Stderr string `json:"stderr,omitempty"`
+}
+
+// Data describes the datasets of the run.
+type Data struct {
+	Reference Dataset `json:"reference"`
+	Current   Dataset `json:"current"`
+}
+
+// Dataset is one data file.
+type Dataset struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"`
+	Rows   int    `json:"rows"`
+}
+
+// Check is one data check on the current data.
+type Check struct {
+	// Column is "" for dataset checks (minRows).
+	Column string `json:"column,omitempty"`
+	// Check is "minRows", "type", "min", "max", "allowed", "maxNullShare",
+	// "required" or "strict".
+	Check  string `json:"check"`
+	Passed bool   `json:"passed"`
+	// Detail says what was found: "37 of 2000 values below 0 (first: -3 at line 18)".
+	Detail string `json:"detail"`
+	// Pos is the CUE line that declared the check.
+	Pos string `json:"pos,omitempty"`
+}
+
+// Guardrail is one guardrail's decision.
+type Guardrail struct {
+	// Name is "minRows", "minInterval", "maxRetrains" or "labelLag".
+	Name   string `json:"name"`
+	Held   bool   `json:"held"`
+	Reason string `json:"reason"`
+}
+
+// LabelLag describes how far labels trail the current data.
+type LabelLag struct {
+	Column       string     `json:"column"`
+	LabeledShare float64    `json:"labeledShare"`
+	NewestLabel  *time.Time `json:"newestLabel,omitempty"`
+	// LagSeconds is the time from the newest label to the run's start.
+	LagSeconds *float64 `json:"lagSeconds,omitempty"`
+}
+
+// Training describes the training step.
+type Training struct {
+	Image   string   `json:"image"`
+	Command []string `json:"command"`
+	// GPUs are the device names the training reported or the executor saw.
+	GPUs            []string       `json:"gpus,omitempty"`
+	DurationSeconds float64        `json:"durationSeconds"`
+	Metrics         map[string]any `json:"metrics,omitempty"`
+}
+
+// Gate is one gate's verdict.
+type Gate struct {
+	// Kind is "min", "max", "maxDropFromBaseline", "maxRiseFromBaseline",
+	// "maxSliceGap" or "maxModelBytes".
+	Kind      string   `json:"kind"`
+	Metric    string   `json:"metric,omitempty"`
+	Candidate *float64 `json:"candidate,omitempty"`
+	Baseline  *float64 `json:"baseline,omitempty"`
+	Threshold float64  `json:"threshold"`
+	Passed    bool     `json:"passed"`
+	// Skipped is true for relative gates without a current model.
+	Skipped bool `json:"skipped,omitempty"`
+	// Reason in words: "auc 0.871 ≥ 0.85", "auc dropped 0.004 from 0.875,
+	// allowed 0.01".
+	Reason string `json:"reason"`
+	// Pos is the CUE line that declared the gate.
+	Pos string `json:"pos,omitempty"`
+}
+
+// Artifact is a stored model.
+type Artifact struct {
+	URI    string `json:"uri"`
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
+	// Version is the version it is promoted as.
+	Version string `json:"version,omitempty"`
+}
+
+// Baseline is the current model a candidate is compared with.
+type Baseline struct {
+	Version  string             `json:"version"`
+	Artifact string             `json:"artifact,omitempty"`
+	Metrics  map[string]float64 `json:"metrics,omitempty"`
+	// RunID is the run that trained it, when its record is known.
+	RunID string `json:"runId,omitempty"`
+	// PromotedAt is when its version reached the target (from Git history).
+	PromotedAt *time.Time `json:"promotedAt,omitempty"`
+}
+
+// Promotion is what the run did to promote its candidate.
+type Promotion struct {
+	// Status is "opened", "updated", "unchanged", "dry-run", "disabled",
+	// "superseded" or "refused".
+	Status  string `json:"status"`
+	Channel string `json:"channel,omitempty"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Branch  string `json:"branch,omitempty"`
+	Commit  string `json:"commit,omitempty"`
+	// URL is the pull request's URL, or the local PR file's path.
+	URL    string `json:"url,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// New returns a record with its identity set.
+func New(id, pipeline, model string, started time.Time) *Run {
+	return &Run{APIVersion: APIVersion, Kind: Kind, ID: id, Pipeline: pipeline, Model: model, StartedAt: started}
+}
+
+// Read loads a record from a file, checking its kind and version.
+func Read(path string) (*Run, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Run
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a run record: %w", path, err)
+	}
+	if r.Kind != Kind || r.APIVersion != APIVersion {
+		return nil, fmt.Errorf("%s: kind %q apiVersion %q, want %s %s", path, r.Kind, r.APIVersion, Kind, APIVersion)
+	}
+	return &r, nil
+}

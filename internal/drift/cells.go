@@ -1,0 +1,16 @@
+package drift
+
+import "math"
+
+// At returns row i of the column: its number, or that it is missing, or its
+// text. Data checks read cells through it without a second parse.
+func (c *Column) At(i int) (v float64, kind CellKind, text string) {
+	v = c.values[i]
+	switch {
+	case math.Float64bits(v) == missingBits:
+		return 0, CellMissing, ""
+	case isText(v):
+		return 0, CellText, c.text[math.Float64bits(v)&payloadMask]
+	}
+	return v, CellNumber, ""
+}

@@ -245,6 +245,9 @@ type Promotion struct {
 	// URL is the pull request's URL, or the local PR file's path.
 	URL    string `json:"url,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// OpenedAt is when the pull request was opened or last updated by this
+	// run; the time from Trigger.At to it is the time to promotion.
+	OpenedAt *time.Time `json:"openedAt,omitempty"`
 }
 
 // New returns a record with its identity set.

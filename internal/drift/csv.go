@@ -173,7 +173,7 @@ func (rd *csvReader) release(b *[]byte) { rd.pool.Put(b) }
 func (rd *csvReader) fill(n int) error {
 	for len(rd.carry) < n && !rd.eof {
 		if cap(rd.carry)-len(rd.carry) < 64<<10 {
-			grown := make([]byte, len(rd.carry), max(2*cap(rd.carry), n+csvBlockSize))
+			grown := make([]byte, len(rd.carry), min(max(2*cap(rd.carry), 64<<10), n+64<<10))
 			copy(grown, rd.carry)
 			rd.carry = grown
 		}

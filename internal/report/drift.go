@@ -121,6 +121,18 @@ func mdCell(s string) string {
 }
 
 func driftMarkdown(w io.Writer, r *drift.Report) error {
+	driftMarkdownHead(w, r)
+	if len(r.Columns) == 0 {
+		fmt.Fprintln(w, "No columns were compared.")
+		return nil
+	}
+	return driftMarkdownTable(w, r.Columns)
+}
+
+// driftMarkdownHead writes the heading with the dataset verdict and the line
+// naming both datasets; the pull request body puts charts and a collapsible
+// table under it.
+func driftMarkdownHead(w io.Writer, r *drift.Report) {
 	icon := "✅"
 	if r.Drifted {
 		icon = "⚠️"
@@ -132,19 +144,23 @@ func driftMarkdown(w io.Writer, r *drift.Report) error {
 		fmt.Fprintf(w, " · p-values corrected (%s)", r.Correction)
 	}
 	fmt.Fprint(w, "\n\n")
-	if len(r.Columns) == 0 {
-		fmt.Fprintln(w, "No columns were compared.")
-		return nil
-	}
+}
+
+// driftMarkdownTable writes the per-column table for cols, which may be a
+// subset of a report's columns (the pull request body drops undrifted ones
+// when it must fit GitHub's size limit).
+func driftMarkdownTable(w io.Writer, cols []drift.ColumnReport) error {
 	fmt.Fprintln(w, "| Column | Kind | Method | Score | Statistic | Threshold | Null share (ref → cur) | Drift |")
 	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---|---|")
-	for _, c := range r.Columns {
+	for _, c := range cols {
 		verdict := "no"
 		if c.Drifted {
 			verdict = "**yes** — " + mdCell(c.Reason)
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %g | %s | %s |\n", mdCell(c.Name), c.Kind, c.Method,
-			driftScore(c), driftStatistic(c), c.Threshold, nulls(c), verdict)
+		if _, err := fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %g | %s | %s |\n", mdCell(c.Name), c.Kind, c.Method,
+			driftScore(c), driftStatistic(c), c.Threshold, nulls(c), verdict); err != nil {
+			return err
+		}
 	}
 	return nil
 }

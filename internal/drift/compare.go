@@ -112,6 +112,18 @@ func Compare(ref, cur *Table, p Policy) (*Report, error) {
 		}
 	}
 
+	for i, c := range cols {
+		m := p.method(c.Name)
+		if (m == MethodKS || m == MethodWasserstein) &&
+			(slices.Contains(p.Categorical, c.Name) || !c.Numerical() || !pairs[i].Numerical()) {
+			file := ref.Path
+			if c.Numerical() && !slices.Contains(p.Categorical, c.Name) {
+				file = cur.Path
+			}
+			return nil, &InputError{File: file, Column: c.Name, Err: fmt.Errorf(
+				"method %s needs a numerical column, and this one is categorical; choose chisquare, jensenshannon or psi for it, or leave it out with --columns", m)}
+		}
+	}
 	r := &Report{
 		APIVersion:         APIVersion,
 		Kind:               ReportKind,
@@ -214,8 +226,6 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 	hasStat := false
 	switch {
 	case m == MethodKS || m == MethodWasserstein:
-		// A categorical column asked for a numerical test: text cells
-		// have no order, so only its numbers take part.
 		w.a = numbers(w.a[:0], rc)
 		w.b = numbers(w.b[:0], cc)
 		if len(w.a) == 0 || len(w.b) == 0 {

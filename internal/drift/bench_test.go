@@ -1,0 +1,108 @@
+package drift
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func benchSample(n int, shift float64, seed uint64) []float64 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = r.NormFloat64() + shift
+	}
+	return x
+}
+
+// BenchmarkKernels times each per-column kernel on a million values per
+// side, the size the bench/drift script compares.
+func BenchmarkKernels(b *testing.B) {
+	const n = 1_000_000
+	a, c := benchSample(n, 0, 1), benchSample(n, 0.01, 2)
+	sa, sc := slices.Clone(a), slices.Clone(c)
+	slices.Sort(sa)
+	slices.Sort(sc)
+	b.Run("sort/radix", func(b *testing.B) {
+		x := make([]float64, n)
+		var scratch []float64
+		b.SetBytes(8 * n)
+		for b.Loop() {
+			copy(x, a)
+			scratch = sortFloats(x, scratch)
+		}
+	})
+	b.Run("sort/pdqsort", func(b *testing.B) {
+		x := make([]float64, n)
+		b.SetBytes(8 * n)
+		for b.Loop() {
+			copy(x, a)
+			slices.Sort(x)
+		}
+	})
+	b.Run("ks/sorted", func(b *testing.B) {
+		for b.Loop() {
+			KolmogorovSmirnov(sa, sc)
+		}
+	})
+	b.Run("ks/exact-10000", func(b *testing.B) {
+		x, y := sa[:10000:10000], slices.Clone(sc[:9000])
+		slices.Sort(x)
+		slices.Sort(y)
+		for b.Loop() {
+			KolmogorovSmirnov(x, y)
+		}
+	})
+	b.Run("wasserstein/sorted", func(b *testing.B) {
+		for b.Loop() {
+			Wasserstein(sa, sc)
+		}
+	})
+	ref, cur := NewNumericColumn("x", a), NewNumericColumn("x", c)
+	for _, m := range []Method{MethodKS, MethodWasserstein, MethodPSI, MethodJensenShannon} {
+		b.Run("column/"+string(m), func(b *testing.B) {
+			var w worker
+			p := Policy{Method: m}
+			for b.Loop() {
+				w.compare(ref, cur, n, n, p)
+			}
+		})
+	}
+	cats := make([]string, n)
+	for i := range cats {
+		cats[i] = fmt.Sprintf("c%d", i%50)
+	}
+	cref, ccur := NewColumn("c", cats), NewColumn("c", cats[:n/2])
+	for _, m := range []Method{MethodChiSquare, MethodPSI} {
+		b.Run("categorical/"+string(m), func(b *testing.B) {
+			var w worker
+			p := Policy{Method: m}
+			for b.Loop() {
+				w.compare(cref, ccur, n, n/2, p)
+			}
+		})
+	}
+}
+
+// BenchmarkReadCSV times parsing a 100,000-row, 10-column CSV.
+func BenchmarkReadCSV(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("a,b,c,d,e,f,g,h,i,j\n")
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100_000 {
+		for j := range 9 {
+			fmt.Fprintf(&buf, "%.6f,", r.NormFloat64()*100)
+			_ = j
+		}
+		fmt.Fprintf(&buf, "cat%d\n", r.IntN(20))
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := ReadCSV(bytes.NewReader(data), "bench.csv", ReadOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -437,7 +437,7 @@ func fitBody(r *record.Run, history []*record.Run, links Links, limit int) strin
 	return truncate(body, limit)
 }
 
-const truncatedNote = "\n\n> [!WARNING]\n> This body was cut to fit GitHub's 65,536-character limit. " +
+const truncatedNote = "\n\n> [!WARNING]\n> This text was cut to fit GitHub's size limit. " +
 	"`ctgit report RUN.json --format markdown` renders the whole run record.\n"
 
 // truncate cuts body at a line boundary so that it and the closing tags and

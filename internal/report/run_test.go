@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -188,7 +187,7 @@ func TestPullRequestFitsLimit(t *testing.T) {
 	}{
 		{10, 2, "</sub>\n"},
 		{3000, 10, "2990 columns without drift are left out"},
-		{5000, 5000, "This body was cut to fit GitHub's 65,536-character limit"},
+		{5000, 5000, "This text was cut to fit GitHub's size limit"},
 	} {
 		var buf bytes.Buffer
 		if err := PullRequest(&buf, hugeRecord(t, tc.columns, tc.drifted), nil, Links{}); err != nil {
@@ -217,7 +216,7 @@ func TestTruncateTinyLimit(t *testing.T) {
 		if len(got) > limit {
 			t.Errorf("limit %d: got %d bytes", limit, len(got))
 		}
-		if !strings.Contains(got, "This body was cut") {
+		if !strings.Contains(got, "This text was cut") {
 			t.Errorf("limit %d: no note", limit)
 		}
 	}
@@ -275,5 +274,4 @@ func TestFormatting(t *testing.T) {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
 		}
 	}
-	_ = time.Second
 }

@@ -27,6 +27,7 @@ const (
 	flagNullShareThreshold = "null-share-threshold"
 	flagCorrection         = "correction"
 	flagFailOnDrift        = "fail-on-drift"
+	flagMemoryBudget       = "memory-budget"
 )
 
 func newDriftCmd() *cobra.Command {
@@ -35,6 +36,7 @@ func newDriftCmd() *cobra.Command {
 		threshold, share, nullShare                               float64
 		columns, categorical                                      []string
 		failOnDrift                                               bool
+		budgetMiB                                                 int
 	)
 	cmd := &cobra.Command{
 		Use:   "drift --reference FILE --current FILE",
@@ -83,17 +85,8 @@ the data set drifted; 2 for bad input.`,
 			if err := p.Validate(); err != nil {
 				return &flagError{err}
 			}
-			opt := drift.ReadOptions{Format: inputFormat, Columns: p.Subset}
-			ref, err := drift.ReadFile(refPath, opt)
-			if err != nil {
-				return exitcode.InputErr(fmt.Errorf("reading reference data: %w", err))
-			}
-			cur, err := drift.ReadFile(curPath, opt)
-			if err != nil {
-				return exitcode.InputErr(fmt.Errorf("reading current data: %w", err))
-			}
-			ref.Path, cur.Path = refPath, curPath
-			rep, err := drift.Compare(ref, cur, p)
+			opt := drift.ReadOptions{Format: inputFormat}
+			rep, err := drift.CompareFiles(refPath, curPath, opt, p, int64(budgetMiB)<<20)
 			if err != nil {
 				return exitcode.InputErr(err)
 			}
@@ -124,6 +117,7 @@ the data set drifted; 2 for bad input.`,
 	f.StringVar(&correction, flagCorrection, string(drift.CorrectionNone), "multiple-testing correction of p-values: none, bonferroni, benjamini-hochberg")
 	f.StringVar(&format, flagFormat, report.FormatText, "output format: text, json or markdown")
 	f.BoolVar(&failOnDrift, flagFailOnDrift, false, "exit 1 when the data set drifted")
+	f.IntVar(&budgetMiB, flagMemoryBudget, 256, "MiB of parsed values to hold at once; wider CSV files are read in column groups (0: no limit)")
 	return cmd
 }
 

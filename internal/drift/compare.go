@@ -85,13 +85,37 @@ func Compare(ref, cur *Table, p Policy) (*Report, error) {
 	if err := p.Validate(); err != nil {
 		return nil, &InputError{File: "policy", Err: err}
 	}
-	for _, list := range [][]string{p.Subset, p.Categorical, mapKeys(p.Columns)} {
-		for _, name := range list {
-			if ref.Column(name) == nil {
-				return nil, &InputError{File: ref.Path, Column: name, Err: errors.New("no such column in the reference data")}
+	if err := checkPolicyColumns(ref, p); err != nil {
+		return nil, err
+	}
+	if len(p.Subset) == 0 {
+		for _, c := range cur.Columns {
+			if ref.Column(c.Name) == nil {
+				return nil, &InputError{File: ref.Path, Column: c.Name, Err: errors.New("missing from the reference data (present in the current)")}
 			}
 		}
 	}
+	results, err := compareColumns(ref, cur, p)
+	if err != nil {
+		return nil, err
+	}
+	return finishReport(Dataset{Path: ref.Path, Rows: ref.Rows}, Dataset{Path: cur.Path, Rows: cur.Rows}, results, p), nil
+}
+
+func checkPolicyColumns(ref *Table, p Policy) error {
+	for _, list := range [][]string{p.Subset, p.Categorical, mapKeys(p.Columns)} {
+		for _, name := range list {
+			if ref.Column(name) == nil {
+				return &InputError{File: ref.Path, Column: name, Err: errors.New("no such column in the reference data")}
+			}
+		}
+	}
+	return nil
+}
+
+// compareColumns tests the columns of ref (those of p.Subset, if any)
+// against their namesakes in cur, in parallel.
+func compareColumns(ref, cur *Table, p Policy) ([]columnResult, error) {
 	var cols []*Column
 	for _, c := range ref.Columns {
 		if len(p.Subset) == 0 || slices.Contains(p.Subset, c.Name) {
@@ -104,14 +128,6 @@ func Compare(ref, cur *Table, p Policy) (*Report, error) {
 			return nil, &InputError{File: cur.Path, Column: c.Name, Err: errors.New("missing from the current data (present in the reference)")}
 		}
 	}
-	if len(p.Subset) == 0 {
-		for _, c := range cur.Columns {
-			if ref.Column(c.Name) == nil {
-				return nil, &InputError{File: ref.Path, Column: c.Name, Err: errors.New("missing from the reference data (present in the current)")}
-			}
-		}
-	}
-
 	for i, c := range cols {
 		m := p.method(c.Name)
 		if (m == MethodKS || m == MethodWasserstein) &&
@@ -123,16 +139,6 @@ func Compare(ref, cur *Table, p Policy) (*Report, error) {
 			return nil, &InputError{File: file, Column: c.Name, Err: fmt.Errorf(
 				"method %s needs a numerical column, and this one is categorical; choose chisquare, jensenshannon or psi for it, or leave it out with --columns", m)}
 		}
-	}
-	r := &Report{
-		APIVersion:         APIVersion,
-		Kind:               ReportKind,
-		Reference:          Dataset{Path: ref.Path, Rows: ref.Rows},
-		Current:            Dataset{Path: cur.Path, Rows: cur.Rows},
-		ShareThreshold:     p.share(),
-		NullShareThreshold: p.nullShareThreshold(),
-		Correction:         p.correction(),
-		Columns:            make([]ColumnReport, len(cols)),
 	}
 	results := make([]columnResult, len(cols))
 	next := make(chan int)
@@ -152,7 +158,22 @@ func Compare(ref, cur *Table, p Policy) (*Report, error) {
 	}
 	close(next)
 	wg.Wait()
+	return results, nil
+}
 
+// finishReport applies the correction across all columns and decides each
+// column and the data set.
+func finishReport(ref, cur Dataset, results []columnResult, p Policy) *Report {
+	r := &Report{
+		APIVersion:         APIVersion,
+		Kind:               ReportKind,
+		Reference:          ref,
+		Current:            cur,
+		ShareThreshold:     p.share(),
+		NullShareThreshold: p.nullShareThreshold(),
+		Correction:         p.correction(),
+		Columns:            make([]ColumnReport, len(results)),
+	}
 	correct(results, r.Correction)
 	drifted := 0
 	for i, res := range results {
@@ -162,11 +183,11 @@ func Compare(ref, cur *Table, p Policy) (*Report, error) {
 			drifted++
 		}
 	}
-	if len(cols) > 0 {
-		r.DriftShare = float64(drifted) / float64(len(cols))
+	if len(results) > 0 {
+		r.DriftShare = float64(drifted) / float64(len(results))
 		r.Drifted = r.DriftShare >= r.ShareThreshold
 	}
-	return r, nil
+	return r
 }
 
 func mapKeys(m map[string]ColumnPolicy) []string {

@@ -27,15 +27,7 @@ type ReadOptions struct {
 // ReadFile reads a CSV or Parquet file into a Table. Errors are
 // *InputError values naming the file, line and column.
 func ReadFile(path string, opt ReadOptions) (*Table, error) {
-	format := opt.Format
-	if format == "" {
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".parquet", ".pq":
-			format = "parquet"
-		default:
-			format = "csv"
-		}
-	}
+	format := formatOf(path, opt.Format)
 	switch format {
 	case "csv":
 		f, err := os.Open(path)
@@ -48,6 +40,18 @@ func ReadFile(path string, opt ReadOptions) (*Table, error) {
 		return ReadParquet(path, opt)
 	}
 	return nil, &InputError{File: path, Err: fmt.Errorf("unknown input format %q; use csv or parquet", format)}
+}
+
+// formatOf is the explicit format, or the one path's extension implies.
+func formatOf(path, format string) string {
+	if format != "" {
+		return format
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".parquet", ".pq":
+		return "parquet"
+	}
+	return "csv"
 }
 
 // csvBlockSize is how much of a CSV file one worker parses at a time: big
@@ -339,6 +343,21 @@ func parseBlock(b csvBlock, header []string, keep []int, ncols int, name string)
 		recLine := line
 		field := 0
 		for {
+			if field < len(keep) && keep[field] >= 0 {
+				// The common cell, a plain decimal, is scanned and parsed
+				// in one pass.
+				if v, next, eor, ok := fastField(data, pos); ok {
+					ci := keep[field]
+					res.cols[ci] = append(res.cols[ci], v)
+					field++
+					pos = next
+					if eor {
+						line++
+						break
+					}
+					continue
+				}
+			}
 			cell, next, eor, nl, s, err := nextField(data, pos, scratch)
 			scratch = s
 			if err != nil {
@@ -456,4 +475,54 @@ func nextField(data []byte, pos int, scratch []byte) (cell []byte, next int, eor
 		cell = cell[:len(cell)-1]
 	}
 	return cell, end + 1, true, 1, scratch, nil
+}
+
+// fastField parses, in one pass, an unquoted field at data[pos] that is a
+// plain decimal Clinger's fast path converts exactly, and ends in a comma,
+// a newline or the end of data. ok is false for anything else, which the
+// caller then parses the general way.
+func fastField(data []byte, pos int) (v float64, next int, eor bool, ok bool) {
+	n := len(data)
+	i := pos
+	neg := false
+	if i < n && (data[i] == '-' || data[i] == '+') {
+		neg = data[i] == '-'
+		i++
+	}
+	var m uint64
+	nd, frac := 0, 0
+	dot := false
+	for ; i < n; i++ {
+		c := data[i]
+		if d := c - '0'; d < 10 {
+			m = m*10 + uint64(d)
+			nd++
+			if dot {
+				frac++
+			}
+			continue
+		}
+		if c == '.' && !dot {
+			dot = true
+			continue
+		}
+		break
+	}
+	if nd == 0 || nd > 19 || m >= 1<<53 || frac > 22 {
+		return 0, 0, false, false
+	}
+	switch {
+	case i == n:
+		eor = true
+	case data[i] == ',':
+	case data[i] == '\n':
+		eor = true
+	default:
+		return 0, 0, false, false
+	}
+	v = float64(m) / pow10[frac]
+	if neg && v != 0 {
+		v = -v
+	}
+	return v, i + 1, eor, true
 }

@@ -30,7 +30,7 @@ trigger.paths changed between REF and the work tree.`,
 			if err := checkFormat(format, report.FormatText, report.FormatJSON, report.FormatMarkdown); err != nil {
 				return err
 			}
-			p, err := buildPlan(dir, args, since, forceTrain)
+			p, _, err := buildPlan(dir, args, since, forceTrain)
 			if err != nil {
 				return err
 			}
@@ -47,10 +47,10 @@ trigger.paths changed between REF and the work tree.`,
 
 // buildPlan loads the workspace and plans the named pipelines (all when
 // none), restricted to those changed since a revision when since is set.
-func buildPlan(dir string, names []string, since string, forceTrain bool) (*plan.Plan, error) {
+func buildPlan(dir string, names []string, since string, forceTrain bool) (*plan.Plan, *workspace, error) {
 	ws, err := loadWorkspace(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opt := plan.Options{
 		Pipelines:  names,
@@ -65,16 +65,16 @@ func buildPlan(dir string, names []string, since string, forceTrain bool) (*plan
 		case errors.Is(err, plan.ErrNoBase):
 			// A new branch: no earlier commit, so everything is new.
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		default:
 			opt.Changed, opt.ChangedSince = changed, since
 		}
 	}
 	p, err := plan.Build(ws.cfg, opt)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The memo only saves work; failing to keep it is not worth failing for.
 	_ = ws.memo.Save()
-	return p, nil
+	return p, ws, nil
 }

@@ -27,10 +27,15 @@ type Outcome string
 // good reason (no drift, a guardrail) succeeded.
 const (
 	// OutcomePromoted: the candidate passed its gates and a promotion was
-	// opened or updated (or, with --promote none, would have been).
+	// opened or updated.
 	OutcomePromoted Outcome = "promoted"
+	// OutcomePassed: the candidate passed its gates; promotion was
+	// disabled (--promote none).
+	OutcomePassed Outcome = "passed"
 	// OutcomeUnchanged: the target already holds the candidate version.
 	OutcomeUnchanged Outcome = "unchanged"
+	// OutcomeDrifted: drift was found and the pipeline has no training.
+	OutcomeDrifted Outcome = "drifted"
 	// OutcomeNoDrift: no drift was found, the current model is kept.
 	OutcomeNoDrift Outcome = "no-drift"
 	// OutcomeHeld: a guardrail held training (too soon, too many retrains,

@@ -37,6 +37,9 @@ func Plan(w io.Writer, p *plan.Plan, format string) error {
 	return fmt.Errorf("unknown format %q", format)
 }
 
+// WriteJSON writes v as indented JSON, the form of every --format json.
+func WriteJSON(w io.Writer, v any) error { return writeJSON(w, v) }
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

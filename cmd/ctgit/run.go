@@ -1,0 +1,254 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctgit/ctgit/internal/artifact"
+	"github.com/ctgit/ctgit/internal/exec"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/report"
+)
+
+func init() { subcommands = append(subcommands, newRunCmd) }
+
+// Flag names of ctgit run.
+const (
+	flagExecutor = "executor"
+	flagParallel = "parallel"
+	flagPromote  = "promote"
+	flagTrigger  = "trigger"
+	flagQuiet    = "quiet"
+	flagVerbose  = "verbose"
+)
+
+type runFlags struct {
+	format, dir, since, executor, promote, trigger string
+	parallel                                       int
+	forceTrain, quiet, verbose                     bool
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [PIPELINE...]",
+		Short: "Run pipelines: validate, drift, train, evaluate, promote",
+		Long: `run executes the plan: it validates the current data, measures drift,
+trains when drift is found (or --force-train), applies the gates against the
+current model, and promotes a candidate that passes them. Cached steps are not
+run again. Each pipeline's run record goes to the artifact store and to
+.ctgit/runs/.
+
+Exit codes: 0 success (including "no drift: current model kept"), 1 a check
+said no (data check, gate) or training failed, 2 bad input, 3 infrastructure
+failure or interruption.`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, args, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.format, flagFormat, report.FormatText, "summary format: text or json")
+	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
+	fl.StringVar(&f.since, flagChangedSince, "", "run only pipelines affected by changes since this Git revision")
+	fl.StringVar(&f.executor, flagExecutor, "auto", "where steps run: auto, local or dagger")
+	fl.IntVar(&f.parallel, flagParallel, 2, "pipelines run at once")
+	fl.BoolVar(&f.forceTrain, flagForceTrain, false, "train even without drift, past the minInterval and maxRetrains guardrails")
+	fl.StringVar(&f.promote, flagPromote, "none", "how to promote a passing candidate: none")
+	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: manual, push, schedule, workflow_dispatch (default: from GITHUB_EVENT_NAME, else manual)")
+	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")
+	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
+	return cmd
+}
+
+func runRun(cmd *cobra.Command, args []string, f runFlags) error {
+	if err := checkFormat(f.format, report.FormatText, report.FormatJSON); err != nil {
+		return err
+	}
+	if f.parallel < 1 {
+		return &flagError{fmt.Errorf("--parallel must be at least 1")}
+	}
+	switch f.promote {
+	case "none":
+	default:
+		return &flagError{fmt.Errorf("--promote %q is not supported yet; use none", f.promote)}
+	}
+	ctx := cmd.Context()
+	stderr := cmd.ErrOrStderr()
+
+	p, ws, err := buildPlan(f.dir, args, f.since, f.forceTrain)
+	if err != nil {
+		return err
+	}
+	executor, err := chooseExecutor(f.executor, stderr, f.quiet)
+	if err != nil {
+		return err
+	}
+	defer executor.Close()
+
+	store, err := artifact.Open(ctx, p.Settings.Artifacts, p.Root)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	progress := newProgress(stderr, f.quiet, f.verbose)
+	res := exec.Run(ctx, p, exec.Options{
+		Executor:   executor,
+		Cache:      ws.cache,
+		Memo:       ws.memo,
+		Artifacts:  store,
+		RunsDir:    filepath.Join(p.Root, ".ctgit", "runs"),
+		Parallel:   f.parallel,
+		ForceTrain: f.forceTrain,
+		Trigger:    triggerFrom(f.trigger, f.since, p),
+		CI:         ciFromEnv(),
+		Observe:    progress.observe,
+	})
+	_ = ws.memo.Save()
+	if len(res.Records) == 0 {
+		fmt.Fprintln(stderr, "nothing to run: no pipeline selected")
+	}
+	out := cmd.OutOrStdout()
+	if f.format == report.FormatJSON {
+		if err := writeRecordsJSON(out, res.Records); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range res.Records {
+			fmt.Fprintf(out, "%s (%s): %s: %s\n", r.Pipeline, r.Model, r.Outcome, r.Reason)
+			fmt.Fprintf(out, "  record: %s\n", relTo(p.Root, exec.RecordPath(filepath.Join(p.Root, ".ctgit", "runs"), r)))
+		}
+	}
+	if res.Err != nil {
+		return res.Err
+	}
+	return nil
+}
+
+func relTo(root, path string) string {
+	if r, err := filepath.Rel(root, path); err == nil {
+		return r
+	}
+	return path
+}
+
+func writeRecordsJSON(w io.Writer, recs []*record.Run) error {
+	if recs == nil {
+		recs = []*record.Run{}
+	}
+	return report.WriteJSON(w, struct {
+		APIVersion string        `json:"apiVersion"`
+		Kind       string        `json:"kind"`
+		Runs       []*record.Run `json:"runs"`
+	}{plan.APIVersion, "RunList", recs})
+}
+
+// triggerFrom says why this run happens: the flag, else GitHub Actions'
+// event, else a manual run.
+func triggerFrom(flag, since string, p *plan.Plan) record.Trigger {
+	t := record.Trigger{Kind: flag}
+	if t.Kind == "" {
+		t.Kind = os.Getenv("GITHUB_EVENT_NAME")
+	}
+	if t.Kind == "" {
+		t.Kind = "manual"
+	}
+	if since != "" {
+		t.Detail = fmt.Sprintf("changed since %s: %s", since, strings.Join(p.Changed, ", "))
+	}
+	return t
+}
+
+// ciFromEnv describes the GitHub Actions run ctgit is part of, if any.
+func ciFromEnv() *record.CI {
+	if os.Getenv("GITHUB_ACTIONS") != "true" {
+		return nil
+	}
+	ci := &record.CI{Provider: "github-actions", Ref: os.Getenv("GITHUB_REF"), Actor: os.Getenv("GITHUB_ACTOR")}
+	if srv, repo, id := os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_REPOSITORY"), os.Getenv("GITHUB_RUN_ID"); srv != "" && repo != "" && id != "" {
+		ci.RunURL = fmt.Sprintf("%s/%s/actions/runs/%s", srv, repo, id)
+	}
+	return ci
+}
+
+// chooseExecutor picks where steps run and says why.
+func chooseExecutor(name string, w io.Writer, quiet bool) (exec.Executor, error) {
+	note := func(format string, args ...any) {
+		if !quiet {
+			fmt.Fprintf(w, format+"\n", args...)
+		}
+	}
+	switch name {
+	case "local":
+		note("executor: local (--executor local); steps run on this host and their images are not used")
+		return &exec.Local{}, nil
+	case "auto":
+		note("executor: local (auto: the Dagger executor is not available in this build); steps run on this host and their images are not used")
+		return &exec.Local{}, nil
+	case "dagger":
+		return nil, &flagError{fmt.Errorf("--executor dagger is not available in this build yet; use local")}
+	}
+	return nil, &flagError{fmt.Errorf("--executor %q: use auto, local or dagger", name)}
+}
+
+// progress prints a run's events: one timestamped line per step event, and
+// the steps' output with --verbose (or the tail of a failed step's output).
+type progress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	quiet   bool
+	verbose bool
+	logs    map[string][]string // recent output per step, shown when it fails
+}
+
+func newProgress(w io.Writer, quiet, verbose bool) *progress {
+	return &progress{w: w, quiet: quiet, verbose: verbose, logs: map[string][]string{}}
+}
+
+func (p *progress) observe(e exec.Event) {
+	if p.quiet {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ts := e.Time.Format("15:04:05")
+	id := e.Pipeline + "/" + e.Step
+	switch e.Kind {
+	case exec.EventPipelineStart:
+		fmt.Fprintf(p.w, "%s %s: %s\n", ts, e.Pipeline, e.Message)
+	case exec.EventStepStart:
+		fmt.Fprintf(p.w, "%s %-16s started\n", ts, id)
+	case exec.EventLog:
+		if p.verbose {
+			fmt.Fprintf(p.w, "%s %-16s | %s\n", ts, id, e.Message)
+			return
+		}
+		l := append(p.logs[id], e.Message)
+		if len(l) > 20 {
+			l = l[len(l)-20:]
+		}
+		p.logs[id] = l
+	case exec.EventNote:
+		fmt.Fprintf(p.w, "%s %-16s %s\n", ts, id, e.Message)
+	case exec.EventStepDone:
+		d := ""
+		if e.Duration > 0 {
+			d = fmt.Sprintf(" (%s)", e.Duration.Round(time.Millisecond))
+		}
+		fmt.Fprintf(p.w, "%s %-16s %s%s: %s\n", ts, id, e.Status, d, e.Message)
+		if e.Status == record.StepFailed && !p.verbose {
+			for _, line := range p.logs[id] {
+				fmt.Fprintf(p.w, "    | %s\n", line)
+			}
+		}
+		delete(p.logs, id)
+	case exec.EventPipelineDone:
+		fmt.Fprintf(p.w, "%s %s: %s\n", ts, e.Pipeline, e.Outcome)
+	}
+}

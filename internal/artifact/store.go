@@ -1,0 +1,283 @@
+// Package artifact is ctgit's artifact store: model files, content-addressed
+// by sha256 and never overwritten, and run records, behind one URL
+// (file://, s3://, gs://, azblob://) through gocloud.dev/blob.
+//
+// Layout under the store's root:
+//
+//	models/<model>/sha256/<hex>          a model artifact (a directory is stored as a tar)
+//	runs/<pipeline>/<timestamp>-<id>.json  run records
+package artifact
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/azureblob" // azblob:// URLs
+	_ "gocloud.dev/blob/fileblob"  // file:// URLs
+	_ "gocloud.dev/blob/gcsblob"   // gs:// URLs
+	_ "gocloud.dev/blob/s3blob"    // s3:// URLs
+	"gocloud.dev/gcerrors"
+
+	"github.com/ctgit/ctgit/internal/digest"
+	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/record"
+)
+
+// Store is an open artifact store.
+type Store struct {
+	bucket *blob.Bucket
+	// base is the store URL as configured, for building artifact URIs.
+	base string
+}
+
+// Open opens the store at rawURL. A file:// URL with a relative path is
+// relative to root, and its directory is created.
+func Open(ctx context.Context, rawURL, root string) (*Store, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, exitcode.InputErr(fmt.Errorf("artifact store URL %q: %w", rawURL, err))
+	}
+	openURL := rawURL
+	if u.Scheme == "file" {
+		p := u.Host + u.Path // file://.ctgit/artifacts parses ".ctgit" as a host
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(root, filepath.FromSlash(p))
+		}
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return nil, exitcode.InfraErr(fmt.Errorf("creating artifact store %s: %w", p, err))
+		}
+		// metadata=skip keeps the store a plain tree of files.
+		openURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(p), RawQuery: "metadata=skip"}).String()
+		rawURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
+	}
+	b, err := blob.OpenBucket(ctx, openURL)
+	if err != nil {
+		return nil, exitcode.InfraErr(fmt.Errorf("opening artifact store %s: %w", rawURL, err))
+	}
+	return &Store{bucket: b, base: strings.TrimSuffix(rawURL, "/")}, nil
+}
+
+// Close releases the store.
+func (s *Store) Close() error { return s.bucket.Close() }
+
+// URI returns the full URI of a key in the store.
+func (s *Store) URI(key string) string { return s.base + "/" + key }
+
+// Artifact is a stored model.
+type Artifact struct {
+	URI    string
+	Key    string
+	Digest string
+	Size   int64
+}
+
+// PutModel stores the model at path (a file, or a directory stored as a
+// deterministic tar) under its digest. An artifact with the same digest is
+// already the same bytes and is not written again.
+func (s *Store) PutModel(ctx context.Context, model, path string) (*Artifact, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	src := path
+	if st.IsDir() {
+		tmp, err := os.CreateTemp("", "ctgit-model-*.tar")
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(tmp.Name())
+		if err := writeTar(tmp, path); err != nil {
+			tmp.Close()
+			return nil, fmt.Errorf("packing model directory %s: %w", path, err)
+		}
+		if err := tmp.Close(); err != nil {
+			return nil, err
+		}
+		src = tmp.Name()
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, size, err := digest.Reader(f)
+	if err != nil {
+		return nil, err
+	}
+	key := "models/" + model + "/sha256/" + strings.TrimPrefix(d, digest.Prefix)
+	a := &Artifact{URI: s.URI(key), Key: key, Digest: d, Size: size}
+	if ok, err := s.bucket.Exists(ctx, key); err != nil {
+		return nil, exitcode.InfraErr(fmt.Errorf("artifact store: %w", err))
+	} else if ok {
+		return a, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	if err != nil {
+		return nil, exitcode.InfraErr(fmt.Errorf("artifact store: %w", err))
+	}
+	if _, err := io.Copy(w, f); err != nil {
+		w.Close()
+		return nil, exitcode.InfraErr(fmt.Errorf("uploading %s: %w", key, err))
+	}
+	// Close commits the object; until then readers see nothing.
+	if err := w.Close(); err != nil {
+		return nil, exitcode.InfraErr(fmt.Errorf("uploading %s: %w", key, err))
+	}
+	return a, nil
+}
+
+// Fetch copies the artifact at key into dst (a file path), checking its
+// digest on the way.
+func (s *Store) Fetch(ctx context.Context, key, wantDigest, dst string) error {
+	r, err := s.bucket.NewReader(ctx, key, nil)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", s.URI(key), err)
+	}
+	defer r.Close()
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	d, _, err := digest.Reader(io.TeeReader(r, f))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if wantDigest != "" && d != wantDigest {
+		os.Remove(dst)
+		return fmt.Errorf("%s: content is %s, recorded %s", s.URI(key), digest.Short(d), digest.Short(wantDigest))
+	}
+	return nil
+}
+
+// KeyOf returns the store key of a URI made by this store, or "".
+func (s *Store) KeyOf(uri string) string {
+	uri, _, _ = strings.Cut(uri, "@")
+	if strings.HasPrefix(uri, s.base+"/") {
+		return strings.TrimPrefix(uri, s.base+"/")
+	}
+	return ""
+}
+
+// RecordKey is where a run record is stored.
+func RecordKey(r *record.Run) string {
+	return fmt.Sprintf("runs/%s/%s.json", r.Pipeline, r.ID)
+}
+
+// PutRecord writes a run record. Records are never overwritten: a run's ID
+// is unique.
+func (s *Store) PutRecord(ctx context.Context, r *record.Run) (string, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	key := RecordKey(r)
+	if err := s.bucket.WriteAll(ctx, key, append(b, '\n'), &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+		return "", exitcode.InfraErr(fmt.Errorf("writing run record %s: %w", s.URI(key), err))
+	}
+	return s.URI(key), nil
+}
+
+// Records returns the stored run records of a pipeline, oldest first.
+// Unreadable records are skipped: one damaged file must not stop runs.
+func (s *Store) Records(ctx context.Context, pipeline string) ([]*record.Run, error) {
+	var out []*record.Run
+	it := s.bucket.List(&blob.ListOptions{Prefix: "runs/" + pipeline + "/"})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if gcerrors.Code(err) == gcerrors.NotFound {
+				break
+			}
+			return nil, exitcode.InfraErr(fmt.Errorf("listing run records: %w", err))
+		}
+		if !strings.HasSuffix(obj.Key, ".json") {
+			continue
+		}
+		b, err := s.bucket.ReadAll(ctx, obj.Key)
+		if err != nil {
+			continue
+		}
+		var r record.Run
+		if json.Unmarshal(b, &r) != nil || r.Kind != record.Kind {
+			continue
+		}
+		out = append(out, &r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
+	return out, nil
+}
+
+// writeTar writes dir as a tar with sorted entries and zeroed times and
+// owners, so the same files always give the same digest.
+func writeTar(w io.Writer, dir string) error {
+	tw := tar.NewWriter(w)
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, p := range files {
+		st, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		hdr := &tar.Header{Name: filepath.ToSlash(rel), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
+		switch {
+		case st.IsDir():
+			hdr.Typeflag, hdr.Mode, hdr.Name = tar.TypeDir, 0o755, hdr.Name+"/"
+		case st.Mode().IsRegular():
+			hdr.Typeflag, hdr.Mode, hdr.Size = tar.TypeReg, 0o644, st.Size()
+			if st.Mode()&0o111 != 0 {
+				hdr.Mode = 0o755
+			}
+		default:
+			return fmt.Errorf("%s: only files and directories can be stored", rel)
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if hdr.Typeflag == tar.TypeReg {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(tw, f)
+			f.Close()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return tw.Close()
+}

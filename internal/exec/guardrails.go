@@ -1,0 +1,137 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/record"
+)
+
+// guardrails decides whether training may run now: not within
+// trigger.minInterval of the last retrain, not past trigger.maxRetrains in
+// its window (both counted from run records, so they hold across CI runners
+// that share an artifact store), and not while labels lag. Every decision is
+// recorded; --force-train overrides the first two.
+func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome, bool) {
+	tr := r.pp.Pipeline.Trigger
+	now := r.opt.Now()
+	hold := func(name, reason string) (stepOutcome, bool) {
+		r.rec.Guardrails = append(r.rec.Guardrails, record.Guardrail{Name: name, Held: true, Reason: reason})
+		return stepOutcome{status: record.StepSkipped, reason: "held by guardrail " + name + ": " + reason, stop: true,
+			outcome: record.OutcomeHeld, skipReason: "training held by a guardrail: the current model is kept"}, true
+	}
+	pass := func(name, reason string) {
+		r.rec.Guardrails = append(r.rec.Guardrails, record.Guardrail{Name: name, Reason: reason})
+	}
+
+	if tr.MinInterval != "" || tr.MaxRetrains != nil {
+		var trained []time.Time
+		for _, rec := range r.records(ctx) {
+			for _, st := range rec.Steps {
+				if st.Name == string(plan.StepTrain) && (st.Status == record.StepSucceeded || st.Status == record.StepFailed) {
+					trained = append(trained, rec.StartedAt)
+				}
+			}
+		}
+		if tr.MinInterval != "" {
+			min, err := plan.ParseDuration(tr.MinInterval)
+			if err == nil {
+				var last time.Time
+				for _, t := range trained {
+					if t.After(last) {
+						last = t
+					}
+				}
+				switch {
+				case last.IsZero():
+					pass("minInterval", "no earlier retrain")
+				case now.Sub(last) >= min:
+					pass("minInterval", fmt.Sprintf("last retrain %s ago, minInterval %s", roundAgo(now.Sub(last)), tr.MinInterval))
+				case r.opt.ForceTrain:
+					pass("minInterval", fmt.Sprintf("last retrain %s ago, within minInterval %s: overridden by --force-train", roundAgo(now.Sub(last)), tr.MinInterval))
+				default:
+					return hold("minInterval", fmt.Sprintf("last retrain %s ago (%s), within minInterval %s", roundAgo(now.Sub(last)), last.UTC().Format(time.RFC3339), tr.MinInterval))
+				}
+			}
+		}
+		if m := tr.MaxRetrains; m != nil {
+			window, err := plan.ParseDuration(m.Window)
+			if err == nil {
+				n := 0
+				for _, t := range trained {
+					if now.Sub(t) < window {
+						n++
+					}
+				}
+				switch {
+				case n < m.Count:
+					pass("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s, at most %d", n, m.Window, m.Count))
+				case r.opt.ForceTrain:
+					pass("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s, at most %d: overridden by --force-train", n, m.Window, m.Count))
+				default:
+					return hold("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s already, at most %d", n, m.Window, m.Count))
+				}
+			}
+		}
+	}
+
+	if ll := tr.LabelLag; ll != nil {
+		cur := r.current
+		if cur == nil {
+			var err error
+			if cur, err = r.readData(r.pp.Pipeline.Data.Current); err != nil {
+				return inputFailure(s, err), true
+			}
+		}
+		col := cur.Column(ll.Column)
+		if col == nil {
+			return inputFailure(s, fmt.Errorf("trigger.labelLag.column %q is not a column of %s", ll.Column, r.pp.Pipeline.Data.Current)), true
+		}
+		lag := &record.LabelLag{Column: ll.Column}
+		labeled := 0
+		var newest time.Time
+		for i := 0; i < col.Len(); i++ {
+			v, kind, text := col.At(i)
+			if kind == drift.CellMissing {
+				continue
+			}
+			labeled++
+			if t, ok := parseTimestamp(v, kind, text); ok && t.After(newest) {
+				newest = t
+			}
+		}
+		if col.Len() > 0 {
+			lag.LabeledShare = float64(labeled) / float64(col.Len())
+		}
+		if !newest.IsZero() {
+			secs := now.Sub(newest).Seconds()
+			lag.NewestLabel, lag.LagSeconds = &newest, &secs
+		}
+		r.rec.LabelLag = lag
+		if lag.LabeledShare < ll.MinLabeledShare {
+			return hold("labelLag", fmt.Sprintf("%.1f%% of current rows are labelled, at least %.1f%% required", 100*lag.LabeledShare, 100*ll.MinLabeledShare))
+		}
+		if ll.MaxLag != "" && lag.LagSeconds != nil {
+			max, err := plan.ParseDuration(ll.MaxLag)
+			if err == nil && now.Sub(newest) > max {
+				return hold("labelLag", fmt.Sprintf("the newest label is %s old (%s), more than maxLag %s", roundAgo(now.Sub(newest)), newest.Format(time.RFC3339), ll.MaxLag))
+			}
+		}
+		pass("labelLag", fmt.Sprintf("%.1f%% of current rows labelled", 100*lag.LabeledShare))
+	}
+	return stepOutcome{}, false
+}
+
+func roundAgo(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%.1fd", d.Hours()/24)
+	case d >= time.Hour:
+		return d.Round(time.Minute).String()
+	default:
+		return d.Round(time.Second).String()
+	}
+}

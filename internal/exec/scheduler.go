@@ -1,0 +1,624 @@
+package exec
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ctgit/ctgit/internal/artifact"
+	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/digest"
+	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fsutil"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/rewrite"
+)
+
+// Options configure a run.
+type Options struct {
+	Executor  Executor
+	Cache     *cache.Store
+	Memo      *digest.Memo
+	Artifacts *artifact.Store
+	// RunsDir keeps a local copy of every run record (.ctgit/runs).
+	RunsDir string
+	// Parallel is how many pipelines run at once (1 when zero).
+	Parallel int
+	// ForceTrain trains without drift and past the minInterval and
+	// maxRetrains guardrails (never past minRows).
+	ForceTrain bool
+	Trigger    record.Trigger
+	CI         *record.CI
+	// Promoter opens promotions; nil runs with promotion disabled.
+	Promoter Promoter
+	// Observe receives progress events; nil discards them.
+	Observe func(Event)
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// RetryBase is the first retry's backoff, doubled each retry (1s when
+	// zero); RetryMax caps it (1m when zero).
+	RetryBase, RetryMax time.Duration
+	// Environ is where secrets are read from (os.Environ when nil).
+	Environ []string
+}
+
+// Promoter turns a candidate that passed its gates into a promotion.
+type Promoter interface {
+	Promote(ctx context.Context, req PromoteRequest) (*record.Promotion, error)
+}
+
+// PromoteRequest is what a promotion needs from the run.
+type PromoteRequest struct {
+	Pipeline *plan.PipelinePlan
+	Run      *record.Run
+	// Version is the new version; Current the one the target holds.
+	Version, Current string
+}
+
+// Result is the outcome of a run: one record per pipeline that ran, in
+// plan order, and the exit code the run deserves.
+type Result struct {
+	Records []*record.Run
+	// Err is the most severe error (infrastructure, then bad input, then a
+	// check that said no), nil when every pipeline succeeded.
+	Err error
+}
+
+// Run executes the selected pipelines of p.
+func Run(ctx context.Context, p *plan.Plan, opt Options) *Result {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Parallel < 1 {
+		opt.Parallel = 1
+	}
+	if opt.RetryBase == 0 {
+		opt.RetryBase = time.Second
+	}
+	if opt.RetryMax == 0 {
+		opt.RetryMax = time.Minute
+	}
+	if opt.Memo == nil {
+		opt.Memo = digest.NewMemo()
+	}
+	var selected []*plan.PipelinePlan
+	for _, pp := range p.Pipelines {
+		if pp.Selected {
+			selected = append(selected, pp)
+		}
+	}
+	records := make([]*record.Run, len(selected))
+	errs := make([]error, len(selected))
+	sem := make(chan struct{}, opt.Parallel)
+	var wg sync.WaitGroup
+	for i, pp := range selected {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			pr := &pipelineRun{opt: &opt, plan: p, pp: pp}
+			records[i], errs[i] = pr.run(ctx)
+		}()
+	}
+	wg.Wait()
+	return &Result{Records: records, Err: mostSevere(errs)}
+}
+
+// mostSevere picks the error whose exit code matters most.
+func mostSevere(errs []error) error {
+	rank := map[int]int{exitcode.Infra: 3, exitcode.Input: 2, exitcode.Check: 1}
+	var worst error
+	for _, err := range errs {
+		if err != nil && (worst == nil || rank[exitcode.Of(err)] > rank[exitcode.Of(worst)]) {
+			worst = err
+		}
+	}
+	return worst
+}
+
+// pipelineRun is the state of one pipeline's run.
+type pipelineRun struct {
+	opt  *Options
+	plan *plan.Plan
+	pp   *plan.PipelinePlan
+	rec  *record.Run
+
+	// Results carried between steps.
+	current   *drift.Table
+	drifted   *bool
+	trainDir  string // outputs of the training step
+	metrics   map[string]any
+	candidate *record.Artifact
+	gatesOK   bool
+	baseline  *record.Baseline
+	curVer    string
+	history   []*record.Run
+}
+
+// stepOutcome is what a step handler decided.
+type stepOutcome struct {
+	status record.StepStatus
+	reason string
+	// stop ends the pipeline after this step: the remaining steps are
+	// skipped with skipReason, and the run ends with outcome.
+	stop       bool
+	outcome    record.Outcome
+	skipReason string
+	// err is returned from the run (its exit code counts).
+	err error
+}
+
+func newRunID(now time.Time) string {
+	var b [3]byte
+	rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+func (r *pipelineRun) emit(e Event) {
+	if r.opt.Observe != nil {
+		e.Time = r.opt.Now()
+		e.Pipeline = r.pp.Name
+		r.opt.Observe(e)
+	}
+}
+
+func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
+	p := r.pp.Pipeline
+	start := r.opt.Now()
+	r.rec = record.New(newRunID(start), p.Name, p.Model.Name, start)
+	r.rec.Pos = p.Pos
+	r.rec.SourceCommit = r.plan.Commit
+	r.rec.Executor = r.opt.Executor.Name()
+	r.rec.Trigger = r.opt.Trigger
+	if r.rec.Trigger.At.IsZero() {
+		r.rec.Trigger.At = start
+	}
+	r.rec.CI = r.opt.CI
+	r.emit(Event{Kind: EventPipelineStart, Message: fmt.Sprintf("run %s of %s", r.rec.ID, p.Model.Name)})
+
+	err := r.walk(ctx)
+
+	r.rec.FinishedAt = r.opt.Now()
+	r.rec.DurationSeconds = r.rec.FinishedAt.Sub(start).Seconds()
+	// The record is written even when the run was interrupted, with a
+	// context of its own, so an interrupted run still says what happened.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if werr := r.writeRecord(wctx); werr != nil && err == nil {
+		err = werr
+	}
+	r.emit(Event{Kind: EventPipelineDone, Outcome: r.rec.Outcome, Message: r.rec.Reason})
+	return r.rec, err
+}
+
+// walk runs the steps in DAG order, each when the steps it needs are done.
+func (r *pipelineRun) walk(ctx context.Context) error {
+	g, err := r.pp.Graph()
+	if err != nil {
+		return err
+	}
+	steps := map[string]*plan.Step{}
+	for _, s := range r.pp.Steps {
+		steps[s.ID] = s
+	}
+	done := map[string]bool{}
+	r.rec.Outcome, r.rec.Reason = record.OutcomeNoDrift, "every step succeeded"
+	var runErr error
+	for {
+		ready := g.Ready(done)
+		if len(ready) == 0 {
+			break
+		}
+		for _, id := range ready {
+			s := steps[id]
+			out := r.step(ctx, s)
+			done[id] = true
+			if out.err != nil && runErr == nil {
+				runErr = out.err
+			}
+			if out.stop {
+				r.rec.Outcome, r.rec.Reason = out.outcome, out.reason
+				for _, d := range g.Downstream(id) {
+					if !done[d] {
+						r.rec.Steps = append(r.rec.Steps, record.Step{ID: d, Name: string(steps[d].Name), Key: steps[d].Key, Pos: steps[d].Pos, Status: record.StepSkipped, Reason: out.skipReason})
+						r.emit(Event{Kind: EventStepDone, Step: string(steps[d].Name), Status: record.StepSkipped, Message: out.skipReason})
+						done[d] = true
+					}
+				}
+			}
+		}
+	}
+	if r.rec.Outcome == record.OutcomeNoDrift && r.drifted != nil && *r.drifted && r.pp.Step(plan.StepTrain) == nil {
+		r.rec.Outcome, r.rec.Reason = record.OutcomeDrifted, "drift found; the pipeline has no training step"
+	}
+	return runErr
+}
+
+// step runs one step with its bookkeeping: the cache lookup, timing, the
+// record entry and progress events.
+func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
+	started := r.opt.Now()
+	rs := record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos, StartedAt: started}
+
+	var out stepOutcome
+	if ctx.Err() != nil {
+		out = stepOutcome{status: record.StepCanceled, reason: "interrupted", stop: true,
+			outcome: record.OutcomeCanceled, skipReason: "run interrupted", err: exitcode.InfraErr(errors.New("run interrupted"))}
+	} else if e, hit := r.opt.Cache.Get(s.Key); hit {
+		out = r.fromCache(s, e)
+	} else {
+		r.emit(Event{Kind: EventStepStart, Step: string(s.Name)})
+		switch s.Name {
+		case plan.StepValidate:
+			out = r.validate(s)
+		case plan.StepDrift:
+			out = r.drift(ctx, s)
+		case plan.StepTrain:
+			out = r.train(ctx, s, &rs)
+		case plan.StepEvaluate:
+			out = r.evaluate(ctx, s)
+		case plan.StepPromote:
+			out = r.promote(ctx, s)
+		default:
+			out = stepOutcome{status: record.StepFailed, err: fmt.Errorf("unknown step %q", s.Name)}
+		}
+	}
+	if rs.Attempts == 0 && out.status != record.StepCached && out.status != record.StepSkipped {
+		rs.Attempts = 1
+	}
+	rs.Status, rs.Reason = out.status, out.reason
+	rs.DurationSeconds = r.opt.Now().Sub(started).Seconds()
+	r.rec.Steps = append(r.rec.Steps, rs)
+	r.emit(Event{Kind: EventStepDone, Step: string(s.Name), Status: out.status, Message: out.reason, Duration: r.opt.Now().Sub(started)})
+	return out
+}
+
+// put stores a step's result, with its outputs directory when there is one.
+func (r *pipelineRun) put(s *plan.Step, result any, outputs string) error {
+	parts, err := json.Marshal(s.Parts)
+	if err != nil {
+		return err
+	}
+	res, err := json.Marshal(result)
+	if err != nil {
+		return err
+	}
+	return r.opt.Cache.Put(&cache.Entry{Key: s.Key, Step: s.ID, Parts: parts, Result: res}, outputs, r.opt.Memo)
+}
+
+// Cached results of each step.
+type (
+	validateResult struct {
+		Reference record.Dataset `json:"reference"`
+		Current   record.Dataset `json:"current"`
+		Checks    []record.Check `json:"checks"`
+	}
+	trainResult struct {
+		GPUs            []string         `json:"gpus,omitempty"`
+		DurationSeconds float64          `json:"durationSeconds"`
+		Candidate       *record.Artifact `json:"candidate"`
+	}
+	evaluateResult struct {
+		Gates    []record.Gate    `json:"gates"`
+		Passed   bool             `json:"passed"`
+		Baseline *record.Baseline `json:"baseline,omitempty"`
+		Current  string           `json:"current"`
+	}
+)
+
+func (r *pipelineRun) fromCache(s *plan.Step, e *cache.Entry) stepOutcome {
+	cached := stepOutcome{status: record.StepCached, reason: "unchanged since " + e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")}
+	bad := func(err error) stepOutcome {
+		return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
+			skipReason: "an earlier step failed", err: exitcode.InfraErr(err)}
+	}
+	switch s.Name {
+	case plan.StepValidate:
+		var v validateResult
+		if err := json.Unmarshal(e.Result, &v); err != nil {
+			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
+		}
+		r.rec.Data = record.Data{Reference: v.Reference, Current: v.Current}
+		r.rec.Checks = v.Checks
+	case plan.StepDrift:
+		var d drift.Report
+		if err := json.Unmarshal(e.Result, &d); err != nil {
+			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
+		}
+		return r.afterDrift(&d, cached)
+	case plan.StepTrain:
+		var t trainResult
+		if err := json.Unmarshal(e.Result, &t); err != nil {
+			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
+		}
+		dir, err := r.opt.Cache.OutputsDir(e, r.opt.Memo)
+		if err != nil {
+			return bad(err)
+		}
+		r.trainDir, r.candidate = dir, t.Candidate
+		if err := r.readTraining(t); err != nil {
+			return bad(err)
+		}
+	case plan.StepEvaluate:
+		var ev evaluateResult
+		if err := json.Unmarshal(e.Result, &ev); err != nil {
+			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
+		}
+		r.rec.Gates, r.baseline, r.curVer, r.gatesOK = ev.Gates, ev.Baseline, ev.Current, ev.Passed
+		r.rec.Baseline = ev.Baseline
+		if !ev.Passed {
+			cached.stop, cached.outcome, cached.skipReason = true, record.OutcomeGatesFailed, "the candidate failed its gates"
+			cached.reason += "; " + failedGates(ev.Gates)
+			cached.err = exitcode.CheckErr(errors.New(failedGates(ev.Gates)))
+		}
+	case plan.StepPromote:
+		var pr record.Promotion
+		if err := json.Unmarshal(e.Result, &pr); err != nil {
+			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
+		}
+		r.rec.Promotion = &pr
+		r.rec.Outcome, r.rec.Reason = record.OutcomePromoted, promotionReason(&pr)
+	}
+	return cached
+}
+
+// validate reads the current data and runs the declared checks.
+func (r *pipelineRun) validate(s *plan.Step) stepOutcome {
+	p := r.pp.Pipeline
+	cur, err := r.readData(p.Data.Current)
+	if err != nil {
+		return inputFailure(s, err)
+	}
+	r.current = cur
+	checks := checkData(cur, p.Checks)
+	res := validateResult{Current: r.dataset(s, "current data", cur.Rows), Reference: r.dataset(s, "reference data", 0), Checks: checks}
+	r.rec.Data = record.Data{Reference: res.Reference, Current: res.Current}
+	r.rec.Checks = checks
+	var failed []string
+	for _, c := range checks {
+		if !c.Passed {
+			where := c.Check
+			if c.Column != "" {
+				where = c.Column + " " + c.Check
+			}
+			failed = append(failed, fmt.Sprintf("%s (%s, declared at %s)", where, c.Detail, c.Pos))
+		}
+	}
+	if len(failed) > 0 {
+		msg := fmt.Sprintf("%d data check(s) failed: %s", len(failed), joinSemi(failed))
+		return stepOutcome{status: record.StepFailed, reason: msg, stop: true, outcome: record.OutcomeInvalidData,
+			skipReason: "the current data failed its checks; the current model is kept", err: exitcode.CheckErr(fmt.Errorf("%s: %s", s.ID, msg))}
+	}
+	if err := r.put(s, res, ""); err != nil {
+		return infraFailure(s, err)
+	}
+	return stepOutcome{status: record.StepSucceeded, reason: fmt.Sprintf("%d rows, %d checks passed", cur.Rows, len(checks))}
+}
+
+// dataset describes a data input of a step, with its row count when known.
+func (r *pipelineRun) dataset(s *plan.Step, role string, rows int) record.Dataset {
+	for _, in := range s.Inputs {
+		if in.Role == role {
+			return record.Dataset{Path: in.Path, Digest: in.Digest, Rows: rows}
+		}
+	}
+	p := r.pp.Pipeline
+	path := p.Data.Current
+	if role == "reference data" {
+		path = p.Data.Reference
+	}
+	return record.Dataset{Path: path, Rows: rows}
+}
+
+func (r *pipelineRun) readData(rel string) (*drift.Table, error) {
+	p := r.pp.Pipeline
+	t, err := drift.ReadFile(r.abs(rel), drift.ReadOptions{Format: plan.DataFormat(rel, p.Data.Format)})
+	if err != nil {
+		return nil, err
+	}
+	t.Path = rel
+	return t, nil
+}
+
+func (r *pipelineRun) abs(rel string) string {
+	return filepath.Join(r.plan.Root, filepath.FromSlash(rel))
+}
+
+// drift compares the data through the executor.
+func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
+	p := r.pp.Pipeline
+	req := DriftRequest{
+		Step:      s,
+		Reference: r.abs(p.Data.Reference),
+		Current:   r.abs(p.Data.Current),
+		Format:    plan.DataFormat(p.Data.Current, p.Data.Format),
+		Policy:    DriftPolicy(p.Checks),
+		RefName:   p.Data.Reference,
+		CurName:   p.Data.Current,
+	}
+	rep, err := r.opt.Executor.Drift(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return canceled(s)
+		}
+		var ie *drift.InputError
+		if errors.As(err, &ie) {
+			return inputFailure(s, err)
+		}
+		return infraFailure(s, err)
+	}
+	if err := r.put(s, rep, ""); err != nil {
+		return infraFailure(s, err)
+	}
+	return r.afterDrift(rep, stepOutcome{status: record.StepSucceeded})
+}
+
+// afterDrift records the drift verdict and decides whether training runs.
+func (r *pipelineRun) afterDrift(rep *drift.Report, out stepOutcome) stepOutcome {
+	r.rec.Drift = rep
+	r.drifted = &rep.Drifted
+	r.rec.Data.Reference.Rows, r.rec.Data.Current.Rows = rep.Reference.Rows, rep.Current.Rows
+	n := 0
+	for _, c := range rep.Columns {
+		if c.Drifted {
+			n++
+		}
+	}
+	verdict := fmt.Sprintf("%d of %d columns drifted (share %.2f, threshold %.2f)", n, len(rep.Columns), rep.DriftShare, rep.ShareThreshold)
+	if out.reason != "" {
+		out.reason += "; " + verdict
+	} else {
+		out.reason = verdict
+	}
+	p := r.pp.Pipeline
+	if !rep.Drifted && p.Trigger.OnDrift && !r.opt.ForceTrain && r.pp.Step(plan.StepTrain) != nil {
+		out.stop, out.outcome = true, record.OutcomeNoDrift
+		out.skipReason = "no drift: current model kept"
+		out.reason = "no drift: " + verdict
+	}
+	return out
+}
+
+// DriftPolicy turns a pipeline's checks into the drift package's policy.
+func DriftPolicy(c *plan.Checks) drift.Policy {
+	var pol drift.Policy
+	if c == nil || c.Drift == nil {
+		return pol
+	}
+	d := c.Drift
+	pol.Method = drift.Method(d.Method)
+	pol.Threshold = d.Threshold
+	share, null := d.Share, d.NullShare
+	pol.Share, pol.NullShareThreshold = &share, &null
+	if d.Correction != "none" {
+		pol.Correction = drift.Correction(d.Correction)
+	}
+	pol.Subset = append(pol.Subset, d.Columns...)
+	names := make([]string, 0, len(c.Columns))
+	for n := range c.Columns {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var skipped []string
+	for _, n := range names {
+		col := c.Columns[n]
+		if col.Type == "category" || col.Type == "string" || col.Type == "bool" {
+			pol.Categorical = append(pol.Categorical, n)
+		}
+		if col.Drift != nil {
+			if col.Drift.Skip {
+				skipped = append(skipped, n)
+				continue
+			}
+			if pol.Columns == nil {
+				pol.Columns = map[string]drift.ColumnPolicy{}
+			}
+			pol.Columns[n] = drift.ColumnPolicy{Method: drift.Method(col.Drift.Method), Threshold: col.Drift.Threshold}
+		}
+	}
+	if len(skipped) > 0 && len(pol.Subset) == 0 {
+		// Without an explicit subset, drift covers the declared columns
+		// that are not skipped; undeclared ones are unknown to the policy.
+		for _, n := range names {
+			if !contains(skipped, n) {
+				pol.Subset = append(pol.Subset, n)
+			}
+		}
+	} else if len(skipped) > 0 {
+		var keep []string
+		for _, n := range pol.Subset {
+			if !contains(skipped, n) {
+				keep = append(keep, n)
+			}
+		}
+		pol.Subset = keep
+	}
+	return pol
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// writeRecord stores the run record in the artifact store and, as a local
+// copy, under RunsDir, both atomically.
+func (r *pipelineRun) writeRecord(ctx context.Context) error {
+	if r.opt.RunsDir != "" {
+		b, err := json.MarshalIndent(r.rec, "", "  ")
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(r.opt.RunsDir, r.rec.Pipeline, r.rec.ID+".json")
+		if err := fsutil.WriteFileAtomic(path, append(b, '\n'), 0o644); err != nil {
+			return exitcode.InfraErr(fmt.Errorf("writing run record: %w", err))
+		}
+	}
+	if r.opt.Artifacts != nil {
+		if _, err := r.opt.Artifacts.PutRecord(ctx, r.rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordPath is where RunsDir keeps a record.
+func RecordPath(runsDir string, rec *record.Run) string {
+	return filepath.Join(runsDir, rec.Pipeline, rec.ID+".json")
+}
+
+func inputFailure(s *plan.Step, err error) stepOutcome {
+	where := fmt.Sprintf("%s (declared at %s)", s.ID, s.Pos)
+	if strings.Contains(err.Error(), ".cue:") {
+		where = s.ID // the error already names the line to look at
+	}
+	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
+		skipReason: "an earlier step failed; the current model is kept", err: exitcode.InputErr(fmt.Errorf("%s: %w", where, err))}
+}
+
+func infraFailure(s *plan.Step, err error) stepOutcome {
+	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
+		skipReason: "an earlier step failed; the current model is kept", err: exitcode.InfraErr(fmt.Errorf("%s: %w", s.ID, err))}
+}
+
+func canceled(s *plan.Step) stepOutcome {
+	return stepOutcome{status: record.StepCanceled, reason: "interrupted", stop: true, outcome: record.OutcomeCanceled,
+		skipReason: "run interrupted", err: exitcode.InfraErr(fmt.Errorf("%s: interrupted", s.ID))}
+}
+
+func joinSemi(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += "; "
+		}
+		out += x
+	}
+	return out
+}
+
+// currentVersion reads the version the target file holds now.
+func (r *pipelineRun) currentVersion() (string, error) {
+	t := r.pp.Pipeline.Model.Target
+	src, err := os.ReadFile(r.abs(t.File))
+	if err != nil {
+		return "", err
+	}
+	return rewrite.Get(t.File, src, t.Path)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/exec"
 	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 )
@@ -31,9 +32,10 @@ const (
 )
 
 type runFlags struct {
-	format, dir, since, executor, promote, trigger string
-	parallel                                       int
-	forceTrain, quiet, verbose                     bool
+	format, dir, since, executor, trigger string
+	parallel                              int
+	forceTrain, quiet, verbose            bool
+	promote                               promoteFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -59,10 +61,10 @@ failure or interruption.`,
 	fl.StringVar(&f.executor, flagExecutor, "auto", "where steps run: auto, local or dagger")
 	fl.IntVar(&f.parallel, flagParallel, 2, "pipelines run at once")
 	fl.BoolVar(&f.forceTrain, flagForceTrain, false, "train even without drift, past the minInterval and maxRetrains guardrails")
-	fl.StringVar(&f.promote, flagPromote, "none", "how to promote a passing candidate: none")
 	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: manual, push, schedule, workflow_dispatch (default: from GITHUB_EVENT_NAME, else manual)")
 	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")
 	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
+	f.promote.add(cmd, true)
 	return cmd
 }
 
@@ -72,11 +74,6 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	}
 	if f.parallel < 1 {
 		return &flagError{fmt.Errorf("--parallel must be at least 1")}
-	}
-	switch f.promote {
-	case "none":
-	default:
-		return &flagError{fmt.Errorf("--promote %q is not supported yet; use none", f.promote)}
 	}
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
@@ -97,6 +94,14 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	}
 	defer store.Close()
 
+	noteW := stderr
+	if f.quiet {
+		noteW = io.Discard
+	}
+	promoter, err := f.promote.newPromoter(p, store, false, noteW)
+	if err != nil {
+		return err
+	}
 	progress := newProgress(stderr, f.quiet, f.verbose)
 	res := exec.Run(ctx, p, exec.Options{
 		Executor:   executor,
@@ -109,6 +114,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 		Trigger:    triggerFrom(f.trigger, f.since, p),
 		CI:         ciFromEnv(),
 		Observe:    progress.observe,
+		Promoter:   promoterOrNil(promoter),
 	})
 	_ = ws.memo.Save()
 	if len(res.Records) == 0 {
@@ -251,4 +257,13 @@ func (p *progress) observe(e exec.Event) {
 	case exec.EventPipelineDone:
 		fmt.Fprintf(p.w, "%s %s: %s\n", ts, e.Pipeline, e.Outcome)
 	}
+}
+
+// promoterOrNil keeps a nil *promote.Promoter from becoming a non-nil
+// interface.
+func promoterOrNil(p *promote.Promoter) exec.Promoter {
+	if p == nil {
+		return nil
+	}
+	return p
 }

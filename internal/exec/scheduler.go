@@ -408,10 +408,14 @@ func (r *pipelineRun) validate(s *plan.Step) stepOutcome {
 }
 
 // dataset describes a data input of a step, with its row count when known.
-func (r *pipelineRun) dataset(s *plan.Step, role string, rows int) record.Dataset {
-	for _, in := range s.Inputs {
-		if in.Role == role {
-			return record.Dataset{Path: in.Path, Digest: in.Digest, Rows: rows}
+func (r *pipelineRun) dataset(_ *plan.Step, role string, rows int) record.Dataset {
+	// Any step that reads the file has its digest (validate reads only
+	// the current data; drift and training read both).
+	for _, st := range r.pp.Steps {
+		for _, in := range st.Inputs {
+			if in.Role == role {
+				return record.Dataset{Path: in.Path, Digest: in.Digest, Rows: rows}
+			}
 		}
 	}
 	p := r.pp.Pipeline

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctgit/ctgit/internal/artifact"
+	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/forge"
+	"github.com/ctgit/ctgit/internal/gitops"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/promote"
+	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/report"
+)
+
+// Flag names of the promotion options shared by run, promote and rollback.
+const (
+	flagTokenFile = "token-file"
+	flagGitHubURL = "github-url"
+	flagReopen    = "reopen"
+)
+
+// promoteFlags configure how promotions are opened.
+type promoteFlags struct {
+	mode, tokenFile, githubURL string
+	reopen                     bool
+}
+
+func (f *promoteFlags) add(cmd *cobra.Command, withMode bool) {
+	fl := cmd.Flags()
+	if withMode {
+		fl.StringVar(&f.mode, flagPromote, "auto", "how to promote a passing candidate: auto, local, github or none")
+	} else {
+		f.mode = "auto"
+	}
+	fl.StringVar(&f.tokenFile, flagTokenFile, "", "file holding the GitHub token (default: $GITHUB_TOKEN)")
+	fl.StringVar(&f.githubURL, flagGitHubURL, "", "GitHub Enterprise URL (default: settings.github.url, else github.com)")
+	fl.BoolVar(&f.reopen, flagReopen, false, "reopen a promotion pull request a human closed")
+}
+
+// token reads the GitHub token: --token-file, else GITHUB_TOKEN.
+func (f *promoteFlags) token() (string, error) {
+	if f.tokenFile != "" {
+		b, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return "", exitcode.InputErr(fmt.Errorf("--token-file: %w", err))
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return os.Getenv("GITHUB_TOKEN"), nil
+}
+
+// newPromoter builds the promoter a command uses, or nil for --promote
+// none, and says where promotions go.
+func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun bool, note io.Writer) (*promote.Promoter, error) {
+	switch f.mode {
+	case "none":
+		return nil, nil
+	case "auto", "local", "github":
+	default:
+		return nil, &flagError{fmt.Errorf("--promote %q: use auto, local, github or none", f.mode)}
+	}
+	root := p.Root
+	remote := promote.DefaultRemote(root)
+	base, err := promote.BaseBranch(root, p.Settings.BaseBranch, remote)
+	if err != nil {
+		return nil, err
+	}
+	token, err := f.token()
+	if err != nil {
+		return nil, err
+	}
+	mode := f.mode
+	if mode == "auto" {
+		mode = p.Settings.Forge
+	}
+	var gh *plan.GitHubSettings
+	if p.Settings.GitHub != nil {
+		gh = p.Settings.GitHub
+	} else {
+		gh = &plan.GitHubSettings{}
+	}
+	owner, name, haveRepo := promote.GitHubRepository(gh.Repository, promote.RemoteURL(root, remote))
+	if mode == "auto" {
+		mode = "local"
+		if token != "" && haveRepo {
+			mode = "github"
+		}
+	}
+	pr := &promote.Promoter{
+		Root:   root,
+		Remote: remote,
+		Base:   base,
+		Token:  token,
+		Bot:    gitops.Identity{Name: p.Settings.Bot.Name, Email: p.Settings.Bot.Email},
+		Links:  report.LinksFromEnv(os.Getenv),
+		Reopen: f.reopen,
+		DryRun: dryRun,
+	}
+	if store != nil {
+		pr.History = func(ctx context.Context, pipeline string) []*record.Run {
+			recs, _ := store.Records(ctx, pipeline)
+			return recs
+		}
+	}
+	switch mode {
+	case "github":
+		if token == "" {
+			return nil, exitcode.InputErr(fmt.Errorf("promoting through GitHub needs a token: set GITHUB_TOKEN or --token-file (the token needs contents: write and pull-requests: write)"))
+		}
+		if !haveRepo {
+			return nil, exitcode.InputErr(fmt.Errorf("cannot tell the GitHub repository: set settings.github.repository or GITHUB_REPOSITORY, or use a github.com origin"))
+		}
+		url := f.githubURL
+		if url == "" {
+			url = gh.URL
+		}
+		g, err := forge.NewGitHub(forge.GitHubConfig{Owner: owner, Repo: name, Token: token, URL: url})
+		if err != nil {
+			return nil, err
+		}
+		pr.Forge = g
+		fmt.Fprintf(note, "promotion: pull requests on GitHub %s/%s into %s\n", owner, name, base)
+	default:
+		pr.Forge = forge.Local{Root: root}
+		where := "kept in this repository"
+		if remote != "" {
+			where = "pushed to " + remote
+		}
+		fmt.Fprintf(note, "promotion: local forge (no GitHub token): branches %s, pull requests written to .ctgit/prs/, base %s\n", where, base)
+	}
+	return pr, nil
+}

@@ -1,0 +1,232 @@
+// Package promote turns a candidate that passed its gates into a promotion:
+// the target field rewritten in place on branch ctgit/<model> (internal/
+// gitops), and one pull request for that branch (internal/forge) whose body
+// internal/report renders from the run record. `ctgit run` reaches it
+// through exec.Promoter; `ctgit promote` and `ctgit rollback` call it
+// directly.
+package promote
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/ctgit/ctgit/internal/exec"
+	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/forge"
+	"github.com/ctgit/ctgit/internal/gitops"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/report"
+)
+
+// Promoter opens promotions in one repository.
+type Promoter struct {
+	// Root is the repository's work tree (never modified).
+	Root string
+	// Remote is the remote to push to ("" keeps the branch local).
+	Remote string
+	// Base is the branch promotions target.
+	Base  string
+	Forge forge.Forge
+	// Token authenticates pushes over HTTPS ("" for none).
+	Token string
+	Bot   gitops.Identity
+	// Links point the pull request body at the CI run.
+	Links report.Links
+	// History returns earlier run records of a pipeline, for the body's
+	// metric chart (nil: none).
+	History func(ctx context.Context, pipeline string) []*record.Run
+	// Reopen reopens a pull request a human closed.
+	Reopen bool
+	// DryRun computes everything and writes nothing.
+	DryRun bool
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+var _ exec.Promoter = (*Promoter)(nil)
+
+// Promote implements exec.Promoter.
+func (p *Promoter) Promote(ctx context.Context, req exec.PromoteRequest) (*record.Promotion, error) {
+	pp := req.Pipeline.Pipeline
+	run := req.Run
+	target := pp.Model.Target
+	edits := []gitops.Edit{{File: target.File, Field: target.Path, Value: req.Version}}
+	if target.Artifact != "" && run.Candidate != nil {
+		edits = append(edits, gitops.Edit{File: target.File, Field: target.Artifact, Value: run.Candidate.URI + "@" + run.Candidate.Digest})
+	}
+	prom := &record.Promotion{From: req.Current, To: req.Version, Branch: pp.PromotionBranch("")}
+
+	// The body describes the run as promoted: render it from a copy of the
+	// record that says so, since the promotion is what this call makes.
+	view := *run
+	view.Outcome = record.OutcomePromoted
+	view.Promotion = prom
+	var history []*record.Run
+	if p.History != nil {
+		history = p.History(ctx, run.Pipeline)
+	}
+	var body bytes.Buffer
+	if err := report.PullRequest(&body, &view, history, p.Links); err != nil {
+		return nil, fmt.Errorf("rendering the pull request body: %w", err)
+	}
+	title := report.PullRequestTitle(&view)
+
+	prov := gitops.Provenance{
+		Run:          run.ID,
+		Pipeline:     run.Pipeline,
+		SourceCommit: run.SourceCommit,
+		Image:        trainingImage(run),
+	}
+	for _, d := range []record.Dataset{run.Data.Reference, run.Data.Current} {
+		if d.Digest != "" {
+			prov.Data = append(prov.Data, d.Path+"@"+d.Digest)
+		}
+	}
+	if run.Candidate != nil {
+		prov.Artifact = run.Candidate.URI + "@" + run.Candidate.Digest
+	}
+	return p.open(ctx, prom, edits, title, body.String(), prov, pp)
+}
+
+// open publishes the branch and its pull request; shared by promotions and
+// rollbacks.
+func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []gitops.Edit, title, body string, prov gitops.Provenance, pp *plan.Pipeline) (*record.Promotion, error) {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	res, err := gitops.Promote(ctx, gitops.Request{
+		Dir:        p.Root,
+		Remote:     p.Remote,
+		Base:       p.Base,
+		Branch:     prom.Branch,
+		Edits:      edits,
+		Subject:    title,
+		Body:       fmt.Sprintf("Bump %s from %s to %s.", pp.Model.Name, prom.From, prom.To),
+		Provenance: prov,
+		Author:     p.Bot,
+		Committer:  p.Bot,
+		Auth:       gitops.Auth{Token: p.Token},
+		Time:       now(),
+		DryRun:     p.DryRun,
+	})
+	switch {
+	case errors.Is(err, gitops.ErrNoChanges):
+		prom.Status, prom.Reason = "unchanged", fmt.Sprintf("%s already holds %s on %s", pp.Model.Target.File, prom.To, p.Base)
+		return prom, nil
+	case errors.Is(err, gitops.ErrForeignCommits):
+		prom.Status, prom.Reason = "refused", fmt.Sprintf("branch %s has commits ctgit did not write; it and its pull request are left alone", prom.Branch)
+		return prom, nil
+	case errors.Is(err, gitops.ErrSuperseded):
+		prom.Status, prom.Reason = "superseded", "another promotion updated the branch first"
+		return prom, nil
+	case err != nil:
+		return nil, err
+	}
+	prom.Commit = res.Commit
+	if p.DryRun {
+		prom.Status, prom.Reason = "dry-run", "nothing written"
+		return prom, nil
+	}
+	pr, err := p.Forge.Open(ctx, forge.Request{
+		Branch: prom.Branch, Base: p.Base, Title: title, Body: body,
+		Labels: pp.Promote.Labels, Reviewers: pp.Promote.Reviewers, Reopen: p.Reopen,
+	})
+	if errors.Is(err, forge.ErrClosed) {
+		prom.Status, prom.Reason = "refused", err.Error()
+		return prom, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	prom.URL = pr.URL
+	opened := now()
+	prom.OpenedAt = &opened
+	prom.Status = "updated"
+	if pr.Created {
+		prom.Status = "opened"
+	}
+	return prom, nil
+}
+
+func trainingImage(run *record.Run) string {
+	if run.Training != nil {
+		return run.Training.Image
+	}
+	return ""
+}
+
+// BaseBranch picks the branch promotions target: the configured one, else
+// the remote's default branch, else the current branch.
+func BaseBranch(root, configured, remote string) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	repo, err := git.PlainOpen(root)
+	if err != nil {
+		return "", exitcode.InputErr(fmt.Errorf("promotion needs a Git repository at %s: %w", root, err))
+	}
+	if remote != "" {
+		if ref, err := repo.Reference(plumbing.NewRemoteHEADReferenceName(remote), false); err == nil && ref.Type() == plumbing.SymbolicReference {
+			return strings.TrimPrefix(ref.Target().Short(), remote+"/"), nil
+		}
+	}
+	head, err := repo.Head()
+	if err != nil || !head.Name().IsBranch() {
+		return "", exitcode.InputErr(errors.New("cannot tell the base branch: HEAD is not on a branch; set settings.baseBranch"))
+	}
+	return head.Name().Short(), nil
+}
+
+// DefaultRemote returns "origin" when the repository has it, else "".
+func DefaultRemote(root string) string {
+	repo, err := git.PlainOpen(root)
+	if err != nil {
+		return ""
+	}
+	if _, err := repo.Remote("origin"); err == nil {
+		return "origin"
+	}
+	return ""
+}
+
+// RemoteURL returns the first URL of a remote, or "".
+func RemoteURL(root, remote string) string {
+	repo, err := git.PlainOpen(root)
+	if err != nil {
+		return ""
+	}
+	r, err := repo.Remote(remote)
+	if err != nil || len(r.Config().URLs) == 0 {
+		return ""
+	}
+	return r.Config().URLs[0]
+}
+
+// GitHubRepository finds "owner/name" for the GitHub forge: configured,
+// else GITHUB_REPOSITORY, else from a github.com remote URL.
+func GitHubRepository(configured, remoteURL string) (owner, name string, ok bool) {
+	full := configured
+	if full == "" {
+		full = os.Getenv("GITHUB_REPOSITORY")
+	}
+	if full == "" {
+		u := strings.TrimSuffix(remoteURL, ".git")
+		for _, prefix := range []string{"https://github.com/", "git@github.com:", "ssh://git@github.com/"} {
+			if strings.HasPrefix(u, prefix) {
+				full = strings.TrimPrefix(u, prefix)
+			}
+		}
+	}
+	owner, name, ok = strings.Cut(full, "/")
+	return owner, name, ok && owner != "" && name != "" && !strings.Contains(name, "/")
+}

@@ -6,27 +6,29 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctgit/ctgit/internal/gittest"
 )
 
 func TestHistory(t *testing.T) {
 	dir := t.TempDir()
-	gitCLI(t, "", "init", "--quiet", "--initial-branch=main", dir)
+	gittest.Git(t, "", "init", "--quiet", "--initial-branch=main", dir)
 	file := filepath.Join(dir, "deploy/model.cue")
 	commit := func(version, note, msg string) string {
-		writeFile(t, file, "// "+note+"\nmodel: version: \""+version+"\"\n")
-		writeFile(t, filepath.Join(dir, "other.txt"), msg)
-		gitCLI(t, dir, "add", "-A")
-		gitCLI(t, dir, "commit", "--quiet", "-m", msg+"\n\nCtgit-Run: "+msg)
-		return strings.TrimSpace(gitCLI(t, dir, "rev-parse", "HEAD"))
+		gittest.WriteFile(t, file, "// "+note+"\nmodel: version: \""+version+"\"\n")
+		gittest.WriteFile(t, filepath.Join(dir, "other.txt"), msg)
+		gittest.Git(t, dir, "add", "-A")
+		gittest.Git(t, dir, "commit", "--quiet", "-m", msg+"\n\nCtgit-Run: "+msg)
+		return strings.TrimSpace(gittest.Git(t, dir, "rev-parse", "HEAD"))
 	}
 	c1 := commit("1.0.0", "first", "one")
 	commit("1.0.0", "comment only", "two") // touches the file, same value
 	c3 := commit("1.1.0", "bump", "three")
-	writeFile(t, filepath.Join(dir, "other.txt"), "unrelated")
-	gitCLI(t, dir, "commit", "--quiet", "-am", "unrelated")
+	gittest.WriteFile(t, filepath.Join(dir, "other.txt"), "unrelated")
+	gittest.Git(t, dir, "commit", "--quiet", "-am", "unrelated")
 	c5 := commit("1.2.0", "bump", "five")
-	writeFile(t, file, "model: version: broken(\n")
-	gitCLI(t, dir, "commit", "--quiet", "-am", "broken")
+	gittest.WriteFile(t, file, "model: version: broken(\n")
+	gittest.Git(t, dir, "commit", "--quiet", "-am", "broken")
 	c7 := commit("1.1.0", "rollback", "seven")
 
 	got, err := History(dir, "main", "deploy/model.cue", "model.version")

@@ -20,6 +20,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
+	"github.com/go-git/go-git/v5/storage/memory"
+	"github.com/go-git/go-git/v5/storage/transactional"
 
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/rewrite"
@@ -44,8 +46,9 @@ type Request struct {
 	Remote string
 	// Base is the branch the promotion targets ("main").
 	Base string
-	// Branch is the promotion branch, one per model and channel
-	// (BranchName builds the default "ctgit/<model>").
+	// Branch is the promotion branch, one per model and channel; its name
+	// comes from plan.Pipeline.PromotionBranch, the one place that names
+	// promotion branches.
 	Branch string
 	// Edits are applied in order to the files of Base's tip.
 	Edits []Edit
@@ -62,7 +65,8 @@ type Request struct {
 	// Time is the commit time; zero means now.
 	Time time.Time
 	// DryRun computes the changes and writes nothing: no objects, no refs,
-	// no push. The remote is still fetched to know the base.
+	// no push. The remote is still fetched to know the base, into memory
+	// layered over the repository, so nothing reaches its object store.
 	DryRun bool
 }
 
@@ -94,15 +98,6 @@ type Result struct {
 	Files  []FileChange
 }
 
-// BranchName returns the default promotion branch for a model and channel:
-// "ctgit/<model>", or "ctgit/<model>/<channel>" when channel is set.
-func BranchName(model, channel string) string {
-	if channel == "" {
-		return "ctgit/" + model
-	}
-	return "ctgit/" + model + "/" + channel
-}
-
 // Promote builds Branch fresh on the tip of Base with exactly one commit that
 // applies Edits, and publishes it: pushed to Remote with a lease on the
 // branch tip it read, or, without a remote, set locally by compare-and-swap.
@@ -132,6 +127,13 @@ func promote(ctx context.Context, req Request) (*Result, error) {
 	repo, err := git.PlainOpenWithOptions(req.Dir, &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
 		return nil, exitcode.InputErr(fmt.Errorf("opening the git repository at %s: %w", req.Dir, err))
+	}
+	if req.DryRun {
+		// Reads fall through to the repository; the fetch's objects and
+		// refs stay in memory and are dropped with it.
+		if repo, err = git.Open(transactional.NewStorage(repo.Storer, memory.NewStorage()), nil); err != nil {
+			return nil, fmt.Errorf("opening the repository for a dry run: %w", err)
+		}
 	}
 	branchRef := plumbing.NewBranchReferenceName(req.Branch)
 

@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/gittest"
 )
 
 const modelCUE = `package deploy
@@ -48,7 +50,7 @@ func request(dir, version string) Request {
 		Dir:    dir,
 		Remote: "origin",
 		Base:   "main",
-		Branch: BranchName("fraud-detector", ""),
+		Branch: "ctgit/fraud-detector",
 		Edits: []Edit{
 			{File: "deploy/fraud/model.cue", Field: "model.version", Value: version},
 			{File: "deploy/fraud/model.cue", Field: "model.artifact", Value: "file://.ctgit/artifacts/fraud@sha256:" + version},
@@ -65,18 +67,18 @@ func request(dir, version string) Request {
 
 // verifyBranch clones what the server holds and checks the branch is one
 // commit on main holding version, with trailers and byte-exact files.
-func verifyBranch(t *testing.T, s *gitServer, version string) {
+func verifyBranch(t *testing.T, s *gittest.Server, version string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "verify")
-	gitCLI(t, "", "clone", "--quiet", "--no-single-branch", s.authURL(), dir)
-	if n := strings.TrimSpace(gitCLI(t, dir, "rev-list", "--count", "origin/main..origin/ctgit/fraud-detector")); n != "1" {
+	gittest.Git(t, "", "clone", "--quiet", "--no-single-branch", s.AuthURL(), dir)
+	if n := strings.TrimSpace(gittest.Git(t, dir, "rev-list", "--count", "origin/main..origin/ctgit/fraud-detector")); n != "1" {
 		t.Fatalf("branch has %s commits on main, want 1", n)
 	}
-	if base, mb := gitCLI(t, dir, "rev-parse", "origin/main"), gitCLI(t, dir, "merge-base", "origin/main", "origin/ctgit/fraud-detector"); base != mb {
+	if base, mb := gittest.Git(t, dir, "rev-parse", "origin/main"), gittest.Git(t, dir, "merge-base", "origin/main", "origin/ctgit/fraud-detector"); base != mb {
 		t.Errorf("branch is not built on main's tip: merge-base %s, main %s", mb, base)
 	}
-	msg := gitCLI(t, dir, "log", "-1", "--format=%B", "origin/ctgit/fraud-detector")
-	trailers := gitCLI(t, dir, "log", "-1", "--format=%(trailers:only,unfold)", "origin/ctgit/fraud-detector")
+	msg := gittest.Git(t, dir, "log", "-1", "--format=%B", "origin/ctgit/fraud-detector")
+	trailers := gittest.Git(t, dir, "log", "-1", "--format=%(trailers:only,unfold)", "origin/ctgit/fraud-detector")
 	wantTrailers := fmt.Sprintf("Ctgit-Run: run-%s\nCtgit-Pipeline: fraud-detector\nCtgit-Source-Commit: 0123abcd\nCtgit-Data: sha256:d1\nCtgit-Data: sha256:d2\nCtgit-Image: python@sha256:ii\nCtgit-Artifact: sha256:%s\n\n", version, version)
 	if diff := cmp.Diff(wantTrailers, trailers); diff != "" {
 		t.Errorf("trailers as git reads them (-want +got):\n%s\nmessage:\n%s", diff, msg)
@@ -84,13 +86,13 @@ func verifyBranch(t *testing.T, s *gitServer, version string) {
 	if !strings.HasPrefix(msg, "ctgit: promote fraud-detector 1.4.0 → "+version+"\n") {
 		t.Errorf("subject: %q", msg)
 	}
-	if who := gitCLI(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "origin/ctgit/fraud-detector"); who != "ctgit <ctgit-bot@users.noreply.github.com>|ctgit <ctgit-bot@users.noreply.github.com>\n" {
+	if who := gittest.Git(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "origin/ctgit/fraud-detector"); who != "ctgit <ctgit-bot@users.noreply.github.com>|ctgit <ctgit-bot@users.noreply.github.com>\n" {
 		t.Errorf("author|committer = %q", who)
 	}
-	if files := gitCLI(t, dir, "diff", "--name-only", "origin/main", "origin/ctgit/fraud-detector"); files != "deploy/fraud/isvc.yaml\ndeploy/fraud/model.cue\n" {
+	if files := gittest.Git(t, dir, "diff", "--name-only", "origin/main", "origin/ctgit/fraud-detector"); files != "deploy/fraud/isvc.yaml\ndeploy/fraud/model.cue\n" {
 		t.Errorf("changed files:\n%s", files)
 	}
-	gitCLI(t, dir, "checkout", "--quiet", "ctgit/fraud-detector")
+	gittest.Git(t, dir, "checkout", "--quiet", "ctgit/fraud-detector")
 	wantCUE := strings.NewReplacer(`"1.4.0"`, `"`+version+`"`, "sha256:aaaa", "sha256:"+version).Replace(modelCUE)
 	wantYAML := strings.Replace(kserveYAML, "sha256:aaaa", "sha256:"+version, 1)
 	for name, want := range map[string]string{"deploy/fraud/model.cue": wantCUE, "deploy/fraud/isvc.yaml": wantYAML} {
@@ -104,9 +106,9 @@ func verifyBranch(t *testing.T, s *gitServer, version string) {
 	}
 }
 
-func remoteTip(t *testing.T, s *gitServer, branch string) string {
+func remoteTip(t *testing.T, s *gittest.Server, branch string) string {
 	t.Helper()
-	out := gitCLI(t, "", "ls-remote", s.authURL(), "refs/heads/"+branch)
+	out := gittest.Git(t, "", "ls-remote", s.AuthURL(), "refs/heads/"+branch)
 	f := strings.Fields(out)
 	if len(f) == 0 {
 		return ""
@@ -118,10 +120,10 @@ func remoteTip(t *testing.T, s *gitServer, branch string) string {
 // clean tree.
 func checkUntouched(t *testing.T, dir string) {
 	t.Helper()
-	if st := gitCLI(t, dir, "status", "--porcelain"); st != "" {
+	if st := gittest.Git(t, dir, "status", "--porcelain"); st != "" {
 		t.Errorf("working tree changed:\n%s", st)
 	}
-	if head := gitCLI(t, dir, "symbolic-ref", "HEAD"); head != "refs/heads/main\n" {
+	if head := gittest.Git(t, dir, "symbolic-ref", "HEAD"); head != "refs/heads/main\n" {
 		t.Errorf("HEAD = %s", head)
 	}
 	got, _ := os.ReadFile(filepath.Join(dir, "deploy/fraud/model.cue"))
@@ -131,8 +133,8 @@ func checkUntouched(t *testing.T, dir string) {
 }
 
 func TestPromotePushesOneCommitAndIsIdempotent(t *testing.T) {
-	s := newGitServer(t, "", seedFiles)
-	dir := s.clone(t)
+	s := gittest.NewServer(t, "", seedFiles)
+	dir := s.Clone(t)
 	ctx := context.Background()
 
 	res, err := Promote(ctx, request(dir, "1.5.0"))
@@ -155,7 +157,7 @@ func TestPromotePushesOneCommitAndIsIdempotent(t *testing.T) {
 	first := remoteTip(t, s, "ctgit/fraud-detector")
 
 	// Same promotion again, later, from another clone: nothing to push.
-	again := request(s.clone(t), "1.5.0")
+	again := request(s.Clone(t), "1.5.0")
 	again.Time = again.Time.Add(time.Hour)
 	res, err = Promote(ctx, again)
 	if err != nil {
@@ -177,15 +179,15 @@ func TestPromotePushesOneCommitAndIsIdempotent(t *testing.T) {
 }
 
 func TestPromoteRebuildsOnMovedBase(t *testing.T) {
-	s := newGitServer(t, "", seedFiles)
-	dir := s.clone(t)
+	s := gittest.NewServer(t, "", seedFiles)
+	dir := s.Clone(t)
 	if _, err := Promote(context.Background(), request(dir, "1.5.0")); err != nil {
 		t.Fatal(err)
 	}
-	human := s.clone(t)
-	writeFile(t, filepath.Join(human, "README.md"), "hello again\n")
-	gitCLI(t, human, "commit", "--quiet", "-am", "docs")
-	gitCLI(t, human, "push", "--quiet", s.authURL(), "main")
+	human := s.Clone(t)
+	gittest.WriteFile(t, filepath.Join(human, "README.md"), "hello again\n")
+	gittest.Git(t, human, "commit", "--quiet", "-am", "docs")
+	gittest.Git(t, human, "push", "--quiet", s.AuthURL(), "main")
 
 	res, err := Promote(context.Background(), request(dir, "1.5.0"))
 	if err != nil {
@@ -198,8 +200,8 @@ func TestPromoteRebuildsOnMovedBase(t *testing.T) {
 }
 
 func TestPromoteNoChanges(t *testing.T) {
-	s := newGitServer(t, "", seedFiles)
-	dir := s.clone(t)
+	s := gittest.NewServer(t, "", seedFiles)
+	dir := s.Clone(t)
 	req := request(dir, "1.4.0")
 	req.Edits = req.Edits[:1]
 	_, err := Promote(context.Background(), req)
@@ -212,16 +214,16 @@ func TestPromoteNoChanges(t *testing.T) {
 }
 
 func TestPromoteLeavesForeignBranchAlone(t *testing.T) {
-	s := newGitServer(t, "", seedFiles)
-	dir := s.clone(t)
+	s := gittest.NewServer(t, "", seedFiles)
+	dir := s.Clone(t)
 	if _, err := Promote(context.Background(), request(dir, "1.5.0")); err != nil {
 		t.Fatal(err)
 	}
-	human := s.clone(t)
-	gitCLI(t, human, "checkout", "--quiet", "ctgit/fraud-detector")
-	writeFile(t, filepath.Join(human, "README.md"), "fixed by hand\n")
-	gitCLI(t, human, "commit", "--quiet", "-am", "fix")
-	gitCLI(t, human, "push", "--quiet", s.authURL(), "ctgit/fraud-detector")
+	human := s.Clone(t)
+	gittest.Git(t, human, "checkout", "--quiet", "ctgit/fraud-detector")
+	gittest.WriteFile(t, filepath.Join(human, "README.md"), "fixed by hand\n")
+	gittest.Git(t, human, "commit", "--quiet", "-am", "fix")
+	gittest.Git(t, human, "push", "--quiet", s.AuthURL(), "ctgit/fraud-detector")
 	humanTip := remoteTip(t, s, "ctgit/fraud-detector")
 
 	_, err := Promote(context.Background(), request(dir, "1.6.0"))
@@ -234,10 +236,19 @@ func TestPromoteLeavesForeignBranchAlone(t *testing.T) {
 }
 
 func TestPromoteDryRunWritesNothing(t *testing.T) {
-	s := newGitServer(t, "", seedFiles)
-	dir := s.clone(t)
-	before := gitCLI(t, dir, "count-objects", "-v")
-	req := request(dir, "1.5.0")
+	s := gittest.NewServer(t, "", seedFiles)
+	dir := s.Clone(t)
+	// Move the remote past the clone (main gets a commit, the promotion
+	// branch exists), so the dry run has objects and refs to fetch.
+	other := s.Clone(t)
+	gittest.WriteFile(t, filepath.Join(other, "README.md"), "hello again\n")
+	gittest.Git(t, other, "commit", "--quiet", "-am", "docs")
+	gittest.Git(t, other, "push", "--quiet", s.AuthURL(), "main")
+	if _, err := Promote(context.Background(), request(other, "1.5.0")); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshotGitDir(t, dir)
+	req := request(dir, "1.6.0")
 	req.DryRun = true
 	res, err := Promote(context.Background(), req)
 	if err != nil {
@@ -246,21 +257,47 @@ func TestPromoteDryRunWritesNothing(t *testing.T) {
 	if !res.Pushed || len(res.Files) != 2 || res.Commit != "" {
 		t.Errorf("dry run result: %+v", res)
 	}
-	if !strings.Contains(string(res.Files[0].New), `version:  "1.5.0"   // bumped by ctgit`) {
+	if !strings.Contains(string(res.Files[0].New), `version:  "1.6.0"   // bumped by ctgit`) {
 		t.Errorf("dry run new content:\n%s", res.Files[0].New)
 	}
-	if tip := remoteTip(t, s, "ctgit/fraud-detector"); tip != "" {
-		t.Errorf("dry run pushed %s", tip)
+	if res.Base != remoteTip(t, s, "main") {
+		t.Errorf("dry run built on %s, not on the remote's main", res.Base)
 	}
-	if after := gitCLI(t, dir, "count-objects", "-v"); after != before {
-		t.Errorf("dry run wrote objects:\n%s\n%s", before, after)
+	if diff := cmp.Diff(before, snapshotGitDir(t, dir)); diff != "" {
+		t.Errorf("dry run wrote into .git (-before +after):\n%s", diff)
 	}
+	if got := gittest.Git(t, dir, "for-each-ref", "--format=%(refname)"); strings.Contains(got, "ctgit/") {
+		t.Errorf("dry run made refs:\n%s", got)
+	}
+}
+
+// snapshotGitDir maps every file under dir/.git to its size and content.
+func snapshotGitDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	root := filepath.Join(dir, ".git")
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		out[rel] = fmt.Sprintf("%d bytes %x", len(b), sha256.Sum256(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestPromoteTokenAuthAndScrubbing(t *testing.T) {
 	const token = "ghs_s3cr3tTOKENvalue"
-	s := newGitServer(t, token, seedFiles)
-	dir := s.clone(t)
+	s := gittest.NewServer(t, token, seedFiles)
+	dir := s.Clone(t)
 
 	bad := request(dir, "1.5.0")
 	bad.Auth = Auth{Token: "ghs_wrongTOKEN"}
@@ -306,12 +343,12 @@ func TestAuthRefusesPlainHTTP(t *testing.T) {
 func TestPromoteConcurrent(t *testing.T) {
 	for _, sameContent := range []bool{true, false} {
 		t.Run(fmt.Sprintf("same=%v", sameContent), func(t *testing.T) {
-			s := newGitServer(t, "", seedFiles)
+			s := gittest.NewServer(t, "", seedFiles)
 			mainBefore := remoteTip(t, s, "main")
 			const n = 8
 			dirs := make([]string, n)
 			for i := range dirs {
-				dirs[i] = s.clone(t)
+				dirs[i] = s.Clone(t)
 			}
 			errs := make([]error, n)
 			versions := make([]string, n)
@@ -349,11 +386,11 @@ func TestPromoteConcurrent(t *testing.T) {
 				t.Error("main moved")
 			}
 			dir := filepath.Join(t.TempDir(), "v")
-			gitCLI(t, "", "clone", "--quiet", "--branch", "ctgit/fraud-detector", s.authURL(), dir)
-			if n := strings.TrimSpace(gitCLI(t, dir, "rev-list", "--count", "origin/main..HEAD")); n != "1" {
+			gittest.Git(t, "", "clone", "--quiet", "--branch", "ctgit/fraud-detector", s.AuthURL(), dir)
+			if n := strings.TrimSpace(gittest.Git(t, dir, "rev-list", "--count", "origin/main..HEAD")); n != "1" {
 				t.Fatalf("branch has %s commits on main", n)
 			}
-			final := strings.TrimPrefix(strings.TrimSpace(gitCLI(t, dir, "log", "-1", "--format=%(trailers:key=Ctgit-Artifact,valueonly)")), "sha256:")
+			final := strings.TrimPrefix(strings.TrimSpace(gittest.Git(t, dir, "log", "-1", "--format=%(trailers:key=Ctgit-Artifact,valueonly)")), "sha256:")
 			if !winners[final] {
 				t.Errorf("branch holds %s, which no successful promotion wrote (winners %v)", final, winners)
 			}
@@ -364,13 +401,13 @@ func TestPromoteConcurrent(t *testing.T) {
 
 func TestPromoteLocalOnly(t *testing.T) {
 	dir := t.TempDir()
-	gitCLI(t, "", "init", "--quiet", "--initial-branch=main", dir)
+	gittest.Git(t, "", "init", "--quiet", "--initial-branch=main", dir)
 	for name, content := range seedFiles {
-		writeFile(t, filepath.Join(dir, name), content)
+		gittest.WriteFile(t, filepath.Join(dir, name), content)
 	}
-	gitCLI(t, dir, "add", "-A")
-	gitCLI(t, dir, "commit", "--quiet", "-m", "seed")
-	writeFile(t, filepath.Join(dir, "scratch.txt"), "uncommitted work\n")
+	gittest.Git(t, dir, "add", "-A")
+	gittest.Git(t, dir, "commit", "--quiet", "-m", "seed")
+	gittest.WriteFile(t, filepath.Join(dir, "scratch.txt"), "uncommitted work\n")
 
 	req := request(dir, "1.5.0")
 	req.Remote = ""
@@ -378,18 +415,18 @@ func TestPromoteLocalOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.TrimSpace(gitCLI(t, dir, "rev-parse", "ctgit/fraud-detector")); got != res.Commit {
+	if got := strings.TrimSpace(gittest.Git(t, dir, "rev-parse", "ctgit/fraud-detector")); got != res.Commit {
 		t.Errorf("local branch at %s, want %s", got, res.Commit)
 	}
-	if st := gitCLI(t, dir, "status", "--porcelain"); st != "?? scratch.txt\n" {
+	if st := gittest.Git(t, dir, "status", "--porcelain"); st != "?? scratch.txt\n" {
 		t.Errorf("working tree changed:\n%s", st)
 	}
-	gitCLI(t, dir, "fsck", "--no-progress")
-	if n := strings.TrimSpace(gitCLI(t, dir, "rev-list", "--count", "main..ctgit/fraud-detector")); n != "1" {
+	gittest.Git(t, dir, "fsck", "--no-progress")
+	if n := strings.TrimSpace(gittest.Git(t, dir, "rev-list", "--count", "main..ctgit/fraud-detector")); n != "1" {
 		t.Errorf("%s commits", n)
 	}
 
-	gitCLI(t, dir, "checkout", "--quiet", "ctgit/fraud-detector")
+	gittest.Git(t, dir, "checkout", "--quiet", "ctgit/fraud-detector")
 	req = request(dir, "1.6.0")
 	req.Remote = ""
 	if _, err := Promote(context.Background(), req); err == nil || !strings.Contains(err.Error(), "is checked out") {
@@ -398,8 +435,8 @@ func TestPromoteLocalOnly(t *testing.T) {
 }
 
 func TestPromoteBadInput(t *testing.T) {
-	s := newGitServer(t, "", seedFiles)
-	dir := s.clone(t)
+	s := gittest.NewServer(t, "", seedFiles)
+	dir := s.Clone(t)
 	for name, mutate := range map[string]func(*Request){
 		"missing file":   func(r *Request) { r.Edits[0].File = "deploy/nope.cue" },
 		"missing field":  func(r *Request) { r.Edits[0].Field = "model.nope" },

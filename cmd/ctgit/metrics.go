@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/telemetry"
+)
+
+// Flags that deliver a run's metrics, shared by ctgit run and ctgit report.
+const (
+	flagPushgateway = "pushgateway"
+	flagMetricsFile = "metrics-file"
+)
+
+// metricsFlags are the values of --pushgateway and --metrics-file.
+type metricsFlags struct {
+	pushgateway string
+	file        string
+}
+
+// addMetricsFlags defines --pushgateway and --metrics-file on f.
+func addMetricsFlags(f *pflag.FlagSet, m *metricsFlags) {
+	f.StringVar(&m.pushgateway, flagPushgateway, "", "push the run's metrics to this Prometheus Pushgateway (http://host:9091), grouped by pipeline")
+	f.StringVar(&m.file, flagMetricsFile, "", "write the run's metrics to this file for the node exporter's textfile collector (name it *.prom)")
+}
+
+// checkPushgatewayURL rejects a --pushgateway value that is not an http(s)
+// URL, before any work is done.
+func checkPushgatewayURL(u string) error {
+	if u == "" {
+		return nil
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return &flagError{fmt.Errorf("--%s %q is not an http(s) URL such as http://localhost:9091", flagPushgateway, u)}
+	}
+	return nil
+}
+
+// publishMetrics delivers a run's metrics where the flags ask: pushed to a
+// Pushgateway (with Add, grouped by pipeline) and/or written atomically as a
+// textfile. Either may be "". A failed delivery is an infrastructure error
+// (exit 3); the file is tried even when the push fails.
+func publishMetrics(cmd *cobra.Command, run *record.Run, pushgatewayURL, metricsFile string) error {
+	if err := checkPushgatewayURL(pushgatewayURL); err != nil {
+		return err
+	}
+	var pushErr error
+	if pushgatewayURL != "" {
+		if pushErr = telemetry.Push(cmd.Context(), pushgatewayURL, run, nil); pushErr == nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "metrics of %s pushed to %s\n", run.Pipeline, pushgatewayURL)
+		}
+	}
+	if metricsFile != "" {
+		if err := telemetry.WriteTextfile(metricsFile, run); err != nil {
+			return exitcode.InfraErr(err)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "metrics of %s written to %s\n", run.Pipeline, metricsFile)
+	}
+	return exitcode.InfraErr(pushErr)
+}

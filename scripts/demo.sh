@@ -27,7 +27,6 @@ if [[ ! -d $repo/.git ]]; then
     git init -q -b main
     git config user.name "Demo User"
     git config user.email "demo@example.com"
-    printf '.ctgit/\n__pycache__/\n' >.gitignore
     git add -A
     git commit -qm "Quickstart: fraud model pipeline"
     git remote add origin "$remote"

@@ -9,6 +9,11 @@ import (
 
 // TestMain lets testscript run this binary as the `ctgit` command.
 func TestMain(m *testing.M) {
+	// Tests that start ctgit as a process of its own (to kill it) run this
+	// test binary with CTGIT_TEST_MAIN=1.
+	if os.Getenv("CTGIT_TEST_MAIN") == "1" {
+		os.Exit(Main())
+	}
 	testscript.Main(m, map[string]func(){
 		"ctgit": func() { os.Exit(Main()) },
 	})

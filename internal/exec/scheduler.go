@@ -448,7 +448,7 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 		Reference: r.abs(p.Data.Reference),
 		Current:   r.abs(p.Data.Current),
 		Format:    plan.DataFormat(p.Data.Current, p.Data.Format),
-		Policy:    DriftPolicy(p.Checks),
+		Policy:    DriftPolicy(p),
 		RefName:   p.Data.Reference,
 		CurName:   p.Data.Current,
 	}
@@ -496,8 +496,12 @@ func (r *pipelineRun) afterDrift(rep *drift.Report, out stepOutcome) stepOutcome
 }
 
 // DriftPolicy turns a pipeline's checks into the drift package's policy.
-func DriftPolicy(c *plan.Checks) drift.Policy {
+// Columns with drift.skip, and the label-lag column (labels are not a
+// feature), are left out: then drift covers the declared columns that
+// remain, or drift.columns when given.
+func DriftPolicy(p *plan.Pipeline) drift.Policy {
 	var pol drift.Policy
+	c := p.Checks
 	if c == nil || c.Drift == nil {
 		return pol
 	}
@@ -509,13 +513,15 @@ func DriftPolicy(c *plan.Checks) drift.Policy {
 	if d.Correction != "none" {
 		pol.Correction = drift.Correction(d.Correction)
 	}
-	pol.Subset = append(pol.Subset, d.Columns...)
 	names := make([]string, 0, len(c.Columns))
 	for n := range c.Columns {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var skipped []string
+	var excluded []string
+	if ll := p.Trigger.LabelLag; ll != nil {
+		excluded = append(excluded, ll.Column)
+	}
 	for _, n := range names {
 		col := c.Columns[n]
 		if col.Type == "category" || col.Type == "string" || col.Type == "bool" {
@@ -523,7 +529,7 @@ func DriftPolicy(c *plan.Checks) drift.Policy {
 		}
 		if col.Drift != nil {
 			if col.Drift.Skip {
-				skipped = append(skipped, n)
+				excluded = append(excluded, n)
 				continue
 			}
 			if pol.Columns == nil {
@@ -532,22 +538,14 @@ func DriftPolicy(c *plan.Checks) drift.Policy {
 			pol.Columns[n] = drift.ColumnPolicy{Method: drift.Method(col.Drift.Method), Threshold: col.Drift.Threshold}
 		}
 	}
-	if len(skipped) > 0 && len(pol.Subset) == 0 {
-		// Without an explicit subset, drift covers the declared columns
-		// that are not skipped; undeclared ones are unknown to the policy.
-		for _, n := range names {
-			if !contains(skipped, n) {
-				pol.Subset = append(pol.Subset, n)
-			}
+	subset := d.Columns
+	if len(subset) == 0 && len(excluded) > 0 {
+		subset = names
+	}
+	for _, n := range subset {
+		if !contains(excluded, n) {
+			pol.Subset = append(pol.Subset, n)
 		}
-	} else if len(skipped) > 0 {
-		var keep []string
-		for _, n := range pol.Subset {
-			if !contains(skipped, n) {
-				keep = append(keep, n)
-			}
-		}
-		pol.Subset = keep
 	}
 	return pol
 }

@@ -42,3 +42,20 @@ step "ctgit vet: the pipelines against the schema and the repository"
 
 step "ctgit plan: what a run would do, and why"
 "$ctgit" plan
+
+step "ctgit run: validate → drift → train → evaluate → promote (local executor, local forge)"
+"$ctgit" run
+
+step "The promotion: branch ctgit/fraud-detector, one commit, pushed to the bare remote"
+git fetch -q origin
+git --no-pager log --format='%h %s%n%n%b' -1 origin/ctgit/fraud-detector
+git --no-pager diff main origin/ctgit/fraud-detector
+
+step "Where to look"
+cat <<TXT
+  pull request (local forge):  $repo/.ctgit/prs/ctgit-fraud-detector.md
+  run records:                 $repo/.ctgit/runs/fraud/
+  model artifacts:             $repo/.ctgit/artifacts/models/fraud-detector/
+  the diff:                    git -C $repo diff main origin/ctgit/fraud-detector
+Run 'make demo' again: nothing has changed, so every step is cached.
+TXT

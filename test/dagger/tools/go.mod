@@ -13,6 +13,7 @@ tool (
 	github.com/containernetworking/plugins/plugins/main/loopback
 	github.com/containernetworking/plugins/plugins/meta/firewall
 	github.com/dagger/dagger/cmd/dagger
+	github.com/dagger/dagger/cmd/dnsname
 	github.com/dagger/dagger/cmd/engine
 	github.com/dagger/dagger/cmd/init
 )

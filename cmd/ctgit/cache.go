@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctgit/ctgit/internal/plan"
+)
+
+func init() { subcommands = append(subcommands, newCacheCmd) }
+
+const flagOlderThan = "older-than"
+
+func newCacheCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cache",
+		Short: "Manage the step cache",
+	}
+	var olderThan, dir string
+	prune := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove cache entries older than a duration",
+		Long: `prune removes step cache entries (and their outputs) created longer ago than
+--older-than, and work directories left by killed runs. The latest entry of
+each step is kept whatever its age, so plans can still say what changed.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			age, err := plan.ParseDuration(olderThan)
+			if err != nil {
+				return &flagError{fmt.Errorf("--%s: %v", flagOlderThan, err)}
+			}
+			ws, err := loadWorkspace(dir)
+			if err != nil {
+				return err
+			}
+			st, err := ws.cache.Prune(age, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d entries, %s, from %s\n", st.Entries, humanBytes(st.Bytes), relTo(ws.root, ws.cache.Dir()))
+			return nil
+		},
+	}
+	prune.Flags().StringVar(&olderThan, flagOlderThan, "", `age of the entries to remove, e.g. "30d" or "12h" (required)`)
+	prune.Flags().StringVar(&dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
+	prune.MarkFlagRequired(flagOlderThan)
+	cmd.AddCommand(prune)
+	return cmd
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -94,6 +94,26 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	}
 	defer store.Close()
 
+	trigger := triggerFrom(f.trigger, f.since, p)
+	if trigger.Kind == "schedule" {
+		// A scheduled workflow runs often; each pipeline runs once per slot
+		// of its own trigger.schedule, as its run records tell.
+		plan.SelectDue(p, time.Now(), func(pipeline string) time.Time {
+			recs, _ := store.Records(ctx, pipeline)
+			var last time.Time
+			for _, r := range recs {
+				if r.Trigger.Kind == "schedule" && r.StartedAt.After(last) {
+					last = r.StartedAt
+				}
+			}
+			return last
+		})
+		if !f.quiet {
+			for _, pp := range p.Pipelines {
+				fmt.Fprintf(stderr, "schedule: %s: %s\n", pp.Name, pp.Reason)
+			}
+		}
+	}
 	noteW := stderr
 	if f.quiet {
 		noteW = io.Discard
@@ -111,7 +131,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 		RunsDir:    filepath.Join(p.Root, ".ctgit", "runs"),
 		Parallel:   f.parallel,
 		ForceTrain: f.forceTrain,
-		Trigger:    triggerFrom(f.trigger, f.since, p),
+		Trigger:    trigger,
 		CI:         ciFromEnv(),
 		Observe:    progress.observe,
 		Promoter:   promoterOrNil(promoter),

@@ -381,3 +381,23 @@ func TestMatchGlob(t *testing.T) {
 		}
 	}
 }
+
+func TestSelectDue(t *testing.T) {
+	root := quickstart(t) // fraud: schedule "0 6 * * 1"
+	p := build(t, root, nil)
+	monday := time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)
+
+	SelectDue(p, monday.Add(3*time.Hour), func(string) time.Time { return time.Time{} })
+	if pp := p.Pipelines[0]; !pp.Selected || !strings.Contains(pp.Reason, "is due (slot 2026-11-23T06:00:00Z)") {
+		t.Fatalf("never run: %v %q", pp.Selected, pp.Reason)
+	}
+	SelectDue(p, monday.Add(3*time.Hour), func(string) time.Time { return monday.Add(time.Hour) })
+	if pp := p.Pipelines[0]; pp.Selected || !strings.Contains(pp.Reason, "already ran") || pp.Steps != nil {
+		t.Fatalf("already served: %v %q", pp.Selected, pp.Reason)
+	}
+	p = build(t, root, nil)
+	SelectDue(p, monday.Add(7*24*time.Hour+time.Minute), func(string) time.Time { return monday.Add(time.Hour) })
+	if !p.Pipelines[0].Selected {
+		t.Fatal("next week's slot is due")
+	}
+}

@@ -95,3 +95,34 @@ func History(dir, rev, file, field string) ([]Version, error) {
 	}
 	return out, nil
 }
+
+// FieldAt returns the value field held in file at rev (a commit, branch or
+// tag): what a rollback restores alongside the version, such as the
+// artifact reference of the same commit.
+func FieldAt(dir, rev, file, field string) (string, error) {
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	if err != nil {
+		return "", exitcode.InputErr(fmt.Errorf("opening the git repository at %s: %w", dir, err))
+	}
+	h, err := repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return "", exitcode.InputErr(fmt.Errorf("resolving %q: %w", rev, err))
+	}
+	c, err := repo.CommitObject(*h)
+	if err != nil {
+		return "", fmt.Errorf("reading commit %s: %w", h, err)
+	}
+	f, err := c.File(file)
+	if err != nil {
+		return "", exitcode.InputErr(fmt.Errorf("%s at %s: %w", file, h.String()[:12], err))
+	}
+	src, err := f.Contents()
+	if err != nil {
+		return "", fmt.Errorf("reading %s at %s: %w", file, h, err)
+	}
+	v, err := rewrite.Get(file, []byte(src), field)
+	if err != nil {
+		return "", fmt.Errorf("%s at %s: %w", file, h.String()[:12], err)
+	}
+	return v, nil
+}

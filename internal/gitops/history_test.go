@@ -53,6 +53,12 @@ func TestHistory(t *testing.T) {
 	if _, err := History(dir, "main", "deploy/model.cue", "model.nope"); err == nil {
 		t.Error("history of a missing field succeeded")
 	}
+	if v, err := FieldAt(dir, c3, "deploy/model.cue", "model.version"); err != nil || v != "1.1.0" {
+		t.Errorf("FieldAt(c3) = %q, %v; want 1.1.0", v, err)
+	}
+	if _, err := FieldAt(dir, c5, "deploy/model.cue", "model.nope"); err == nil {
+		t.Error("FieldAt of a missing field succeeded")
+	}
 }
 
 func TestMessageAndTrailers(t *testing.T) {

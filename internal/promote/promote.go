@@ -94,16 +94,43 @@ func (p *Promoter) Promote(ctx context.Context, req exec.PromoteRequest) (*recor
 	if run.Candidate != nil {
 		prov.Artifact = run.Candidate.URI + "@" + run.Candidate.Digest
 	}
-	return p.open(ctx, prom, edits, title, body.String(), prov, pp)
+	out, err := p.open(ctx, prom, edits, title, body.String(), bumpMessage(pp.Model.Name, prom), prov, pp)
+	if err != nil {
+		return nil, err
+	}
+	return out.Promotion, nil
+}
+
+// Outcome is what a promotion or a rollback did, and what a dry run would
+// do.
+type Outcome struct {
+	// Promotion is the result, as run records keep it.
+	Promotion *record.Promotion
+	// Title and Body are the pull request's text.
+	Title, Body string
+	// Files are the changes against the base branch (none when the base
+	// already holds the values).
+	Files []gitops.FileChange
+}
+
+func bumpMessage(model string, prom *record.Promotion) string {
+	if prom.From == "" {
+		return fmt.Sprintf("Set %s to %s.", model, prom.To)
+	}
+	return fmt.Sprintf("Bump %s from %s to %s.", model, prom.From, prom.To)
+}
+
+func (p *Promoter) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 // open publishes the branch and its pull request; shared by promotions and
 // rollbacks.
-func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []gitops.Edit, title, body string, prov gitops.Provenance, pp *plan.Pipeline) (*record.Promotion, error) {
-	now := time.Now
-	if p.Now != nil {
-		now = p.Now
-	}
+func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []gitops.Edit, title, body, commitBody string, prov gitops.Provenance, pp *plan.Pipeline) (*Outcome, error) {
+	out := &Outcome{Promotion: prom, Title: title, Body: body}
 	res, err := gitops.Promote(ctx, gitops.Request{
 		Dir:        p.Root,
 		Remote:     p.Remote,
@@ -111,31 +138,35 @@ func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []git
 		Branch:     prom.Branch,
 		Edits:      edits,
 		Subject:    title,
-		Body:       fmt.Sprintf("Bump %s from %s to %s.", pp.Model.Name, prom.From, prom.To),
+		Body:       commitBody,
 		Provenance: prov,
 		Author:     p.Bot,
 		Committer:  p.Bot,
 		Auth:       gitops.Auth{Token: p.Token},
-		Time:       now(),
+		Time:       p.now(),
 		DryRun:     p.DryRun,
 	})
+	if res != nil {
+		out.Files = res.Files
+	}
+	file := edits[0].File
 	switch {
 	case errors.Is(err, gitops.ErrNoChanges):
-		prom.Status, prom.Reason = "unchanged", fmt.Sprintf("%s already holds %s on %s", pp.Model.Target.File, prom.To, p.Base)
-		return prom, nil
+		prom.Status, prom.Reason = "unchanged", fmt.Sprintf("%s already holds %s on %s", file, prom.To, p.Base)
+		return out, nil
 	case errors.Is(err, gitops.ErrForeignCommits):
 		prom.Status, prom.Reason = "refused", fmt.Sprintf("branch %s has commits ctgit did not write; it and its pull request are left alone", prom.Branch)
-		return prom, nil
+		return out, nil
 	case errors.Is(err, gitops.ErrSuperseded):
 		prom.Status, prom.Reason = "superseded", "another promotion updated the branch first"
-		return prom, nil
+		return out, nil
 	case err != nil:
 		return nil, err
 	}
 	prom.Commit = res.Commit
 	if p.DryRun {
 		prom.Status, prom.Reason = "dry-run", "nothing written"
-		return prom, nil
+		return out, nil
 	}
 	pr, err := p.Forge.Open(ctx, forge.Request{
 		Branch: prom.Branch, Base: p.Base, Title: title, Body: body,
@@ -143,19 +174,19 @@ func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []git
 	})
 	if errors.Is(err, forge.ErrClosed) {
 		prom.Status, prom.Reason = "refused", err.Error()
-		return prom, nil
+		return out, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	prom.URL = pr.URL
-	opened := now()
+	opened := p.now()
 	prom.OpenedAt = &opened
 	prom.Status = "updated"
 	if pr.Created {
 		prom.Status = "opened"
 	}
-	return prom, nil
+	return out, nil
 }
 
 func trainingImage(run *record.Run) string {

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctgit/ctgit/internal/artifact"
+	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/gitops"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/promote"
+)
+
+func init() { subcommands = append(subcommands, newPromoteCmd) }
+
+// Flag names of ctgit promote and ctgit rollback.
+const (
+	flagVersion  = "version"
+	flagArtifact = "artifact"
+	flagChannel  = "channel"
+	flagDryRun   = "dry-run"
+	flagTo       = "to"
+	flagReason   = "reason"
+)
+
+type promoteCmdFlags struct {
+	dir, version, artifact, channel string
+	dryRun                          bool
+	promote                         promoteFlags
+}
+
+func newPromoteCmd() *cobra.Command {
+	var f promoteCmdFlags
+	cmd := &cobra.Command{
+		Use:   "promote PIPELINE --version V [--artifact URI@sha256:HEX]",
+		Short: "Open (or update) the pull request that promotes a model version",
+		Long: `promote does by hand what ` + "`ctgit run`" + ` does after a candidate passes its
+gates: it rewrites the version (and artifact) field of the pipeline's target
+on branch ctgit/<model>, built fresh on the base branch as one commit with
+provenance trailers, pushes it with a lease, and opens or updates the one
+pull request of that branch (GitHub, or .ctgit/prs/ with the local forge).
+The body is rendered from the newest run record whose candidate is this
+artifact or version; without one it says the model was promoted by hand.
+
+--channel NAME promotes to a stage of promote.channels: the version (and
+artifact) the previous stage's target holds goes to NAME's target, on branch
+ctgit/<model>-NAME. --dry-run prints the diff and the pull request and writes
+nothing.
+
+Exit codes: 0 done (or nothing to do), 2 bad input (unknown pipeline or
+channel, missing target file or field, a version the scheme does not allow,
+no token for GitHub), 3 push or API failure.`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error { return runPromote(cmd, args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
+	fl.StringVar(&f.version, flagVersion, "", "version to promote (default with --channel: the previous stage's)")
+	fl.StringVar(&f.artifact, flagArtifact, "", "model artifact to pin, URI@sha256:HEX (default: the run record's candidate, when it has this version)")
+	fl.StringVar(&f.channel, flagChannel, "", "promotion stage from promote.channels (default: the model's own target)")
+	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
+	f.promote.add(cmd, true)
+	return cmd
+}
+
+func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
+	if f.promote.mode == "none" {
+		return &flagError{errors.New("--promote none: promote always promotes; use auto, local or github")}
+	}
+	ws, pp, err := loadPipeline(f.dir, name)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	p := &plan.Plan{Root: ws.root, Settings: ws.cfg.Settings}
+	store, err := openStoreIfPresent(ctx, p)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+	}
+	promoter, err := f.promote.newPromoter(p, store, f.dryRun, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	out, err := promoter.PromoteManual(ctx, promote.ManualRequest{Pipeline: pp, Channel: f.channel, Version: f.version, Artifact: f.artifact})
+	if err != nil {
+		return err
+	}
+	return reportOutcome(cmd.OutOrStdout(), ws.root, out, f.dryRun)
+}
+
+// loadPipeline loads the workspace and finds a pipeline by name.
+func loadPipeline(dir, name string) (*workspace, *plan.Pipeline, error) {
+	ws, err := loadWorkspace(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pp := ws.cfg.Pipeline(name); pp != nil {
+		return ws, pp, nil
+	}
+	return nil, nil, exitcode.InputErr(fmt.Errorf("no pipeline named %q; pipelines here: %s", name, pipelineNames(ws.cfg)))
+}
+
+func pipelineNames(cfg *plan.Config) string {
+	var names []string
+	for _, p := range cfg.Pipelines {
+		names = append(names, p.Name)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// openStoreIfPresent opens the artifact store for its run records, but
+// does not create a file:// store that does not exist yet: promote and
+// rollback must not write anything that was not asked for.
+func openStoreIfPresent(ctx context.Context, p *plan.Plan) (*artifact.Store, error) {
+	u, err := url.Parse(p.Settings.Artifacts)
+	if err == nil && u.Scheme == "file" {
+		dir := u.Host + u.Path
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(p.Root, filepath.FromSlash(dir))
+		}
+		if _, err := os.Stat(dir); err != nil {
+			return nil, nil
+		}
+	}
+	return artifact.Open(ctx, p.Settings.Artifacts, p.Root)
+}
+
+// reportOutcome says what a promotion or rollback did; a dry run prints
+// the diff and the pull request it would open.
+func reportOutcome(w io.Writer, root string, out *promote.Outcome, dryRun bool) error {
+	pr := out.Promotion
+	if dryRun && len(out.Files) > 0 {
+		if err := gitops.UnifiedDiff(w, out.Files); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\n--- pull request (branch %s) ---\n# %s\n\n%s\n", pr.Branch, out.Title, strings.TrimRight(out.Body, "\n"))
+	}
+	where := pr.URL
+	if rel, err := filepath.Rel(root, where); err == nil && filepath.IsAbs(where) && !strings.HasPrefix(rel, "..") {
+		where = filepath.ToSlash(rel)
+	}
+	from := pr.From
+	if from == "" {
+		from = "(none)"
+	}
+	switch pr.Status {
+	case "opened", "updated":
+		fmt.Fprintf(w, "%s pull request %s: %s → %s on branch %s (commit %s)\n", pr.Status, where, from, pr.To, pr.Branch, short(pr.Commit))
+	case "dry-run":
+		fmt.Fprintf(w, "dry run: would set %s → %s on branch %s; nothing written\n", from, pr.To, pr.Branch)
+	case "refused":
+		// The work ran and a rule said no: a human owns the branch or
+		// closed its pull request.
+		return exitcode.CheckErr(fmt.Errorf("promotion refused: %s", pr.Reason))
+	default: // unchanged, superseded: nothing left to do
+		fmt.Fprintf(w, "%s: %s\n", pr.Status, pr.Reason)
+	}
+	return nil
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}

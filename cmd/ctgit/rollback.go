@@ -1,0 +1,81 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"fmt"
+	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/promote"
+	"os"
+)
+
+func init() { subcommands = append(subcommands, newRollbackCmd) }
+
+type rollbackFlags struct {
+	dir, to, reason string
+	dryRun          bool
+	promote         promoteFlags
+}
+
+func newRollbackCmd() *cobra.Command {
+	var f rollbackFlags
+	cmd := &cobra.Command{
+		Use:   "rollback MODEL [--to VERSION] [--reason TEXT]",
+		Short: "Open a pull request that returns a model to an earlier version",
+		Long: `rollback reads the values the model's target field has held in the Git
+history of the base branch and opens a pull request back to the previous one
+(or to --to VERSION), on the model's promotion branch ctgit/<model>. When the
+target has an artifact field, it is restored from the same commit. The
+reason goes into the pull request body. Nothing is retrained.
+
+MODEL is a model name or a pipeline name. The history needs the commits
+that set earlier versions: in CI, check out with fetch-depth: 0.
+
+Exit codes: 0 done, 2 bad input (unknown model, no earlier version, a
+version the target never held), 3 push or API failure.`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error { return runRollback(cmd, args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
+	fl.StringVar(&f.to, flagTo, "", "version to return to (default: the previous one)")
+	fl.StringVar(&f.reason, flagReason, "", "why, for the pull request body")
+	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
+	f.promote.add(cmd, false)
+	return cmd
+}
+
+func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
+	ws, err := loadWorkspace(f.dir)
+	if err != nil {
+		return err
+	}
+	pp := findModel(ws.cfg, model)
+	if pp == nil {
+		return exitcode.InputErr(fmt.Errorf("no model or pipeline named %q; pipelines here: %s", model, pipelineNames(ws.cfg)))
+	}
+	p := &plan.Plan{Root: ws.root, Settings: ws.cfg.Settings}
+	promoter, err := f.promote.newPromoter(p, nil, f.dryRun, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	out, err := promoter.Rollback(cmd.Context(), promote.RollbackRequest{
+		Pipeline: pp, To: f.to, Reason: f.reason, RequestedBy: os.Getenv("GITHUB_ACTOR"),
+	})
+	if err != nil {
+		return err
+	}
+	return reportOutcome(cmd.OutOrStdout(), ws.root, out, f.dryRun)
+}
+
+// findModel returns the pipeline whose model (or, failing that, whose own
+// name) is name.
+func findModel(cfg *plan.Config, name string) *plan.Pipeline {
+	for _, p := range cfg.Pipelines {
+		if p.Model.Name == name {
+			return p
+		}
+	}
+	return cfg.Pipeline(name)
+}

@@ -38,10 +38,16 @@ func Bytes(b []byte) string {
 	return Prefix + hex.EncodeToString(sum[:])
 }
 
+// buffers are reused read buffers: hashing many small files should not
+// allocate a fresh buffer per file.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 // Reader returns the digest of everything r yields and its length.
 func Reader(r io.Reader) (string, int64, error) {
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, r, make([]byte, 1<<20))
+	buf := buffers.Get().(*[]byte)
+	defer buffers.Put(buf)
+	n, err := io.CopyBuffer(h, r, *buf)
 	if err != nil {
 		return "", n, err
 	}

@@ -204,7 +204,7 @@ func cueFiles(dir string) ([]string, error) {
 // user left to the schema's defaults is located at the pipeline itself.
 func locate(p *Pipeline, user cue.Value, pz positioner) {
 	at := func(fallback string, sel ...string) string {
-		v := user.LookupPath(cue.ParsePath(strings.Join(quoteSelectors(sel), ".")))
+		v := user.LookupPath(selectorPath(sel))
 		if s := pz.pos(v.Pos()); s != "" && v.Exists() {
 			return s
 		}
@@ -249,36 +249,16 @@ func locate(p *Pipeline, user cue.Value, pz positioner) {
 	}
 }
 
-// quoteSelectors makes each selector safe for cue.ParsePath: list indexes
-// become [i], other names are quoted when they are not identifiers.
-func quoteSelectors(sel []string) []string {
-	out := make([]string, 0, len(sel))
+// selectorPath builds a CUE path from field names, with decimal names as
+// list indexes, without parsing.
+func selectorPath(sel []string) cue.Path {
+	out := make([]cue.Selector, 0, len(sel))
 	for _, s := range sel {
-		if _, err := strconv.Atoi(s); err == nil {
-			if len(out) > 0 {
-				out[len(out)-1] += "[" + s + "]"
-				continue
-			}
+		if i, err := strconv.Atoi(s); err == nil {
+			out = append(out, cue.Index(i))
+			continue
 		}
-		if !isIdent(s) {
-			s = strconv.Quote(s)
-		}
-		out = append(out, s)
+		out = append(out, cue.Str(s))
 	}
-	return out
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case r == '_' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
-		case i > 0 && r >= '0' && r <= '9':
-		default:
-			return false
-		}
-	}
-	return true
+	return cue.MakePath(out...)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -268,7 +269,7 @@ func TestSecretsStayOutOfOutputs(t *testing.T) {
 	value := "ctgit-secret-" + nonce(t)
 	sum := sha256.Sum256([]byte(value))
 	withSecret := fromRootfs(client, fs.busybox).
-		WithSecretVariable("TOKEN", client.SetSecret("ctgit-daggertest-token", value))
+		WithSecretVariable("TOKEN", client.SetSecret("ctgit-daggertest-token-"+nonce(t), value))
 
 	ok := withSecret.WithExec([]string{"sh", "-c",
 		`printf %s "$TOKEN" | sha256sum | cut -d' ' -f1; echo "token=$TOKEN"; echo "token=$TOKEN" >&2`})
@@ -306,5 +307,73 @@ func TestSecretsStayOutOfOutputs(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "token=") {
 		t.Errorf("stdout %q lacks the echoed line; the check above proves nothing", stdout)
+	}
+}
+
+// TestSecretValueIsNotInCacheKey pins an engine behavior the executor must
+// design around: an exec's cache key includes a secret's name but not its
+// value, so re-running with the same name and a new value returns the result
+// computed with the old value. (Found when this package's secret test, with a
+// fixed name, returned the previous run's hash.)
+func TestSecretValueIsNotInCacheKey(t *testing.T) {
+	fs := requireEngine(t)
+	ctx := testContext(t)
+	name := "ctgit-daggertest-rotated-" + nonce(t)
+
+	hashOf := func(client *dagger.Client, value string) string {
+		t.Helper()
+		out, err := fromRootfs(client, fs.busybox).
+			WithSecretVariable("TOKEN", client.SetSecret(name, value)).
+			WithExec([]string{"sh", "-c", `printf %s "$TOKEN" | sha256sum | cut -d' ' -f1`}).
+			Stdout(ctx)
+		if err != nil {
+			t.Fatalf("exec with secret %s: %v", name, err)
+		}
+		return strings.TrimSpace(out)
+	}
+	sumOf := func(value string) string {
+		sum := sha256.Sum256([]byte(value))
+		return hex.EncodeToString(sum[:])
+	}
+
+	first, _ := connect(ctx, t)
+	oldValue := "old-" + nonce(t)
+	if got := hashOf(first, oldValue); got != sumOf(oldValue) {
+		t.Fatalf("first run hashed the secret to %s, want %s", got, sumOf(oldValue))
+	}
+
+	second, _ := connect(ctx, t)
+	newValue := "new-" + nonce(t)
+	if got := hashOf(second, newValue); got != sumOf(oldValue) {
+		t.Errorf("same secret name with a new value: exec printed %s; want the cached result %s "+
+			"(the new value hashes to %s): the engine now keys execs on secret values, "+
+			"update the executor notes and this test", got, sumOf(oldValue), sumOf(newValue))
+	}
+}
+
+// TestExportOutputs checks that a step's output directory comes back to the
+// host, which is how the executor will collect artifacts.
+func TestExportOutputs(t *testing.T) {
+	fs := requireEngine(t)
+	ctx := testContext(t)
+	client, _ := connect(ctx, t)
+	n := nonce(t)
+
+	out := fromRootfs(client, fs.busybox).
+		WithExec([]string{"sh", "-c", `mkdir -p /out/sub && echo "model $1" >/out/model.txt && echo ok >/out/sub/metrics.txt`, "sh", n}).
+		Directory("/out")
+	dest := t.TempDir()
+	if _, err := out.Export(ctx, dest); err != nil {
+		t.Fatalf("exporting /out to %s: %v", dest, err)
+	}
+	for file, want := range map[string]string{"model.txt": "model " + n + "\n", "sub/metrics.txt": "ok\n"} {
+		got, err := os.ReadFile(filepath.Join(dest, file))
+		if err != nil {
+			t.Errorf("exported output: %v", err)
+			continue
+		}
+		if string(got) != want {
+			t.Errorf("exported %s = %q, want %q", file, got, want)
+		}
 	}
 }

@@ -1,12 +1,25 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/report"
+)
+
+// Flag names of ctgit plan's pull request comment.
+const (
+	flagComment = "comment"
+	flagPR      = "pr"
 )
 
 func init() { subcommands = append(subcommands, newPlanCmd) }
@@ -15,6 +28,7 @@ func newPlanCmd() *cobra.Command {
 	var (
 		format, dir, since string
 		forceTrain         bool
+		comment            commentFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [PIPELINE...]",
@@ -25,16 +39,40 @@ will run, is cached, depends on an earlier result, or is skipped, with the
 reason. Nothing is executed or written except the file-digest memo.
 
 --changed-since REF plans only the pipelines whose definition, data, code or
-trigger.paths changed between REF and the work tree.`,
+trigger.paths changed between REF and the work tree.
+
+--comment also posts the plan, as markdown, to a GitHub pull request: one
+comment, found again by its hidden marker and updated in place on every
+push. The pull request is --pr N, else the one of the pull_request event in
+$GITHUB_EVENT_PATH; the token is --token-file, else $GITHUB_TOKEN (it needs
+pull-requests: write); the repository is settings.github.repository, else
+$GITHUB_REPOSITORY, else a github.com origin.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, report.FormatText, report.FormatJSON, report.FormatMarkdown); err != nil {
 				return err
+			}
+			if !comment.post && (comment.pr != 0 || comment.tokenFile != "" || comment.githubURL != "") {
+				return &flagError{fmt.Errorf("--%s, --%s and --%s only apply with --%s", flagPR, flagTokenFile, flagGitHubURL, flagComment)}
+			}
+			if comment.pr < 0 {
+				return &flagError{fmt.Errorf("--%s %d: a pull request number is positive", flagPR, comment.pr)}
 			}
 			p, _, err := buildPlan(dir, args, since, forceTrain)
 			if err != nil {
 				return err
 			}
-			return report.Plan(cmd.OutOrStdout(), p, format)
+			if err := report.Plan(cmd.OutOrStdout(), p, format); err != nil {
+				return err
+			}
+			if !comment.post {
+				return nil
+			}
+			url, err := comment.postPlan(cmd, p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "plan comment: %s\n", url)
+			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -42,7 +80,84 @@ trigger.paths changed between REF and the work tree.`,
 	f.StringVar(&dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	f.StringVar(&since, flagChangedSince, "", "plan only pipelines affected by changes since this Git revision")
 	f.BoolVar(&forceTrain, flagForceTrain, false, "plan training even when no drift is found")
+	f.BoolVar(&comment.post, flagComment, false, "also post the plan as the one ctgit comment of a GitHub pull request, updated in place")
+	f.IntVar(&comment.pr, flagPR, 0, "pull request to comment on (default: from the pull_request event in $GITHUB_EVENT_PATH)")
+	f.StringVar(&comment.tokenFile, flagTokenFile, "", "file holding the GitHub token (default: $GITHUB_TOKEN)")
+	f.StringVar(&comment.githubURL, flagGitHubURL, "", "GitHub Enterprise URL (default: settings.github.url, else github.com)")
 	return cmd
+}
+
+// commentFlags say where `ctgit plan --comment` posts the plan.
+type commentFlags struct {
+	post                 bool
+	pr                   int
+	tokenFile, githubURL string
+}
+
+// postPlan renders p as markdown and creates or updates the plan comment
+// of the pull request, returning the comment's URL.
+func (c commentFlags) postPlan(cmd *cobra.Command, p *plan.Plan) (string, error) {
+	number := c.pr
+	if number == 0 {
+		n, err := eventPullRequest(os.Getenv("GITHUB_EVENT_PATH"))
+		if err != nil {
+			return "", err
+		}
+		number = n
+	}
+	token, err := (&promoteFlags{tokenFile: c.tokenFile}).token()
+	if err != nil {
+		return "", err
+	}
+	if token == "" {
+		return "", exitcode.InputErr(errors.New("--comment needs a GitHub token: set GITHUB_TOKEN or --token-file (the token needs pull-requests: write)"))
+	}
+	gh := p.Settings.GitHub
+	if gh == nil {
+		gh = &plan.GitHubSettings{}
+	}
+	owner, name, ok := promote.GitHubRepository(gh.Repository, promote.RemoteURL(p.Root, promote.DefaultRemote(p.Root)))
+	if !ok {
+		return "", exitcode.InputErr(errors.New("--comment cannot tell the GitHub repository: set settings.github.repository or GITHUB_REPOSITORY, or use a github.com origin"))
+	}
+	url := c.githubURL
+	if url == "" {
+		url = gh.URL
+	}
+	g, err := forge.NewGitHub(forge.GitHubConfig{Owner: owner, Repo: name, Token: token, URL: url})
+	if err != nil {
+		return "", err
+	}
+	var body bytes.Buffer
+	if err := report.Plan(&body, p, report.FormatMarkdown); err != nil {
+		return "", err
+	}
+	return g.Comment(cmd.Context(), number, report.PlanCommentMarker, body.String())
+}
+
+// eventPullRequest reads the pull request number from a GitHub Actions
+// event payload ($GITHUB_EVENT_PATH) of a pull_request or
+// pull_request_target event.
+func eventPullRequest(path string) (int, error) {
+	if path == "" {
+		return 0, exitcode.InputErr(fmt.Errorf("--comment needs the pull request: pass --%s N, or run on a pull_request event (GITHUB_EVENT_PATH is not set)", flagPR))
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, exitcode.InputErr(fmt.Errorf("reading the event payload (GITHUB_EVENT_PATH): %w", err))
+	}
+	var ev struct {
+		PullRequest *struct {
+			Number int `json:"number"`
+		} `json:"pull_request"`
+	}
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return 0, exitcode.InputErr(fmt.Errorf("event payload %s: %w", path, err))
+	}
+	if ev.PullRequest == nil || ev.PullRequest.Number <= 0 {
+		return 0, exitcode.InputErr(fmt.Errorf("event payload %s holds no pull_request.number: --comment runs on pull_request events, or pass --%s N", path, flagPR))
+	}
+	return ev.PullRequest.Number, nil
 }
 
 // buildPlan loads the workspace and plans the named pipelines (all when

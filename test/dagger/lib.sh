@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables are used by the scripts sourcing this file
 # lib.sh: settings and helpers shared by setup.sh, start.sh and stop.sh.
 # Sourced, never run. Every path can be moved with an environment variable so
 # that two checkouts on one machine can keep separate engines.

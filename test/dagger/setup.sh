@@ -163,7 +163,7 @@ image_python() {
 	fi
 	# Downloaded .debs are not needed in the image; device nodes cannot be
 	# sent through the engine's file sync and runc provides /dev anyway.
-	rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/* "$tmp"/dev/*
+	rm -rf "${tmp:?}"/var/cache/apt/archives/*.deb "${tmp:?}"/var/lib/apt/lists/* "${tmp:?}"/dev/*
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
 	echo "$suite" >"$IMAGES_DIR/python.stamp"

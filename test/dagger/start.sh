@@ -65,6 +65,7 @@ mkdir -p "$RUN_DIR/etc-upper" "$RUN_DIR/etc-work" "$RUN_DIR/tmp" "$RUN_DIR/sysfs
 #   over the host's, leaving the rest of /sys (the cgroups runc uses) as it is.
 # unshare without --fork execs its command in the new namespaces, and sh execs
 # the engine, so $! is the engine's own PID.
+# shellcheck disable=SC2016 # the inner script expands its own arguments
 TMPDIR=$RUN_DIR/tmp setsid unshare --mount --net --propagation private -- /bin/sh -ec '
 	ip link set lo up
 	mount -t tmpfs -o mode=0755 tmpfs /run

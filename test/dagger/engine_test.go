@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -376,4 +377,79 @@ func TestExportOutputs(t *testing.T) {
 			t.Errorf("exported %s = %q, want %q", file, got, want)
 		}
 	}
+}
+
+// processesWith returns the PIDs of host processes whose command line holds
+// word. Containers' processes are host processes, so this sees into steps.
+func processesWith(t *testing.T, word string) []string {
+	t.Helper()
+	paths, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil {
+		t.Fatalf("listing processes: %v", err)
+	}
+	var pids []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if strings.Contains(string(b), word) && filepath.Base(filepath.Dir(p)) != fmt.Sprint(os.Getpid()) {
+			pids = append(pids, filepath.Base(filepath.Dir(p)))
+		}
+	}
+	return pids
+}
+
+// waitFor polls cond every 100 ms for up to limit and reports whether it held.
+func waitFor(limit time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return cond()
+}
+
+// TestCancelStopsRunningExec checks what Ctrl-C in ctgit relies on: cancelling
+// the context of a query whose exec is running ends the container's process,
+// seen from the host's process table, not just the client's wait. The marker
+// is in the command line of the container's init (dagger-init runs as /.init
+// with the step's argv) and of its shell; once the init is gone the kernel
+// kills everything else in the container's PID namespace, sleep included.
+func TestCancelStopsRunningExec(t *testing.T) {
+	fs := requireEngine(t)
+	ctx := testContext(t)
+	client, _ := connect(ctx, t)
+	marker := "ctgit-cancel-" + nonce(t)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := fromRootfs(client, fs.busybox).
+			WithExec([]string{"sh", "-c", "sleep 300; echo $0", marker}).
+			Sync(runCtx)
+		done <- err
+	}()
+
+	if !waitFor(60*time.Second, func() bool { return len(processesWith(t, marker)) > 0 }) {
+		t.Fatalf("the step's process (marker %s) never appeared", marker)
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("cancelled exec returned no error")
+		}
+		t.Logf("cancelled exec returned after %v: %v", time.Since(start).Round(time.Millisecond), err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("cancelled exec did not return within 30 s")
+	}
+	if !waitFor(30*time.Second, func() bool { return len(processesWith(t, marker)) == 0 }) {
+		t.Fatalf("processes %v of the cancelled step still run 30 s after cancel", processesWith(t, marker))
+	}
+	t.Logf("timing: step process gone %v after cancel", time.Since(start).Round(time.Millisecond))
 }

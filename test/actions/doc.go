@@ -1,0 +1,6 @@
+// Package actions holds the tests of ctgit's GitHub Actions surfaces: every
+// workflow of the repository (.github/workflows, examples/workflows, and the
+// one `ctgit init` writes) linted with actionlint as a library, and the
+// composite action's metadata (action.yml) checked for structure, with its
+// scripts run through shellcheck.
+package actions

@@ -36,6 +36,7 @@ type runFlags struct {
 	parallel                              int
 	forceTrain, quiet, verbose            bool
 	promote                               promoteFlags
+	metrics                               metricsFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -65,6 +66,7 @@ failure or interruption.`,
 	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")
 	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
 	f.promote.add(cmd, true)
+	addMetricsFlags(fl, &f.metrics)
 	return cmd
 }
 
@@ -74,6 +76,9 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	}
 	if f.parallel < 1 {
 		return &flagError{fmt.Errorf("--parallel must be at least 1")}
+	}
+	if err := checkPushgatewayURL(f.metrics.pushgateway); err != nil {
+		return err
 	}
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
@@ -122,7 +127,14 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	progress := newProgress(stderr, f.quiet, f.verbose)
+	actions := newActionsSurface(cmd, f.format)
+	actions.maskSecrets(p)
+	progress := newProgress(stderr, f.quiet, f.verbose || actions.on)
+	if actions.on && (f.parallel == 1 || countSelected(p) == 1) {
+		// Step logs fold into one group per step; groups cannot nest or
+		// interleave, so only when steps run one at a time.
+		progress.groups = stderr
+	}
 	res := exec.Run(ctx, p, exec.Options{
 		Executor:   executor,
 		Cache:      ws.cache,
@@ -147,9 +159,29 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 		}
 	} else {
 		for _, r := range res.Records {
-			fmt.Fprintf(out, "%s (%s): %s: %s\n", r.Pipeline, r.Model, r.Outcome, r.Reason)
+			if err := report.Run(out, r, report.FormatText, nil, report.Links{}); err != nil {
+				return err
+			}
 			fmt.Fprintf(out, "  record: %s\n", relTo(p.Root, exec.RecordPath(filepath.Join(p.Root, ".ctgit", "runs"), r)))
 		}
+	}
+	// Telemetry and CI surfaces report the run; their failure is reported
+	// after the run's own outcome, which matters more.
+	var surfaceErr error
+	for _, r := range res.Records {
+		if err := actions.report(ctx, r, store); err != nil && surfaceErr == nil {
+			surfaceErr = err
+		}
+		file := f.metrics.file
+		if file != "" && len(res.Records) > 1 {
+			file = perPipeline(file, r.Pipeline)
+		}
+		if err := publishMetrics(cmd, r, f.metrics.pushgateway, file); err != nil && surfaceErr == nil {
+			surfaceErr = err
+		}
+	}
+	if res.Err == nil && surfaceErr != nil {
+		return surfaceErr
 	}
 	if res.Err != nil {
 		return res.Err
@@ -230,7 +262,10 @@ type progress struct {
 	w       io.Writer
 	quiet   bool
 	verbose bool
-	logs    map[string][]string // recent output per step, shown when it fails
+	// groups, when set, receives GitHub Actions' ::group:: commands
+	// around each step.
+	groups io.Writer
+	logs   map[string][]string // recent output per step, shown when it fails
 }
 
 func newProgress(w io.Writer, quiet, verbose bool) *progress {
@@ -249,6 +284,9 @@ func (p *progress) observe(e exec.Event) {
 	case exec.EventPipelineStart:
 		fmt.Fprintf(p.w, "%s %s: %s\n", ts, e.Pipeline, e.Message)
 	case exec.EventStepStart:
+		if p.groups != nil {
+			report.Group(p.groups, id)
+		}
 		fmt.Fprintf(p.w, "%s %-16s started\n", ts, id)
 	case exec.EventLog:
 		if p.verbose {
@@ -268,6 +306,9 @@ func (p *progress) observe(e exec.Event) {
 			d = fmt.Sprintf(" (%s)", e.Duration.Round(time.Millisecond))
 		}
 		fmt.Fprintf(p.w, "%s %-16s %s%s: %s\n", ts, id, e.Status, d, e.Message)
+		if p.groups != nil && e.Status != record.StepCached && e.Status != record.StepSkipped {
+			report.EndGroup(p.groups)
+		}
 		if e.Status == record.StepFailed && !p.verbose {
 			for _, line := range p.logs[id] {
 				fmt.Fprintf(p.w, "    | %s\n", line)
@@ -286,4 +327,21 @@ func promoterOrNil(p *promote.Promoter) exec.Promoter {
 		return nil
 	}
 	return p
+}
+
+func countSelected(p *plan.Plan) int {
+	n := 0
+	for _, pp := range p.Pipelines {
+		if pp.Selected {
+			n++
+		}
+	}
+	return n
+}
+
+// perPipeline names the metrics file of one pipeline when a run has
+// several: ctgit.prom → ctgit-fraud.prom.
+func perPipeline(path, pipeline string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-" + pipeline + ext
 }

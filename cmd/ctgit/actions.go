@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ctgit/ctgit/internal/artifact"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/report"
+)
+
+// actionsSurface writes a run's GitHub Actions surfaces when ctgit runs in
+// Actions (GITHUB_ACTIONS=true): masks, annotations, the step summary and
+// step outputs. Elsewhere it does nothing.
+type actionsSurface struct {
+	on bool
+	// commands receives workflow commands: stdout, or stderr when stdout
+	// carries JSON that commands would corrupt.
+	commands io.Writer
+	links    report.Links
+}
+
+func newActionsSurface(cmd *cobra.Command, format string) *actionsSurface {
+	a := &actionsSurface{on: os.Getenv("GITHUB_ACTIONS") == "true", commands: cmd.OutOrStdout()}
+	if format == report.FormatJSON {
+		a.commands = cmd.ErrOrStderr()
+	}
+	if a.on {
+		a.links = report.LinksFromEnv(os.Getenv)
+	}
+	return a
+}
+
+// maskSecrets tells the runner to mask the values of every secret the
+// selected pipelines pass to their steps, and the GitHub token.
+func (a *actionsSurface) maskSecrets(p *plan.Plan) {
+	if !a.on {
+		return
+	}
+	seen := map[string]bool{}
+	for _, pp := range p.Pipelines {
+		if !pp.Selected || pp.Pipeline.Train == nil {
+			continue
+		}
+		for _, name := range pp.Pipeline.Train.Secrets {
+			if v := os.Getenv(name); v != "" && !seen[v] {
+				seen[v] = true
+				report.AddMask(a.commands, v)
+			}
+		}
+	}
+	if t := os.Getenv("GITHUB_TOKEN"); t != "" && !seen[t] {
+		report.AddMask(a.commands, t)
+	}
+}
+
+// report writes one run's annotations, step summary and outputs.
+func (a *actionsSurface) report(ctx context.Context, r *record.Run, store *artifact.Store) error {
+	if !a.on {
+		return nil
+	}
+	if err := report.RunAnnotations(a.commands, r); err != nil {
+		return err
+	}
+	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		history, _ := store.Records(ctx, r.Pipeline)
+		if err := report.StepSummary(path, r, history, a.links); err != nil {
+			return err
+		}
+	}
+	if path := os.Getenv("GITHUB_OUTPUT"); path != "" {
+		if err := report.WriteOutputs(path, report.RunOutputs(r)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

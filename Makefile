@@ -21,6 +21,7 @@ test:
 # staticcheck and actionlint, pinned in tools/go.mod.
 lint:
 	$(TOOLS) staticcheck ./...
+	$(TOOLS) actionlint .github/workflows/*.yml examples/workflows/*.yml
 
 # The quickstart end to end in a scratch repository (see scripts/demo.sh).
 demo: build

@@ -863,7 +863,13 @@ func writeProvenance(b *strings.Builder, r *record.Run, links Links) {
 		row("Current model", s)
 	}
 	if p := r.Promotion; p != nil && (p.Branch != "" || p.Commit != "") {
-		row("Promotion", fmt.Sprintf("%s on branch %s, commit %s", p.Status, code(p.Branch), code(p.Commit)))
+		// A pull request body is rendered before its commit exists: say only
+		// what is known.
+		s := strings.TrimSpace(p.Status + " on branch " + code(p.Branch))
+		if p.Commit != "" {
+			s += ", commit " + code(p.Commit)
+		}
+		row("Promotion", s)
 	}
 	row("Timing", fmt.Sprintf("triggered %s, started %s, %s in all, %s executor",
 		r.Trigger.At.UTC().Format(time.RFC3339), r.StartedAt.UTC().Format(time.RFC3339), duration(r.DurationSeconds), mdEscape(r.Executor)))

@@ -23,6 +23,8 @@
 #   BENCH_MAX_EPOCHS=2000
 #   PYTHON=python3      the interpreter with PyTorch (must be on PATH for ctgit too)
 #   OUT                 when set, the summary, JSON and logs are copied there
+#   BENCH_ALLOW_CPU=1   go on without CUDA (a flow check on a CPU machine; the
+#                       summary then says so and the script exits 1)
 #
 # Each ctgit run starts with the step cache (.ctgit/cache) removed, and uses
 # --force-train, so the training really runs every time. Exit status: 0 when
@@ -65,7 +67,7 @@ nvidia-smi -L || die "nvidia-smi -L failed: no NVIDIA driver or GPU here"
 "$PYTHON" -c 'import torch, sys
 ok = torch.cuda.is_available()
 print("torch", torch.__version__, "cuda", torch.version.cuda, "available:", ok, "device:", torch.cuda.get_device_name(0) if ok else "-")
-sys.exit(0 if ok else 1)' || die "$PYTHON has no PyTorch with a working CUDA device"
+sys.exit(0 if ok else 1)' || [ "${BENCH_ALLOW_CPU:-}" = 1 ] || die "$PYTHON has no PyTorch with a working CUDA device"
 "$ctgit" version
 
 repo=$work/repo runs=$work/runs

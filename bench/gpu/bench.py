@@ -110,7 +110,11 @@ def compare_models(dirs):
         return 0
     sds = [torch.load(Path(p) / "model.pt", map_location="cpu", weights_only=True) for p in dirs]
     same = all(sd.keys() == sds[0].keys() and all(torch.equal(sd[k], sds[0][k]) for k in sd) for sd in sds[1:])
-    print("models: state dicts of %d runs %s" % (len(sds), "bit-identical" if same else "DIFFER"))
+    import hashlib
+    digests = {hashlib.sha256((Path(p) / "model.pt").read_bytes()).hexdigest() for p in dirs}
+    print("models: state dicts of %d runs %s; model.pt files %s" % (
+        len(sds), "bit-identical" if same else "DIFFER",
+        "byte-identical" if len(digests) == 1 else "differ in bytes (%d digests)" % len(digests)))
     return 0
 
 

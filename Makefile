@@ -11,7 +11,7 @@ LDFLAGS ?=
 all: build
 
 build:
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ctgit
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ctgit
 
 # vet, then every test with the race detector.
 test:

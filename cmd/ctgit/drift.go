@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -29,15 +31,16 @@ const (
 	flagCorrection         = "correction"
 	flagFailOnDrift        = "fail-on-drift"
 	flagMemoryBudget       = "memory-budget"
+	flagPolicy             = "policy"
 )
 
 func newDriftCmd() *cobra.Command {
 	var (
-		refPath, curPath, method, inputFormat, correction, format string
-		threshold, share, nullShare                               float64
-		columns, categorical                                      []string
-		failOnDrift                                               bool
-		budgetMiB                                                 int
+		refPath, curPath, method, inputFormat, correction, format, policyFile string
+		threshold, share, nullShare                                           float64
+		columns, categorical                                                  []string
+		failOnDrift                                                           bool
+		budgetMiB                                                             int
 	)
 	cmd := &cobra.Command{
 		Use:   "drift --reference FILE --current FILE",
@@ -83,6 +86,21 @@ the data set drifted; 2 for bad input.`,
 			if f.Changed(flagNullShareThreshold) {
 				p.NullShareThreshold = &nullShare
 			}
+			if policyFile != "" {
+				for _, name := range []string{flagMethod, flagThreshold, flagShare, flagColumns, flagCategorical, flagNullShareThreshold, flagCorrection} {
+					if f.Changed(name) {
+						return &flagError{fmt.Errorf("--%s and --%s: the policy file already says how to compare", flagPolicy, name)}
+					}
+				}
+				b, err := os.ReadFile(policyFile)
+				if err != nil {
+					return exitcode.InputErr(fmt.Errorf("--%s: %w", flagPolicy, err))
+				}
+				p = drift.Policy{}
+				if err := json.Unmarshal(b, &p); err != nil {
+					return exitcode.InputErr(fmt.Errorf("--%s %s: %w", flagPolicy, policyFile, err))
+				}
+			}
 			if err := p.Validate(); err != nil {
 				return &flagError{err}
 			}
@@ -122,6 +140,7 @@ the data set drifted; 2 for bad input.`,
 	f.StringVar(&correction, flagCorrection, string(drift.CorrectionNone), "multiple-testing correction of p-values: none, bonferroni, benjamini-hochberg")
 	f.StringVar(&format, flagFormat, report.FormatText, "output format: text, json or markdown")
 	f.BoolVar(&failOnDrift, flagFailOnDrift, false, "exit 1 when the data set drifted")
+	f.StringVar(&policyFile, flagPolicy, "", "a pipeline's drift policy as JSON, instead of the policy flags (how the Dagger executor's drift step is told)")
 	f.IntVar(&budgetMiB, flagMemoryBudget, 256, "MiB of parsed values to hold at once; wider CSV files are read in column groups (0: no limit)")
 	return cmd
 }

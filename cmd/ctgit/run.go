@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -87,7 +90,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	executor, err := chooseExecutor(f.executor, stderr, f.quiet)
+	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet)
 	if err != nil {
 		return err
 	}
@@ -236,23 +239,73 @@ func ciFromEnv() *record.CI {
 }
 
 // chooseExecutor picks where steps run and says why.
-func chooseExecutor(name string, w io.Writer, quiet bool) (exec.Executor, error) {
+func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool) (exec.Executor, error) {
 	note := func(format string, args ...any) {
 		if !quiet {
 			fmt.Fprintf(w, format+"\n", args...)
 		}
 	}
+	const localNote = "steps run on this host and their images are not used"
 	switch name {
 	case "local":
-		note("executor: local (--executor local); steps run on this host and their images are not used")
-		return &exec.Local{}, nil
-	case "auto":
-		note("executor: local (auto: the Dagger executor is not available in this build); steps run on this host and their images are not used")
+		note("executor: local (--executor local); %s", localNote)
 		return &exec.Local{}, nil
 	case "dagger":
-		return nil, &flagError{fmt.Errorf("--executor dagger is not available in this build yet; use local")}
+		d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
+		if err != nil {
+			return nil, err
+		}
+		host, _ := exec.EngineConfigured()
+		note("executor: dagger (--executor dagger), engine %s", orDefault(host, "provisioned by the Dagger SDK"))
+		return d, nil
+	case "auto":
+		host, ok := exec.EngineConfigured()
+		if !ok {
+			if sock, found := dockerSocket(); found {
+				d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
+				if err != nil {
+					return nil, err
+				}
+				note("executor: dagger (auto: a Docker engine answers at %s, so the Dagger SDK provisions an engine there)", sock)
+				return d, nil
+			}
+			note("executor: local (auto: %s is not set and no Docker engine answers); %s", exec.RunnerHostEnv, localNote)
+			return &exec.Local{}, nil
+		}
+		d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
+		if err != nil {
+			return nil, err
+		}
+		note("executor: dagger (auto: %s=%s answers)", exec.RunnerHostEnv, host)
+		return d, nil
 	}
 	return nil, &flagError{fmt.Errorf("--executor %q: use auto, local or dagger", name)}
+}
+
+// dockerSocket finds a Docker engine the Dagger SDK could provision on.
+func dockerSocket() (string, bool) {
+	addr := "/var/run/docker.sock"
+	if h := os.Getenv("DOCKER_HOST"); strings.HasPrefix(h, "unix://") {
+		addr = strings.TrimPrefix(h, "unix://")
+	} else if h != "" {
+		return "", false
+	}
+	c, err := net.DialTimeout("unix", addr, time.Second)
+	if err != nil {
+		return "", false
+	}
+	c.Close()
+	if _, err := osexec.LookPath("docker"); err != nil {
+		return "", false
+	}
+	return addr, true
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // progress prints a run's events: one timestamped line per step event, and

@@ -1,0 +1,347 @@
+package exec
+
+import (
+	"context"
+	"debug/elf"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"dagger.io/dagger"
+
+	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/exitcode"
+)
+
+// Container paths of a step under the Dagger executor; the CTGIT_*
+// variables point at them.
+const (
+	ctrInput    = "/ctgit/input"
+	ctrSrc      = "/ctgit/src"
+	ctrOutput   = "/ctgit/output"
+	ctrBaseline = "/ctgit/baseline"
+	ctrBin      = "/ctgit/bin/ctgit"
+	ctrTmp      = "/tmp"
+)
+
+// defaultPath is the PATH of containers made from a bare root filesystem,
+// which has no image config to carry one.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// RunnerHostEnv names the engine the Dagger SDK connects to.
+const RunnerHostEnv = "_EXPERIMENTAL_DAGGER_RUNNER_HOST"
+
+// Dagger runs each step as a container in one Dagger session: the image
+// (a registry reference, "oci-archive:PATH" or "rootfs:DIR"), the data and
+// code mounted in, cache directories as cache volumes, secrets through
+// SetSecret, GPUs through ExperimentalWithGPU, outputs exported back. The
+// drift step runs `ctgit drift` in a container holding only a static ctgit
+// binary, so the engine schedules and caches it like any step.
+type Dagger struct {
+	client *dagger.Client
+	// ctgitBinary is the static linux ctgit the drift container runs.
+	ctgitBinary string
+	// runnerHost is where the engine is, for messages.
+	runnerHost string
+}
+
+// DaggerOptions configure NewDagger.
+type DaggerOptions struct {
+	// CtgitBinary is a static linux ctgit binary for the drift step
+	// (CGO_ENABLED=0); default: this executable.
+	CtgitBinary string
+	// Log receives the engine's progress output (nil discards it).
+	Log io.Writer
+	// ConnectTimeout bounds reaching the engine (30s when zero).
+	ConnectTimeout time.Duration
+}
+
+// EngineConfigured reports whether an engine is named by the environment,
+// and which.
+func EngineConfigured() (string, bool) {
+	h := os.Getenv(RunnerHostEnv)
+	return h, h != ""
+}
+
+// NewDagger connects to the engine. The SDK's own connect neither fails
+// fast on an unreachable engine nor honours its context, so a unix:// or
+// tcp:// runner host is dialled first: an engine that is not there is an
+// infrastructure error naming the host, at once.
+func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
+	host, _ := EngineConfigured()
+	if err := probeEngine(host); err != nil {
+		return nil, exitcode.InfraErr(err)
+	}
+	bin := opt.CtgitBinary
+	if bin == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		bin = exe
+	}
+	if err := checkStatic(bin); err != nil {
+		return nil, exitcode.InputErr(err)
+	}
+	timeout := opt.ConnectTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	logw := opt.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	type result struct {
+		c   *dagger.Client
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := dagger.Connect(context.WithoutCancel(ctx), dagger.WithLogOutput(logw))
+		ch <- result{c, err}
+	}()
+	where := host
+	if where == "" {
+		where = "the engine the Dagger SDK provisions through Docker"
+	}
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, exitcode.InfraErr(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, r.err))
+		}
+		return &Dagger{client: r.c, ctgitBinary: bin, runnerHost: where}, nil
+	case <-time.After(timeout):
+		return nil, exitcode.InfraErr(fmt.Errorf("connecting to the Dagger engine at %s: no answer within %s", where, timeout))
+	case <-ctx.Done():
+		return nil, exitcode.InfraErr(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, ctx.Err()))
+	}
+}
+
+// probeEngine dials a unix:// or tcp:// runner host.
+func probeEngine(host string) error {
+	if host == "" {
+		return nil
+	}
+	u, err := url.Parse(host)
+	if err != nil {
+		return fmt.Errorf("%s=%q: %w", RunnerHostEnv, host, err)
+	}
+	var network, addr string
+	switch u.Scheme {
+	case "unix":
+		network, addr = "unix", u.Path
+	case "tcp":
+		network, addr = "tcp", u.Host
+	default:
+		return nil // kube-pod:// and others: the SDK's connection helper knows them
+	}
+	c, err := net.DialTimeout(network, addr, 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("cannot reach the Dagger engine at %s (%s): %w", host, RunnerHostEnv, err)
+	}
+	return c.Close()
+}
+
+// checkStatic refuses a binary that needs a dynamic loader: the drift
+// container holds nothing else.
+func checkStatic(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("the Dagger drift step runs ctgit in a container and needs a linux ctgit binary: %s: %w", path, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("the Dagger drift step needs a static ctgit binary, and %s is dynamically linked: build it with CGO_ENABLED=0 (make build does)", path)
+		}
+	}
+	return nil
+}
+
+// Name implements Executor.
+func (d *Dagger) Name() string { return "dagger" }
+
+// Close implements Executor.
+func (d *Dagger) Close() error { return d.client.Close() }
+
+// image resolves a step's image: "rootfs:DIR" and "oci-archive:PATH" from
+// the host, anything else from a registry.
+func (d *Dagger) image(ref string) *dagger.Container {
+	switch {
+	case strings.HasPrefix(ref, "rootfs:"):
+		return d.client.Container().
+			WithRootfs(d.client.Host().Directory(strings.TrimPrefix(ref, "rootfs:"))).
+			WithEnvVariable("PATH", defaultPath)
+	case strings.HasPrefix(ref, "oci-archive:"):
+		return d.client.Container().Import(d.client.Host().File(strings.TrimPrefix(ref, "oci-archive:")))
+	}
+	return d.client.Container().From(ref)
+}
+
+// inputDir is the directory of the two data files under their step names.
+func (d *Dagger) inputDir(reference, current, format string) *dagger.Directory {
+	ext := "csv"
+	if format == "parquet" {
+		ext = "parquet"
+	}
+	return d.client.Directory().
+		WithFile("reference."+ext, d.client.Host().File(reference)).
+		WithFile("current."+ext, d.client.Host().File(current))
+}
+
+// Drift implements Executor: `ctgit drift` in a container holding only the
+// static ctgit binary, the data and the policy.
+func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, error) {
+	policy, err := json.Marshal(req.Policy)
+	if err != nil {
+		return nil, err
+	}
+	ext := "csv"
+	if req.Format == "parquet" {
+		ext = "parquet"
+	}
+	ctr := d.client.Container().
+		WithRootfs(d.client.Directory().
+			WithFile(ctrBin, d.client.Host().File(d.ctgitBinary)).
+			WithNewFile("/ctgit/policy.json", string(policy)).
+			WithDirectory(ctrTmp, d.client.Directory())).
+		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format)).
+		WithExec([]string{ctrBin, "drift",
+			"--reference", ctrInput + "/reference." + ext, "--current", ctrInput + "/current." + ext,
+			"--input-format", ext, "--policy", "/ctgit/policy.json", "--format", "json"})
+	out, err := ctr.Stdout(ctx)
+	if err != nil {
+		var ee *dagger.ExecError
+		if errors.As(err, &ee) {
+			msg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ee.Stderr), "ctgit: "))
+			msg = strings.NewReplacer(ctrInput+"/reference."+ext, req.RefName, ctrInput+"/current."+ext, req.CurName).Replace(msg)
+			if ee.ExitCode == exitcode.Input {
+				return nil, &drift.InputError{File: req.CurName, Err: errors.New(msg)}
+			}
+			return nil, fmt.Errorf("ctgit drift in the engine exited %d: %s", ee.ExitCode, msg)
+		}
+		return nil, fmt.Errorf("drift step on the Dagger engine at %s: %w", d.runnerHost, err)
+	}
+	var rep drift.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		return nil, fmt.Errorf("reading the drift report from the engine: %w", err)
+	}
+	rep.Reference.Path, rep.Current.Path = req.RefName, req.CurName
+	return &rep, nil
+}
+
+// Train implements Executor.
+func (d *Dagger) Train(ctx context.Context, req TrainRequest) (*TrainResult, error) {
+	t := req.Train
+	ctr := d.image(t.Image).
+		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format)).
+		WithDirectory(ctrOutput, d.client.Directory())
+	if req.CodeDir != "" {
+		ctr = ctr.WithMountedDirectory(ctrSrc, d.client.Host().Directory(req.CodeDir, dagger.HostDirectoryOpts{Exclude: []string{"__pycache__"}}))
+	} else {
+		ctr = ctr.WithDirectory(ctrSrc, d.client.Directory())
+	}
+	if req.BaselineDir != "" {
+		ctr = ctr.WithMountedDirectory(ctrBaseline, d.client.Host().Directory(req.BaselineDir))
+	} else {
+		ctr = ctr.WithDirectory(ctrBaseline, d.client.Directory())
+	}
+	ctr = ctr.WithWorkdir(ctrSrc)
+	for _, c := range t.Caches {
+		ctr = ctr.WithMountedCache(c, d.client.CacheVolume("ctgit-"+req.Pipeline+"-"+strings.Trim(strings.ReplaceAll(c, "/", "-"), "-")))
+	}
+	env := map[string]string{}
+	for k, v := range t.Env {
+		env[k] = v
+	}
+	for k, v := range stepEnv(req, ctrInput, ctrOutput, ctrBaseline) {
+		env[k] = v
+	}
+	// CTGIT_ATTEMPT and CTGIT_RUN_ID change every run; in the container's
+	// environment they would make every exec a cache miss.
+	delete(env, EnvAttempt)
+	delete(env, EnvRunID)
+	for _, k := range sortedKeys(env) {
+		ctr = ctr.WithEnvVariable(k, env[k])
+	}
+	for _, name := range sortedKeys(req.Secrets) {
+		ctr = ctr.WithSecretVariable(name, d.client.SetSecret(name, req.Secrets[name]))
+	}
+	res := &TrainResult{}
+	if t.GPUs > 0 {
+		devices := make([]string, t.GPUs)
+		for i := range devices {
+			devices[i] = strconv.Itoa(i)
+		}
+		ctr = ctr.ExperimentalWithGPU(devices)
+		// Dagger's GPU path has failed silently before; ask the image
+		// itself, before the long step, whether it sees the GPUs.
+		out, err := ctr.WithExec([]string{"nvidia-smi", "-L"}).Stdout(ctx)
+		if err != nil {
+			return nil, &StepError{ExitCode: -1, Err: fmt.Errorf("GPU preflight: `nvidia-smi -L` in %s on the engine at %s failed (the engine needs Dagger's GPU image and the NVIDIA container toolkit): %v", t.Image, d.runnerHost, firstLine(err))}
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "GPU ") {
+				res.GPUs = append(res.GPUs, strings.TrimSpace(line))
+			}
+		}
+		if len(res.GPUs) < t.GPUs {
+			return nil, &StepError{ExitCode: -1, Err: fmt.Errorf("train needs %d GPU(s), but %s sees %d on the engine at %s", t.GPUs, t.Image, len(res.GPUs), d.runnerHost)}
+		}
+	}
+	ctr = ctr.WithExec(t.Command)
+	start := time.Now()
+	_, err := ctr.Directory(ctrOutput).Export(ctx, req.OutputDir)
+	res.Duration = time.Since(start)
+	if err != nil {
+		var ee *dagger.ExecError
+		if errors.As(err, &ee) {
+			if req.Log != nil {
+				io.WriteString(req.Log, ee.Stdout)
+				io.WriteString(req.Log, ee.Stderr)
+			}
+			return nil, &StepError{ExitCode: ee.ExitCode, Stderr: tail(ee.Stderr, 8<<10), Retryable: true,
+				Err: fmt.Errorf("%s exited with code %d", t.Command[0], ee.ExitCode)}
+		}
+		if ctx.Err() != nil {
+			return nil, &StepError{ExitCode: -1, Retryable: true, Err: ctx.Err()}
+		}
+		return nil, &StepError{ExitCode: -1, Retryable: true, Err: fmt.Errorf("training on the Dagger engine at %s: %v", d.runnerHost, firstLine(err))}
+	}
+	if req.Log != nil {
+		// The exec is done: these answers come from the engine's cache.
+		if out, err := ctr.Stdout(ctx); err == nil {
+			io.WriteString(req.Log, out)
+		}
+		if out, err := ctr.Stderr(ctx); err == nil {
+			io.WriteString(req.Log, out)
+		}
+	}
+	return res, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -53,7 +53,7 @@ echo '{"auc": 0.9}' > "$CTGIT_METRICS_FILE"
 		os.WriteFile(p, []byte(content), 0o755)
 	}
 	ctgit := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], "--root", root, "run", "--promote", "none", "--quiet")
+		cmd := exec.Command(os.Args[0], "--root", root, "run", "--executor", "local", "--promote", "none", "--quiet")
 		cmd.Env = append(os.Environ(), "CTGIT_TEST_MAIN=1")
 		cmd.Dir = root
 		return cmd

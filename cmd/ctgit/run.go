@@ -9,7 +9,6 @@ import (
 	osexec "os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -133,6 +132,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	actions := newActionsSurface(cmd, f.format)
 	actions.maskSecrets(p)
 	progress := newProgress(stderr, f.quiet, f.verbose || actions.on)
+	defer progress.close()
 	if actions.on && (f.parallel == 1 || countSelected(p) == 1) {
 		// Step logs fold into one group per step; groups cannot nest or
 		// interleave, so only when steps run one at a time.
@@ -151,6 +151,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 		Observe:    progress.observe,
 		Promoter:   promoterOrNil(promoter),
 	})
+	progress.close()
 	_ = ws.memo.Save()
 	if len(res.Records) == 0 {
 		fmt.Fprintln(stderr, "nothing to run: no pipeline selected")
@@ -306,71 +307,6 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// progress prints a run's events: one timestamped line per step event, and
-// the steps' output with --verbose (or the tail of a failed step's output).
-type progress struct {
-	mu      sync.Mutex
-	w       io.Writer
-	quiet   bool
-	verbose bool
-	// groups, when set, receives GitHub Actions' ::group:: commands
-	// around each step.
-	groups io.Writer
-	logs   map[string][]string // recent output per step, shown when it fails
-}
-
-func newProgress(w io.Writer, quiet, verbose bool) *progress {
-	return &progress{w: w, quiet: quiet, verbose: verbose, logs: map[string][]string{}}
-}
-
-func (p *progress) observe(e exec.Event) {
-	if p.quiet {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ts := e.Time.Format("15:04:05")
-	id := e.Pipeline + "/" + e.Step
-	switch e.Kind {
-	case exec.EventPipelineStart:
-		fmt.Fprintf(p.w, "%s %s: %s\n", ts, e.Pipeline, e.Message)
-	case exec.EventStepStart:
-		if p.groups != nil {
-			report.Group(p.groups, id)
-		}
-		fmt.Fprintf(p.w, "%s %-16s started\n", ts, id)
-	case exec.EventLog:
-		if p.verbose {
-			fmt.Fprintf(p.w, "%s %-16s | %s\n", ts, id, e.Message)
-			return
-		}
-		l := append(p.logs[id], e.Message)
-		if len(l) > 20 {
-			l = l[len(l)-20:]
-		}
-		p.logs[id] = l
-	case exec.EventNote:
-		fmt.Fprintf(p.w, "%s %-16s %s\n", ts, id, e.Message)
-	case exec.EventStepDone:
-		d := ""
-		if e.Duration > 0 {
-			d = fmt.Sprintf(" (%s)", e.Duration.Round(time.Millisecond))
-		}
-		fmt.Fprintf(p.w, "%s %-16s %s%s: %s\n", ts, id, e.Status, d, e.Message)
-		if p.groups != nil && e.Status != record.StepCached && e.Status != record.StepSkipped {
-			report.EndGroup(p.groups)
-		}
-		if e.Status == record.StepFailed && !p.verbose {
-			for _, line := range p.logs[id] {
-				fmt.Fprintf(p.w, "    | %s\n", line)
-			}
-		}
-		delete(p.logs, id)
-	case exec.EventPipelineDone:
-		fmt.Fprintf(p.w, "%s %s: %s\n", ts, e.Pipeline, e.Outcome)
-	}
 }
 
 // promoterOrNil keeps a nil *promote.Promoter from becoming a non-nil

@@ -41,33 +41,23 @@ func (l *Local) Name() string { return "local" }
 // Close implements Executor.
 func (l *Local) Close() error { return nil }
 
-// Drift implements Executor: it runs internal/drift in-process.
+// Drift implements Executor: it runs internal/drift in-process, as
+// `ctgit drift` does, wide CSV files read in column groups.
 func (l *Local) Drift(ctx context.Context, req DriftRequest) (*drift.Report, error) {
-	return CompareFiles(ctx, req)
-}
-
-// CompareFiles reads both data files and compares them; the drift step of
-// every executor that runs ctgit's own code does exactly this.
-func CompareFiles(ctx context.Context, req DriftRequest) (*drift.Report, error) {
-	var (
-		ref, cur       *drift.Table
-		refErr, curErr error
-		wg             sync.WaitGroup
-	)
-	opt := drift.ReadOptions{Format: req.Format}
-	wg.Add(2)
-	go func() { defer wg.Done(); ref, refErr = drift.ReadFile(req.Reference, opt) }()
-	go func() { defer wg.Done(); cur, curErr = drift.ReadFile(req.Current, opt) }()
-	wg.Wait()
-	if err := errors.Join(refErr, curErr); err != nil {
-		return nil, err
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ref.Path, cur.Path = req.RefName, req.CurName
-	return drift.Compare(ref, cur, req.Policy)
+	rep, err := drift.CompareFiles(req.Reference, req.Current, drift.ReadOptions{Format: req.Format}, req.Policy, driftMemoryBudget)
+	if err != nil {
+		return nil, err
+	}
+	rep.Reference.Path, rep.Current.Path = req.RefName, req.CurName
+	return rep, nil
 }
+
+// driftMemoryBudget is the parsed data the local drift step holds at once,
+// as ctgit drift's default --memory-budget.
+const driftMemoryBudget = 256 << 20
 
 // allowedEnv are the runner's variables a local step inherits: what tools
 // need to be found and to behave (PATH, HOME, locale, Python and CUDA

@@ -22,6 +22,8 @@ type ReadOptions struct {
 	// Columns, when not empty, are the only columns kept; the others are
 	// still checked for shape but not parsed.
 	Columns []string
+
+	sizeHint int64 // bytes of input, when known
 }
 
 // ReadFile reads a CSV or Parquet file into a Table. Errors are
@@ -35,6 +37,9 @@ func ReadFile(path string, opt ReadOptions) (*Table, error) {
 			return nil, &InputError{File: path, Err: err}
 		}
 		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			opt.sizeHint = st.Size()
+		}
 		return ReadCSV(f, path, opt)
 	case "parquet":
 		return ReadParquet(path, opt)
@@ -91,23 +96,19 @@ func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 		}
 	}
 
+	m := &csvMerge{t: t, dicts: make([]map[string]int, len(t.Columns)), line: rd.line, sizeHint: opt.sizeHint}
+	m.turn.L = &m.mu
 	blocks := make(chan csvBlock, runtime.GOMAXPROCS(0))
-	var results []*csvResult
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			res := &csvResult{cols: make([][]float64, len(t.Columns)), text: make([][]string, len(t.Columns))}
 			for b := range blocks {
-				res := parseBlock(b, header, keep, len(t.Columns), name)
+				parseBlock(res, b, header, keep, name)
 				rd.release(b.buf)
-				mu.Lock()
-				for len(results) <= b.idx {
-					results = append(results, nil)
-				}
-				results[b.idx] = res
-				mu.Unlock()
+				m.merge(b.idx, res, len(b.data))
 			}
 		}()
 	}
@@ -117,42 +118,84 @@ func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 	if readErr != nil {
 		return nil, readErr
 	}
-	for _, res := range results {
-		if res.err != nil {
-			return nil, res.err
-		}
-		t.Rows += res.rows
-	}
-	for ci, col := range t.Columns {
-		col.values = make([]float64, 0, t.Rows)
-		dict := map[string]int{}
-		for _, res := range results {
-			vals := res.cols[ci]
-			if len(res.text[ci]) == 0 {
-				col.values = append(col.values, vals...)
-			} else {
-				remap := make([]int, len(res.text[ci]))
-				for i, s := range res.text[ci] {
-					code, ok := dict[s]
-					if !ok {
-						code = len(col.text)
-						dict[s] = code
-						col.text = append(col.text, s)
-					}
-					remap[i] = code
-				}
-				for _, v := range vals {
-					if isText(v) {
-						v = textValue(remap[math.Float64bits(v)&payloadMask])
-						col.texts++
-					}
-					col.values = append(col.values, v)
-				}
-			}
-			res.cols[ci] = nil // let the block's memory go as we merge
-		}
+	if m.err != nil {
+		return nil, m.err
 	}
 	return t, nil
+}
+
+// csvMerge appends parsed blocks to the table in input order, as soon as
+// each block's turn comes, so that the table's columns are written once
+// and a block's buffers are reused for the next block.
+type csvMerge struct {
+	mu       sync.Mutex
+	turn     sync.Cond
+	next     int // index of the block whose turn it is
+	t        *Table
+	dicts    []map[string]int
+	line     int   // line number of the first line of block next
+	sizeHint int64 // bytes of input, when known, to size the columns
+	err      error
+}
+
+// merge waits for block idx's turn and appends res to the table.
+func (m *csvMerge) merge(idx int, res *csvResult, size int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for m.next != idx {
+		m.turn.Wait()
+	}
+	defer m.turn.Broadcast()
+	m.next++
+	if m.err != nil {
+		return
+	}
+	if res.err != nil {
+		if ie, ok := res.err.(*InputError); ok {
+			ie.Line += m.line
+		}
+		m.err = res.err
+		return
+	}
+	m.line += res.lines
+	t := m.t
+	if idx == 0 && m.sizeHint > 0 && size > 0 && res.rows > 0 {
+		// Size the columns once from the first block's bytes per row.
+		est := int(float64(res.rows)*float64(m.sizeHint)/float64(size)*1.01) + 1024
+		for _, col := range t.Columns {
+			col.values = make([]float64, 0, est)
+		}
+	}
+	t.Rows += res.rows
+	for ci, col := range t.Columns {
+		vals := res.cols[ci]
+		if len(res.text[ci]) == 0 {
+			col.values = append(col.values, vals...)
+			continue
+		}
+		dict := m.dicts[ci]
+		if dict == nil {
+			dict = map[string]int{}
+			m.dicts[ci] = dict
+		}
+		remap := make([]int, len(res.text[ci]))
+		for i, s := range res.text[ci] {
+			code, ok := dict[s]
+			if !ok {
+				code = len(col.text)
+				dict[s] = code
+				col.text = append(col.text, s)
+			}
+			remap[i] = code
+		}
+		for _, v := range vals {
+			if isText(v) {
+				v = textValue(remap[math.Float64bits(v)&payloadMask])
+				col.texts++
+			}
+			col.values = append(col.values, v)
+		}
+	}
 }
 
 type csvReader struct {
@@ -168,7 +211,6 @@ type csvBlock struct {
 	idx  int
 	buf  *[]byte
 	data []byte
-	line int
 }
 
 func (rd *csvReader) release(b *[]byte) { rd.pool.Put(b) }
@@ -252,43 +294,45 @@ func recordEnd(data []byte, eof bool) (int, bool) {
 }
 
 // blocks cuts the rest of the input into blocks that end on record
-// boundaries and sends them on out.
+// boundaries and sends them on out. Each block is read straight into its
+// own buffer; only the partial record at its end is copied, to the front
+// of the next one.
 func (rd *csvReader) blocks(out chan<- csvBlock) error {
-	for idx := 0; ; idx++ {
-		if err := rd.fill(csvBlockSize); err != nil {
-			return err
-		}
-		if len(rd.carry) == 0 {
-			return nil
-		}
-		cut := len(rd.carry)
-		if !rd.eof || len(rd.carry) > csvBlockSize {
-			cut = lastRecordEnd(rd.carry[:min(len(rd.carry), csvBlockSize)])
-			if cut == 0 {
-				// One record longer than a block: read on until it ends.
-				if err := rd.fill(2 * len(rd.carry)); err != nil {
-					return err
-				}
-				if c := lastRecordEnd(rd.carry); c > 0 {
-					cut = c
-				} else if rd.eof {
-					cut = len(rd.carry)
-				} else {
-					idx--
-					continue
-				}
-			}
-		}
+	want := csvBlockSize
+	for idx := 0; ; {
 		bp, _ := rd.pool.Get().(*[]byte)
-		if bp == nil || cap(*bp) < cut {
-			b := make([]byte, max(cut, csvBlockSize))
+		if bp == nil || cap(*bp) < want || cap(*bp) < len(rd.carry)+64<<10 {
+			b := make([]byte, max(want, len(rd.carry)+64<<10))
 			bp = &b
 		}
-		data := (*bp)[:cut]
-		copy(data, rd.carry[:cut])
-		out <- csvBlock{idx: idx, buf: bp, data: data, line: rd.line}
-		rd.line += bytes.Count(data, []byte{'\n'})
-		rd.carry = rd.carry[:copy(rd.carry, rd.carry[cut:])]
+		buf := (*bp)[:cap(*bp)]
+		n := copy(buf, rd.carry)
+		for n < len(buf) && !rd.eof {
+			m, err := rd.r.Read(buf[n:])
+			n += m
+			if err == io.EOF {
+				rd.eof = true
+			} else if err != nil {
+				return &InputError{File: rd.name, Err: err}
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		cut := n
+		if !rd.eof {
+			cut = lastRecordEnd(buf[:n])
+			if cut == 0 {
+				// One record longer than a block: read on with a
+				// bigger buffer.
+				rd.carry = append(rd.carry[:0], buf[:n]...)
+				want = 2 * n
+				continue
+			}
+		}
+		rd.carry = append(rd.carry[:0], buf[cut:n]...)
+		out <- csvBlock{idx: idx, buf: bp, data: buf[:cut]}
+		idx++
 	}
 }
 
@@ -311,23 +355,34 @@ func lastRecordEnd(data []byte) int {
 }
 
 type csvResult struct {
-	rows int
-	cols [][]float64
-	text [][]string
-	err  error
+	rows  int
+	lines int // newlines consumed, to number the lines of later blocks
+	cols  [][]float64
+	text  [][]string
+	dicts []map[string]int
+	err   error
 }
 
-// parseBlock parses the records of one block into per-column values.
-func parseBlock(b csvBlock, header []string, keep []int, ncols int, name string) *csvResult {
+// parseBlock parses the records of one block into res, reusing its
+// buffers. Line numbers in errors count from the block's first line (0);
+// the merge makes them absolute.
+func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name string) {
 	data := b.data
-	est := bytes.Count(data, []byte{'\n'}) + 1
-	res := &csvResult{cols: make([][]float64, ncols), text: make([][]string, ncols)}
+	res.rows, res.lines, res.err = 0, 0, nil
 	for i := range res.cols {
-		res.cols[i] = make([]float64, 0, est)
+		res.cols[i] = res.cols[i][:0]
+		res.text[i] = res.text[i][:0]
 	}
-	dicts := make([]map[string]int, ncols)
+	if res.dicts == nil {
+		res.dicts = make([]map[string]int, len(res.cols))
+	}
+	for _, d := range res.dicts {
+		clear(d)
+	}
+	dicts := res.dicts
 	var scratch []byte
-	line := b.line
+	line := 0
+	defer func() { res.lines = line }()
 	pos := 0
 	for pos < len(data) {
 		if data[pos] == '\n' {
@@ -357,6 +412,24 @@ func parseBlock(b csvBlock, header []string, keep []int, ncols int, name string)
 					}
 					continue
 				}
+			} else if field < len(keep) && (pos >= len(data) || data[pos] != '"') {
+				// An unused, unquoted cell: find its end and move on.
+				i := pos
+				for i < len(data) && data[i] != ',' && data[i] != '\n' && data[i] != '"' {
+					i++
+				}
+				if i == len(data) || data[i] != '"' {
+					field++
+					if i == len(data) || data[i] == '\n' {
+						pos = min(i+1, len(data))
+						if i < len(data) {
+							line++
+						}
+						break
+					}
+					pos = i + 1
+					continue
+				}
 			}
 			cell, next, eor, nl, s, err := nextField(data, pos, scratch)
 			scratch = s
@@ -366,7 +439,7 @@ func parseBlock(b csvBlock, header []string, keep []int, ncols int, name string)
 					col = header[field]
 				}
 				res.err = &InputError{File: name, Line: line, Column: col, Err: err}
-				return res
+				return
 			}
 			line += nl
 			if field < len(keep) && keep[field] >= 0 {
@@ -400,11 +473,10 @@ func parseBlock(b csvBlock, header []string, keep []int, ncols int, name string)
 		}
 		if field != len(header) {
 			res.err = &InputError{File: name, Line: recLine, Err: fmt.Errorf("ragged row: %d fields, the header has %d", field, len(header))}
-			return res
+			return
 		}
 		res.rows++
 	}
-	return res
 }
 
 var (

@@ -1,0 +1,84 @@
+package cache
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctgit/ctgit/internal/digest"
+)
+
+func key(s string) string { return digest.Bytes([]byte(s)) }
+
+func TestPutGetAndDamage(t *testing.T) {
+	s := Open(t.TempDir())
+	memo := digest.NewMemo()
+	out, err := s.TempDir("out-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(out, "model"), []byte("w"), 0o644)
+	k := key("train")
+	if err := s.Put(&Entry{Key: k, Step: "p/train", Result: []byte(`{"ok":true}`)}, out, memo); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("the work directory should have moved into the cache")
+	}
+	e, ok := s.Get(k)
+	if !ok || e.Step != "p/train" || string(e.Result) != `{"ok":true}` {
+		t.Fatalf("Get = %+v, %v", e, ok)
+	}
+	if last, ok := s.Last("p/train"); !ok || last.Key != k {
+		t.Fatalf("Last = %+v, %v", last, ok)
+	}
+	dir, err := s.OutputsDir(e, memo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Outputs changed behind the cache's back are refused, not used.
+	os.WriteFile(filepath.Join(dir, "model"), []byte("tampered"), 0o644)
+	if _, err := s.OutputsDir(e, digest.NewMemo()); err == nil || !strings.Contains(err.Error(), "were modified") {
+		t.Errorf("tampered outputs: %v", err)
+	}
+	// A torn entry file is a miss.
+	h := strings.TrimPrefix(k, digest.Prefix)
+	os.WriteFile(filepath.Join(s.Dir(), "entries", h+".json"), []byte(`{"key": "sha`), 0o644)
+	if _, ok := s.Get(k); ok {
+		t.Error("a torn entry was read as a hit")
+	}
+	if _, ok := s.Get("not-a-key"); ok {
+		t.Error("a malformed key hit")
+	}
+}
+
+func TestPruneKeepsTheLatestOfEachStep(t *testing.T) {
+	s := Open(t.TempDir())
+	memo := digest.NewMemo()
+	old := time.Now().Add(-48 * time.Hour)
+	for _, k := range []string{"v1", "v2"} {
+		if err := s.Put(&Entry{Key: key(k), Step: "p/drift", CreatedAt: old}, "", memo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tmp, _ := s.TempDir("train-work-")
+	os.Chtimes(tmp, old, old)
+	st, err := s.Prune(24*time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Entries != 1 {
+		t.Errorf("pruned %d entries, want 1 (v1; v2 is the step's latest)", st.Entries)
+	}
+	if _, ok := s.Get(key("v1")); ok {
+		t.Error("v1 survived")
+	}
+	if _, ok := s.Get(key("v2")); !ok {
+		t.Error("the latest entry was pruned")
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Error("an old work directory survived")
+	}
+}

@@ -182,7 +182,12 @@ var missingWords = []string{"na", "n/a", "nan", "-nan", "+nan", "null", "none", 
 	"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 
 func isMissingWord(b []byte) bool {
-	if len(b) > 9 {
+	if len(b) == 0 || len(b) > 9 {
+		return false
+	}
+	switch b[0] | 0x20 { // every missing word starts with one of these
+	case 'n', 'i', '<', '-', '+':
+	default:
 		return false
 	}
 	for _, w := range missingWords {

@@ -1,0 +1,54 @@
+package drift
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestSortFloats checks the radix sort against slices.Sort on inputs that
+// exercise every bucket shape: tiny, one bucket, ties, both signs, both
+// zeros, extremes and decimals like those read from CSV files.
+func TestSortFloats(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	gen := func(n int, f func(i int) float64) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = f(i)
+		}
+		return x
+	}
+	tests := []struct {
+		name string
+		x    []float64
+	}{
+		{"empty", nil},
+		{"small", gen(100, func(int) float64 { return r.NormFloat64() })},
+		{"normal", gen(200_000, func(int) float64 { return r.NormFloat64() * 10 })},
+		{"decimals", gen(100_000, func(int) float64 { return math.Round(r.NormFloat64()*1e5) / 1e4 })},
+		{"ties", gen(50_000, func(int) float64 { return float64(r.IntN(7)) - 3 })},
+		{"one value", gen(10_000, func(int) float64 { return 2.5 })},
+		{"one bucket", gen(10_000, func(int) float64 { return 1 + r.Float64()/1e6 })},
+		{"zeros and extremes", gen(10_000, func(i int) float64 {
+			return []float64{0, math.Copysign(0, -1), math.MaxFloat64, -math.MaxFloat64,
+				math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, r.ExpFloat64()}[i%7]
+		})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := slices.Clone(tt.x)
+			sortFloats(got, nil)
+			want := slices.Clone(tt.x)
+			slices.Sort(want)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("index %d: got %v, want %v", i, got[i], want[i])
+				}
+			}
+			if !slices.IsSorted(got) {
+				t.Fatal("not sorted")
+			}
+		})
+	}
+}

@@ -287,7 +287,7 @@ func (d *Dagger) Train(ctx context.Context, req TrainRequest) (*TrainResult, err
 		// itself, before the long step, whether it sees the GPUs.
 		out, err := ctr.WithExec([]string{"nvidia-smi", "-L"}).Stdout(ctx)
 		if err != nil {
-			return nil, &StepError{ExitCode: -1, Err: fmt.Errorf("GPU preflight: `nvidia-smi -L` in %s on the engine at %s failed (the engine needs Dagger's GPU image and the NVIDIA container toolkit): %v", t.Image, d.runnerHost, firstLine(err))}
+			return nil, &StepError{ExitCode: -1, Infra: true, Err: fmt.Errorf("GPU preflight: `nvidia-smi -L` in %s on the engine at %s failed (the engine needs Dagger's GPU image and the NVIDIA container toolkit): %v", t.Image, d.runnerHost, firstLine(err))}
 		}
 		for _, line := range strings.Split(out, "\n") {
 			if strings.HasPrefix(strings.TrimSpace(line), "GPU ") {
@@ -295,7 +295,7 @@ func (d *Dagger) Train(ctx context.Context, req TrainRequest) (*TrainResult, err
 			}
 		}
 		if len(res.GPUs) < t.GPUs {
-			return nil, &StepError{ExitCode: -1, Err: fmt.Errorf("train needs %d GPU(s), but %s sees %d on the engine at %s", t.GPUs, t.Image, len(res.GPUs), d.runnerHost)}
+			return nil, &StepError{ExitCode: -1, Infra: true, Err: fmt.Errorf("train needs %d GPU(s), but %s sees %d on the engine at %s", t.GPUs, t.Image, len(res.GPUs), d.runnerHost)}
 		}
 	}
 	ctr = ctr.WithExec(t.Command)

@@ -91,7 +91,10 @@ type StepError struct {
 	// Retryable is false for failures a retry cannot fix (a command that
 	// does not exist, a missing GPU).
 	Retryable bool
-	Err       error
+	// Infra marks a failure of the environment rather than of the step's
+	// definition (a missing GPU): exit 3, not 2.
+	Infra bool
+	Err   error
 }
 
 func (e *StepError) Error() string { return e.Err.Error() }

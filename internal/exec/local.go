@@ -224,7 +224,7 @@ func (l *Local) gpuPreflight(ctx context.Context, n int, visible string) ([]stri
 		smi = "nvidia-smi"
 	}
 	fail := func(format string, args ...any) ([]string, string, error) {
-		return nil, "", &StepError{ExitCode: -1, Err: fmt.Errorf(format, args...)}
+		return nil, "", &StepError{ExitCode: -1, Infra: true, Err: fmt.Errorf(format, args...)}
 	}
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

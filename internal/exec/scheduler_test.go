@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -502,4 +503,32 @@ type recordingPromoter struct{ calls []string }
 func (p *recordingPromoter) Promote(_ context.Context, req PromoteRequest) (*record.Promotion, error) {
 	p.calls = append(p.calls, req.Current+" → "+req.Version)
 	return &record.Promotion{Status: "opened", From: req.Current, To: req.Version}, nil
+}
+
+func TestLocalGPUPreflight(t *testing.T) {
+	dir := t.TempDir()
+	// A stand-in nvidia-smi that lists one GPU.
+	smi := filepath.Join(dir, "nvidia-smi")
+	os.WriteFile(smi, []byte("#!/bin/sh\necho 'GPU 0: Test GPU (UUID: GPU-1)'\n"), 0o755)
+	l := &Local{NvidiaSMI: smi}
+	names, visible, err := l.gpuPreflight(context.Background(), 1, "")
+	if err != nil || visible != "0" || len(names) != 1 || !strings.Contains(names[0], "Test GPU") {
+		t.Fatalf("one GPU: %v %q %v", names, visible, err)
+	}
+	// Asking for more than there are fails before the step, as infrastructure.
+	_, _, err = l.gpuPreflight(context.Background(), 2, "")
+	var se *StepError
+	if !errors.As(err, &se) || !se.Infra || se.Retryable || !strings.Contains(err.Error(), "train needs 2 GPU(s), but 1 are visible") {
+		t.Fatalf("two GPUs: %v", err)
+	}
+	// No driver at all.
+	l.NvidiaSMI = filepath.Join(dir, "missing")
+	if _, _, err = l.gpuPreflight(context.Background(), 1, ""); err == nil || !strings.Contains(err.Error(), "is the NVIDIA driver installed") {
+		t.Fatalf("no driver: %v", err)
+	}
+	// CUDA_VISIBLE_DEVICES narrows what the step may use.
+	l.NvidiaSMI = smi
+	if _, visible, err = l.gpuPreflight(context.Background(), 1, "0"); err != nil || visible != "0" {
+		t.Fatalf("visible devices: %q %v", visible, err)
+	}
 }

@@ -110,10 +110,10 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 				skipReason: "training failed: the current model is kept"}
 			failure.reason = fmt.Sprintf("%s; training failed after %d attempt(s): the current model is kept", msg, a)
 			switch {
-			case !se.Retryable && se.ExitCode == -1 && !isGPUError(err):
-				failure.err = exitcode.InputErr(fmt.Errorf("%s (declared at %s): %s", s.ID, s.Pos, msg))
-			case !se.Retryable:
+			case se.Infra:
 				failure.err = exitcode.InfraErr(fmt.Errorf("%s: %s", s.ID, msg))
+			case !se.Retryable:
+				failure.err = exitcode.InputErr(fmt.Errorf("%s (declared at %s): %s", s.ID, s.Pos, msg))
 			default:
 				failure.err = exitcode.CheckErr(fmt.Errorf("%s (declared at %s): %s", s.ID, s.Pos, msg))
 			}
@@ -167,8 +167,6 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	}
 	return stepOutcome{status: record.StepSucceeded, reason: fmt.Sprintf("trained in %s", res.Duration.Round(time.Millisecond))}
 }
-
-func isGPUError(err error) bool { return strings.Contains(err.Error(), "GPU") }
 
 // backoff is the wait before attempt a+1: RetryBase doubled per attempt,
 // capped at RetryMax.

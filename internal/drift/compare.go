@@ -211,9 +211,12 @@ type columnResult struct {
 // comparing a million-row column allocates nothing per value.
 type worker struct {
 	a, b, scratch []float64
+	rv, cv        []float64 // compact columns expanded
 }
 
 func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnResult {
+	rc, w.rv = rc.floatView(w.rv)
+	cc, w.cv = cc.floatView(w.cv)
 	res := columnResult{ColumnReport: ColumnReport{Name: rc.Name, Kind: Numerical}}
 	categorical := slices.Contains(p.Categorical, rc.Name) || !rc.Numerical() || !cc.Numerical()
 	if categorical {

@@ -108,6 +108,7 @@ func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 			for b := range blocks {
 				parseBlock(res, b, header, keep, name)
 				rd.release(b.buf)
+				res.compact()
 				m.merge(b.idx, res, len(b.data))
 			}
 		}()
@@ -159,19 +160,41 @@ func (m *csvMerge) merge(idx int, res *csvResult, size int) {
 	}
 	m.line += res.lines
 	t := m.t
-	if idx == 0 && m.sizeHint > 0 && size > 0 && res.rows > 0 {
+	if idx == 0 {
 		// Size the columns once from the first block's bytes per row.
-		est := int(float64(res.rows)*float64(m.sizeHint)/float64(size)*1.01) + 1024
-		for _, col := range t.Columns {
-			col.values = make([]float64, 0, est)
+		est := 0
+		if m.sizeHint > 0 && size > 0 {
+			est = int(float64(res.rows)*float64(m.sizeHint)/float64(size)*1.01) + 1024
+		}
+		for ci, col := range t.Columns {
+			if len(res.text[ci]) == 0 && res.decOK[ci] {
+				col.dec, col.scale = make([]int32, 0, est), res.scale[ci]
+			} else {
+				col.values = make([]float64, 0, est)
+			}
 		}
 	}
 	t.Rows += res.rows
 	for ci, col := range t.Columns {
 		vals := res.cols[ci]
 		if len(res.text[ci]) == 0 {
+			if col.dec != nil && res.decOK[ci] && res.scale[ci] <= col.scale &&
+				rescale(res.dec[ci], col.scale-res.scale[ci]) {
+				col.dec = append(col.dec, res.dec[ci]...)
+				continue
+			}
+			if col.dec != nil {
+				// This block does not fit the compact form: go back to
+				// floats for the whole column.
+				col.values = decToFloat(make([]float64, 0, max(cap(col.dec), len(col.dec)+len(vals))), col.dec, col.scale)
+				col.dec = nil
+			}
 			col.values = append(col.values, vals...)
 			continue
+		}
+		if col.dec != nil {
+			col.values = decToFloat(make([]float64, 0, max(cap(col.dec), len(col.dec)+len(vals))), col.dec, col.scale)
+			col.dec = nil
 		}
 		dict := m.dicts[ci]
 		if dict == nil {
@@ -355,6 +378,11 @@ func lastRecordEnd(data []byte) int {
 }
 
 type csvResult struct {
+	// dec, scale and decOK are cols in compact form, where it exists (see
+	// Column.dec).
+	dec   [][]int32
+	scale []int
+	decOK []bool
 	rows  int
 	lines int // newlines consumed, to number the lines of later blocks
 	cols  [][]float64
@@ -597,4 +625,21 @@ func fastField(data []byte, pos int) (v float64, next int, eor bool, ok bool) {
 		v = -v
 	}
 	return v, i + 1, eor, true
+}
+
+// compact converts the parsed columns without text to Column.dec form,
+// where each number allows it, so the merge only copies 4 bytes a cell.
+func (res *csvResult) compact() {
+	if res.dec == nil {
+		res.dec = make([][]int32, len(res.cols))
+		res.scale = make([]int, len(res.cols))
+		res.decOK = make([]bool, len(res.cols))
+	}
+	for ci, vals := range res.cols {
+		res.decOK[ci] = false
+		if res.err != nil || len(res.text[ci]) > 0 {
+			continue
+		}
+		res.dec[ci], res.scale[ci], res.decOK[ci] = toDec(res.dec[ci], vals)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 // text as itself, so tests can compare whole tables.
 func cells(c *Column) []string {
 	out := make([]string, c.Len())
+	c, _ = c.floatView(nil)
 	for i, v := range c.values {
 		switch {
 		case isText(v):
@@ -119,8 +121,8 @@ func TestReadCSVBlocks(t *testing.T) {
 	if tab.Rows != n {
 		t.Fatalf("rows = %d, want %d", tab.Rows, n)
 	}
-	for i, v := range tab.Columns[0].values {
-		if v != float64(i) {
+	for i := range tab.Rows {
+		if v, _, _ := tab.Columns[0].At(i); v != float64(i) {
 			t.Fatalf("row %d: %v", i, v)
 		}
 	}
@@ -132,5 +134,97 @@ func TestReadCSVBlocks(t *testing.T) {
 	_, err = ReadCSV(strings.NewReader(b.String()), "big.csv", ReadOptions{})
 	if want := fmt.Sprintf("big.csv:%d: ragged", lines+1); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
+// TestReadCSVCompact reads columns that start in the compact form and
+// leave it in a later block (more digits, a huge number, a text) or stay
+// in it across scales, and checks every cell against strconv, bit for bit.
+func TestReadCSVCompact(t *testing.T) {
+	const n = 400_000 // several blocks
+	cols := []struct {
+		name string
+		cell func(i int) string
+	}{
+		{"int", func(i int) string { return strconv.Itoa(i - n/2) }},
+		{"dec4", func(i int) string { return fmt.Sprintf("%.4f", float64(i%99991)/7) }},
+		{"coarse-then-fine", func(i int) string {
+			if i < n/2 {
+				return fmt.Sprintf("%.1f", float64(i)/3)
+			}
+			return fmt.Sprintf("%.3f", float64(i)/3)
+		}},
+		{"fine-then-coarse", func(i int) string {
+			if i < n/2 {
+				return fmt.Sprintf("%.3f", float64(i)/3)
+			}
+			return fmt.Sprintf("%.1f", float64(i)/3)
+		}},
+		{"too-many-digits-late", func(i int) string {
+			if i > n-10 {
+				return "0.12345678901"
+			}
+			return strconv.Itoa(i % 10)
+		}},
+		{"huge-late", func(i int) string {
+			if i == n-1 {
+				return "1e300"
+			}
+			return fmt.Sprintf("%.2f", float64(i)/100)
+		}},
+		{"missing", func(i int) string {
+			if i%3 == 0 {
+				return ""
+			}
+			return fmt.Sprintf("-%.2f", float64(i)/100)
+		}},
+		{"text-late", func(i int) string {
+			if i == n-1 {
+				return "x"
+			}
+			return strconv.Itoa(i % 7)
+		}},
+	}
+	var b strings.Builder
+	for j, c := range cols {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(c.name)
+	}
+	b.WriteByte('\n')
+	for i := range n {
+		for j, c := range cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(c.cell(i))
+		}
+		b.WriteByte('\n')
+	}
+	tab, err := ReadCSV(strings.NewReader(b.String()), "compact.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Rows != n {
+		t.Fatalf("rows = %d, want %d", tab.Rows, n)
+	}
+	for j, c := range cols {
+		col := tab.Columns[j]
+		view, _ := col.floatView(nil)
+		for i := range n {
+			raw := c.cell(i)
+			v, kind, text := col.At(i)
+			want, wantKind := Cell([]byte(raw))
+			if kind != wantKind || math.Float64bits(v) != math.Float64bits(want) || (kind == CellText && text != raw) {
+				t.Fatalf("%s row %d %q: At = %v %v %q, want %v %v", c.name, i, raw, v, kind, text, want, wantKind)
+			}
+			if kind == CellNumber && math.Float64bits(view.values[i]) != math.Float64bits(want) {
+				t.Fatalf("%s row %d %q: view %v, want %v", c.name, i, raw, view.values[i], want)
+			}
+		}
+	}
+	if tab.Columns[0].dec == nil || tab.Columns[1].dec == nil {
+		t.Error("plain decimal columns are not compact")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unsafe"
 )
@@ -53,6 +54,92 @@ type Column struct {
 	text   []string
 	// texts counts the text cells, so Numerical is O(1).
 	texts int
+	// dec, when not nil, holds the cells instead of values, in half the
+	// memory: a number is exactly float64(d)/pow10[scale] (checked, bit
+	// for bit, when it was stored) and a missing cell is decMissing. The
+	// plain decimals of CSV files are read this way.
+	dec   []int32
+	scale int
+}
+
+// decMissing marks a missing cell in Column.dec.
+const decMissing = math.MinInt32
+
+// maxScale is the most digits after the point Column.dec takes.
+const maxScale = 9
+
+// toDec converts vals, numbers and missing cells only, to dec at the
+// smallest scale up to maxScale that holds every number exactly, bit for
+// bit. ok is false when there is none.
+func toDec(dst []int32, vals []float64) (_ []int32, scale int, ok bool) {
+	dst = slices.Grow(dst[:0], len(vals))[:len(vals)]
+	p := pow10[0]
+	for i := 0; i < len(vals); i++ {
+		v := vals[i]
+		if math.Float64bits(v) == missingBits {
+			dst[i] = decMissing
+			continue
+		}
+		if v != v { // text
+			return dst, 0, false
+		}
+		m := math.Round(v * p)
+		if m > math.MaxInt32 || m <= decMissing || math.Float64bits(float64(int32(m))/p) != math.Float64bits(v) {
+			// Not at this scale: try the next one from the start.
+			if scale++; scale > maxScale {
+				return dst, 0, false
+			}
+			p = pow10[scale]
+			i = -1
+			continue
+		}
+		dst[i] = int32(m)
+	}
+	return dst, scale, true
+}
+
+// rescale multiplies the numbers of d by 10^k in place; ok is false, and
+// d unchanged, when one would overflow.
+func rescale(d []int32, k int) bool {
+	if k == 0 {
+		return true
+	}
+	f := int64(pow10[k])
+	for _, x := range d {
+		if x != decMissing && (int64(x)*f > math.MaxInt32 || int64(x)*f <= decMissing) {
+			return false
+		}
+	}
+	for i, x := range d {
+		if x != decMissing {
+			d[i] = int32(int64(x) * f)
+		}
+	}
+	return true
+}
+
+// decToFloat appends the cells of d at scale to dst as values.
+func decToFloat(dst []float64, d []int32, scale int) []float64 {
+	p := pow10[scale]
+	for _, x := range d {
+		if x == decMissing {
+			dst = append(dst, missingValue)
+		} else {
+			dst = append(dst, float64(x)/p)
+		}
+	}
+	return dst
+}
+
+// floatView returns c with its cells as values: c itself, or a copy
+// whose values are dec expanded into buf (grown as needed). It returns
+// the buffer for reuse.
+func (c *Column) floatView(buf []float64) (*Column, []float64) {
+	if c.dec == nil {
+		return c, buf
+	}
+	buf = decToFloat(buf[:0], c.dec, c.scale)
+	return &Column{Name: c.Name, values: buf}, buf
 }
 
 const (
@@ -113,7 +200,12 @@ func textValue(code int) float64 { return math.Float64frombits(textBits | uint64
 func isText(v float64) bool { return math.Float64bits(v)&^payloadMask == textBits }
 
 // Len is the number of cells.
-func (c *Column) Len() int { return len(c.values) }
+func (c *Column) Len() int {
+	if c.dec != nil {
+		return len(c.dec)
+	}
+	return len(c.values)
+}
 
 // Numerical reports whether every non-missing cell is a number.
 func (c *Column) Numerical() bool { return c.texts == 0 }
@@ -121,6 +213,14 @@ func (c *Column) Numerical() bool { return c.texts == 0 }
 // Missing counts the missing cells.
 func (c *Column) Missing() int {
 	n := 0
+	if c.dec != nil {
+		for _, d := range c.dec {
+			if d == decMissing {
+				n++
+			}
+		}
+		return n
+	}
 	for _, v := range c.values {
 		if math.Float64bits(v) == missingBits {
 			n++

@@ -10,9 +10,11 @@ import (
 
 // CompareFiles reads and compares two data files under policy p, holding
 // the parsed values of only as many columns at a time as fit in about
-// budget bytes (8 bytes per cell on each side): wide CSV files are read in
-// several passes, each parsing a group of columns, so memory stays bounded
-// whatever the number of columns. budget <= 0 reads everything at once, as
+// budget bytes (8 bytes per cell on each side, 4 for columns whose first
+// records are plain decimals; a column that turns out otherwise later can
+// take up to twice its share): wide CSV files are read in several passes,
+// each parsing a group of columns, so memory stays bounded whatever the
+// number of columns. budget <= 0 reads everything at once, as
 // does Parquet, which is read column by column anyway.
 func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int64) (*Report, error) {
 	if err := p.Validate(); err != nil {
@@ -23,11 +25,11 @@ func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int
 	if budget <= 0 || !refCSV || !curCSV {
 		return compareWhole(refPath, curPath, opt, p)
 	}
-	refCols, refRows, err := csvShape(refPath)
+	refCols, refRows, refCell, err := csvShape(refPath)
 	if err != nil {
 		return nil, err
 	}
-	curCols, curRows, err := csvShape(curPath)
+	curCols, curRows, curCell, err := csvShape(curPath)
 	if err != nil {
 		return nil, err
 	}
@@ -56,15 +58,24 @@ func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int
 			}
 		}
 	}
-	perColumn := 8 * (refRows + curRows)
-	group := int(max(1, budget/max(perColumn, 1)))
-	if group >= len(cols) {
+	// Cut the columns into groups that each fit the budget, in file order.
+	var groups [][]string
+	var used int64
+	for _, c := range cols {
+		cost := refCell[c]*refRows + curCell[c]*curRows
+		if len(groups) == 0 || used+cost > budget {
+			groups = append(groups, nil)
+			used = 0
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], c)
+		used += cost
+	}
+	if len(groups) <= 1 {
 		return compareWhole(refPath, curPath, opt, p)
 	}
 	var results []columnResult
 	var refDS, curDS Dataset
-	for start := 0; start < len(cols); start += group {
-		sub := cols[start:min(start+group, len(cols))]
+	for _, sub := range groups {
 		gopt := opt
 		gopt.Columns = sub
 		ref, err := ReadFile(refPath, gopt)
@@ -100,18 +111,46 @@ func compareWhole(refPath, curPath string, opt ReadOptions, p Policy) (*Report, 
 	return Compare(ref, cur, p)
 }
 
-// csvShape returns a CSV file's header and an upper bound of its rows
-// (its number of lines), reading the file once at memory speed.
-func csvShape(path string) ([]string, int64, error) {
+// csvShape returns a CSV file's header, about its number of rows (from
+// its size and its first records, or an upper bound: its number of lines),
+// and the bytes a parsed cell of each column is
+// expected to take (4 where the first records hold plain decimals that
+// Column.dec can take, 8 otherwise). It reads only the start of a regular
+// file, and anything else once at memory speed.
+func csvShape(path string) ([]string, int64, map[string]int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, &InputError{File: path, Err: err}
+		return nil, 0, nil, &InputError{File: path, Err: err}
 	}
 	defer f.Close()
 	rd := &csvReader{r: f, name: path}
 	header, err := rd.header()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
+	}
+	cell := make(map[string]int64, len(header))
+	for _, h := range header {
+		cell[h] = 8
+	}
+	if sample := rd.carry[:lastRecordEnd(rd.carry)]; len(sample) > 0 {
+		keep := make([]int, len(header))
+		for i := range keep {
+			keep[i] = i
+		}
+		res := &csvResult{cols: make([][]float64, len(header)), text: make([][]string, len(header))}
+		parseBlock(res, csvBlock{data: sample}, header, keep, path)
+		res.compact()
+		for i, h := range header {
+			if res.err == nil && res.decOK[i] {
+				cell[h] = 4
+			}
+		}
+		// A regular file's rows are estimated from its size and the
+		// sample's bytes per row, rather than counted by reading it all.
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && res.err == nil && res.rows > 0 && !rd.eof {
+			rows := float64(st.Size()) * float64(res.rows) / float64(len(sample)) * 1.05
+			return header, int64(rows) + 1, cell, nil
+		}
 	}
 	lines := int64(bytes.Count(rd.carry, []byte{'\n'})) + 1
 	buf := make([]byte, 1<<20)
@@ -122,8 +161,8 @@ func csvShape(path string) ([]string, int64, error) {
 			break
 		}
 		if err != nil {
-			return nil, 0, &InputError{File: path, Err: err}
+			return nil, 0, nil, &InputError{File: path, Err: err}
 		}
 	}
-	return header, lines, nil
+	return header, lines, cell, nil
 }

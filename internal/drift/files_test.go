@@ -35,7 +35,7 @@ func TestCompareFilesInGroups(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		grouped, err := CompareFiles(ref, cur, ReadOptions{}, p, 2*8*3001) // two columns a pass
+		grouped, err := CompareFiles(ref, cur, ReadOptions{}, p, 2*8*3001) // two to four columns a pass
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,5 +48,26 @@ func TestCompareFilesInGroups(t *testing.T) {
 	}
 	if _, err := CompareFiles(ref, filepath.Join(dir, "nope.csv"), ReadOptions{}, Policy{}, 1); err == nil {
 		t.Error("want an error for a missing file")
+	}
+}
+
+// TestCSVShapeCellBytes checks the per-column memory estimate the column
+// groups are cut by: 4 bytes for plain decimals, 8 for anything else.
+func TestCSVShapeCellBytes(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.csv")
+	data := "int,dec,missing,text,exp,long\n1,1.25,,x,1e300,0.1234567890123\n-2,3.5,7,y,2,1\n"
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	header, lines, cell, err := csvShape(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"int": 4, "dec": 4, "missing": 4, "text": 8, "exp": 8, "long": 8}
+	if d := cmp.Diff(want, cell); d != "" {
+		t.Errorf("cell bytes (-want +got):\n%s", d)
+	}
+	if len(header) != 6 || lines < 2 {
+		t.Errorf("header %v, lines %d", header, lines)
 	}
 }

@@ -215,8 +215,6 @@ type worker struct {
 }
 
 func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnResult {
-	rc, w.rv = rc.floatView(w.rv)
-	cc, w.cv = cc.floatView(w.cv)
 	res := columnResult{ColumnReport: ColumnReport{Name: rc.Name, Kind: Numerical}}
 	categorical := slices.Contains(p.Categorical, rc.Name) || !rc.Numerical() || !cc.Numerical()
 	if categorical {
@@ -240,6 +238,14 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 		}
 		return res
 	}
+	// Compact columns are expanded to floats only where a test needs the
+	// values; KS needs only their order, which the integers of two
+	// columns at one scale have too.
+	ksInts := m == MethodKS && rc.dec != nil && cc.dec != nil && rc.scale == cc.scale
+	if !ksInts {
+		rc, w.rv = rc.floatView(w.rv)
+		cc, w.cv = cc.floatView(w.cv)
+	}
 	if m == MethodAuto {
 		m = autoMethod(rc, categorical, nRef)
 	}
@@ -250,8 +256,13 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 	hasStat := false
 	switch {
 	case m == MethodKS || m == MethodWasserstein:
-		w.a = numbers(w.a[:0], rc)
-		w.b = numbers(w.b[:0], cc)
+		if ksInts {
+			w.a = decNumbers(w.a[:0], rc.dec)
+			w.b = decNumbers(w.b[:0], cc.dec)
+		} else {
+			w.a = numbers(w.a[:0], rc)
+			w.b = numbers(w.b[:0], cc)
+		}
 		if len(w.a) == 0 || len(w.b) == 0 {
 			res.empty = "reference"
 			if len(w.a) > 0 {
@@ -324,6 +335,17 @@ func numbers(dst []float64, c *Column) []float64 {
 	for _, v := range c.values {
 		if v == v {
 			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+// decNumbers appends the numbers of a compact column to dst as their
+// integers d (not d/10^scale): exact, and in the same order.
+func decNumbers(dst []float64, dec []int32) []float64 {
+	for _, d := range dec {
+		if d != decMissing {
+			dst = append(dst, float64(d))
 		}
 	}
 	return dst

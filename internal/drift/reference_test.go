@@ -2,10 +2,13 @@ package drift
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // referenceFile is produced by testdata/gen_reference.py from SciPy 1.10,
@@ -196,4 +199,54 @@ func TestChiSquareSFAgainstSciPy(t *testing.T) {
 			t.Errorf("chi2.sf(%v, %d) = %.17g, SciPy %.17g", k.X, k.DF, got, k.SF)
 		}
 	}
+}
+
+// compactTable returns t with every column that Column.dec can hold held
+// that way, as the CSV reader holds plain decimals.
+func compactTable(t *Table) (*Table, int) {
+	out := &Table{Path: t.Path, Rows: t.Rows}
+	n := 0
+	for _, c := range t.Columns {
+		if d, scale, ok := toDec(nil, c.values); ok && c.texts == 0 {
+			c = &Column{Name: c.Name, dec: d, scale: scale}
+			n++
+		}
+		out.Columns = append(out.Columns, c)
+	}
+	return out, n
+}
+
+// TestCompactSameReport checks, on every SciPy reference case and method,
+// that columns held compactly give exactly the report of float columns,
+// including KS run on the integers of two columns at one scale.
+func TestCompactSameReport(t *testing.T) {
+	f := loadReference(t)
+	compacted := 0
+	for _, c := range f.Cases {
+		ref := &Table{Path: "ref", Columns: []*Column{NewColumn("x", loadCells(t, c.Ref))}}
+		cur := &Table{Path: "cur", Columns: []*Column{NewColumn("x", loadCells(t, c.Cur))}}
+		ref.Rows, cur.Rows = ref.Columns[0].Len(), cur.Columns[0].Len()
+		cref, n1 := compactTable(ref)
+		ccur, n2 := compactTable(cur)
+		if n1+n2 == 0 {
+			continue
+		}
+		compacted++
+		for m := range c.Scores {
+			one := 1.0
+			p := Policy{Method: m, NullShareThreshold: &one}
+			want, err1 := Compare(ref, cur, p)
+			got, err2 := Compare(cref, ccur, p)
+			if d := cmp.Diff(fmt.Sprint(err1), fmt.Sprint(err2)); d != "" {
+				t.Fatalf("%s %s: errors differ: %s", c.Name, m, d)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("%s %s: compact report differs (-float +compact):\n%s", c.Name, m, d)
+			}
+		}
+	}
+	if compacted == 0 {
+		t.Fatal("no reference case could be held compactly")
+	}
+	t.Logf("%d of %d cases compacted", compacted, len(f.Cases))
 }

@@ -242,10 +242,6 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 	// values; KS needs only their order, which the integers of two
 	// columns at one scale have too.
 	ksInts := m == MethodKS && rc.dec != nil && cc.dec != nil && rc.scale == cc.scale
-	if !ksInts {
-		rc, w.rv = rc.floatView(w.rv)
-		cc, w.cv = cc.floatView(w.cv)
-	}
 	if m == MethodAuto {
 		m = autoMethod(rc, categorical, nRef)
 	}
@@ -260,6 +256,8 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 			w.a = decNumbers(w.a[:0], rc.dec)
 			w.b = decNumbers(w.b[:0], cc.dec)
 		} else {
+			rc, w.rv = rc.floatView(w.rv)
+			cc, w.cv = cc.floatView(w.cv)
 			w.a = numbers(w.a[:0], rc)
 			w.b = numbers(w.b[:0], cc)
 		}
@@ -283,6 +281,8 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 			score = Wasserstein(w.a, w.b) / max(std, 0.001)
 		}
 	case m == MethodChiSquare:
+		rc, w.rv = rc.floatView(w.rv)
+		cc, w.cv = cc.floatView(w.cv)
 		rp, cp := categoryCounts(rc, cc)
 		k := float64(nCur) / float64(nRef)
 		for i := range rp {
@@ -351,8 +351,42 @@ func decNumbers(dst []float64, dec []int32) []float64 {
 	return dst
 }
 
+// histogram counts the numbers of c into the bins of edges; a compact
+// column is expanded a chunk at a time into a small buffer.
+func (w *worker) histogram(counts []int64, c *Column, edges []float64) {
+	if c.dec == nil {
+		histogram(counts, c.values, edges)
+		return
+	}
+	const chunk = 1 << 14
+	for start := 0; start < len(c.dec); start += chunk {
+		w.rv = decToFloat(w.rv[:0], c.dec[start:min(start+chunk, len(c.dec))], c.scale)
+		histogram(counts, w.rv, edges)
+	}
+}
+
 // distinctNumbers counts distinct numeric values of c, stopping at limit.
 func distinctNumbers(c *Column, limit int) int {
+	if c.dec != nil {
+		// Distinct integers at one scale are distinct values.
+		seen := make([]int32, 0, limit)
+	outerDec:
+		for _, d := range c.dec {
+			if d == decMissing {
+				continue
+			}
+			for _, s := range seen {
+				if s == d {
+					continue outerDec
+				}
+			}
+			seen = append(seen, d)
+			if len(seen) >= limit {
+				break
+			}
+		}
+		return len(seen)
+	}
 	seen := make([]float64, 0, limit)
 outer:
 	for _, v := range c.values {
@@ -378,6 +412,8 @@ outer:
 // by that side's number of values.
 func (w *worker) proportions(rc, cc *Column, categorical bool, nRef, nCur int) ([]float64, []float64) {
 	if categorical || distinctNumbers(rc, 21) <= 20 {
+		rc, w.rv = rc.floatView(w.rv)
+		cc, w.cv = cc.floatView(w.cv)
 		rp, cp := categoryCounts(rc, cc)
 		for i := range rp {
 			rp[i] /= float64(nRef)
@@ -387,6 +423,20 @@ func (w *worker) proportions(rc, cc *Column, categorical bool, nRef, nCur int) (
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, c := range []*Column{rc, cc} {
+		if c.dec != nil {
+			// d/10^scale is monotonic in d: the extremes are those of d.
+			dlo, dhi := int32(math.MaxInt32), int32(math.MinInt32+1)
+			for _, d := range c.dec {
+				if d != decMissing {
+					dlo, dhi = min(dlo, d), max(dhi, d)
+				}
+			}
+			if dlo <= dhi {
+				p := pow10[c.scale]
+				lo, hi = min(lo, float64(dlo)/p), max(hi, float64(dhi)/p)
+			}
+			continue
+		}
 		for _, v := range c.values {
 			if v == v {
 				lo, hi = min(lo, v), max(hi, v)
@@ -396,8 +446,8 @@ func (w *worker) proportions(rc, cc *Column, categorical bool, nRef, nCur int) (
 	edges := SturgesEdges(lo, hi, nRef+nCur)
 	rcnt := make([]int64, len(edges)-1)
 	ccnt := make([]int64, len(edges)-1)
-	histogram(rcnt, rc.values, edges)
-	histogram(ccnt, cc.values, edges)
+	w.histogram(rcnt, rc, edges)
+	w.histogram(ccnt, cc, edges)
 	rp := make([]float64, len(rcnt))
 	cp := make([]float64, len(ccnt))
 	for i := range rcnt {

@@ -387,7 +387,7 @@ type csvResult struct {
 	lines int // newlines consumed, to number the lines of later blocks
 	cols  [][]float64
 	text  [][]string
-	dicts []map[string]int
+	dicts []textDict
 	err   error
 }
 
@@ -402,10 +402,10 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 		res.text[i] = res.text[i][:0]
 	}
 	if res.dicts == nil {
-		res.dicts = make([]map[string]int, len(res.cols))
+		res.dicts = make([]textDict, len(res.cols))
 	}
-	for _, d := range res.dicts {
-		clear(d)
+	for i := range res.dicts {
+		clear(res.dicts[i].slots)
 	}
 	dicts := res.dicts
 	var scratch []byte
@@ -478,18 +478,7 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 					v = missingValue
 				case CellText:
 					t := trimSpace(cell)
-					d := dicts[ci]
-					if d == nil {
-						d = map[string]int{}
-						dicts[ci] = d
-					}
-					code, ok := d[string(t)]
-					if !ok {
-						code = len(res.text[ci])
-						d[string(t)] = code
-						res.text[ci] = append(res.text[ci], string(t))
-					}
-					v = textValue(code)
+					v = textValue(dicts[ci].code(t, &res.text[ci]))
 				}
 				res.cols[ci] = append(res.cols[ci], v)
 			}
@@ -641,5 +630,53 @@ func (res *csvResult) compact() {
 			continue
 		}
 		res.dec[ci], res.scale[ci], res.decOK[ci] = toDec(res.dec[ci], vals)
+	}
+}
+
+// textDict interns the texts of one column of a block: an open-addressing
+// table of indices into the block's texts, cheaper per lookup than a map
+// keyed by string for the short, few categories of a column.
+type textDict struct {
+	slots []int32 // index+1 into the texts; 0 is empty; len is a power of two
+}
+
+func fnv1a[T string | []byte](b T) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(b); i++ {
+		h ^= uint64(b[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// code returns the index of t in *texts, appending t if it is new.
+func (d *textDict) code(t []byte, texts *[]string) int {
+	if 2*(len(*texts)+1) > len(d.slots) {
+		d.grow(*texts)
+	}
+	mask := uint64(len(d.slots) - 1)
+	for i := fnv1a(t) & mask; ; i = (i + 1) & mask {
+		s := d.slots[i]
+		if s == 0 {
+			*texts = append(*texts, string(t))
+			d.slots[i] = int32(len(*texts))
+			return len(*texts) - 1
+		}
+		if (*texts)[s-1] == string(t) {
+			return int(s - 1)
+		}
+	}
+}
+
+// grow doubles the table (to at least 64 slots) and re-enters texts.
+func (d *textDict) grow(texts []string) {
+	d.slots = make([]int32, max(64, 2*len(d.slots)))
+	mask := uint64(len(d.slots) - 1)
+	for code, s := range texts {
+		i := fnv1a(s) & mask
+		for d.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		d.slots[i] = int32(code + 1)
 	}
 }

@@ -228,3 +228,28 @@ func TestReadCSVCompact(t *testing.T) {
 		t.Error("plain decimal columns are not compact")
 	}
 }
+
+// TestReadCSVManyTexts interns more distinct texts than the first table
+// holds, repeated and in several blocks, and reads each one back.
+func TestReadCSVManyTexts(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("k,x\n")
+	const n = 300_000
+	text := func(i int) string { return fmt.Sprintf("cat_%d", (i*7919)%5003) }
+	for i := range n {
+		fmt.Fprintf(&b, "%s,%d\n", text(i), i)
+	}
+	tab, err := ReadCSV(strings.NewReader(b.String()), "texts.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := tab.Columns[0]
+	for i := range n {
+		if _, kind, got := col.At(i); kind != CellText || got != text(i) {
+			t.Fatalf("row %d: %v %q, want %q", i, kind, got, text(i))
+		}
+	}
+	if len(col.text) != 5003 {
+		t.Errorf("%d distinct texts, want 5003", len(col.text))
+	}
+}

@@ -212,6 +212,7 @@ type columnResult struct {
 type worker struct {
 	a, b, scratch []float64
 	rv, cv        []float64 // compact columns expanded
+	keys, tmp     []uint32  // for sortDecNumbers
 }
 
 func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnResult {
@@ -253,8 +254,8 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 	switch {
 	case m == MethodKS || m == MethodWasserstein:
 		if ksInts {
-			w.a = decNumbers(w.a[:0], rc.dec)
-			w.b = decNumbers(w.b[:0], cc.dec)
+			w.a, w.keys, w.tmp = sortDecNumbers(w.a[:0], rc.dec, w.keys, w.tmp)
+			w.b, w.keys, w.tmp = sortDecNumbers(w.b[:0], cc.dec, w.keys, w.tmp)
 		} else {
 			rc, w.rv = rc.floatView(w.rv)
 			cc, w.cv = cc.floatView(w.cv)
@@ -272,8 +273,10 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 		if m == MethodWasserstein {
 			std = PopulationStd(w.a)
 		}
-		w.scratch = sortFloats(w.a, w.scratch)
-		w.scratch = sortFloats(w.b, w.scratch)
+		if !ksInts { // sortDecNumbers has sorted them
+			w.scratch = sortFloats(w.a, w.scratch)
+			w.scratch = sortFloats(w.b, w.scratch)
+		}
 		if m == MethodKS {
 			stat, score = KolmogorovSmirnov(w.a, w.b)
 			hasStat = true
@@ -335,17 +338,6 @@ func numbers(dst []float64, c *Column) []float64 {
 	for _, v := range c.values {
 		if v == v {
 			dst = append(dst, v)
-		}
-	}
-	return dst
-}
-
-// decNumbers appends the numbers of a compact column to dst as their
-// integers d (not d/10^scale): exact, and in the same order.
-func decNumbers(dst []float64, dec []int32) []float64 {
-	for _, d := range dec {
-		if d != decMissing {
-			dst = append(dst, float64(d))
 		}
 	}
 	return dst

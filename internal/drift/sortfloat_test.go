@@ -52,3 +52,43 @@ func TestSortFloats(t *testing.T) {
 		})
 	}
 }
+
+// TestSortDecNumbers checks the 32-bit radix sort of compact columns
+// against slices.Sort, extremes and missing cells included.
+func TestSortDecNumbers(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 7, 300, 100_000} {
+		dec := make([]int32, n)
+		var want []float64
+		for i := range dec {
+			switch i % 11 {
+			case 0:
+				dec[i] = decMissing
+				continue
+			case 1:
+				dec[i] = math.MaxInt32
+			case 2:
+				dec[i] = math.MinInt32 + 1
+			default:
+				dec[i] = int32(r.Uint32())
+				if dec[i] == decMissing {
+					dec[i] = 0
+				}
+				if i%3 == 0 {
+					dec[i] %= 1000
+				}
+			}
+			want = append(want, float64(dec[i]))
+		}
+		slices.Sort(want)
+		got, _, _ := sortDecNumbers([]float64{}, dec, nil, nil)
+		if len(got) != len(want) {
+			t.Fatalf("n=%d: %d numbers, want %d", n, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("n=%d index %d: got %v, want %v", n, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -57,17 +57,21 @@ func TestSortFloats(t *testing.T) {
 // against slices.Sort, extremes and missing cells included.
 func TestSortDecNumbers(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{0, 1, 7, 300, 100_000} {
+	for _, n := range []int{0, 1, 7, 300, 100_000, -100_000} {
+		narrow := n < 0 // one or two passes
+		n = max(n, -n)
 		dec := make([]int32, n)
 		var want []float64
 		for i := range dec {
-			switch i % 11 {
-			case 0:
+			switch {
+			case narrow:
+				dec[i] = int32(r.IntN(1<<(i%23))) - 1000
+			case i%11 == 0:
 				dec[i] = decMissing
 				continue
-			case 1:
+			case i%11 == 1:
 				dec[i] = math.MaxInt32
-			case 2:
+			case i%11 == 2:
 				dec[i] = math.MinInt32 + 1
 			default:
 				dec[i] = int32(r.Uint32())

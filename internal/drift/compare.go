@@ -257,8 +257,6 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 			w.a, w.keys, w.tmp = sortDecNumbers(w.a[:0], rc.dec, w.keys, w.tmp)
 			w.b, w.keys, w.tmp = sortDecNumbers(w.b[:0], cc.dec, w.keys, w.tmp)
 		} else {
-			rc, w.rv = rc.floatView(w.rv)
-			cc, w.cv = cc.floatView(w.cv)
 			w.a = numbers(w.a[:0], rc)
 			w.b = numbers(w.b[:0], cc)
 		}
@@ -333,8 +331,17 @@ func autoMethod(rc *Column, categorical bool, nRef int) Method {
 	}
 }
 
-// numbers appends the numeric cells of c to dst.
+// numbers appends the numeric cells of c to dst, in order.
 func numbers(dst []float64, c *Column) []float64 {
+	if c.dec != nil {
+		p := pow10[c.scale]
+		for _, d := range c.dec {
+			if d != decMissing {
+				dst = append(dst, float64(d)/p)
+			}
+		}
+		return dst
+	}
 	for _, v := range c.values {
 		if v == v {
 			dst = append(dst, v)

@@ -5,6 +5,12 @@ import "math"
 // At returns row i of the column: its number, or that it is missing, or its
 // text. Data checks read cells through it without a second parse.
 func (c *Column) At(i int) (v float64, kind CellKind, text string) {
+	if c.codes != nil {
+		if c.codes[i] == codeMissing {
+			return 0, CellMissing, ""
+		}
+		return 0, CellText, c.text[c.codes[i]]
+	}
 	if c.dec != nil {
 		if c.dec[i] == decMissing {
 			return 0, CellMissing, ""

@@ -464,6 +464,11 @@ func categoryCounts(rc, cc *Column) (ref, cur []float64) {
 	count := func(c *Column, side int) {
 		textCount := make([]int64, len(c.text))
 		numCount := map[float64]int64{}
+		for _, code := range c.codes {
+			if code != codeMissing {
+				textCount[code]++
+			}
+		}
 		for _, v := range c.values {
 			switch {
 			case v == v:

@@ -169,6 +169,8 @@ func (m *csvMerge) merge(idx int, res *csvResult, size int) {
 		for ci, col := range t.Columns {
 			if len(res.text[ci]) == 0 && res.decOK[ci] {
 				col.dec, col.scale = make([]int32, 0, est), res.scale[ci]
+			} else if len(res.text[ci]) > 0 && noNumbers(res.cols[ci]) {
+				col.codes = make([]int32, 0, est)
 			} else {
 				col.values = make([]float64, 0, est)
 			}
@@ -177,6 +179,16 @@ func (m *csvMerge) merge(idx int, res *csvResult, size int) {
 	t.Rows += res.rows
 	for ci, col := range t.Columns {
 		vals := res.cols[ci]
+		if col.codes != nil && len(res.text[ci]) == 0 {
+			if noNumbers(vals) { // all missing
+				for range vals {
+					col.codes = append(col.codes, codeMissing)
+				}
+				continue
+			}
+			col.values = codesToFloat(make([]float64, 0, max(cap(col.codes), len(col.codes)+len(vals))), col.codes)
+			col.codes = nil
+		}
 		if len(res.text[ci]) == 0 {
 			if col.dec != nil && res.decOK[ci] && res.scale[ci] <= col.scale &&
 				rescale(res.dec[ci], col.scale-res.scale[ci]) {
@@ -210,6 +222,22 @@ func (m *csvMerge) merge(idx int, res *csvResult, size int) {
 				col.text = append(col.text, s)
 			}
 			remap[i] = code
+		}
+		if col.codes != nil {
+			if noNumbers(vals) {
+				for _, v := range vals {
+					if isText(v) {
+						col.codes = append(col.codes, int32(remap[math.Float64bits(v)&payloadMask]))
+						col.texts++
+					} else {
+						col.codes = append(col.codes, codeMissing)
+					}
+				}
+				continue
+			}
+			// A number among the texts: go back to floats.
+			col.values = codesToFloat(make([]float64, 0, max(cap(col.codes), len(col.codes)+len(vals))), col.codes)
+			col.codes = nil
 		}
 		for _, v := range vals {
 			if isText(v) {

@@ -15,12 +15,11 @@ import (
 // text as itself, so tests can compare whole tables.
 func cells(c *Column) []string {
 	out := make([]string, c.Len())
-	c, _ = c.floatView(nil)
-	for i, v := range c.values {
-		switch {
-		case isText(v):
-			out[i] = "t:" + c.text[math.Float64bits(v)&payloadMask]
-		case v != v:
+	for i := range out {
+		switch v, kind, text := c.At(i); kind {
+		case CellText:
+			out[i] = "t:" + text
+		case CellMissing:
 			out[i] = "·"
 		default:
 			out[i] = fmt.Sprintf("%g", v)
@@ -178,6 +177,24 @@ func TestReadCSVCompact(t *testing.T) {
 			}
 			return fmt.Sprintf("-%.2f", float64(i)/100)
 		}},
+		{"texts", func(i int) string {
+			if i%5 == 0 {
+				return ""
+			}
+			return fmt.Sprintf("c%d", i%13)
+		}},
+		{"texts-then-number", func(i int) string {
+			if i == n-3 {
+				return "4.5"
+			}
+			return fmt.Sprintf("c%d", i%3)
+		}},
+		{"texts-missing-block", func(i int) string {
+			if i > n/3 && i < n/2 {
+				return "NA"
+			}
+			return fmt.Sprintf("c%d", i%3)
+		}},
 		{"text-late", func(i int) string {
 			if i == n-1 {
 				return "x"
@@ -226,6 +243,15 @@ func TestReadCSVCompact(t *testing.T) {
 	}
 	if tab.Columns[0].dec == nil || tab.Columns[1].dec == nil {
 		t.Error("plain decimal columns are not compact")
+	}
+	if c := tab.Column("texts"); c.codes == nil || c.Numerical() {
+		t.Error("the text column is not held as codes")
+	}
+	if c := tab.Column("texts-missing-block"); c.codes == nil {
+		t.Error("a block of missing cells took the text column out of codes")
+	}
+	if c := tab.Column("texts-then-number"); c.codes != nil || c.values == nil {
+		t.Error("a number did not take the text column back to values")
 	}
 }
 

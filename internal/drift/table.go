@@ -60,6 +60,35 @@ type Column struct {
 	// plain decimals of CSV files are read this way.
 	dec   []int32
 	scale int
+	// codes, when not nil, holds a column of only text and missing cells
+	// instead of values: the index into text, or codeMissing. Only Len,
+	// Missing, At and categoryCounts read it; floatView leaves it as is.
+	codes []int32
+}
+
+// codeMissing marks a missing cell in Column.codes.
+const codeMissing = -1
+
+// noNumbers reports whether vals holds only text and missing cells.
+func noNumbers(vals []float64) bool {
+	for _, v := range vals {
+		if v == v {
+			return false
+		}
+	}
+	return true
+}
+
+// codesToFloat appends the cells of codes to dst as values.
+func codesToFloat(dst []float64, codes []int32) []float64 {
+	for _, c := range codes {
+		if c == codeMissing {
+			dst = append(dst, missingValue)
+		} else {
+			dst = append(dst, textValue(int(c)))
+		}
+	}
+	return dst
 }
 
 // decMissing marks a missing cell in Column.dec.
@@ -204,6 +233,9 @@ func (c *Column) Len() int {
 	if c.dec != nil {
 		return len(c.dec)
 	}
+	if c.codes != nil {
+		return len(c.codes)
+	}
 	return len(c.values)
 }
 
@@ -213,6 +245,14 @@ func (c *Column) Numerical() bool { return c.texts == 0 }
 // Missing counts the missing cells.
 func (c *Column) Missing() int {
 	n := 0
+	if c.codes != nil {
+		for _, d := range c.codes {
+			if d == codeMissing {
+				n++
+			}
+		}
+		return n
+	}
 	if c.dec != nil {
 		for _, d := range c.dec {
 			if d == decMissing {

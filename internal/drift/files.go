@@ -11,11 +11,11 @@ import (
 // CompareFiles reads and compares two data files under policy p, holding
 // the parsed values of only as many columns at a time as fit in about
 // budget bytes (8 bytes per cell on each side, 4 for columns whose first
-// records are plain decimals; a column that turns out otherwise later can
-// take up to twice its share): wide CSV files are read in several passes,
-// each parsing a group of columns, so memory stays bounded whatever the
-// number of columns. budget <= 0 reads everything at once, as
-// does Parquet, which is read column by column anyway.
+// records are plain decimals or only texts; a column that turns out
+// otherwise later can take up to twice its share): wide CSV files are read
+// in several passes, each parsing a group of columns, so memory stays
+// bounded whatever the number of columns. budget <= 0 reads everything at
+// once, as does Parquet, which is read column by column anyway.
 func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int64) (*Report, error) {
 	if err := p.Validate(); err != nil {
 		return nil, &InputError{File: "policy", Err: err}
@@ -115,7 +115,7 @@ func compareWhole(refPath, curPath string, opt ReadOptions, p Policy) (*Report, 
 // its size and its first records, or an upper bound: its number of lines),
 // and the bytes a parsed cell of each column is
 // expected to take (4 where the first records hold plain decimals that
-// Column.dec can take, 8 otherwise). It reads only the start of a regular
+// Column.dec can take, or only texts and missing cells, 8 otherwise). It reads only the start of a regular
 // file, and anything else once at memory speed.
 func csvShape(path string) ([]string, int64, map[string]int64, error) {
 	f, err := os.Open(path)
@@ -141,7 +141,7 @@ func csvShape(path string) ([]string, int64, map[string]int64, error) {
 		parseBlock(res, csvBlock{data: sample}, header, keep, path)
 		res.compact()
 		for i, h := range header {
-			if res.err == nil && res.decOK[i] {
+			if res.err == nil && (res.decOK[i] || len(res.text[i]) > 0 && noNumbers(res.cols[i])) {
 				cell[h] = 4
 			}
 		}

@@ -52,10 +52,11 @@ func TestCompareFilesInGroups(t *testing.T) {
 }
 
 // TestCSVShapeCellBytes checks the per-column memory estimate the column
-// groups are cut by: 4 bytes for plain decimals, 8 for anything else.
+// groups are cut by: 4 bytes for plain decimals and text-only columns, 8
+// for anything else.
 func TestCSVShapeCellBytes(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "s.csv")
-	data := "int,dec,missing,text,exp,long\n1,1.25,,x,1e300,0.1234567890123\n-2,3.5,7,y,2,1\n"
+	data := "int,dec,missing,text,mixed,exp,long\n1,1.25,,x,x,1e300,0.1234567890123\n-2,3.5,7,y,2,2,1\n"
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -63,11 +64,11 @@ func TestCSVShapeCellBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int64{"int": 4, "dec": 4, "missing": 4, "text": 8, "exp": 8, "long": 8}
+	want := map[string]int64{"int": 4, "dec": 4, "missing": 4, "text": 4, "mixed": 8, "exp": 8, "long": 8}
 	if d := cmp.Diff(want, cell); d != "" {
 		t.Errorf("cell bytes (-want +got):\n%s", d)
 	}
-	if len(header) != 6 || lines < 2 {
+	if len(header) != 7 || lines < 2 {
 		t.Errorf("header %v, lines %d", header, lines)
 	}
 }

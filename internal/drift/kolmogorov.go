@@ -373,7 +373,8 @@ func kolmogorovCDFPomeranz(n int, x float64) float64 {
 	V1[0] = 1
 	V0s, V1s := 0, 0
 	expnt := 0
-	j1, j2 := pomeranzBounds(0, n, ll, ceilf, roundf)
+	j1, _ := pomeranzBounds(0, n, ll, ceilf, roundf)
+	var j2 int
 	conv := make([]float64, 2*npw)
 	for i := 1; i < 2*n+2; i++ {
 		k1 := j1

@@ -29,7 +29,7 @@ func sampleParquet(t testing.TB) []byte {
 	rb.Field(1).(*array.Int64Builder).AppendValues([]int64{1, 2, 3, 4, 5}, nil)
 	rb.Field(2).(*array.StringBuilder).AppendValues([]string{"x", "NA", "2.5", "y", ""}, []bool{true, true, true, true, false})
 	rb.Field(3).(*array.BooleanBuilder).AppendValues([]bool{true, false, true, true, false}, nil)
-	rec := rb.NewRecord()
+	rec := rb.NewRecordBatch()
 	defer rec.Release()
 	var buf bytes.Buffer
 	w, err := pqarrow.NewFileWriter(schema, &buf, nil, pqarrow.DefaultWriterProps())

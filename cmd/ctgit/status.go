@@ -54,9 +54,9 @@ the local forge's .ctgit/prs/ files. Nothing is written.`,
 				return err
 			}
 			if format == report.FormatJSON {
-				return promote.WriteStatusJSON(cmd.OutOrStdout(), st)
+				return report.WriteStatusJSON(cmd.OutOrStdout(), st)
 			}
-			return promote.WriteStatusText(cmd.OutOrStdout(), st, ws.root)
+			return report.WriteStatusText(cmd.OutOrStdout(), st, ws.root)
 		},
 	}
 	f := cmd.Flags()

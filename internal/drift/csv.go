@@ -179,6 +179,15 @@ func (m *csvMerge) merge(idx int, res *csvResult, size int) {
 	t.Rows += res.rows
 	for ci, col := range t.Columns {
 		vals := res.cols[ci]
+		if res.decMode[ci] {
+			// A block the parser kept compact: copied as it is when the
+			// column is compact at a scale it fits, else as floats.
+			if col.dec != nil && res.scale[ci] <= col.scale && rescale(res.dec[ci], col.scale-res.scale[ci]) {
+				col.dec = append(col.dec, res.dec[ci]...)
+				continue
+			}
+			vals = res.floats(ci)
+		}
 		if col.codes != nil && len(res.text[ci]) == 0 {
 			if noNumbers(vals) { // all missing
 				for range vals {
@@ -407,16 +416,20 @@ func lastRecordEnd(data []byte) int {
 
 type csvResult struct {
 	// dec, scale and decOK are cols in compact form, where it exists (see
-	// Column.dec).
-	dec   [][]int32
-	scale []int
-	decOK []bool
-	rows  int
-	lines int // newlines consumed, to number the lines of later blocks
-	cols  [][]float64
-	text  [][]string
-	dicts []textDict
-	err   error
+	// Column.dec). While decMode, the parser appends a column's cells to
+	// dec at scale instead of to cols, and counts its missing cells.
+	dec     [][]int32
+	scale   []int
+	decOK   []bool
+	decMode []bool
+	missing []int
+	tmp     []float64
+	rows    int
+	lines   int // newlines consumed, to number the lines of later blocks
+	cols    [][]float64
+	text    [][]string
+	dicts   []textDict
+	err     error
 }
 
 // parseBlock parses the records of one block into res, reusing its
@@ -425,9 +438,18 @@ type csvResult struct {
 func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name string) {
 	data := b.data
 	res.rows, res.lines, res.err = 0, 0, nil
+	if res.dec == nil {
+		res.dec = make([][]int32, len(res.cols))
+		res.scale = make([]int, len(res.cols))
+		res.decOK = make([]bool, len(res.cols))
+		res.decMode = make([]bool, len(res.cols))
+		res.missing = make([]int, len(res.cols))
+	}
 	for i := range res.cols {
 		res.cols[i] = res.cols[i][:0]
 		res.text[i] = res.text[i][:0]
+		res.dec[i] = res.dec[i][:0]
+		res.scale[i], res.decMode[i], res.missing[i] = 0, true, 0
 	}
 	if res.dicts == nil {
 		res.dicts = make([]textDict, len(res.cols))
@@ -457,9 +479,19 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 			if field < len(keep) && keep[field] >= 0 {
 				// The common cell, a plain decimal, is scanned and parsed
 				// in one pass.
-				if v, next, eor, ok := fastField(data, pos); ok {
+				if m, frac, tz, neg, next, eor, ok := fastField(data, pos); ok {
 					ci := keep[field]
-					res.cols[ci] = append(res.cols[ci], v)
+					if frac == res.scale[ci] && m <= math.MaxInt32 && res.decMode[ci] {
+						// The common case: the digits are the integer at
+						// the block's scale so far.
+						d := int32(m)
+						if neg {
+							d = -d
+						}
+						res.dec[ci] = append(res.dec[ci], d)
+					} else {
+						res.addNumber(ci, m, frac, tz, neg)
+					}
 					field++
 					pos = next
 					if eor {
@@ -501,6 +533,21 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 			if field < len(keep) && keep[field] >= 0 {
 				ci := keep[field]
 				v, kind := Cell(cell)
+				if res.decMode[ci] {
+					if kind == CellMissing {
+						res.dec[ci] = append(res.dec[ci], decMissing)
+						res.missing[ci]++
+						field++
+						pos = next
+						if eor {
+							break
+						}
+						continue
+					}
+					// Numbers the fast path did not take and texts are
+					// left to toDec, as floats.
+					res.toFloats(ci)
+				}
 				switch kind {
 				case CellMissing:
 					v = missingValue
@@ -594,20 +641,20 @@ func nextField(data []byte, pos int, scratch []byte) (cell []byte, next int, eor
 	return cell, end + 1, true, 1, scratch, nil
 }
 
-// fastField parses, in one pass, an unquoted field at data[pos] that is a
+// fastField scans, in one pass, an unquoted field at data[pos] that is a
 // plain decimal Clinger's fast path converts exactly, and ends in a comma,
-// a newline or the end of data. ok is false for anything else, which the
-// caller then parses the general way.
-func fastField(data []byte, pos int) (v float64, next int, eor bool, ok bool) {
+// a newline or the end of data. The decimal is m/10^frac, negated when neg
+// (see decimalValue); tz of its frac digits after the point are trailing
+// zeros. ok is false for anything else, which the caller then parses the
+// general way.
+func fastField(data []byte, pos int) (m uint64, frac, tz int, neg bool, next int, eor bool, ok bool) {
 	n := len(data)
 	i := pos
-	neg := false
 	if i < n && (data[i] == '-' || data[i] == '+') {
 		neg = data[i] == '-'
 		i++
 	}
-	var m uint64
-	nd, frac := 0, 0
+	nd := 0
 	dot := false
 	for ; i < n; i++ {
 		c := data[i]
@@ -616,6 +663,10 @@ func fastField(data []byte, pos int) (v float64, next int, eor bool, ok bool) {
 			nd++
 			if dot {
 				frac++
+				tz++
+				if d != 0 {
+					tz = 0
+				}
 			}
 			continue
 		}
@@ -626,7 +677,7 @@ func fastField(data []byte, pos int) (v float64, next int, eor bool, ok bool) {
 		break
 	}
 	if nd == 0 || nd > 19 || m >= 1<<53 || frac > 22 {
-		return 0, 0, false, false
+		return 0, 0, 0, false, 0, false, false
 	}
 	switch {
 	case i == n:
@@ -635,30 +686,116 @@ func fastField(data []byte, pos int) (v float64, next int, eor bool, ok bool) {
 	case data[i] == '\n':
 		eor = true
 	default:
-		return 0, 0, false, false
+		return 0, 0, 0, false, 0, false, false
 	}
-	v = float64(m) / pow10[frac]
+	return m, frac, tz, neg, i + 1, eor, true
+}
+
+// decimalValue is the float64 nearest m/10^frac, negated when neg: one
+// correctly rounded IEEE division, exact for m < 2^53 and frac <= 22.
+func decimalValue(m uint64, frac int, neg bool) float64 {
+	v := float64(m) / pow10[frac]
 	if neg && v != 0 {
 		v = -v
 	}
-	return v, i + 1, eor, true
+	return v
+}
+
+// pow10i are the powers of ten that fit an int64.
+var pow10i = [...]int64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// addNumber appends the decimal m/10^frac (tz trailing zeros after the
+// point, negated when neg) to column ci of the block: to dec while the
+// column is in compact form and the number fits it, else as a float.
+//
+// The compact form it builds is the one toDec would build from the
+// floats. Stripped of its trailing zeros, the decimal is m' at scale s;
+// when m' < 2^31, no integer at a smaller scale stands for the same
+// float64 (two such decimals differ by at least 1/m' of their size, far
+// more than a rounding), and at a scale S >= s the integer is m'·10^(S-s),
+// whose quotient by 10^S is the same correctly rounded division. So the
+// smallest scale holding every number of the block is the largest s, if
+// every number fits an int32 there; when one does not, no scale holds
+// them all and toDec reports so too (it is left to it, on floats).
+func (res *csvResult) addNumber(ci int, m uint64, frac, tz int, neg bool) {
+	if res.decMode[ci] {
+		if d, ok := res.decAt(ci, m, frac, tz); ok {
+			if neg {
+				d = -d
+			}
+			res.dec[ci] = append(res.dec[ci], d)
+			return
+		}
+		res.toFloats(ci)
+	}
+	res.cols[ci] = append(res.cols[ci], decimalValue(m, frac, neg))
+}
+
+// decAt returns m/10^frac (tz trailing zeros after the point) as an
+// integer at column ci's scale, raising the scale of the column's dec
+// first when the number needs more digits. ok is false when the number
+// does not fit the compact form; the column is then unchanged.
+func (res *csvResult) decAt(ci int, m uint64, frac, tz int) (int32, bool) {
+	s := 0
+	if m != 0 {
+		s = frac - tz // m < 2^53 < 10^16 ends in tz zeros, so tz < 16
+		m /= uint64(pow10i[tz])
+	}
+	if s > maxScale || m > math.MaxInt32 {
+		return 0, false
+	}
+	if s > res.scale[ci] {
+		if !rescale(res.dec[ci], s-res.scale[ci]) {
+			return 0, false
+		}
+		res.scale[ci] = s
+	}
+	d := m * uint64(pow10i[res.scale[ci]-s]) // < 2^31 · 10^9, no overflow
+	if d > math.MaxInt32 {
+		return 0, false
+	}
+	return int32(d), true
+}
+
+// toFloats turns column ci of the block from compact form to floats.
+func (res *csvResult) toFloats(ci int) {
+	res.cols[ci] = decToFloat(res.cols[ci][:0], res.dec[ci], res.scale[ci])
+	res.dec[ci] = res.dec[ci][:0]
+	res.decMode[ci], res.scale[ci] = false, 0
 }
 
 // compact converts the parsed columns without text to Column.dec form,
 // where each number allows it, so the merge only copies 4 bytes a cell.
+// Columns the parser kept compact are done already; a column of only
+// missing cells goes the float way, as the merge expects of it.
 func (res *csvResult) compact() {
-	if res.dec == nil {
-		res.dec = make([][]int32, len(res.cols))
-		res.scale = make([]int, len(res.cols))
-		res.decOK = make([]bool, len(res.cols))
-	}
-	for ci, vals := range res.cols {
+	for ci := range res.cols {
 		res.decOK[ci] = false
-		if res.err != nil || len(res.text[ci]) > 0 {
+		if res.err != nil {
 			continue
 		}
-		res.dec[ci], res.scale[ci], res.decOK[ci] = toDec(res.dec[ci], vals)
+		if res.decMode[ci] {
+			if res.missing[ci] < len(res.dec[ci]) {
+				res.decOK[ci] = true
+				continue
+			}
+			res.toFloats(ci)
+		}
+		if len(res.text[ci]) > 0 {
+			continue
+		}
+		res.dec[ci], res.scale[ci], res.decOK[ci] = toDec(res.dec[ci], res.cols[ci])
 	}
+}
+
+// floats returns column ci of the block as floats, whatever its form.
+func (res *csvResult) floats(ci int) []float64 {
+	if !res.decMode[ci] {
+		return res.cols[ci]
+	}
+	res.tmp = decToFloat(res.tmp[:0], res.dec[ci], res.scale[ci])
+	return res.tmp
 }
 
 // textDict interns the texts of one column of a block: an open-addressing

@@ -177,6 +177,21 @@ func TestReadCSVCompact(t *testing.T) {
 			}
 			return fmt.Sprintf("-%.2f", float64(i)/100)
 		}},
+		{"numbers-missing-block", func(i int) string {
+			if i > n/3 && i < n/2 {
+				return ""
+			}
+			return fmt.Sprintf("%.2f", float64(i)/7)
+		}},
+		{"big-then-fine", func(i int) string {
+			if i < n-5 {
+				return strconv.Itoa(2_000_000_000 + i)
+			}
+			return "0.5"
+		}},
+		{"trailing-zeros", func(i int) string {
+			return fmt.Sprintf("%.6f", float64(i%1000)/8)
+		}},
 		{"texts", func(i int) string {
 			if i%5 == 0 {
 				return ""

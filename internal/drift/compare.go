@@ -253,12 +253,33 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 	hasStat := false
 	switch {
 	case m == MethodKS || m == MethodWasserstein:
-		if ksInts {
+		var std float64
+		switch {
+		case ksInts:
 			w.a, w.keys, w.tmp = sortDecNumbers(w.a[:0], rc.dec, w.keys, w.tmp)
 			w.b, w.keys, w.tmp = sortDecNumbers(w.b[:0], cc.dec, w.keys, w.tmp)
-		} else {
+		case m == MethodWasserstein:
+			// The reference's deviation is summed in file order, as
+			// PopulationStd does; then each side is sorted on its own.
+			if rc.dec != nil {
+				std = decPopulationStd(rc.dec, rc.scale)
+				w.a = w.sortedDec(w.a, rc)
+			} else {
+				w.a = numbers(w.a[:0], rc)
+				std = PopulationStd(w.a)
+				w.scratch = sortFloats(w.a, w.scratch)
+			}
+			if cc.dec != nil {
+				w.b = w.sortedDec(w.b, cc)
+			} else {
+				w.b = numbers(w.b[:0], cc)
+				w.scratch = sortFloats(w.b, w.scratch)
+			}
+		default:
 			w.a = numbers(w.a[:0], rc)
 			w.b = numbers(w.b[:0], cc)
+			w.scratch = sortFloats(w.a, w.scratch)
+			w.scratch = sortFloats(w.b, w.scratch)
 		}
 		if len(w.a) == 0 || len(w.b) == 0 {
 			res.empty = "reference"
@@ -266,14 +287,6 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 				res.empty = "current"
 			}
 			return res
-		}
-		var std float64
-		if m == MethodWasserstein {
-			std = PopulationStd(w.a)
-		}
-		if !ksInts { // sortDecNumbers has sorted them
-			w.scratch = sortFloats(w.a, w.scratch)
-			w.scratch = sortFloats(w.b, w.scratch)
 		}
 		if m == MethodKS {
 			stat, score = KolmogorovSmirnov(w.a, w.b)
@@ -329,6 +342,46 @@ func autoMethod(rc *Column, categorical bool, nRef int) Method {
 	default:
 		return MethodJensenShannon
 	}
+}
+
+// sortedDec returns the numbers of the compact column c sorted, in dst
+// (reused). It sorts the integers, whose order is that of their values at
+// the column's one scale, and only then divides them by 10^scale: the same
+// floats as numbers gives, sorted as sortFloats sorts them.
+func (w *worker) sortedDec(dst []float64, c *Column) []float64 {
+	dst, w.keys, w.tmp = sortDecNumbers(dst[:0], c.dec, w.keys, w.tmp)
+	p := pow10[c.scale]
+	for i, v := range dst {
+		dst[i] = v / p
+	}
+	return dst
+}
+
+// decPopulationStd is PopulationStd of the numbers of a compact column in
+// file order, computed on the same floats in the same order, so to the
+// same bits, without making them a slice first.
+func decPopulationStd(dec []int32, scale int) float64 {
+	p := pow10[scale]
+	var s neumaier
+	n := 0
+	for _, d := range dec {
+		if d != decMissing {
+			s.add(float64(d) / p)
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	mean := s.sum() / float64(n)
+	var q neumaier
+	for _, d := range dec {
+		if d != decMissing {
+			v := float64(d)/p - mean
+			q.add(v * v)
+		}
+	}
+	return math.Sqrt(q.sum() / float64(n))
 }
 
 // numbers appends the numeric cells of c to dst, in order.

@@ -654,27 +654,32 @@ func fastField(data []byte, pos int) (m uint64, frac, tz int, neg bool, next int
 		neg = data[i] == '-'
 		i++
 	}
-	nd := 0
-	dot := false
-	for ; i < n; i++ {
-		c := data[i]
-		if d := c - '0'; d < 10 {
-			m = m*10 + uint64(d)
-			nd++
-			if dot {
-				frac++
-				tz++
-				if d != 0 {
-					tz = 0
-				}
+	start := i
+	for i < n {
+		d := data[i] - '0'
+		if d >= 10 {
+			break
+		}
+		m = m*10 + uint64(d)
+		i++
+	}
+	nd := i - start
+	if i < n && data[i] == '.' {
+		i++
+		start, last := i, i // last: just past the last non-zero digit
+		for i < n {
+			d := data[i] - '0'
+			if d >= 10 {
+				break
 			}
-			continue
+			m = m*10 + uint64(d)
+			i++
+			if d != 0 {
+				last = i
+			}
 		}
-		if c == '.' && !dot {
-			dot = true
-			continue
-		}
-		break
+		frac, tz = i-start, i-last
+		nd += frac
 	}
 	if nd == 0 || nd > 19 || m >= 1<<53 || frac > 22 {
 		return 0, 0, 0, false, 0, false, false

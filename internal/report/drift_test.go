@@ -2,11 +2,9 @@ package report
 
 import (
 	"bytes"
-	"os"
+	goldenfile "github.com/ctgit/ctgit/internal/golden"
 	"path/filepath"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/ctgit/ctgit/internal/drift"
 )
@@ -50,19 +48,7 @@ func TestDriftGolden(t *testing.T) {
 			if err := Drift(&buf, sampleDriftReport(), tc.format); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", tc.file)
-			if os.Getenv("CTGIT_UPDATE_GOLDEN") == "1" {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(string(want), buf.String()); d != "" {
-				t.Errorf("%s differs from %s (-want +got; CTGIT_UPDATE_GOLDEN=1 rewrites):\n%s", tc.format, golden, d)
-			}
+			goldenfile.Check(t, filepath.Join("testdata", tc.file), buf.Bytes())
 		})
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
+	goldenfile "github.com/ctgit/ctgit/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,22 +56,7 @@ var testLinks = Links{ServerURL: "https://github.com", Repository: "acme/models"
 // CTGIT_UPDATE_GOLDEN=1.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("CTGIT_UPDATE_GOLDEN") == "1" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got; CTGIT_UPDATE_GOLDEN=1 rewrites):\n%s", path, d)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), got)
 }
 
 func TestRunGolden(t *testing.T) {

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	goldenfile "github.com/ctgit/ctgit/internal/golden"
 	"io"
 	"net"
 	"net/http"
@@ -13,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -68,22 +68,7 @@ next:
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("CTGIT_UPDATE_GOLDEN") == "1" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got; CTGIT_UPDATE_GOLDEN=1 rewrites):\n%s", path, d)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), got)
 }
 
 func TestTextGolden(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -500,6 +501,27 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 					}
 					continue
 				}
+				// The common text cell, a bare word that can be neither a
+				// number nor a missing value, goes straight to the dict.
+				if end, ok := fastText(data, pos); ok {
+					ci := keep[field]
+					if res.decMode[ci] {
+						res.toFloats(ci)
+					}
+					v := textValue(dicts[ci].code(data[pos:end], &res.text[ci]))
+					res.cols[ci] = append(res.cols[ci], v)
+					field++
+					pos = end + 1
+					if end == len(data) {
+						pos = end
+						break
+					}
+					if data[end] == '\n' {
+						line++
+						break
+					}
+					continue
+				}
 			} else if field < len(keep) && (pos >= len(data) || data[pos] != '"') {
 				// An unused, unquoted cell: find its end and move on.
 				i := pos
@@ -696,6 +718,36 @@ func fastField(data []byte, pos int) (m uint64, frac, tz int, neg bool, next int
 	return m, frac, tz, neg, i + 1, eor, true
 }
 
+// fastText scans an unquoted field at data[pos] that Cell would take as
+// text whatever follows its first byte: one starting with an ASCII letter
+// that no number or missing word starts with (see isMissingWord), holding
+// no quote or carriage return and ending in neither a space nor a tab. It
+// returns the index of the comma or newline that ends it, or len(data).
+func fastText(data []byte, pos int) (end int, ok bool) {
+	if pos >= len(data) {
+		return 0, false
+	}
+	switch c := data[pos] | 0x20; {
+	case c < 'a' || c > 'z' || c == 'n' || c == 'i':
+		return 0, false
+	}
+	i := pos + 1
+	for i < len(data) {
+		c := data[i]
+		if c == ',' || c == '\n' {
+			break
+		}
+		if c == '"' || c == '\r' {
+			return 0, false
+		}
+		i++
+	}
+	if last := data[i-1]; last == ' ' || last == '\t' {
+		return 0, false
+	}
+	return i, true
+}
+
 // decimalValue is the float64 nearest m/10^frac, negated when neg: one
 // correctly rounded IEEE division, exact for m < 2^53 and frac <= 22.
 func decimalValue(m uint64, frac int, neg bool) float64 {
@@ -805,18 +857,37 @@ func (res *csvResult) floats(ci int) []float64 {
 
 // textDict interns the texts of one column of a block: an open-addressing
 // table of indices into the block's texts, cheaper per lookup than a map
-// keyed by string for the short, few categories of a column.
+// keyed by string for the short, few categories of a column. Each slot
+// holds a key besides the index: a text of at most 7 bytes is its own key
+// (its bytes and its length), so finding it compares one integer; a longer
+// text's key is its hash, and a matching key is confirmed on the bytes.
 type textDict struct {
+	keys  []uint64
 	slots []int32 // index+1 into the texts; 0 is empty; len is a power of two
 }
 
-func fnv1a[T string | []byte](b T) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(b); i++ {
-		h ^= uint64(b[i])
+// textKey is t's key (see textDict); short reports whether the key alone
+// identifies t. Short keys have a length below 8 in their top byte, long
+// keys have the top bit set.
+func textKey[T string | []byte](t T) (key uint64, short bool) {
+	if len(t) <= 7 {
+		for i := 0; i < len(t); i++ {
+			key |= uint64(t[i]) << (8 * i)
+		}
+		return key | uint64(len(t))<<56, true
+	}
+	h := uint64(14695981039346656037) // FNV-1a
+	for i := 0; i < len(t); i++ {
+		h ^= uint64(t[i])
 		h *= 1099511628211
 	}
-	return h
+	return h | 1<<63, false
+}
+
+// slotOf is where the probe for key starts: the high bits of a
+// multiplicative hash, which spread packed bytes that differ in one byte.
+func (d *textDict) slotOf(key uint64) uint64 {
+	return (key * 0x9e3779b97f4a7c15) >> (64 - bits.TrailingZeros(uint(len(d.slots))))
 }
 
 // code returns the index of t in *texts, appending t if it is new.
@@ -824,15 +895,16 @@ func (d *textDict) code(t []byte, texts *[]string) int {
 	if 2*(len(*texts)+1) > len(d.slots) {
 		d.grow(*texts)
 	}
+	key, short := textKey(t)
 	mask := uint64(len(d.slots) - 1)
-	for i := fnv1a(t) & mask; ; i = (i + 1) & mask {
+	for i := d.slotOf(key); ; i = (i + 1) & mask {
 		s := d.slots[i]
 		if s == 0 {
 			*texts = append(*texts, string(t))
-			d.slots[i] = int32(len(*texts))
+			d.slots[i], d.keys[i] = int32(len(*texts)), key
 			return len(*texts) - 1
 		}
-		if (*texts)[s-1] == string(t) {
+		if d.keys[i] == key && (short || (*texts)[s-1] == string(t)) {
 			return int(s - 1)
 		}
 	}
@@ -840,13 +912,15 @@ func (d *textDict) code(t []byte, texts *[]string) int {
 
 // grow doubles the table (to at least 64 slots) and re-enters texts.
 func (d *textDict) grow(texts []string) {
-	d.slots = make([]int32, max(64, 2*len(d.slots)))
-	mask := uint64(len(d.slots) - 1)
+	n := max(64, 2*len(d.slots))
+	d.slots, d.keys = make([]int32, n), make([]uint64, n)
+	mask := uint64(n - 1)
 	for code, s := range texts {
-		i := fnv1a(s) & mask
+		key, _ := textKey(s)
+		i := d.slotOf(key)
 		for d.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		d.slots[i] = int32(code + 1)
+		d.slots[i], d.keys[i] = int32(code+1), key
 	}
 }

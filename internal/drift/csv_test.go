@@ -1,6 +1,8 @@
 package drift
 
 import (
+	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"math"
@@ -292,5 +294,74 @@ func TestReadCSVManyTexts(t *testing.T) {
 	}
 	if len(col.text) != 5003 {
 		t.Errorf("%d distinct texts, want 5003", len(col.text))
+	}
+}
+
+// sameAsEncodingCSV checks that tab, read from data, holds every cell the
+// standard library's CSV reader finds there, as Cell classifies it: the
+// reader's fast paths for numbers and words must agree with the general
+// one. It reports false when encoding/csv rejects the input or reads it
+// differently in shape (it keeps a byte-order mark and allows a lone \r
+// inside fields); the caller decides whether that is expected.
+func sameAsEncodingCSV(t *testing.T, data []byte, tab *Table) bool {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) == 0 || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return false
+	}
+	if len(recs)-1 != tab.Rows || len(recs[0]) != len(tab.Columns) {
+		return false
+	}
+	for ci, col := range tab.Columns {
+		for i, rec := range recs[1:] {
+			want, wantKind := Cell([]byte(rec[ci]))
+			got, kind, text := col.At(i)
+			switch {
+			case kind != wantKind:
+				t.Fatalf("row %d column %q: cell %q read as kind %v, Cell says %v", i+1, col.Name, rec[ci], kind, wantKind)
+			case kind == CellText && text != string(trimSpace([]byte(rec[ci]))):
+				t.Fatalf("row %d column %q: text %q, want %q", i+1, col.Name, text, rec[ci])
+			case kind == CellNumber && math.Float64bits(got) != math.Float64bits(want):
+				t.Fatalf("row %d column %q: cell %q read as %v, Cell says %v", i+1, col.Name, rec[ci], got, want)
+			}
+		}
+	}
+	return true
+}
+
+// TestReadCSVLikeCell reads cells on the edges of the word fast path (words
+// that are missing values, numbers, or carry spaces, quotes or a CR; long
+// words whose keys are hashes) in many rows, so several blocks and the
+// interning tables' growth are crossed, and compares each with Cell.
+func TestReadCSVLikeCell(t *testing.T) {
+	words := []string{"cat_1", "cat_12", "Cat_1", "x", "e5", "E", "nan", "NaN", "NA", "null", "None",
+		"inf", "Infinity", "-inf", "none_of_these", "n", "i", "id", "na_x", "zz ", " zz", "a b", "\"q\"",
+		"\"a,b\"", "1.5", "-0.25", "abcdefg", "abcdefgh", "abcdefgi", "abcdefghijklmnopqrstuvwxyz",
+		"bcdefghijklmnopqrstuvwxyza", "Ωmega", "_under", "Z9", "z\tz", "zz\t", ""}
+	var b bytes.Buffer
+	b.WriteString("w,v,u\n")
+	for i := range 200_000 {
+		w := words[(i*7919)%len(words)]
+		u := fmt.Sprintf("word%05d", (i*31)%7001)
+		if i%3 == 0 {
+			u = u[:4+i%4]
+		}
+		fmt.Fprintf(&b, "%s,%s,%s", w, words[(i*104729)%len(words)], u)
+		if i%5 == 0 {
+			b.WriteString("\r\n")
+		} else {
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("last,word,nonewline")
+	data := b.Bytes()
+	tab, err := ReadCSV(bytes.NewReader(data), "words.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameAsEncodingCSV(t, data, tab) {
+		t.Fatal("encoding/csv reads this file differently in shape")
 	}
 }

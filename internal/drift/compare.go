@@ -403,18 +403,13 @@ func numbers(dst []float64, c *Column) []float64 {
 	return dst
 }
 
-// histogram counts the numbers of c into the bins of edges; a compact
-// column is expanded a chunk at a time into a small buffer.
+// histogram counts the numbers of c into the bins of edges.
 func (w *worker) histogram(counts []int64, c *Column, edges []float64) {
 	if c.dec == nil {
 		histogram(counts, c.values, edges)
 		return
 	}
-	const chunk = 1 << 14
-	for start := 0; start < len(c.dec); start += chunk {
-		w.rv = decToFloat(w.rv[:0], c.dec[start:min(start+chunk, len(c.dec))], c.scale)
-		histogram(counts, w.rv, edges)
-	}
+	histogramDec(counts, c.dec, c.scale, edges)
 }
 
 // distinctNumbers counts distinct numeric values of c, stopping at limit.

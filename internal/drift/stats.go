@@ -233,3 +233,59 @@ func (n *neumaier) sum() float64 {
 	}
 	return n.s + n.c
 }
+
+// histogramDec is histogram for the numbers d/10^scale of a compact column
+// (decMissing cells skipped), without dividing each one: d/10^scale is
+// non-decreasing in d, so each edge becomes the smallest integer whose
+// value reaches it, and every d is placed among those integers, giving
+// the bins histogram gives the same floats.
+func histogramDec(counts []int64, dec []int32, scale int, edges []float64) {
+	k := len(edges) - 1
+	p := pow10[scale]
+	val := func(d int64) float64 { return float64(d) / p }
+	// t[i] is the smallest d with val(d) >= edges[i]; top is the largest d
+	// with val(d) <= edges[k]. Both are searched from a guess within the
+	// int32 range, outside which no cell lies.
+	const dmin, dmax = math.MinInt32 + 1, math.MaxInt32
+	guess := func(e float64) int64 { return int64(min(max(e*p, dmin-1), dmax+1)) }
+	t := make([]int64, k+1)
+	for i, e := range edges {
+		d := guess(e)
+		for d > dmin-1 && val(d-1) >= e {
+			d--
+		}
+		for d <= dmax && val(d) < e {
+			d++
+		}
+		t[i] = d
+	}
+	top := guess(edges[k])
+	for top <= dmax && val(top+1) <= edges[k] {
+		top++
+	}
+	for top >= dmin && val(top) > edges[k] {
+		top--
+	}
+	lo := t[0]
+	if top < lo {
+		return // no integer lies within the edges
+	}
+	// The guess of a bin scales d by the bins' mean width in integers;
+	// the loops then settle it on t exactly.
+	scaleD := float64(k) / float64(t[k]-lo+1)
+	for _, x := range dec {
+		d := int64(x)
+		if x == decMissing || d < lo || d > top {
+			continue
+		}
+		i := int(float64(d-lo) * scaleD)
+		i = min(max(i, 0), k-1)
+		for i > 0 && d < t[i] {
+			i--
+		}
+		for i < k-1 && d >= t[i+1] {
+			i++
+		}
+		counts[i]++
+	}
+}

@@ -78,11 +78,7 @@ func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int
 	for _, sub := range groups {
 		gopt := opt
 		gopt.Columns = sub
-		ref, err := ReadFile(refPath, gopt)
-		if err != nil {
-			return nil, err
-		}
-		cur, err := ReadFile(curPath, gopt)
+		ref, cur, err := readBoth(refPath, curPath, gopt)
 		if err != nil {
 			return nil, err
 		}
@@ -100,15 +96,40 @@ func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int
 
 func compareWhole(refPath, curPath string, opt ReadOptions, p Policy) (*Report, error) {
 	opt.Columns = p.Subset
-	ref, err := ReadFile(refPath, opt)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := ReadFile(curPath, opt)
+	ref, cur, err := readBoth(refPath, curPath, opt)
 	if err != nil {
 		return nil, err
 	}
 	return Compare(ref, cur, p)
+}
+
+// readBoth reads the two files at once, so that one file's last blocks and
+// the reading of its input overlap the other's parsing. When both fail,
+// the reference's error is the one reported, as if read first; a file
+// that cannot be opened is reported before either is parsed.
+func readBoth(refPath, curPath string, opt ReadOptions) (ref, cur *Table, err error) {
+	for _, path := range []string{refPath, curPath} {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, &InputError{File: path, Err: err}
+		}
+		f.Close()
+	}
+	var curErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cur, curErr = ReadFile(curPath, opt)
+	}()
+	ref, err = ReadFile(refPath, opt)
+	<-done
+	if err == nil {
+		err = curErr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return ref, cur, nil
 }
 
 // csvShape returns a CSV file's header, about its number of rows (from

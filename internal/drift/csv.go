@@ -480,7 +480,7 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 			if field < len(keep) && keep[field] >= 0 {
 				// The common cell, a plain decimal, is scanned and parsed
 				// in one pass.
-				if m, frac, tz, neg, next, eor, ok := fastField(data, pos); ok {
+				if m, frac, neg, next, eor, ok := fastField(data, pos); ok {
 					ci := keep[field]
 					if frac == res.scale[ci] && m <= math.MaxInt32 && res.decMode[ci] {
 						// The common case: the digits are the integer at
@@ -491,7 +491,7 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 						}
 						res.dec[ci] = append(res.dec[ci], d)
 					} else {
-						res.addNumber(ci, m, frac, tz, neg)
+						res.addNumber(ci, m, frac, neg)
 					}
 					field++
 					pos = next
@@ -666,10 +666,14 @@ func nextField(data []byte, pos int, scratch []byte) (cell []byte, next int, eor
 // fastField scans, in one pass, an unquoted field at data[pos] that is a
 // plain decimal Clinger's fast path converts exactly, and ends in a comma,
 // a newline or the end of data. The decimal is m/10^frac, negated when neg
-// (see decimalValue); tz of its frac digits after the point are trailing
-// zeros. ok is false for anything else, which the caller then parses the
-// general way.
-func fastField(data []byte, pos int) (m uint64, frac, tz int, neg bool, next int, eor bool, ok bool) {
+// (see decimalValue). ok is false for anything else, which the caller then
+// parses the general way.
+//
+// It is the hottest loop of reading: the digits are taken one by one
+// with nothing else in the loop (trailing zeros are counted later, in
+// decAt, for the rare number that needs it); converting eight at a time
+// with word arithmetic measured slower on short cells.
+func fastField(data []byte, pos int) (m uint64, frac int, neg bool, next int, eor bool, ok bool) {
 	n := len(data)
 	i := pos
 	if i < n && (data[i] == '-' || data[i] == '+') {
@@ -688,7 +692,7 @@ func fastField(data []byte, pos int) (m uint64, frac, tz int, neg bool, next int
 	nd := i - start
 	if i < n && data[i] == '.' {
 		i++
-		start, last := i, i // last: just past the last non-zero digit
+		start = i
 		for i < n {
 			d := data[i] - '0'
 			if d >= 10 {
@@ -696,15 +700,12 @@ func fastField(data []byte, pos int) (m uint64, frac, tz int, neg bool, next int
 			}
 			m = m*10 + uint64(d)
 			i++
-			if d != 0 {
-				last = i
-			}
 		}
-		frac, tz = i-start, i-last
+		frac = i - start
 		nd += frac
 	}
 	if nd == 0 || nd > 19 || m >= 1<<53 || frac > 22 {
-		return 0, 0, 0, false, 0, false, false
+		return 0, 0, false, 0, false, false
 	}
 	switch {
 	case i == n:
@@ -713,9 +714,9 @@ func fastField(data []byte, pos int) (m uint64, frac, tz int, neg bool, next int
 	case data[i] == '\n':
 		eor = true
 	default:
-		return 0, 0, 0, false, 0, false, false
+		return 0, 0, false, 0, false, false
 	}
-	return m, frac, tz, neg, i + 1, eor, true
+	return m, frac, neg, i + 1, eor, true
 }
 
 // fastText scans an unquoted field at data[pos] that Cell would take as
@@ -762,8 +763,7 @@ func decimalValue(m uint64, frac int, neg bool) float64 {
 var pow10i = [...]int64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
 
-// addNumber appends the decimal m/10^frac (tz trailing zeros after the
-// point, negated when neg) to column ci of the block: to dec while the
+// addNumber appends the decimal m/10^frac (negated when neg) to column ci of the block: to dec while the
 // column is in compact form and the number fits it, else as a float.
 //
 // The compact form it builds is the one toDec would build from the
@@ -775,9 +775,9 @@ var pow10i = [...]int64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 
 // smallest scale holding every number of the block is the largest s, if
 // every number fits an int32 there; when one does not, no scale holds
 // them all and toDec reports so too (it is left to it, on floats).
-func (res *csvResult) addNumber(ci int, m uint64, frac, tz int, neg bool) {
+func (res *csvResult) addNumber(ci int, m uint64, frac int, neg bool) {
 	if res.decMode[ci] {
-		if d, ok := res.decAt(ci, m, frac, tz); ok {
+		if d, ok := res.decAt(ci, m, frac); ok {
 			if neg {
 				d = -d
 			}
@@ -789,15 +789,16 @@ func (res *csvResult) addNumber(ci int, m uint64, frac, tz int, neg bool) {
 	res.cols[ci] = append(res.cols[ci], decimalValue(m, frac, neg))
 }
 
-// decAt returns m/10^frac (tz trailing zeros after the point) as an
-// integer at column ci's scale, raising the scale of the column's dec
-// first when the number needs more digits. ok is false when the number
-// does not fit the compact form; the column is then unchanged.
-func (res *csvResult) decAt(ci int, m uint64, frac, tz int) (int32, bool) {
-	s := 0
+// decAt returns m/10^frac as an integer at column ci's scale, raising the
+// scale of the column's dec first when the number needs more digits. ok is
+// false when the number does not fit the compact form; the column is then
+// unchanged.
+func (res *csvResult) decAt(ci int, m uint64, frac int) (int32, bool) {
+	s := 0 // the scale of m without its trailing zeros after the point
 	if m != 0 {
-		s = frac - tz // m < 2^53 < 10^16 ends in tz zeros, so tz < 16
-		m /= uint64(pow10i[tz])
+		for s = frac; s > 0 && m%10 == 0; s-- {
+			m /= 10
+		}
 	}
 	if s > maxScale || m > math.MaxInt32 {
 		return 0, false

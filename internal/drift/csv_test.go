@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -363,5 +364,79 @@ func TestReadCSVLikeCell(t *testing.T) {
 	}
 	if !sameAsEncodingCSV(t, data, tab) {
 		t.Fatal("encoding/csv reads this file differently in shape")
+	}
+}
+
+// TestFastFieldLikeDigitLoop compares fastField with a plain reading of
+// the same grammar, on fields of every length up to 24 digits, with and
+// without a point and a sign, ending at the end of data, before a
+// terminator or before anything else.
+func TestFastFieldLikeDigitLoop(t *testing.T) {
+	// slow is the digit loop: the value, the digits after the point, the
+	// sign, the index after the terminator, eor, ok.
+	slow := func(data []byte, pos int) (uint64, int, bool, int, bool, bool) {
+		i, neg := pos, false
+		if i < len(data) && (data[i] == '-' || data[i] == '+') {
+			neg = data[i] == '-'
+			i++
+		}
+		var m uint64
+		nd, frac := 0, 0
+		for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+			m = m*10 + uint64(data[i]-'0')
+			i++
+			nd++
+		}
+		if i < len(data) && data[i] == '.' {
+			i++
+			for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+				m = m*10 + uint64(data[i]-'0')
+				i++
+				frac++
+			}
+		}
+		nd += frac
+		if nd == 0 || nd > 19 || m >= 1<<53 || frac > 22 {
+			return 0, 0, false, 0, false, false
+		}
+		switch {
+		case i == len(data):
+			return m, frac, neg, i + 1, true, true
+		case data[i] == ',':
+			return m, frac, neg, i + 1, false, true
+		case data[i] == '\n':
+			return m, frac, neg, i + 1, true, true
+		}
+		return 0, 0, false, 0, false, false
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = '0' + byte(r.IntN(10))
+			if r.IntN(4) == 0 {
+				b[i] = "09"[r.IntN(2)] // runs of zeros and nines
+			}
+		}
+		return string(b)
+	}
+	for trial := range 200_000 {
+		var cell string
+		if trial%7 != 0 {
+			cell = []string{"", "-", "+"}[r.IntN(3)]
+		}
+		cell += digits(r.IntN(21))
+		if r.IntN(3) > 0 {
+			cell += "." + digits(r.IntN(21))
+		}
+		tail := []string{"", ",", "\n", "x", ".", "e5", "\r\n", ",123456789,"}[r.IntN(8)]
+		pad := strings.Repeat("7,", r.IntN(6))
+		data := []byte("1," + cell + tail + pad)
+		m, frac, neg, next, eor, ok := fastField(data, 2)
+		wm, wfrac, wneg, wnext, weor, wok := slow(data, 2)
+		if ok != wok || ok && (m != wm || frac != wfrac || neg != wneg || next != wnext || eor != weor) {
+			t.Fatalf("fastField(%q) = %d %d %v %d %v %v, want %d %d %v %d %v %v", data[2:],
+				m, frac, neg, next, eor, ok, wm, wfrac, wneg, wnext, weor, wok)
+		}
 	}
 }

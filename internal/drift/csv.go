@@ -2,6 +2,7 @@ package drift
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -458,10 +459,11 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 	for i := range res.dicts {
 		clear(res.dicts[i].slots)
 	}
-	dicts := res.dicts
+	// The hot path works on locals: the column slices' own headers change,
+	// the slices of them do not.
+	dicts, decs, scales, modes := res.dicts, res.dec, res.scale, res.decMode
 	var scratch []byte
-	line := 0
-	defer func() { res.lines = line }()
+	line, rows := 0, 0
 	pos := 0
 	for pos < len(data) {
 		if data[pos] == '\n' {
@@ -482,14 +484,14 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 				// in one pass.
 				if m, frac, neg, next, eor, ok := fastField(data, pos); ok {
 					ci := keep[field]
-					if frac == res.scale[ci] && m <= math.MaxInt32 && res.decMode[ci] {
+					if frac == scales[ci] && m <= math.MaxInt32 && modes[ci] {
 						// The common case: the digits are the integer at
 						// the block's scale so far.
 						d := int32(m)
 						if neg {
 							d = -d
 						}
-						res.dec[ci] = append(res.dec[ci], d)
+						decs[ci] = append(decs[ci], d)
 					} else {
 						res.addNumber(ci, m, frac, neg)
 					}
@@ -503,12 +505,12 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 				}
 				// The common text cell, a bare word that can be neither a
 				// number nor a missing value, goes straight to the dict.
-				if end, ok := fastText(data, pos); ok {
+				if end, key, ok := fastText(data, pos); ok {
 					ci := keep[field]
 					if res.decMode[ci] {
 						res.toFloats(ci)
 					}
-					v := textValue(dicts[ci].code(data[pos:end], &res.text[ci]))
+					v := textValue(dicts[ci].codeKey(data[pos:end], key, &res.text[ci]))
 					res.cols[ci] = append(res.cols[ci], v)
 					field++
 					pos = end + 1
@@ -549,6 +551,7 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 					col = header[field]
 				}
 				res.err = &InputError{File: name, Line: line, Column: col, Err: err}
+				res.rows, res.lines = rows, line
 				return
 			}
 			line += nl
@@ -587,10 +590,12 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 		}
 		if field != len(header) {
 			res.err = &InputError{File: name, Line: recLine, Err: fmt.Errorf("ragged row: %d fields, the header has %d", field, len(header))}
+			res.rows, res.lines = rows, line
 			return
 		}
-		res.rows++
+		rows++
 	}
+	res.rows, res.lines = rows, line
 }
 
 var (
@@ -669,11 +674,58 @@ func nextField(data []byte, pos int, scratch []byte) (cell []byte, next int, eor
 // (see decimalValue). ok is false for anything else, which the caller then
 // parses the general way.
 //
-// It is the hottest loop of reading: the digits are taken one by one
-// with nothing else in the loop (trailing zeros are counted later, in
-// decAt, for the rare number that needs it); converting eight at a time
-// with word arithmetic measured slower on short cells.
+// It is the hottest code of reading, written so that no branch depends on
+// the digits of the common cell: a sign and at most 8 bytes of digits and
+// point, read from one little-endian word. A byte is a digit when it xor
+// '0' is below 10, which adding 0x76 to every byte at once turns into its
+// high bit (a carry out of a byte, which could mislead the test of the
+// next, only comes from bytes that are neither digits nor the point). The
+// point is taken out by shifting the digits after it down a byte; the
+// digits, moved to the top of the word as if preceded by zeros, are then
+// combined pairwise, two, four, eight, by three multiplications. Other
+// cells, and those at the end of data, are read digit by digit.
 func fastField(data []byte, pos int) (m uint64, frac int, neg bool, next int, eor bool, ok bool) {
+	if pos+9 >= len(data) {
+		return digitField(data, pos)
+	}
+	c := data[pos]
+	neg = c == '-'
+	i := pos + int(signBytes[c])
+	w := binary.LittleEndian.Uint64(data[i : i+8])
+	v := w ^ 0x3030303030303030
+	other := (v | (v + 0x7676767676767676)) & 0x8080808080808080
+	end := bits.TrailingZeros64(other) >> 3
+	digits := end
+	if end < 8 && byte(w>>(8*end)) == '.' {
+		// Drop the point and look for the end after it.
+		p := end
+		end = bits.TrailingZeros64(other&(other-1)) >> 3
+		digits, frac = end-1, end-1-p
+		low := uint64(1)<<(8*p) - 1
+		v = v&low | v>>8&^low
+	}
+	if end >= 8 || digits == 0 {
+		return digitField(data, pos)
+	}
+	v <<= 64 - 8*digits
+	v = (v * (1 + 10<<8)) >> 8 & 0x00ff00ff00ff00ff
+	v = (v * (1 + 100<<16)) >> 16 & 0x0000ffff0000ffff
+	v = (v * (1 + 10000<<32)) >> 32
+	switch data[i+end] {
+	case ',':
+		return v, frac, neg, i + end + 1, false, true
+	case '\n':
+		return v, frac, neg, i + end + 1, true, true
+	}
+	return 0, 0, false, 0, false, false
+}
+
+// signBytes is 1 for the bytes a number may start its sign with.
+var signBytes = [256]uint8{'-': 1, '+': 1}
+
+// digitField is fastField digit by digit, for any length and at the end
+// of data.
+func digitField(data []byte, pos int) (m uint64, frac int, neg bool, next int, eor bool, ok bool) {
 	n := len(data)
 	i := pos
 	if i < n && (data[i] == '-' || data[i] == '+') {
@@ -723,14 +775,32 @@ func fastField(data []byte, pos int) (m uint64, frac int, neg bool, next int, eo
 // text whatever follows its first byte: one starting with an ASCII letter
 // that no number or missing word starts with (see isMissingWord), holding
 // no quote or carriage return and ending in neither a space nor a tab. It
-// returns the index of the comma or newline that ends it, or len(data).
-func fastText(data []byte, pos int) (end int, ok bool) {
+// returns the index of the comma or newline that ends it, or len(data),
+// and the text's key for textDict. A text of at most 7 bytes, the common
+// category, is found in one 8-byte word: its end is the first byte equal
+// to one of the four that matter, found for all 8 bytes at once.
+func fastText(data []byte, pos int) (end int, key uint64, ok bool) {
 	if pos >= len(data) {
-		return 0, false
+		return 0, 0, false
 	}
 	switch c := data[pos] | 0x20; {
 	case c < 'a' || c > 'z' || c == 'n' || c == 'i':
-		return 0, false
+		return 0, 0, false
+	}
+	if pos+8 <= len(data) {
+		w := binary.LittleEndian.Uint64(data[pos : pos+8])
+		stop := zeroBytes(w^0x2c2c2c2c2c2c2c2c) | zeroBytes(w^0x0a0a0a0a0a0a0a0a) |
+			zeroBytes(w^0x2222222222222222) | zeroBytes(w^0x0d0d0d0d0d0d0d0d)
+		if n := bits.TrailingZeros64(stop) >> 3; n < 8 {
+			switch c := byte(w >> (8 * n)); {
+			case c == '"' || c == '\r':
+				return 0, 0, false
+			}
+			if last := byte(w >> (8 * (n - 1))); last == ' ' || last == '\t' {
+				return 0, 0, false
+			}
+			return pos + n, w&(1<<(8*n)-1) | uint64(n)<<56, true
+		}
 	}
 	i := pos + 1
 	for i < len(data) {
@@ -739,14 +809,21 @@ func fastText(data []byte, pos int) (end int, ok bool) {
 			break
 		}
 		if c == '"' || c == '\r' {
-			return 0, false
+			return 0, 0, false
 		}
 		i++
 	}
 	if last := data[i-1]; last == ' ' || last == '\t' {
-		return 0, false
+		return 0, 0, false
 	}
-	return i, true
+	key, _ = textKey(data[pos:i])
+	return i, key, true
+}
+
+// zeroBytes has the high bit set in the lowest zero byte of x, and maybe
+// in bytes above it, and nowhere else: exact for finding the first one.
+func zeroBytes(x uint64) uint64 {
+	return (x - 0x0101010101010101) &^ x & 0x8080808080808080
 }
 
 // decimalValue is the float64 nearest m/10^frac, negated when neg: one
@@ -893,10 +970,16 @@ func (d *textDict) slotOf(key uint64) uint64 {
 
 // code returns the index of t in *texts, appending t if it is new.
 func (d *textDict) code(t []byte, texts *[]string) int {
+	key, _ := textKey(t)
+	return d.codeKey(t, key, texts)
+}
+
+// codeKey is code for a text whose key is known.
+func (d *textDict) codeKey(t []byte, key uint64, texts *[]string) int {
 	if 2*(len(*texts)+1) > len(d.slots) {
 		d.grow(*texts)
 	}
-	key, short := textKey(t)
+	short := key>>63 == 0
 	mask := uint64(len(d.slots) - 1)
 	for i := d.slotOf(key); ; i = (i + 1) & mask {
 		s := d.slots[i]

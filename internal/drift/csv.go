@@ -180,83 +180,100 @@ func (m *csvMerge) merge(idx int, res *csvResult, size int) {
 	}
 	t.Rows += res.rows
 	for ci, col := range t.Columns {
-		vals := res.cols[ci]
+		before := col.Len()
+		m.mergeColumn(col, ci, res)
+		// The column's missing cells are counted as it grows: the parser
+		// counted those of a block it kept compact; others are counted
+		// in the cells just appended, while they are in cache.
+		if idx == 0 {
+			col.missingKnown = true
+		}
 		if res.decMode[ci] {
-			// A block the parser kept compact: copied as it is when the
-			// column is compact at a scale it fits, else as floats.
-			if col.dec != nil && res.scale[ci] <= col.scale && rescale(res.dec[ci], col.scale-res.scale[ci]) {
-				col.dec = append(col.dec, res.dec[ci]...)
-				continue
-			}
-			vals = res.floats(ci)
+			col.missing += res.missing[ci]
+		} else {
+			col.missing += col.countMissing(before)
 		}
-		if col.codes != nil && len(res.text[ci]) == 0 {
-			if noNumbers(vals) { // all missing
-				for range vals {
-					col.codes = append(col.codes, codeMissing)
-				}
-				continue
-			}
-			col.values = codesToFloat(make([]float64, 0, max(cap(col.codes), len(col.codes)+len(vals))), col.codes)
-			col.codes = nil
+	}
+}
+
+// mergeColumn appends column ci of a block to the table's column.
+func (m *csvMerge) mergeColumn(col *Column, ci int, res *csvResult) {
+	vals := res.cols[ci]
+	if res.decMode[ci] {
+		// A block the parser kept compact: copied as it is when the
+		// column is compact at a scale it fits, else as floats.
+		if col.dec != nil && res.scale[ci] <= col.scale && rescale(res.dec[ci], col.scale-res.scale[ci]) {
+			col.dec = append(col.dec, res.dec[ci]...)
+			return
 		}
-		if len(res.text[ci]) == 0 {
-			if col.dec != nil && res.decOK[ci] && res.scale[ci] <= col.scale &&
-				rescale(res.dec[ci], col.scale-res.scale[ci]) {
-				col.dec = append(col.dec, res.dec[ci]...)
-				continue
+		vals = res.floats(ci)
+	}
+	if col.codes != nil && len(res.text[ci]) == 0 {
+		if noNumbers(vals) { // all missing
+			for range vals {
+				col.codes = append(col.codes, codeMissing)
 			}
-			if col.dec != nil {
-				// This block does not fit the compact form: go back to
-				// floats for the whole column.
-				col.values = decToFloat(make([]float64, 0, max(cap(col.dec), len(col.dec)+len(vals))), col.dec, col.scale)
-				col.dec = nil
-			}
-			col.values = append(col.values, vals...)
-			continue
+			return
+		}
+		col.values = codesToFloat(make([]float64, 0, max(cap(col.codes), len(col.codes)+len(vals))), col.codes)
+		col.codes = nil
+	}
+	if len(res.text[ci]) == 0 {
+		if col.dec != nil && res.decOK[ci] && res.scale[ci] <= col.scale &&
+			rescale(res.dec[ci], col.scale-res.scale[ci]) {
+			col.dec = append(col.dec, res.dec[ci]...)
+			return
 		}
 		if col.dec != nil {
+			// This block does not fit the compact form: go back to
+			// floats for the whole column.
 			col.values = decToFloat(make([]float64, 0, max(cap(col.dec), len(col.dec)+len(vals))), col.dec, col.scale)
 			col.dec = nil
 		}
-		dict := m.dicts[ci]
-		if dict == nil {
-			dict = map[string]int{}
-			m.dicts[ci] = dict
+		col.values = append(col.values, vals...)
+		return
+	}
+	if col.dec != nil {
+		col.values = decToFloat(make([]float64, 0, max(cap(col.dec), len(col.dec)+len(vals))), col.dec, col.scale)
+		col.dec = nil
+	}
+	dict := m.dicts[ci]
+	if dict == nil {
+		dict = map[string]int{}
+		m.dicts[ci] = dict
+	}
+	remap := make([]int, len(res.text[ci]))
+	for i, s := range res.text[ci] {
+		code, ok := dict[s]
+		if !ok {
+			code = len(col.text)
+			dict[s] = code
+			col.text = append(col.text, s)
 		}
-		remap := make([]int, len(res.text[ci]))
-		for i, s := range res.text[ci] {
-			code, ok := dict[s]
-			if !ok {
-				code = len(col.text)
-				dict[s] = code
-				col.text = append(col.text, s)
-			}
-			remap[i] = code
-		}
-		if col.codes != nil {
-			if noNumbers(vals) {
-				for _, v := range vals {
-					if isText(v) {
-						col.codes = append(col.codes, int32(remap[math.Float64bits(v)&payloadMask]))
-						col.texts++
-					} else {
-						col.codes = append(col.codes, codeMissing)
-					}
+		remap[i] = code
+	}
+	if col.codes != nil {
+		if noNumbers(vals) {
+			for _, v := range vals {
+				if isText(v) {
+					col.codes = append(col.codes, int32(remap[math.Float64bits(v)&payloadMask]))
+					col.texts++
+				} else {
+					col.codes = append(col.codes, codeMissing)
 				}
-				continue
 			}
-			// A number among the texts: go back to floats.
-			col.values = codesToFloat(make([]float64, 0, max(cap(col.codes), len(col.codes)+len(vals))), col.codes)
-			col.codes = nil
+			return
 		}
-		for _, v := range vals {
-			if isText(v) {
-				v = textValue(remap[math.Float64bits(v)&payloadMask])
-				col.texts++
-			}
-			col.values = append(col.values, v)
+		// A number among the texts: go back to floats.
+		col.values = codesToFloat(make([]float64, 0, max(cap(col.codes), len(col.codes)+len(vals))), col.codes)
+		col.codes = nil
+	}
+	for _, v := range vals {
+		if isText(v) {
+			v = textValue(remap[math.Float64bits(v)&payloadMask])
+			col.texts++
 		}
+		col.values = append(col.values, v)
 	}
 }
 

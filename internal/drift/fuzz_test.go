@@ -42,6 +42,9 @@ func FuzzReadCSV(f *testing.F) {
 			if c.Len() != tab.Rows {
 				t.Fatalf("column %q has %d cells for %d rows", c.Name, c.Len(), tab.Rows)
 			}
+			if n, want := c.Missing(), c.countMissing(0); n != want {
+				t.Fatalf("column %q: %d missing cells counted while reading, %d in the column", c.Name, n, want)
+			}
 		}
 		// Every cell is what the general parser makes of the cell the
 		// standard library's reader finds, where that reader agrees on

@@ -54,6 +54,10 @@ type Column struct {
 	text   []string
 	// texts counts the text cells, so Numerical is O(1).
 	texts int
+	// missing counts the missing cells when missingKnown, as the CSV
+	// reader does while it builds the column, so Missing is O(1) too.
+	missing      int
+	missingKnown bool
 	// dec, when not nil, holds the cells instead of values, in half the
 	// memory: a number is exactly float64(d)/pow10[scale] (checked, bit
 	// for bit, when it was stored) and a missing cell is decMissing. The
@@ -244,9 +248,17 @@ func (c *Column) Numerical() bool { return c.texts == 0 }
 
 // Missing counts the missing cells.
 func (c *Column) Missing() int {
+	if c.missingKnown {
+		return c.missing
+	}
+	return c.countMissing(0)
+}
+
+// countMissing counts the missing cells from row start on.
+func (c *Column) countMissing(start int) int {
 	n := 0
 	if c.codes != nil {
-		for _, d := range c.codes {
+		for _, d := range c.codes[start:] {
 			if d == codeMissing {
 				n++
 			}
@@ -254,14 +266,14 @@ func (c *Column) Missing() int {
 		return n
 	}
 	if c.dec != nil {
-		for _, d := range c.dec {
+		for _, d := range c.dec[start:] {
 			if d == decMissing {
 				n++
 			}
 		}
 		return n
 	}
-	for _, v := range c.values {
+	for _, v := range c.values[start:] {
 		if math.Float64bits(v) == missingBits {
 			n++
 		}

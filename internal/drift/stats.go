@@ -270,6 +270,31 @@ func histogramDec(counts []int64, dec []int32, scale int, edges []float64) {
 	if top < lo {
 		return // no integer lies within the edges
 	}
+	if r := top - lo + 1; r <= 1<<18 && r <= int64(len(dec)) && k <= 256 && lo > decMissing {
+		// Few integers lie within the edges, fewer than the cells: a
+		// table of each one's bin, small enough to stay in cache, turns
+		// binning a cell into one lookup. decMissing lies below lo.
+		binOf := make([]uint8, r)
+		for i := range k {
+			from, to := max(t[i], lo), top+1
+			if i < k-1 {
+				to = min(t[i+1], top+1)
+			}
+			for o := from; o < to; o++ {
+				binOf[o-lo] = uint8(i)
+			}
+		}
+		var n [256]int64
+		for _, x := range dec {
+			if o := uint64(int64(x) - lo); o < uint64(r) {
+				n[binOf[o]]++
+			}
+		}
+		for i := range k {
+			counts[i] += n[i]
+		}
+		return
+	}
 	// The guess of a bin scales d by the bins' mean width in integers;
 	// the loops then settle it on t exactly.
 	scaleD := float64(k) / float64(t[k]-lo+1)

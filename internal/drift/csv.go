@@ -71,7 +71,8 @@ const csvBlockSize = 4 << 20
 // Blocks of the input are parsed in parallel, each cell straight into one
 // float64 without allocating, so memory is about 8 bytes per kept cell.
 func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
-	rd := &csvReader{r: r, name: name}
+	// Blocks in flight: one being read, those queued, one per worker.
+	rd := &csvReader{r: r, name: name, free: make(chan *[]byte, 2*runtime.GOMAXPROCS(0)+1)}
 	header, err := rd.header()
 	if err != nil {
 		return nil, err
@@ -168,13 +169,29 @@ func (m *csvMerge) merge(idx int, res *csvResult, size int) {
 		if m.sizeHint > 0 && size > 0 {
 			est = int(float64(res.rows)*float64(m.sizeHint)/float64(size)*1.01) + 1024
 		}
+		// The columns of each element type are cut from one allocation:
+		// a few large allocations rather than one a column, each of which
+		// could start a garbage collection while the heap grows.
+		var n32, n64 int
+		for ci := range t.Columns {
+			if len(res.text[ci]) == 0 && res.decOK[ci] || len(res.text[ci]) > 0 && noNumbers(res.cols[ci]) {
+				n32++
+			} else {
+				n64++
+			}
+		}
+		slab32 := make([]int32, n32*est)
+		slab64 := make([]float64, n64*est)
 		for ci, col := range t.Columns {
 			if len(res.text[ci]) == 0 && res.decOK[ci] {
-				col.dec, col.scale = make([]int32, 0, est), res.scale[ci]
+				col.dec, col.scale = slab32[:0:est], res.scale[ci]
+				slab32 = slab32[est:]
 			} else if len(res.text[ci]) > 0 && noNumbers(res.cols[ci]) {
-				col.codes = make([]int32, 0, est)
+				col.codes = slab32[:0:est]
+				slab32 = slab32[est:]
 			} else {
-				col.values = make([]float64, 0, est)
+				col.values = slab64[:0:est]
+				slab64 = slab64[est:]
 			}
 		}
 	}
@@ -283,7 +300,10 @@ type csvReader struct {
 	carry []byte // bytes read but not yet handed out
 	eof   bool
 	line  int // line number of the first line of carry
-	pool  sync.Pool
+	// free holds the block buffers the workers are done with. (A
+	// sync.Pool would drop them at each garbage collection, and reading
+	// would allocate them again, starting more collections.)
+	free chan *[]byte
 }
 
 type csvBlock struct {
@@ -292,7 +312,12 @@ type csvBlock struct {
 	data []byte
 }
 
-func (rd *csvReader) release(b *[]byte) { rd.pool.Put(b) }
+func (rd *csvReader) release(b *[]byte) {
+	select {
+	case rd.free <- b:
+	default: // more buffers than blocks in flight: let it go
+	}
+}
 
 // fill reads until carry holds at least n bytes or the input ends.
 func (rd *csvReader) fill(n int) error {
@@ -379,7 +404,11 @@ func recordEnd(data []byte, eof bool) (int, bool) {
 func (rd *csvReader) blocks(out chan<- csvBlock) error {
 	want := csvBlockSize
 	for idx := 0; ; {
-		bp, _ := rd.pool.Get().(*[]byte)
+		var bp *[]byte
+		select {
+		case bp = <-rd.free:
+		default:
+		}
 		if bp == nil || cap(*bp) < want || cap(*bp) < len(rd.carry)+64<<10 {
 			b := make([]byte, max(want, len(rd.carry)+64<<10))
 			bp = &b

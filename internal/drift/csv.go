@@ -1022,7 +1022,10 @@ func (d *textDict) code(t []byte, texts *[]string) int {
 
 // codeKey is code for a text whose key is known.
 func (d *textDict) codeKey(t []byte, key uint64, texts *[]string) int {
-	if 2*(len(*texts)+1) > len(d.slots) {
+	// At most an eighth of a small table is used, so a lookup rarely
+	// probes twice; half of a large one, so a column of many distinct
+	// texts does not clear megabytes per block.
+	if n := len(*texts) + 1; 8*n > len(d.slots) && (len(d.slots) < 4096 || 2*n > len(d.slots)) {
 		d.grow(*texts)
 	}
 	short := key>>63 == 0
@@ -1040,9 +1043,9 @@ func (d *textDict) codeKey(t []byte, key uint64, texts *[]string) int {
 	}
 }
 
-// grow doubles the table (to at least 64 slots) and re-enters texts.
+// grow doubles the table (to at least 256 slots) and re-enters texts.
 func (d *textDict) grow(texts []string) {
-	n := max(64, 2*len(d.slots))
+	n := max(256, 2*len(d.slots))
 	d.slots, d.keys = make([]int32, n), make([]uint64, n)
 	mask := uint64(n - 1)
 	for code, s := range texts {

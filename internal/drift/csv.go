@@ -742,18 +742,20 @@ func fastField(data []byte, pos int) (m uint64, frac int, neg bool, next int, eo
 	other := (v | (v + 0x7676767676767676)) & 0x8080808080808080
 	end := bits.TrailingZeros64(other) >> 3
 	digits := end
-	if end < 8 && byte(w>>(8*end)) == '.' {
+	if end < 8 && byte(w>>(8*end&63)) == '.' {
 		// Drop the point and look for the end after it.
 		p := end
 		end = bits.TrailingZeros64(other&(other-1)) >> 3
 		digits, frac = end-1, end-1-p
-		low := uint64(1)<<(8*p) - 1
+		low := uint64(1)<<(8*p&63) - 1
 		v = v&low | v>>8&^low
 	}
 	if end >= 8 || digits == 0 {
 		return digitField(data, pos)
 	}
-	v <<= 64 - 8*digits
+	// The shifts here are below 64; saying so with & 63 spares the
+	// compiler's test for larger ones.
+	v <<= (64 - 8*digits) & 63
 	v = (v * (1 + 10<<8)) >> 8 & 0x00ff00ff00ff00ff
 	v = (v * (1 + 100<<16)) >> 16 & 0x0000ffff0000ffff
 	v = (v * (1 + 10000<<32)) >> 32
@@ -838,14 +840,14 @@ func fastText(data []byte, pos int) (end int, key uint64, ok bool) {
 		stop := zeroBytes(w^0x2c2c2c2c2c2c2c2c) | zeroBytes(w^0x0a0a0a0a0a0a0a0a) |
 			zeroBytes(w^0x2222222222222222) | zeroBytes(w^0x0d0d0d0d0d0d0d0d)
 		if n := bits.TrailingZeros64(stop) >> 3; n < 8 {
-			switch c := byte(w >> (8 * n)); {
+			switch c := byte(w >> (8 * n & 63)); {
 			case c == '"' || c == '\r':
 				return 0, 0, false
 			}
-			if last := byte(w >> (8 * (n - 1))); last == ' ' || last == '\t' {
+			if last := byte(w >> (8 * (n - 1) & 63)); last == ' ' || last == '\t' {
 				return 0, 0, false
 			}
-			return pos + n, w&(1<<(8*n)-1) | uint64(n)<<56, true
+			return pos + n, w&(1<<(8*n&63)-1) | uint64(n)<<56, true
 		}
 	}
 	i := pos + 1

@@ -60,3 +60,49 @@ func TestHistogramDec(t *testing.T) {
 		}
 	}
 }
+
+// TestKSCountedLikeSorted checks that counting two compact columns per
+// integer gives the statistic and p-value of sorting them, bit for bit,
+// for small (exact) and large (asymptotic) samples with heavy ties, and
+// that columns whose integers spread wider than they are many are left to
+// sorting.
+func TestKSCountedLikeSorted(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for trial := range 300 {
+		n1, n2 := 1+r.IntN(1500), 1+r.IntN(1500)
+		if trial%10 == 0 {
+			n1, n2 = 10_000+r.IntN(20_000), 10_000+r.IntN(20_000)
+		}
+		spread := []int32{1, 5, 100, 2000}[trial%4]
+		draw := func(n int, shift int32) []int32 {
+			d := make([]int32, n)
+			for i := range d {
+				d[i] = shift + r.Int32N(2*spread+1) - spread
+				if r.IntN(50) == 0 {
+					d[i] = decMissing
+				}
+			}
+			return d
+		}
+		a, b := draw(n1, 0), draw(n2, int32(r.IntN(3)))
+		var w worker
+		if !w.countKS(a, b) {
+			if int(2*spread+3) <= n1+n2 {
+				t.Fatalf("trial %d: %d and %d cells over ±%d not counted", trial, n1, n2, spread)
+			}
+			continue
+		}
+		var sa, sb []float64
+		sa, w.keys, w.tmp = sortDecNumbers(nil, a, w.keys, w.tmp)
+		sb, w.keys, w.tmp = sortDecNumbers(nil, b, w.keys, w.tmp)
+		wd, wp := KolmogorovSmirnov(sa, sb)
+		d, p := ksPValue(ksStatisticCounts(w.ca, w.cb, len(sa), len(sb)), len(sa), len(sb))
+		if math.Float64bits(d) != math.Float64bits(wd) || math.Float64bits(p) != math.Float64bits(wp) {
+			t.Fatalf("trial %d: counted D=%v p=%v, sorted D=%v p=%v", trial, d, p, wd, wp)
+		}
+	}
+	var w worker
+	if w.countKS([]int32{0, 1_000_000}, []int32{5}) {
+		t.Error("3 cells spanning a million integers were counted")
+	}
+}

@@ -213,15 +213,16 @@ type worker struct {
 	a, b, scratch []float64
 	rv, cv        []float64 // compact columns expanded
 	keys, tmp     []uint32  // for sortDecNumbers
-	ca, cb        []uint32  // for countKS
+	ca, cb        []uint32  // for countInts
+	lo            int64     // the integer ca[0] and cb[0] count
 }
 
-// countKS counts the cells of two compact columns at one scale per integer
-// into w.ca and w.cb, over the range of integers both span, when that
-// range is no longer than the cells are many (so the counts take no more
-// memory than sorting would, and a walk over them less time). It reports
-// false, counting nothing, otherwise.
-func (w *worker) countKS(a, b []int32) bool {
+// countInts counts the cells of two compact columns at one scale per
+// integer into w.ca and w.cb, from w.lo over the range of integers both
+// span, when that range is no longer than the cells are many (so the
+// counts take no more memory than sorting would, and a walk over them less
+// time). It reports false, counting nothing, otherwise.
+func (w *worker) countInts(a, b []int32) bool {
 	lo, hi := int64(math.MaxInt32), int64(math.MinInt32)
 	for _, col := range [][]int32{a, b} {
 		for _, d := range col {
@@ -238,6 +239,7 @@ func (w *worker) countKS(a, b []int32) bool {
 	w.cb = slices.Grow(w.cb[:0], int(r))[:r]
 	clear(w.ca)
 	clear(w.cb)
+	w.lo = lo
 	for _, d := range a {
 		if d != decMissing {
 			w.ca[int64(d)-lo]++
@@ -288,11 +290,15 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 	var score, stat float64
 	hasStat := false
 	switch {
-	case ksInts && w.countKS(rc.dec, cc.dec):
+	case ksInts && w.countInts(rc.dec, cc.dec):
 		// Few integers span both columns: counted, not sorted.
 		stat = ksStatisticCounts(w.ca, w.cb, nRef, nCur)
 		stat, score = ksPValue(stat, nRef, nCur)
 		hasStat = true
+	case m == MethodWasserstein && rc.dec != nil && cc.dec != nil && rc.scale == cc.scale && w.countInts(rc.dec, cc.dec):
+		// The same, for the distance between the two distributions.
+		std := decPopulationStd(rc.dec, rc.scale)
+		score = wassersteinCounts(w.ca, w.cb, w.lo, rc.scale, nRef, nCur) / max(std, 0.001)
 	case m == MethodKS || m == MethodWasserstein:
 		var std float64
 		switch {

@@ -61,12 +61,13 @@ func TestHistogramDec(t *testing.T) {
 	}
 }
 
-// TestKSCountedLikeSorted checks that counting two compact columns per
-// integer gives the statistic and p-value of sorting them, bit for bit,
+// TestCountedLikeSorted checks that counting two compact columns per
+// integer gives the KS statistic and p-value, and the Wasserstein distance,
+// of sorting them, bit for bit,
 // for small (exact) and large (asymptotic) samples with heavy ties, and
 // that columns whose integers spread wider than they are many are left to
 // sorting.
-func TestKSCountedLikeSorted(t *testing.T) {
+func TestCountedLikeSorted(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for trial := range 300 {
 		n1, n2 := 1+r.IntN(1500), 1+r.IntN(1500)
@@ -86,7 +87,7 @@ func TestKSCountedLikeSorted(t *testing.T) {
 		}
 		a, b := draw(n1, 0), draw(n2, int32(r.IntN(3)))
 		var w worker
-		if !w.countKS(a, b) {
+		if !w.countInts(a, b) {
 			if int(2*spread+3) <= n1+n2 {
 				t.Fatalf("trial %d: %d and %d cells over ±%d not counted", trial, n1, n2, spread)
 			}
@@ -100,9 +101,15 @@ func TestKSCountedLikeSorted(t *testing.T) {
 		if math.Float64bits(d) != math.Float64bits(wd) || math.Float64bits(p) != math.Float64bits(wp) {
 			t.Fatalf("trial %d: counted D=%v p=%v, sorted D=%v p=%v", trial, d, p, wd, wp)
 		}
+		scale := trial % (maxScale + 1)
+		ra, rb := &Column{dec: a, scale: scale}, &Column{dec: b, scale: scale}
+		want := Wasserstein(w.sortedDec(nil, ra), w.sortedDec(nil, rb))
+		if got := wassersteinCounts(w.ca, w.cb, w.lo, scale, len(sa), len(sb)); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("trial %d: counted Wasserstein %v, sorted %v", trial, got, want)
+		}
 	}
 	var w worker
-	if w.countKS([]int32{0, 1_000_000}, []int32{5}) {
+	if w.countInts([]int32{0, 1_000_000}, []int32{5}) {
 		t.Error("3 cells spanning a million integers were counted")
 	}
 }

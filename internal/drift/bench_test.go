@@ -3,6 +3,7 @@ package drift
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -67,6 +68,26 @@ func BenchmarkKernels(b *testing.B) {
 			p := Policy{Method: m}
 			for b.Loop() {
 				w.compare(ref, cur, n, n, p)
+			}
+		})
+	}
+	// The same samples as a CSV reader holds them, four decimals as
+	// integers at one scale: counted per integer rather than sorted.
+	toInts := func(x []float64) []int32 {
+		d := make([]int32, len(x))
+		for i, v := range x {
+			d[i] = int32(math.Round(v * 1e4))
+		}
+		return d
+	}
+	dref := &Column{Name: "x", dec: toInts(a), scale: 4}
+	dcur := &Column{Name: "x", dec: toInts(c), scale: 4}
+	for _, m := range []Method{MethodKS, MethodWasserstein, MethodPSI} {
+		b.Run("compact/"+string(m), func(b *testing.B) {
+			var w worker
+			p := Policy{Method: m}
+			for b.Loop() {
+				w.compare(dref, dcur, n, n, p)
 			}
 		})
 	}

@@ -20,22 +20,23 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 go build -o "$work/ctgit" ./cmd/ctgit
 go run ./bench/drift/gen -rows "$ROWS" -dir "$work"
-ls -l "$work"/*.csv | awk '{printf "%s %.0f MB\n", $NF, $5/1e6}'
+for f in "$work"/*.csv; do echo "$f $(($(stat -c %s "$f") / 1000000)) MB"; done
 numcols=$(head -1 "$work/reference.csv" | tr ',' '\n' | grep '^num' | paste -sd, -)
 
-# measure LABEL CMD... : runs CMD REPEAT times, keeps the last stdout in
-# $work/LABEL.out, prints the medians of wall seconds and peak RSS (MB).
-measure() {
+# run LABEL CMD... : runs CMD once, keeps its stdout in $work/LABEL.out and
+# appends "wall_seconds peak_rss_kb" to $work/LABEL.times.
+run() {
 	local label=$1; shift
-	local walls=() rsss=()
-	for _ in $(seq "$REPEAT"); do
-		/usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/$label.out"
-		read -r wall rss <"$work/time"
-		walls+=("$wall"); rsss+=("$rss")
-	done
+	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/$label.out"
+	cat "$work/time" >>"$work/$label.times"
+}
+
+# medians LABEL: the medians of the wall seconds and peak RSS (MB) in
+# $work/LABEL.times.
+medians() {
 	local mw mr
-	mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-	mr=$(printf '%s\n' "${rsss[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]/1024}')
+	mw=$(awk '{print $1}' "$work/$1.times" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	mr=$(awk '{print $2}' "$work/$1.times" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]/1024}')
 	echo "$mw $mr"
 }
 
@@ -43,10 +44,15 @@ printf '\n%-8s %10s %10s %10s %10s %9s %9s  %s\n' method ctgit_s python_s ctgit_
 for method in ks psi auto; do
 	cols=()
 	if [ "$method" = ks ]; then cols=(--columns "$numcols"); fi
-	read -r gw gm < <(measure "go-$method" "$work/ctgit" drift --reference "$work/reference.csv" \
-		--current "$work/current.csv" --method "$method" "${cols[@]}" --format json)
-	read -r pw pm < <(measure "py-$method" "$PY" "$here/reference.py" "$method" \
-		"$work/reference.csv" "$work/current.csv")
+	# ctgit and Python take turns, so that both see the same machine: a
+	# shared or throttled machine slows runs minutes apart differently.
+	for _ in $(seq "$REPEAT"); do
+		run "go-$method" "$work/ctgit" drift --reference "$work/reference.csv" \
+			--current "$work/current.csv" --method "$method" "${cols[@]}" --format json
+		run "py-$method" "$PY" "$here/reference.py" "$method" "$work/reference.csv" "$work/current.csv"
+	done
+	read -r gw gm < <(medians "go-$method")
+	read -r pw pm < <(medians "py-$method")
 	diff=$("$PY" - "$work/go-$method.out" "$work/py-$method.out" <<'PYEOF'
 import json, sys
 go = {c["name"]: c["score"] for c in json.load(open(sys.argv[1]))["columns"]}

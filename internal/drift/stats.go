@@ -225,16 +225,23 @@ func histogram(counts []int64, x []float64, edges []float64) {
 		if !(v >= lo && v <= hi) {
 			continue
 		}
-		i := int((v - lo) * scale)
-		i = min(max(i, 0), k-1)
-		for i > 0 && v < edges[i] {
-			i--
-		}
-		for i < k-1 && v >= edges[i+1] {
-			i++
-		}
-		counts[i]++
+		counts[settleBin(int((v-lo)*scale), v, edges)]++
 	}
+}
+
+// settleBin moves a guess i of the bin of v to the bin itself: the last i
+// below len(bounds)−1 with bounds[i] <= v, where bounds are the bins'
+// edges, as values or as the integers that reach them.
+func settleBin[T int64 | float64](i int, v T, bounds []T) int {
+	k := len(bounds) - 1
+	i = min(max(i, 0), k-1)
+	for i > 0 && v < bounds[i] {
+		i--
+	}
+	for i < k-1 && v >= bounds[i+1] {
+		i++
+	}
+	return i
 }
 
 // neumaier is a compensated sum, so long sums of positive terms agree with
@@ -327,14 +334,6 @@ func histogramDec(counts []int64, dec []int32, scale int, edges []float64) {
 		if x == decMissing || d < lo || d > top {
 			continue
 		}
-		i := int(float64(d-lo) * scaleD)
-		i = min(max(i, 0), k-1)
-		for i > 0 && d < t[i] {
-			i--
-		}
-		for i < k-1 && d >= t[i+1] {
-			i++
-		}
-		counts[i]++
+		counts[settleBin(int(float64(d-lo)*scaleD), d, t)]++
 	}
 }

@@ -68,8 +68,9 @@ const csvBlockSize = 4 << 20
 
 // ReadCSV reads comma-separated values with a header row (RFC 4180 quoting,
 // LF or CRLF line ends, blank lines skipped) from r; name is used in errors.
-// Blocks of the input are parsed in parallel, each cell straight into one
-// float64 without allocating, so memory is about 8 bytes per kept cell.
+// Blocks of the input are parsed in parallel, each cell without allocating:
+// into a 4-byte integer for columns of plain decimals or of texts (see
+// Column.dec and Column.codes), else into one float64.
 func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 	// Blocks in flight: one being read, those queued, one per worker.
 	rd := &csvReader{r: r, name: name, free: make(chan *[]byte, 2*runtime.GOMAXPROCS(0)+1)}

@@ -88,6 +88,9 @@ func ReadParquetFrom(r interface {
 		if col.Len() != t.Rows {
 			return nil, &InputError{File: name, Column: field.Name, Err: fmt.Errorf("has %d values for %d rows", col.Len(), t.Rows)}
 		}
+		// Held as CSV columns are, in 4 bytes a cell where exact, for
+		// half the memory and the kernels that work on integers.
+		col, _ = col.compacted()
 		t.Columns = append(t.Columns, col)
 	}
 	return t, nil

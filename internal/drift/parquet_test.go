@@ -63,6 +63,14 @@ func TestReadParquet(t *testing.T) {
 	if d := cmp.Diff(want, tableCells(tab)); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
+	// Plain numbers and texts are held in 4 bytes a cell, as from CSV.
+	compact := map[string]bool{}
+	for _, c := range tab.Columns {
+		compact[c.Name] = c.dec != nil || c.codes != nil
+	}
+	if d := cmp.Diff(map[string]bool{"f": true, "i": true, "s": false, "b": true}, compact); d != "" {
+		t.Errorf("compact columns (-want +got):\n%s", d)
+	}
 	sub, err := ReadParquetFrom(bytes.NewReader(data), "in.parquet", ReadOptions{Columns: []string{"i"}})
 	if err != nil || len(sub.Columns) != 1 || sub.Columns[0].Name != "i" {
 		t.Fatalf("subset: %v %v", sub, err)

@@ -207,18 +207,8 @@ func compactTable(t *Table) (*Table, int) {
 	out := &Table{Path: t.Path, Rows: t.Rows}
 	n := 0
 	for _, c := range t.Columns {
-		if d, scale, ok := toDec(nil, c.values); ok && c.texts == 0 {
-			c = &Column{Name: c.Name, dec: d, scale: scale}
-			n++
-		} else if c.texts > 0 && noNumbers(c.values) {
-			codes := make([]int32, len(c.values))
-			for i, v := range c.values {
-				codes[i] = codeMissing
-				if isText(v) {
-					codes[i] = int32(math.Float64bits(v) & payloadMask)
-				}
-			}
-			c = &Column{Name: c.Name, text: c.text, texts: c.texts, codes: codes}
+		c, ok := c.compacted()
+		if ok {
 			n++
 		}
 		out.Columns = append(out.Columns, c)

@@ -164,6 +164,32 @@ func decToFloat(dst []float64, d []int32, scale int) []float64 {
 	return dst
 }
 
+// compacted returns c held in 4 bytes a cell where that is exact: its
+// numbers as integers at one scale (see toDec), or its texts as codes when
+// it has no numbers; ok is false, and c is returned, when neither fits.
+func (c *Column) compacted() (_ *Column, ok bool) {
+	if c.values == nil {
+		return c, false
+	}
+	if c.texts == 0 {
+		if d, scale, ok := toDec(nil, c.values); ok {
+			return &Column{Name: c.Name, dec: d, scale: scale}, true
+		}
+		return c, false
+	}
+	if !noNumbers(c.values) {
+		return c, false
+	}
+	codes := make([]int32, len(c.values))
+	for i, v := range c.values {
+		codes[i] = codeMissing
+		if isText(v) {
+			codes[i] = int32(math.Float64bits(v) & payloadMask)
+		}
+	}
+	return &Column{Name: c.Name, text: c.text, texts: c.texts, codes: codes}, true
+}
+
 // floatView returns c with its cells as values: c itself, or a copy
 // whose values are dec expanded into buf (grown as needed). It returns
 // the buffer for reuse.

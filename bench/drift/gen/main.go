@@ -1,6 +1,8 @@
 // Command gen writes the seeded reference and current CSV files that
 // bench/drift/run.sh compares: ROWS rows of 20 numerical and 5 categorical
-// columns, some drifted, a few with missing cells.
+// columns, some drifted, a few with missing cells. With -parquet it also
+// writes the same data as reference.parquet and current.parquet (float64
+// and string columns, missing cells as nulls), for timing ctgit on Parquet.
 package main
 
 import (
@@ -11,18 +13,86 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/ctgit/ctgit/internal/drift"
 )
 
 func main() {
 	rows := flag.Int("rows", 1_000_000, "rows per file")
 	seed := flag.Uint64("seed", 42, "random seed")
 	dir := flag.String("dir", ".", "output directory")
+	parquet := flag.Bool("parquet", false, "also write the data as Parquet")
 	flag.Parse()
-	for i, name := range []string{"reference.csv", "current.csv"} {
-		if err := write(fmt.Sprintf("%s/%s", *dir, name), *rows, *seed+uint64(i), i == 1); err != nil {
+	for i, name := range []string{"reference", "current"} {
+		csvPath := fmt.Sprintf("%s/%s.csv", *dir, name)
+		if err := write(csvPath, *rows, *seed+uint64(i), i == 1); err != nil {
 			log.Fatal(err)
 		}
+		if *parquet {
+			if err := toParquet(csvPath, fmt.Sprintf("%s/%s.parquet", *dir, name)); err != nil {
+				log.Fatal(err)
+			}
+		}
 	}
+}
+
+// toParquet writes the table ctgit reads from csvPath as Parquet.
+func toParquet(csvPath, path string) error {
+	tab, err := drift.ReadFile(csvPath, drift.ReadOptions{})
+	if err != nil {
+		return err
+	}
+	var fields []arrow.Field
+	for _, c := range tab.Columns {
+		typ := arrow.DataType(arrow.PrimitiveTypes.Float64)
+		if !c.Numerical() {
+			typ = arrow.BinaryTypes.String
+		}
+		fields = append(fields, arrow.Field{Name: c.Name, Type: typ, Nullable: true})
+	}
+	schema := arrow.NewSchema(fields, nil)
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer rb.Release()
+	for i, c := range tab.Columns {
+		for row := range tab.Rows {
+			v, kind, text := c.At(row)
+			switch b := rb.Field(i).(type) {
+			case *array.Float64Builder:
+				if kind == drift.CellMissing {
+					b.AppendNull()
+				} else {
+					b.Append(v)
+				}
+			case *array.StringBuilder:
+				if kind == drift.CellMissing {
+					b.AppendNull()
+				} else {
+					b.Append(text)
+				}
+			}
+		}
+	}
+	rec := rb.NewRecordBatch()
+	defer rec.Release()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w, err := pqarrow.NewFileWriter(schema, f, nil, pqarrow.DefaultWriterProps())
+	if err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Write(rec); err != nil {
+		f.Close()
+		return err
+	}
+	return w.Close() // closes f too
 }
 
 func write(path string, rows int, seed uint64, current bool) error {

@@ -40,6 +40,24 @@ type Store struct {
 	bucket *blob.Bucket
 	// base is the store URL as configured, for building artifact URIs.
 	base string
+	// local is true for a file:// store: a directory of this machine,
+	// gone with an ephemeral CI runner.
+	local bool
+}
+
+// Local reports whether the store is a directory of this machine rather
+// than a shared, durable store.
+func (s *Store) Local() bool { return s.local }
+
+// UnreadableError names run records that exist but cannot be read: a
+// decision that needs the run history cannot trust a history with holes.
+type UnreadableError struct {
+	// Keys are the unreadable records' URIs, sorted.
+	Keys []string
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("%d run record(s) cannot be read: %s (repair or delete them)", len(e.Keys), strings.Join(e.Keys, ", "))
 }
 
 // Open opens the store at rawURL. A file:// URL with a relative path is
@@ -66,7 +84,7 @@ func Open(ctx context.Context, rawURL, root string) (*Store, error) {
 	if err != nil {
 		return nil, exitcode.InfraErr(fmt.Errorf("opening artifact store %s: %w", rawURL, err))
 	}
-	return &Store{bucket: b, base: strings.TrimSuffix(rawURL, "/")}, nil
+	return &Store{bucket: b, base: strings.TrimSuffix(rawURL, "/"), local: u.Scheme == "file"}, nil
 }
 
 // Close releases the store.
@@ -195,10 +213,14 @@ func (s *Store) PutRecord(ctx context.Context, r *record.Run) (string, error) {
 	return s.URI(key), nil
 }
 
-// Records returns the stored run records of a pipeline, oldest first.
-// Unreadable records are skipped: one damaged file must not stop runs.
+// Records returns the stored run records of a pipeline, oldest first. Records
+// that cannot be read are left out and named by an *UnreadableError returned
+// with the readable ones: views may show what they have, while decisions
+// that rest on the history (guardrails, baselines) refuse a history with
+// holes.
 func (s *Store) Records(ctx context.Context, pipeline string) ([]*record.Run, error) {
 	var out []*record.Run
+	var unreadable []string
 	it := s.bucket.List(&blob.ListOptions{Prefix: "runs/" + pipeline + "/"})
 	for {
 		obj, err := it.Next(ctx)
@@ -216,15 +238,24 @@ func (s *Store) Records(ctx context.Context, pipeline string) ([]*record.Run, er
 		}
 		b, err := s.bucket.ReadAll(ctx, obj.Key)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, exitcode.InfraErr(fmt.Errorf("reading run records: %w", ctx.Err()))
+			}
+			unreadable = append(unreadable, s.URI(obj.Key))
 			continue
 		}
 		var r record.Run
 		if json.Unmarshal(b, &r) != nil || r.Kind != record.Kind {
+			unreadable = append(unreadable, s.URI(obj.Key))
 			continue
 		}
 		out = append(out, &r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
+	if len(unreadable) > 0 {
+		sort.Strings(unreadable)
+		return out, &UnreadableError{Keys: unreadable}
+	}
 	return out, nil
 }
 

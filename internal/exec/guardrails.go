@@ -6,9 +6,32 @@ import (
 	"time"
 
 	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 )
+
+// HistoryError is a guardrail that cannot keep its promise because the run
+// history it counts from does not outlive the run.
+type HistoryError struct {
+	Pipeline, Pos, Store string
+}
+
+func (e *HistoryError) Error() string {
+	return fmt.Sprintf("pipeline %s (%s): trigger.minInterval and trigger.maxRetrains count earlier retrains from the run records, "+
+		"but the artifact store %s is a directory of this CI runner, gone when the job ends: every run would see no earlier retrain. "+
+		"Set settings.artifacts to a store that outlives the runner (s3://, gs://, azblob://)", e.Pipeline, e.Pos, e.Store)
+}
+
+// checkHistory refuses, before any step runs, a pipeline whose guardrails
+// count from run records that will not outlive this CI runner.
+func (r *pipelineRun) checkHistory() error {
+	tr := r.pp.Pipeline.Trigger
+	if r.opt.CI == nil || r.opt.Artifacts == nil || !r.opt.Artifacts.Local() || (tr.MinInterval == "" && tr.MaxRetrains == nil) {
+		return nil
+	}
+	return exitcode.InputErr(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos, Store: r.opt.Artifacts.URI("")})
+}
 
 // guardrails decides whether training may run now: not within
 // trigger.minInterval of the last retrain, not past trigger.maxRetrains in
@@ -28,8 +51,12 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 	}
 
 	if tr.MinInterval != "" || tr.MaxRetrains != nil {
+		recs, err := r.records(ctx)
+		if err != nil {
+			return failure(s, fmt.Errorf("the minInterval and maxRetrains guardrails cannot see earlier retrains: %w", err)), true
+		}
 		var trained []time.Time
-		for _, rec := range r.records(ctx) {
+		for _, rec := range recs {
 			for _, st := range rec.Steps {
 				if st.Name == string(plan.StepTrain) && (st.Status == record.StepSucceeded || st.Status == record.StepFailed) {
 					trained = append(trained, rec.StartedAt)

@@ -188,7 +188,15 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	r.rec.CI = r.opt.CI
 	r.emit(Event{Kind: EventPipelineStart, Message: fmt.Sprintf("run %s of %s", r.rec.ID, p.Model.Name)})
 
-	err := r.walk(ctx)
+	err := r.checkHistory()
+	if err != nil {
+		r.rec.Outcome, r.rec.Reason = record.OutcomeFailed, err.Error()
+		for _, s := range r.pp.Steps {
+			r.rec.Steps = append(r.rec.Steps, record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos, Status: record.StepSkipped, Reason: "not run: a guardrail cannot keep its promise"})
+		}
+	} else {
+		err = r.walk(ctx)
+	}
 
 	r.rec.FinishedAt = r.opt.Now()
 	r.rec.DurationSeconds = r.rec.FinishedAt.Sub(start).Seconds()
@@ -203,7 +211,8 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	return r.rec, err
 }
 
-// walk runs the steps in DAG order, each when the steps it needs are done.
+// walk runs the steps in DAG order, each when the steps it needs are done,
+// and derives the run's outcome from what the steps decided.
 func (r *pipelineRun) walk(ctx context.Context) error {
 	g, err := r.pp.Graph()
 	if err != nil {
@@ -214,7 +223,7 @@ func (r *pipelineRun) walk(ctx context.Context) error {
 		steps[s.ID] = s
 	}
 	done := map[string]bool{}
-	r.rec.Outcome, r.rec.Reason = record.OutcomeNoDrift, "every step succeeded"
+	var decisive []stepOutcome
 	var runErr error
 	for {
 		ready := g.Ready(done)
@@ -228,8 +237,10 @@ func (r *pipelineRun) walk(ctx context.Context) error {
 			if out.err != nil && runErr == nil {
 				runErr = out.err
 			}
+			if out.outcome != "" {
+				decisive = append(decisive, out)
+			}
 			if out.stop {
-				r.rec.Outcome, r.rec.Reason = out.outcome, out.reason
 				for _, d := range g.Downstream(id) {
 					if !done[d] {
 						r.rec.Steps = append(r.rec.Steps, record.Step{ID: d, Name: string(steps[d].Name), Key: steps[d].Key, Pos: steps[d].Pos, Status: record.StepSkipped, Reason: out.skipReason})
@@ -240,10 +251,23 @@ func (r *pipelineRun) walk(ctx context.Context) error {
 			}
 		}
 	}
-	if r.rec.Outcome == record.OutcomeNoDrift && r.drifted != nil && *r.drifted && r.pp.Step(plan.StepTrain) == nil {
-		r.rec.Outcome, r.rec.Reason = record.OutcomeDrifted, "drift found; the pipeline has no training step"
-	}
+	r.rec.Outcome, r.rec.Reason = runOutcome(decisive, r.drifted, r.pp.Step(plan.StepTrain) != nil)
 	return runErr
+}
+
+// runOutcome derives a run's outcome and reason from the step outcomes that
+// decided one, in the order they ran, whether the steps ran or came from
+// the cache: the last decision stands (a stop ends the walk, and promotion
+// comes last). Without one, the run kept the current model, or found drift
+// with no training step to act on it.
+func runOutcome(decisive []stepOutcome, drifted *bool, hasTrain bool) (record.Outcome, string) {
+	if n := len(decisive); n > 0 {
+		return decisive[n-1].outcome, decisive[n-1].reason
+	}
+	if drifted != nil && *drifted && !hasTrain {
+		return record.OutcomeDrifted, "drift found; the pipeline has no training step"
+	}
+	return record.OutcomeNoDrift, "every step succeeded"
 }
 
 // step runs one step with its bookkeeping: the cache lookup, timing, the
@@ -256,8 +280,7 @@ func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
 	if ctx.Err() != nil {
 		out = stepOutcome{status: record.StepCanceled, reason: "interrupted", stop: true,
 			outcome: record.OutcomeCanceled, skipReason: "run interrupted", err: exitcode.InfraErr(errors.New("run interrupted"))}
-	} else if e, hit := r.opt.Cache.Get(s.Key); hit {
-		out = r.fromCache(s, e)
+	} else if e, hit := r.cacheHit(s); hit && r.fromCache(s, e, &out) {
 	} else {
 		r.emit(Event{Kind: EventStepStart, Step: string(s.Name)})
 		switch s.Name {
@@ -318,60 +341,62 @@ type (
 	}
 )
 
-func (r *pipelineRun) fromCache(s *plan.Step, e *cache.Entry) stepOutcome {
+// cacheHit looks a step's result up in the step cache. Promotion acts on
+// the outside world (a branch, a pull request) and is never answered from
+// the cache: it re-checks both and reports what is true now. Under
+// --force-train, training and the evaluation of its candidate run again.
+func (r *pipelineRun) cacheHit(s *plan.Step) (*cache.Entry, bool) {
+	switch {
+	case s.Name == plan.StepPromote:
+		return nil, false
+	case r.opt.ForceTrain && (s.Name == plan.StepTrain || s.Name == plan.StepEvaluate):
+		return nil, false
+	}
+	return r.opt.Cache.Get(s.Key)
+}
+
+// fromCache derives a step's result from its cache entry, through the same
+// function as a live run of the step. An entry that cannot be read is a
+// cache miss: it returns false and the step runs.
+func (r *pipelineRun) fromCache(s *plan.Step, e *cache.Entry, out *stepOutcome) bool {
 	cached := stepOutcome{status: record.StepCached, reason: "unchanged since " + e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")}
-	bad := func(err error) stepOutcome {
-		return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
-			skipReason: "an earlier step failed", err: exitcode.InfraErr(err)}
+	miss := func(err error) bool {
+		r.emit(Event{Kind: EventNote, Step: string(s.Name), Message: fmt.Sprintf("cached result unreadable (%v): running the step again", err)})
+		return false
 	}
 	switch s.Name {
 	case plan.StepValidate:
 		var v validateResult
 		if err := json.Unmarshal(e.Result, &v); err != nil {
-			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
+			return miss(err)
 		}
-		r.rec.Data = record.Data{Reference: v.Reference, Current: v.Current}
-		r.rec.Checks = v.Checks
+		*out = r.validated(s, v, cached)
 	case plan.StepDrift:
 		var d drift.Report
 		if err := json.Unmarshal(e.Result, &d); err != nil {
-			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
+			return miss(err)
 		}
-		return r.afterDrift(&d, cached)
+		*out = r.afterDrift(&d, cached)
 	case plan.StepTrain:
 		var t trainResult
 		if err := json.Unmarshal(e.Result, &t); err != nil {
-			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
+			return miss(err)
 		}
 		dir, err := r.opt.Cache.OutputsDir(e, r.opt.Memo)
 		if err != nil {
-			return bad(err)
+			return miss(err)
 		}
-		r.trainDir, r.candidate = dir, t.Candidate
-		if err := r.readTraining(t); err != nil {
-			return bad(err)
-		}
+		*out = r.trained(s, t, dir, cached)
 	case plan.StepEvaluate:
 		var ev evaluateResult
 		if err := json.Unmarshal(e.Result, &ev); err != nil {
-			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
+			return miss(err)
 		}
-		r.rec.Gates, r.baseline, r.curVer, r.gatesOK = ev.Gates, ev.Baseline, ev.Current, ev.Passed
-		r.rec.Baseline = ev.Baseline
-		if !ev.Passed {
-			cached.stop, cached.outcome, cached.skipReason = true, record.OutcomeGatesFailed, "the candidate failed its gates"
-			cached.reason += "; " + failedGates(ev.Gates)
-			cached.err = exitcode.CheckErr(errors.New(failedGates(ev.Gates)))
-		}
-	case plan.StepPromote:
-		var pr record.Promotion
-		if err := json.Unmarshal(e.Result, &pr); err != nil {
-			return bad(fmt.Errorf("cached result of %s: %w", s.ID, err))
-		}
-		r.rec.Promotion = &pr
-		r.rec.Outcome, r.rec.Reason = record.OutcomePromoted, promotionReason(&pr)
+		*out = r.evaluated(s, ev, cached)
+	default:
+		return false
 	}
-	return cached
+	return true
 }
 
 // validate reads the current data and runs the declared checks.
@@ -382,12 +407,24 @@ func (r *pipelineRun) validate(s *plan.Step) stepOutcome {
 		return inputFailure(s, err)
 	}
 	r.current = cur
-	checks := checkData(cur, p.Checks)
-	res := validateResult{Current: r.dataset(s, "current data", cur.Rows), Reference: r.dataset(s, "reference data", 0), Checks: checks}
+	res := validateResult{Current: r.dataset(s, "current data", cur.Rows), Reference: r.dataset(s, "reference data", 0), Checks: checkData(cur, p.Checks)}
+	out := r.validated(s, res, stepOutcome{status: record.StepSucceeded})
+	if out.status == record.StepSucceeded {
+		// Only passing checks are cached: failing data is read again.
+		if err := r.put(s, res, ""); err != nil {
+			return infraFailure(s, err)
+		}
+	}
+	return out
+}
+
+// validated derives the validate step's result from its checks, live or
+// cached.
+func (r *pipelineRun) validated(s *plan.Step, res validateResult, out stepOutcome) stepOutcome {
 	r.rec.Data = record.Data{Reference: res.Reference, Current: res.Current}
-	r.rec.Checks = checks
+	r.rec.Checks = res.Checks
 	var failed []string
-	for _, c := range checks {
+	for _, c := range res.Checks {
 		if !c.Passed {
 			where := c.Check
 			if c.Column != "" {
@@ -401,10 +438,17 @@ func (r *pipelineRun) validate(s *plan.Step) stepOutcome {
 		return stepOutcome{status: record.StepFailed, reason: msg, stop: true, outcome: record.OutcomeInvalidData,
 			skipReason: "the current data failed its checks; the current model is kept", err: exitcode.CheckErr(fmt.Errorf("%s: %s", s.ID, msg))}
 	}
-	if err := r.put(s, res, ""); err != nil {
-		return infraFailure(s, err)
+	out.reason = joinReason(out.reason, fmt.Sprintf("%d rows, %d checks passed", res.Current.Rows, len(res.Checks)))
+	return out
+}
+
+// joinReason appends a verdict to a reason ("unchanged since …; 3 gates
+// passed").
+func joinReason(reason, verdict string) string {
+	if reason == "" {
+		return verdict
 	}
-	return stepOutcome{status: record.StepSucceeded, reason: fmt.Sprintf("%d rows, %d checks passed", cur.Rows, len(checks))}
+	return reason + "; " + verdict
 }
 
 // dataset describes a data input of a step, with its row count when known.
@@ -481,11 +525,7 @@ func (r *pipelineRun) afterDrift(rep *drift.Report, out stepOutcome) stepOutcome
 		}
 	}
 	verdict := fmt.Sprintf("%d of %d columns drifted (share %.2f, threshold %.2f)", n, len(rep.Columns), rep.DriftShare, rep.ShareThreshold)
-	if out.reason != "" {
-		out.reason += "; " + verdict
-	} else {
-		out.reason = verdict
-	}
+	out.reason = joinReason(out.reason, verdict)
 	p := r.pp.Pipeline
 	if !rep.Drifted && p.Trigger.OnDrift && !r.opt.ForceTrain && r.pp.Step(plan.StepTrain) != nil {
 		out.stop, out.outcome = true, record.OutcomeNoDrift
@@ -592,6 +632,12 @@ func inputFailure(s *plan.Step, err error) stepOutcome {
 	}
 	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
 		skipReason: "an earlier step failed; the current model is kept", err: exitcode.InputErr(fmt.Errorf("%s: %w", where, err))}
+}
+
+// failure is a step that failed with err, whose exit code it keeps.
+func failure(s *plan.Step, err error) stepOutcome {
+	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
+		skipReason: "an earlier step failed; the current model is kept", err: exitcode.Wrap(exitcode.Of(err), fmt.Errorf("%s: %w", s.ID, err))}
 }
 
 func infraFailure(s *plan.Step, err error) stepOutcome {

@@ -85,7 +85,10 @@ pipelines: p: {
 		code: "train"
 ` + train + `
 	}
-	evaluate: gates: [{metric: "auc", min: 0.5}, {metric: "auc", maxDropFromBaseline: 0.1}]
+	evaluate: {
+		gates: [{metric: "auc", min: 0.5}, {metric: "auc", maxDropFromBaseline: 0.1}]
+		firstRun: "promote"
+	}
 ` + extra + `
 }
 `
@@ -104,6 +107,7 @@ type runOpts struct {
 	promoter Promoter
 	now      time.Time
 	environ  []string
+	ci       *record.CI
 }
 
 // run plans and runs the repository once with the local executor.
@@ -138,6 +142,7 @@ func (r *repo) run(o runOpts) *Result {
 		Promoter:   o.promoter,
 		RetryBase:  10 * time.Millisecond,
 		Environ:    o.environ,
+		CI:         o.ci,
 	}
 	if !o.now.IsZero() {
 		opt.Now = func() time.Time { return o.now }
@@ -167,7 +172,7 @@ func TestRunTrainsOnDriftThenCachesEverything(t *testing.T) {
 	if rec.Outcome != record.OutcomePassed || rec.Candidate == nil || rec.Candidate.Version != "1.1.0" {
 		t.Fatalf("outcome %s, candidate %+v", rec.Outcome, rec.Candidate)
 	}
-	if !strings.HasPrefix(rec.Gates[1].Reason, "no current model: relative gates skipped") {
+	if !strings.HasPrefix(rec.Gates[1].Reason, "not evaluated: no run record promoted m 1.0.0") || !rec.Gates[1].Skipped {
 		t.Errorf("first run's relative gate: %q", rec.Gates[1].Reason)
 	}
 	// The model is in the artifact store under its digest.

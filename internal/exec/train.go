@@ -11,9 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/rewrite"
 	"github.com/ctgit/ctgit/internal/semver"
 )
 
@@ -24,6 +26,9 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	p := r.pp.Pipeline
 	t := p.Train
 	if out, held := r.guardrails(ctx, s); held {
+		return out
+	}
+	if out, held := r.baselineHold(ctx, s); held {
 		return out
 	}
 	timeout, err := plan.ParseDuration(t.Timeout)
@@ -158,14 +163,22 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if e == nil {
 		return infraFailure(s, errors.New("the step cache lost the training result just stored"))
 	}
-	if r.trainDir, err = r.opt.Cache.OutputsDir(e, r.opt.Memo); err != nil {
+	dir, err := r.opt.Cache.OutputsDir(e, r.opt.Memo)
+	if err != nil {
 		return infraFailure(s, err)
 	}
-	r.candidate = cand
+	return r.trained(s, tr, dir, stepOutcome{status: record.StepSucceeded})
+}
+
+// trained derives the training step's result from its outputs, live or
+// cached.
+func (r *pipelineRun) trained(s *plan.Step, tr trainResult, dir string, out stepOutcome) stepOutcome {
+	r.trainDir, r.candidate = dir, tr.Candidate
 	if err := r.readTraining(tr); err != nil {
 		return inputFailure(s, err)
 	}
-	return stepOutcome{status: record.StepSucceeded, reason: fmt.Sprintf("trained in %s", res.Duration.Round(time.Millisecond))}
+	out.reason = joinReason(out.reason, fmt.Sprintf("trained in %s", (time.Duration(tr.DurationSeconds*float64(time.Second))).Round(time.Millisecond)))
+	return out
 }
 
 // backoff is the wait before attempt a+1: RetryBase doubled per attempt,
@@ -296,8 +309,8 @@ func (r *pipelineRun) baselineDir(ctx context.Context) (string, func()) {
 	if r.opt.Artifacts == nil {
 		return "", nothing
 	}
-	base := r.findBaseline(ctx)
-	if base == nil || base.Artifact == "" {
+	base, err := r.findBaseline(ctx)
+	if err != nil || base.Artifact == "" {
 		return "", nothing
 	}
 	key := r.opt.Artifacts.KeyOf(base.Artifact)
@@ -318,31 +331,37 @@ func (r *pipelineRun) baselineDir(ctx context.Context) (string, func()) {
 }
 
 // records returns the pipeline's run records from the artifact store,
-// reading them once per run.
-func (r *pipelineRun) records(ctx context.Context) []*record.Run {
+// reading them once per run. A history that cannot be read whole is an
+// error: the guardrails and the baseline rest on it, and a hole in it would
+// silently loosen them.
+func (r *pipelineRun) records(ctx context.Context) ([]*record.Run, error) {
 	if r.history == nil && r.opt.Artifacts != nil {
 		recs, err := r.opt.Artifacts.Records(ctx, r.pp.Name)
 		if err != nil {
-			r.emit(Event{Kind: EventNote, Message: "reading earlier run records: " + err.Error()})
+			return nil, exitcode.InfraErr(fmt.Errorf("reading the run records of pipeline %s: %w", r.pp.Name, err))
 		}
 		r.history = append([]*record.Run{}, recs...)
 	}
-	return r.history
+	return r.history, nil
 }
 
 // findBaseline returns the current model, as the target file says, with the
-// metrics its run recorded; nil when the target cannot be read.
-func (r *pipelineRun) findBaseline(ctx context.Context) *record.Baseline {
+// metrics its run recorded. It fails when the target cannot be read, or
+// the run records cannot.
+func (r *pipelineRun) findBaseline(ctx context.Context) (*record.Baseline, error) {
 	if r.baseline != nil {
-		return r.baseline
+		return r.baseline, nil
 	}
 	cur, err := r.currentVersion()
 	if err != nil {
-		return nil
+		return nil, exitcode.InputErr(fmt.Errorf("reading the current version from %s: %w", r.pp.Pipeline.Model.Target.File, err))
 	}
 	r.curVer = cur
 	b := &record.Baseline{Version: cur}
-	recs := r.records(ctx)
+	recs, err := r.records(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for i := len(recs) - 1; i >= 0; i-- {
 		rec := recs[i]
 		if rec.Promotion == nil || rec.Promotion.To != cur || rec.Training == nil || rec.Model != r.pp.Model {
@@ -356,16 +375,15 @@ func (r *pipelineRun) findBaseline(ctx context.Context) *record.Baseline {
 		break
 	}
 	r.baseline = b
-	return b
+	return b, nil
 }
 
 // evaluate applies the gates to the candidate's metrics.
 func (r *pipelineRun) evaluate(ctx context.Context, s *plan.Step) stepOutcome {
 	p := r.pp.Pipeline
-	base := r.findBaseline(ctx)
-	if base == nil {
-		_, err := r.currentVersion()
-		return inputFailure(s, fmt.Errorf("reading the current version from %s: %w", p.Model.Target.File, err))
+	base, err := r.findBaseline(ctx)
+	if err != nil {
+		return failure(s, err)
 	}
 	var baseMetrics map[string]float64
 	if base.RunID != "" {
@@ -379,27 +397,113 @@ func (r *pipelineRun) evaluate(ctx context.Context, s *plan.Step) stepOutcome {
 	if err != nil {
 		return inputFailure(s, err)
 	}
-	if base.RunID == "" {
-		for i := range gates {
-			if gates[i].Skipped {
-				gates[i].Reason = fmt.Sprintf("no current model: relative gates skipped (no run record for %s %s)", p.Model.Name, base.Version)
-			}
+	for i := range gates {
+		if gates[i].Skipped {
+			gates[i] = r.unevaluable(p.Evaluate.Gates[i], base, gates[i].Candidate)
 		}
 	}
 	passed := true
 	for _, g := range gates {
 		passed = passed && g.Passed
 	}
-	r.rec.Gates, r.rec.Baseline, r.gatesOK = gates, base, passed
-	if err := r.put(s, evaluateResult{Gates: gates, Passed: passed, Baseline: base, Current: base.Version}, ""); err != nil {
+	ev := evaluateResult{Gates: gates, Passed: passed, Baseline: base, Current: base.Version}
+	if err := r.put(s, ev, ""); err != nil {
 		return infraFailure(s, err)
 	}
-	if !passed {
-		msg := failedGates(gates)
-		return stepOutcome{status: record.StepFailed, reason: msg, stop: true, outcome: record.OutcomeGatesFailed,
+	return r.evaluated(s, ev, stepOutcome{status: record.StepSucceeded})
+}
+
+// evaluated derives the evaluate step's result from the gates' verdicts,
+// live or cached.
+func (r *pipelineRun) evaluated(s *plan.Step, ev evaluateResult, out stepOutcome) stepOutcome {
+	r.rec.Gates, r.baseline, r.curVer, r.gatesOK = ev.Gates, ev.Baseline, ev.Current, ev.Passed
+	r.rec.Baseline = ev.Baseline
+	if !ev.Passed {
+		status := record.StepFailed
+		if out.status == record.StepCached {
+			status = record.StepCached
+		}
+		msg := failedGates(ev.Gates)
+		return stepOutcome{status: status, reason: msg, stop: true, outcome: record.OutcomeGatesFailed,
 			skipReason: "the candidate failed its gates; the current model is kept", err: exitcode.CheckErr(errors.New(msg))}
 	}
-	return stepOutcome{status: record.StepSucceeded, reason: fmt.Sprintf("%d gate(s) passed", len(gates))}
+	out.reason = joinReason(out.reason, fmt.Sprintf("%d gate(s) passed", len(ev.Gates)))
+	return out
+}
+
+// unevaluable is the verdict on a gate relative to the deployed model
+// whose baseline metric is unknown: it fails (fail closed) unless
+// evaluate.firstRun says to promote on the other gates, and its reason
+// says which and how to change it.
+func (r *pipelineRun) unevaluable(g plan.Gate, base *record.Baseline, cand *float64) record.Gate {
+	p := r.pp.Pipeline
+	out := record.Gate{Metric: g.Metric, Candidate: cand, Pos: g.Pos, Kind: "maxDropFromBaseline"}
+	if g.MaxDropFromBaseline != nil {
+		out.Threshold = *g.MaxDropFromBaseline
+	} else {
+		out.Kind, out.Threshold = "maxRiseFromBaseline", *g.MaxRiseFromBaseline
+	}
+	var why string
+	switch {
+	case plan.NoVersionYet(base.Version):
+		why = fmt.Sprintf("%s holds no version yet, so there is no deployed model to compare with", p.Model.Target.File)
+	case base.RunID == "":
+		why = fmt.Sprintf("no run record promoted %s %s, so its %s is unknown", p.Model.Name, base.Version, g.Metric)
+	default:
+		why = fmt.Sprintf("the run that promoted %s %s (%s) recorded no %s", p.Model.Name, base.Version, base.RunID, g.Metric)
+	}
+	policy := p.Evaluate.FirstRunPolicy(base.Version)
+	if policy == "promote" {
+		out.Passed, out.Skipped = true, true
+		out.Reason = fmt.Sprintf("not evaluated: %s; evaluate.firstRun is \"promote\": decided on the other gates", why)
+		if p.Evaluate.FirstRun == "" {
+			out.Reason = fmt.Sprintf("not evaluated: %s; the first model is decided on the other gates", why)
+		}
+		return out
+	}
+	out.Reason = fmt.Sprintf("cannot be evaluated: %s; evaluate.firstRun is \"block\"%s: set it to \"promote\" to decide this run on the other gates",
+		why, map[bool]string{true: " (the default while a version is deployed)", false: ""}[p.Evaluate.FirstRun == ""])
+	return out
+}
+
+// baselineHold stops a run before training when a gate relative to the
+// deployed model could not be evaluated and evaluate.firstRun blocks: the
+// candidate could never pass, so no time is spent training it.
+func (r *pipelineRun) baselineHold(ctx context.Context, s *plan.Step) (stepOutcome, bool) {
+	p := r.pp.Pipeline
+	if p.Evaluate == nil || r.pp.Step(plan.StepEvaluate) == nil {
+		return stepOutcome{}, false
+	}
+	var rel []plan.Gate
+	for _, g := range p.Evaluate.Gates {
+		if g.Relative() {
+			rel = append(rel, g)
+		}
+	}
+	if len(rel) == 0 {
+		return stepOutcome{}, false
+	}
+	base, err := r.findBaseline(ctx)
+	if err != nil {
+		return failure(s, err), true
+	}
+	if p.Evaluate.FirstRunPolicy(base.Version) != "block" {
+		return stepOutcome{}, false
+	}
+	var blocked []record.Gate
+	for _, g := range rel {
+		if _, ok := base.Metrics[g.Metric]; base.RunID != "" && ok {
+			continue
+		}
+		blocked = append(blocked, r.unevaluable(g, base, nil))
+	}
+	if len(blocked) == 0 {
+		return stepOutcome{}, false
+	}
+	r.rec.Gates, r.rec.Baseline = blocked, base
+	msg := failedGates(blocked)
+	return stepOutcome{status: record.StepSkipped, reason: "not trained: " + msg, stop: true, outcome: record.OutcomeGatesFailed,
+		skipReason: "a gate cannot be evaluated; the current model is kept", err: exitcode.CheckErr(errors.New(msg))}, true
 }
 
 func failedGates(gates []record.Gate) string {
@@ -431,13 +535,16 @@ func sizeOf(path string) (int64, error) {
 }
 
 // promote computes the new version and hands the candidate to the
-// promoter.
+// promoter, unless the candidate is the model already deployed.
 func (r *pipelineRun) promote(ctx context.Context, s *plan.Step) stepOutcome {
 	p := r.pp.Pipeline
-	base := r.findBaseline(ctx)
-	if base == nil {
-		_, err := r.currentVersion()
-		return inputFailure(s, fmt.Errorf("reading the current version from %s: %w", p.Model.Target.File, err))
+	base, err := r.findBaseline(ctx)
+	if err != nil {
+		return failure(s, err)
+	}
+	if deployed, where := r.deployedDigest(base); r.rec.Candidate != nil && deployed != "" && deployed == r.rec.Candidate.Digest {
+		return r.promoted(s, &record.Promotion{Status: record.PromotionAlreadyDeployed, From: base.Version, To: base.Version,
+			Reason: fmt.Sprintf("the candidate %s is the deployed model %s %s (%s): nothing to promote", digest.Short(deployed), p.Model.Name, base.Version, where)})
 	}
 	next, err := NextVersion(base.Version, p.Promote.Scheme, p.Promote.Bump)
 	if err != nil {
@@ -447,10 +554,8 @@ func (r *pipelineRun) promote(ctx context.Context, s *plan.Step) stepOutcome {
 		r.rec.Candidate.Version = next
 	}
 	if r.opt.Promoter == nil {
-		r.rec.Promotion = &record.Promotion{Status: "disabled", From: base.Version, To: next, Branch: p.PromotionBranch(""),
-			Reason: "promotion disabled (--promote none)"}
-		r.rec.Outcome, r.rec.Reason = record.OutcomePassed, fmt.Sprintf("the candidate passed its gates; promotion disabled: would bump %s → %s", base.Version, next)
-		return stepOutcome{status: record.StepSkipped, reason: r.rec.Reason}
+		return r.promoted(s, &record.Promotion{Status: record.PromotionDisabled, From: base.Version, To: next, Branch: p.PromotionBranch(""),
+			Reason: "promotion disabled (--promote none)"})
 	}
 	pr, err := r.opt.Promoter.Promote(ctx, PromoteRequest{Pipeline: r.pp, Run: r.rec, Version: next, Current: base.Version})
 	if err != nil {
@@ -461,17 +566,56 @@ func (r *pipelineRun) promote(ctx context.Context, s *plan.Step) stepOutcome {
 		return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
 			skipReason: "promotion failed", err: exitcode.Wrap(code, fmt.Errorf("%s: %w", s.ID, err))}
 	}
+	return r.promoted(s, pr)
+}
+
+// promoted derives the promote step's result and the run's outcome from
+// what the promotion did: only an opened or updated pull request is a
+// promotion, and a refusal is a check that said no.
+func (r *pipelineRun) promoted(s *plan.Step, pr *record.Promotion) stepOutcome {
 	r.rec.Promotion = pr
-	r.rec.Outcome, r.rec.Reason = record.OutcomePromoted, promotionReason(pr)
-	if pr.Status == "unchanged" {
-		r.rec.Outcome = record.OutcomeUnchanged
+	out := stepOutcome{status: record.StepSucceeded, reason: promotionReason(pr)}
+	switch pr.Status {
+	case record.PromotionOpened, record.PromotionUpdated:
+		out.outcome = record.OutcomePromoted
+	case record.PromotionUnchanged:
+		out.outcome = record.OutcomeUnchanged
+	case record.PromotionAlreadyDeployed:
+		out.outcome = record.OutcomeAlreadyDeployed
+	case record.PromotionSuperseded:
+		out.outcome = record.OutcomeSuperseded
+	case record.PromotionDisabled, record.PromotionDryRun:
+		out.status, out.outcome = record.StepSkipped, record.OutcomePassed
+	case record.PromotionRefused:
+		out.status, out.outcome = record.StepFailed, record.OutcomeRefused
+		out.err = exitcode.CheckErr(fmt.Errorf("%s: promotion refused: %s", s.ID, pr.Reason))
+	default:
+		out.status, out.outcome = record.StepFailed, record.OutcomeFailed
+		out.err = exitcode.InfraErr(fmt.Errorf("%s: the promoter answered an unknown status %q", s.ID, pr.Status))
 	}
-	if pr.Status == "opened" || pr.Status == "updated" || pr.Status == "unchanged" {
-		if err := r.put(s, pr, ""); err != nil {
-			return infraFailure(s, err)
+	return out
+}
+
+// deployedDigest is the digest of the deployed model's artifact and where
+// it was read: the target's artifact field when the pipeline declares one
+// (what Git says is deployed), else the run record that promoted the
+// deployed version. "" when neither knows.
+func (r *pipelineRun) deployedDigest(base *record.Baseline) (string, string) {
+	t := r.pp.Pipeline.Model.Target
+	if t.Artifact != "" {
+		src, err := os.ReadFile(r.abs(t.File))
+		if err == nil {
+			if v, err := rewrite.Get(t.File, src, t.Artifact); err == nil {
+				if i := strings.LastIndex(v, "@"); i >= 0 && strings.HasPrefix(v[i+1:], digest.Prefix) {
+					return v[i+1:], t.File + " " + t.Artifact
+				}
+			}
 		}
 	}
-	return stepOutcome{status: record.StepSucceeded, reason: r.rec.Reason}
+	if i := strings.LastIndex(base.Artifact, "@"); i >= 0 {
+		return base.Artifact[i+1:], "run record " + base.RunID
+	}
+	return "", ""
 }
 
 func promotionReason(pr *record.Promotion) string {
@@ -480,10 +624,14 @@ func promotionReason(pr *record.Promotion) string {
 		where = pr.Branch
 	}
 	switch pr.Status {
-	case "unchanged":
+	case record.PromotionUnchanged:
 		return fmt.Sprintf("the target already holds %s", pr.To)
-	case "opened", "updated":
+	case record.PromotionOpened, record.PromotionUpdated:
 		return fmt.Sprintf("promotion %s → %s %s: %s", pr.From, pr.To, pr.Status, where)
+	case record.PromotionDisabled:
+		return fmt.Sprintf("the candidate passed its gates; promotion disabled: would bump %s → %s", pr.From, pr.To)
+	case record.PromotionAlreadyDeployed, record.PromotionRefused, record.PromotionSuperseded:
+		return fmt.Sprintf("promotion %s → %s %s: %s", pr.From, pr.To, pr.Status, pr.Reason)
 	}
 	return fmt.Sprintf("promotion %s → %s: %s", pr.From, pr.To, pr.Status)
 }

@@ -19,7 +19,10 @@ func decideActions(steps []*Step, p *Pipeline, opt Options) {
 		byName[s.Name] = s
 	}
 	for _, s := range steps {
-		if opt.Cache != nil {
+		// Promotion is never answered from the cache, and --force-train
+		// trains and evaluates again: the executor does the same.
+		bypass := s.Name == StepPromote || (opt.ForceTrain && (s.Name == StepTrain || s.Name == StepEvaluate))
+		if opt.Cache != nil && !bypass {
 			if e, ok := opt.Cache.Get(s.Key); ok {
 				s.Action = ActionCached
 				s.Reason = "unchanged since " + e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")
@@ -36,7 +39,7 @@ func decideActions(steps []*Step, p *Pipeline, opt Options) {
 			drift := byName[StepDrift]
 			switch {
 			case opt.ForceTrain:
-				s.Reason = "forced by --force-train; " + s.Reason
+				s.Reason = "forced by --force-train (the step cache is bypassed); " + s.Reason
 			case drift == nil || !p.Trigger.OnDrift:
 			case drift.Action == ActionCached && !cachedDrifted(opt, drift):
 				s.Action, s.Reason = ActionSkip, "no drift in the unchanged data: current model kept"
@@ -56,8 +59,11 @@ func decideActions(steps []*Step, p *Pipeline, opt Options) {
 					s.Reason = "opens a promotion if training runs and every gate passes"
 				}
 			default:
-				if s.Name == StepPromote && byName[StepEvaluate] != nil {
-					s.Action, s.Reason = ActionConditional, "opens a promotion if every gate passes"
+				if s.Name == StepPromote {
+					s.Reason = "re-checks the promotion branch and pull request (never cached)"
+					if byName[StepEvaluate] != nil {
+						s.Action, s.Reason = ActionConditional, "opens a promotion if every gate passes; "+s.Reason
+					}
 				}
 			}
 		}

@@ -126,7 +126,29 @@ type Train struct {
 type Evaluate struct {
 	Metrics string `json:"metrics"`
 	Gates   []Gate `json:"gates"`
-	Pos     string `json:"pos,omitempty"`
+	// FirstRun is "promote", "block" or "" (decided by whether the target
+	// holds a version: see FirstRunPolicy).
+	FirstRun string `json:"firstRun,omitempty"`
+	Pos      string `json:"pos,omitempty"`
+}
+
+// NoVersionYet reports whether a target's version means that no model is
+// deployed yet.
+func NoVersionYet(version string) bool {
+	return version == "" || version == "0.0.0" || version == "0"
+}
+
+// FirstRunPolicy is what a run does when a relative gate has no baseline:
+// the declared evaluate.firstRun, else "block" when deployed names a
+// version and "promote" when it names none.
+func (e *Evaluate) FirstRunPolicy(deployed string) string {
+	if e.FirstRun != "" {
+		return e.FirstRun
+	}
+	if NoVersionYet(deployed) {
+		return "promote"
+	}
+	return "block"
 }
 
 // Gate is one condition on the candidate; exactly one kind is set (Min and

@@ -34,6 +34,12 @@ const (
 	OutcomePassed Outcome = "passed"
 	// OutcomeUnchanged: the target already holds the candidate version.
 	OutcomeUnchanged Outcome = "unchanged"
+	// OutcomeAlreadyDeployed: the candidate is the deployed model (the
+	// same artifact digest): there is nothing to promote.
+	OutcomeAlreadyDeployed Outcome = "already-deployed"
+	// OutcomeSuperseded: another promotion moved the branch first; this
+	// run's candidate is not in a pull request.
+	OutcomeSuperseded Outcome = "superseded"
 	// OutcomeDrifted: drift was found and the pipeline has no training.
 	OutcomeDrifted Outcome = "drifted"
 	// OutcomeNoDrift: no drift was found, the current model is kept.
@@ -41,8 +47,12 @@ const (
 	// OutcomeHeld: a guardrail held training (too soon, too many retrains,
 	// labels lagging).
 	OutcomeHeld Outcome = "held"
-	// OutcomeGatesFailed: the candidate failed a gate and is not promoted.
+	// OutcomeGatesFailed: the candidate failed a gate, or a gate could not
+	// be evaluated (fail closed); it is not promoted.
 	OutcomeGatesFailed Outcome = "gates-failed"
+	// OutcomeRefused: the candidate passed its gates but ctgit refused to
+	// promote it: a human took over the branch or closed its pull request.
+	OutcomeRefused Outcome = "refused"
 	// OutcomeInvalidData: the current data failed a check.
 	OutcomeInvalidData Outcome = "invalid-data"
 	// OutcomeFailed: a step failed (training crashed, timed out); the
@@ -237,10 +247,28 @@ type Baseline struct {
 	PromotedAt *time.Time `json:"promotedAt,omitempty"`
 }
 
+// Promotion statuses.
+const (
+	PromotionOpened          = "opened"
+	PromotionUpdated         = "updated"
+	PromotionUnchanged       = "unchanged"
+	PromotionAlreadyDeployed = "already-deployed"
+	PromotionDryRun          = "dry-run"
+	PromotionDisabled        = "disabled"
+	PromotionSuperseded      = "superseded"
+	PromotionRefused         = "refused"
+)
+
+// Outcomes lists every outcome, best first, for views and metrics that
+// must know them all.
+var Outcomes = []Outcome{OutcomePromoted, OutcomePassed, OutcomeUnchanged, OutcomeAlreadyDeployed, OutcomeSuperseded,
+	OutcomeDrifted, OutcomeNoDrift, OutcomeHeld, OutcomeGatesFailed, OutcomeRefused, OutcomeInvalidData, OutcomeFailed, OutcomeCanceled}
+
 // Promotion is what the run did to promote its candidate.
 type Promotion struct {
-	// Status is "opened", "updated", "unchanged", "dry-run", "disabled",
-	// "superseded" or "refused".
+	// Status is one of the Promotion* constants: "opened", "updated",
+	// "unchanged", "already-deployed", "dry-run", "disabled", "superseded"
+	// or "refused".
 	Status  string `json:"status"`
 	Channel string `json:"channel,omitempty"`
 	From    string `json:"from"`

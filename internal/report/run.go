@@ -93,6 +93,12 @@ func Verdict(o record.Outcome) string {
 		return "promote"
 	case record.OutcomeUnchanged:
 		return "unchanged"
+	case record.OutcomeAlreadyDeployed:
+		return "already deployed"
+	case record.OutcomeSuperseded:
+		return "superseded"
+	case record.OutcomeRefused:
+		return "refused"
 	case record.OutcomeNoDrift:
 		return "keep"
 	case record.OutcomeHeld:
@@ -110,14 +116,17 @@ func Verdict(o record.Outcome) string {
 }
 
 var verdictIcon = map[record.Outcome]string{
-	record.OutcomePromoted:    "✅",
-	record.OutcomeUnchanged:   "➖",
-	record.OutcomeNoDrift:     "✅",
-	record.OutcomeHeld:        "⏸️",
-	record.OutcomeGatesFailed: "❌",
-	record.OutcomeInvalidData: "❌",
-	record.OutcomeFailed:      "💥",
-	record.OutcomeCanceled:    "⏹️",
+	record.OutcomePromoted:        "✅",
+	record.OutcomeUnchanged:       "➖",
+	record.OutcomeAlreadyDeployed: "➖",
+	record.OutcomeSuperseded:      "➖",
+	record.OutcomeRefused:         "🚫",
+	record.OutcomeNoDrift:         "✅",
+	record.OutcomeHeld:            "⏸️",
+	record.OutcomeGatesFailed:     "❌",
+	record.OutcomeInvalidData:     "❌",
+	record.OutcomeFailed:          "💥",
+	record.OutcomeCanceled:        "⏹️",
 }
 
 func icon(o record.Outcome) string {

@@ -70,7 +70,7 @@ var (
 	labelLag             = metric{"ctgit_label_lag_seconds", "Time from the newest label to the start of the last run.", nil}
 	labeledShare         = metric{"ctgit_labeled_share", "Share of current rows that have a label.", nil}
 	allMetrics           = []metric{runTimestamp, runSuccessTimestamp, runFailureTimestamp, runOutcome, runDuration, modelPromoted, promotionOpened, triggerToPromotion, driftScore, driftThreshold, driftColumnDrifted, datasetDrifted, datasetDriftShare, driftDetected, trainingDuration, trainingSuccess, trainingMetric, gateFailed, currentRows, labelLag, labeledShare}
-	outcomes             = []record.Outcome{record.OutcomePromoted, record.OutcomeUnchanged, record.OutcomeNoDrift, record.OutcomeHeld, record.OutcomeGatesFailed, record.OutcomeInvalidData, record.OutcomeFailed, record.OutcomeCanceled}
+	outcomes             = record.Outcomes
 	promotionOpenedState = []string{"opened", "updated"}
 )
 

@@ -139,17 +139,18 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 		progress.groups = stderr
 	}
 	res := exec.Run(ctx, p, exec.Options{
-		Executor:   executor,
-		Cache:      ws.cache,
-		Memo:       ws.memo,
-		Artifacts:  store,
-		RunsDir:    filepath.Join(p.Root, ".ctgit", "runs"),
-		Parallel:   f.parallel,
-		ForceTrain: f.forceTrain,
-		Trigger:    trigger,
-		CI:         ciFromEnv(),
-		Observe:    progress.observe,
-		Promoter:   promoterOrNil(promoter),
+		Executor:    executor,
+		Cache:       ws.cache,
+		Memo:        ws.memo,
+		Artifacts:   store,
+		RunsDir:     filepath.Join(p.Root, ".ctgit", "runs"),
+		Parallel:    f.parallel,
+		ForceTrain:  f.forceTrain,
+		Trigger:     trigger,
+		CI:          ciFromEnv(),
+		Observe:     progress.observe,
+		Promoter:    promoterOrNil(promoter),
+		HistoryLost: historyLost(store, p.Root, os.Getenv),
 	})
 	progress.close()
 	_ = ws.memo.Save()
@@ -191,6 +192,23 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 		return res.Err
 	}
 	return nil
+}
+
+// historyLost says why run records kept in store will not outlive this run
+// under GitHub Actions: a file:// store on a GitHub-hosted runner (a fresh
+// machine per job), or one inside the checkout, which actions/checkout
+// cleans before the next job on a self-hosted runner. "" when they will.
+func historyLost(store *artifact.Store, root string, getenv func(string) string) string {
+	if getenv("GITHUB_ACTIONS") != "true" || !store.Local() {
+		return ""
+	}
+	if getenv("RUNNER_ENVIRONMENT") != "self-hosted" {
+		return fmt.Sprintf("the artifact store %s is a directory of this GitHub-hosted runner, gone when the job ends", store)
+	}
+	if rel, err := filepath.Rel(root, store.Dir()); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Sprintf("the artifact store %s is inside the checkout, which actions/checkout cleans before the next job", store)
+	}
+	return ""
 }
 
 func relTo(root, path string) string {

@@ -40,14 +40,20 @@ type Store struct {
 	bucket *blob.Bucket
 	// base is the store URL as configured, for building artifact URIs.
 	base string
-	// local is true for a file:// store: a directory of this machine,
-	// gone with an ephemeral CI runner.
-	local bool
+	// dir is the directory of a file:// store, "" for other stores: a
+	// directory of this machine, gone with an ephemeral CI runner.
+	dir string
 }
 
 // Local reports whether the store is a directory of this machine rather
 // than a shared, durable store.
-func (s *Store) Local() bool { return s.local }
+func (s *Store) Local() bool { return s.dir != "" }
+
+// Dir is the directory of a file:// store, "" for other stores.
+func (s *Store) Dir() string { return s.dir }
+
+// String is the store's URL.
+func (s *Store) String() string { return s.base }
 
 // UnreadableError names run records that exist but cannot be read: a
 // decision that needs the run history cannot trust a history with holes.
@@ -68,6 +74,7 @@ func Open(ctx context.Context, rawURL, root string) (*Store, error) {
 		return nil, exitcode.InputErr(fmt.Errorf("artifact store URL %q: %w", rawURL, err))
 	}
 	openURL := rawURL
+	dir := ""
 	if u.Scheme == "file" {
 		p := u.Host + u.Path // file://.ctgit/artifacts parses ".ctgit" as a host
 		if !filepath.IsAbs(p) {
@@ -76,6 +83,7 @@ func Open(ctx context.Context, rawURL, root string) (*Store, error) {
 		if err := os.MkdirAll(p, 0o755); err != nil {
 			return nil, exitcode.InfraErr(fmt.Errorf("creating artifact store %s: %w", p, err))
 		}
+		dir = p
 		// metadata=skip keeps the store a plain tree of files.
 		openURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(p), RawQuery: "metadata=skip"}).String()
 		rawURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
@@ -84,7 +92,7 @@ func Open(ctx context.Context, rawURL, root string) (*Store, error) {
 	if err != nil {
 		return nil, exitcode.InfraErr(fmt.Errorf("opening artifact store %s: %w", rawURL, err))
 	}
-	return &Store{bucket: b, base: strings.TrimSuffix(rawURL, "/"), local: u.Scheme == "file"}, nil
+	return &Store{bucket: b, base: strings.TrimSuffix(rawURL, "/"), dir: dir}, nil
 }
 
 // Close releases the store.

@@ -14,23 +14,25 @@ import (
 // HistoryError is a guardrail that cannot keep its promise because the run
 // history it counts from does not outlive the run.
 type HistoryError struct {
-	Pipeline, Pos, Store string
+	Pipeline, Pos string
+	// Why says why the history is lost (Options.HistoryLost).
+	Why string
 }
 
 func (e *HistoryError) Error() string {
 	return fmt.Sprintf("pipeline %s (%s): trigger.minInterval and trigger.maxRetrains count earlier retrains from the run records, "+
-		"but the artifact store %s is a directory of this CI runner, gone when the job ends: every run would see no earlier retrain. "+
-		"Set settings.artifacts to a store that outlives the runner (s3://, gs://, azblob://)", e.Pipeline, e.Pos, e.Store)
+		"but %s: every run would see no earlier retrain. "+
+		"Set settings.artifacts to a store that outlives the runner (s3://, gs://, azblob://, or on a self-hosted runner a file:// directory outside the checkout)", e.Pipeline, e.Pos, e.Why)
 }
 
 // checkHistory refuses, before any step runs, a pipeline whose guardrails
-// count from run records that will not outlive this CI runner.
+// count from run records that will not outlive this run.
 func (r *pipelineRun) checkHistory() error {
 	tr := r.pp.Pipeline.Trigger
-	if r.opt.CI == nil || r.opt.Artifacts == nil || !r.opt.Artifacts.Local() || (tr.MinInterval == "" && tr.MaxRetrains == nil) {
+	if r.opt.HistoryLost == "" || (tr.MinInterval == "" && tr.MaxRetrains == nil) {
 		return nil
 	}
-	return exitcode.InputErr(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos, Store: r.opt.Artifacts.URI("")})
+	return exitcode.InputErr(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos, Why: r.opt.HistoryLost})
 }
 
 // guardrails decides whether training may run now: not within

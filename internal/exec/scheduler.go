@@ -51,6 +51,11 @@ type Options struct {
 	RetryBase, RetryMax time.Duration
 	// Environ is where secrets are read from (os.Environ when nil).
 	Environ []string
+	// HistoryLost says why the artifact store's run records will not
+	// outlive this run ("the artifact store file://… is a directory of this
+	// GitHub-hosted runner"); "" when they will. Guardrails that count from
+	// the records refuse to run on such a store.
+	HistoryLost string
 }
 
 // Promoter turns a candidate that passed its gates into a promotion.

@@ -108,6 +108,7 @@ type runOpts struct {
 	now      time.Time
 	environ  []string
 	ci       *record.CI
+	lost     string
 }
 
 // run plans and runs the repository once with the local executor.
@@ -133,16 +134,17 @@ func (r *repo) run(o runOpts) *Result {
 	}
 	defer arts.Close()
 	opt := Options{
-		Executor:   &Local{KillGrace: 200 * time.Millisecond},
-		Cache:      store,
-		Memo:       memo,
-		Artifacts:  arts,
-		RunsDir:    filepath.Join(r.root, ".ctgit", "runs"),
-		ForceTrain: o.force,
-		Promoter:   o.promoter,
-		RetryBase:  10 * time.Millisecond,
-		Environ:    o.environ,
-		CI:         o.ci,
+		Executor:    &Local{KillGrace: 200 * time.Millisecond},
+		Cache:       store,
+		Memo:        memo,
+		Artifacts:   arts,
+		RunsDir:     filepath.Join(r.root, ".ctgit", "runs"),
+		ForceTrain:  o.force,
+		Promoter:    o.promoter,
+		RetryBase:   10 * time.Millisecond,
+		Environ:     o.environ,
+		CI:          o.ci,
+		HistoryLost: o.lost,
 	}
 	if !o.now.IsZero() {
 		opt.Now = func() time.Time { return o.now }

@@ -183,7 +183,7 @@ func TestGuardrailsFailClosedOnTheirHistory(t *testing.T) {
 	})
 	t.Run("runner-local store in CI", func(t *testing.T) {
 		r := newRepo(t, pipeline(`command: ["sh", "train.sh"]`, extra), map[string]string{"train/train.sh": okTrain})
-		res := r.run(runOpts{ci: &record.CI{Provider: "github-actions"}})
+		res := r.run(runOpts{lost: "the artifact store is a directory of this runner"})
 		rec := res.Records[0]
 		if exitcode.Of(res.Err) != exitcode.Input || rec.Outcome != record.OutcomeFailed || !strings.Contains(res.Err.Error(), "Set settings.artifacts") {
 			t.Fatalf("outcome %s, err %v", rec.Outcome, res.Err)
@@ -195,7 +195,7 @@ func TestGuardrailsFailClosedOnTheirHistory(t *testing.T) {
 		}
 		// Without guardrails that count retrains, the store is fine.
 		r.write("pipelines/p.cue", pipeline(`command: ["sh", "train.sh"]`, ""))
-		if res := r.run(runOpts{ci: &record.CI{Provider: "github-actions"}}); res.Err != nil {
+		if res := r.run(runOpts{lost: "the artifact store is a directory of this runner"}); res.Err != nil {
 			t.Fatalf("without minInterval: %v", res.Err)
 		}
 	})

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The quickstart end to end in a scratch repository with a local bare remote,
-# as `make demo` runs it. Run it twice: the second time everything is cached.
+# as `make demo` runs it. Run it twice: the second time every step but
+# promotion is cached (promotion re-checks the branch and pull request).
 #
 #   DEMO_DIR   where the scratch repository lives (default /tmp/ctgit-demo);
 #              delete it, or set DEMO_FRESH=1, to start over.
@@ -57,5 +58,7 @@ cat <<TXT
   run records:                 $repo/.ctgit/runs/fraud/
   model artifacts:             $repo/.ctgit/artifacts/models/fraud-detector/
   the diff:                    git -C $repo diff main origin/ctgit/fraud-detector
-Run 'make demo' again: nothing has changed, so every step is cached.
+Run 'make demo' again: nothing has changed, so every step but promotion is cached.
+Merge the promotion and run again: the candidate is already deployed, nothing is opened.
+  git -C $repo merge -q origin/ctgit/fraud-detector && (cd $repo && $ctgit run)
 TXT

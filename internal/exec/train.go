@@ -630,7 +630,9 @@ func promotionReason(pr *record.Promotion) string {
 		return fmt.Sprintf("promotion %s → %s %s: %s", pr.From, pr.To, pr.Status, where)
 	case record.PromotionDisabled:
 		return fmt.Sprintf("the candidate passed its gates; promotion disabled: would bump %s → %s", pr.From, pr.To)
-	case record.PromotionAlreadyDeployed, record.PromotionRefused, record.PromotionSuperseded:
+	case record.PromotionAlreadyDeployed:
+		return "already deployed: " + pr.Reason
+	case record.PromotionRefused, record.PromotionSuperseded:
 		return fmt.Sprintf("promotion %s → %s %s: %s", pr.From, pr.To, pr.Status, pr.Reason)
 	}
 	return fmt.Sprintf("promotion %s → %s: %s", pr.From, pr.To, pr.Status)

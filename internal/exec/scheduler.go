@@ -285,8 +285,7 @@ func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
 	if ctx.Err() != nil {
 		out = stepOutcome{status: record.StepCanceled, reason: "interrupted", stop: true,
 			outcome: record.OutcomeCanceled, skipReason: "run interrupted", err: exitcode.InfraErr(errors.New("run interrupted"))}
-	} else if e, hit := r.cacheHit(s); hit && r.fromCache(s, e, &out) {
-	} else {
+	} else if !r.fromCache(s, &out) {
 		r.emit(Event{Kind: EventStepStart, Step: string(s.Name)})
 		switch s.Name {
 		case plan.StepValidate:
@@ -361,9 +360,13 @@ func (r *pipelineRun) cacheHit(s *plan.Step) (*cache.Entry, bool) {
 }
 
 // fromCache derives a step's result from its cache entry, through the same
-// function as a live run of the step. An entry that cannot be read is a
-// cache miss: it returns false and the step runs.
-func (r *pipelineRun) fromCache(s *plan.Step, e *cache.Entry, out *stepOutcome) bool {
+// function as a live run of the step, and reports whether it did. No entry,
+// or one that cannot be read, is a cache miss: the step runs.
+func (r *pipelineRun) fromCache(s *plan.Step, out *stepOutcome) bool {
+	e, hit := r.cacheHit(s)
+	if !hit {
+		return false
+	}
 	cached := stepOutcome{status: record.StepCached, reason: "unchanged since " + e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")}
 	miss := func(err error) bool {
 		r.emit(Event{Kind: EventNote, Step: string(s.Name), Message: fmt.Sprintf("cached result unreadable (%v): running the step again", err)})

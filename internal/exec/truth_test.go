@@ -264,3 +264,25 @@ func TestLiveAndCachedRunsAgree(t *testing.T) {
 		})
 	}
 }
+
+func TestTamperedCachedOutputsAreACacheMiss(t *testing.T) {
+	r := newRepo(t, pipeline(`command: ["sh", "train.sh"]`, ""), map[string]string{"train/train.sh": okTrain})
+	if res := r.run(runOpts{}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	models, _ := filepath.Glob(filepath.Join(r.root, ".ctgit", "cache", "outputs", "*", "model"))
+	if len(models) != 1 {
+		t.Fatalf("cached model outputs: %v", models)
+	}
+	if err := os.WriteFile(models[0], []byte("tampered"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := r.run(runOpts{})
+	rec := res.Records[0]
+	if res.Err != nil || rec.Steps[2].Status != record.StepSucceeded || rec.Outcome != record.OutcomePassed {
+		t.Fatalf("rerun: %v, steps %v", res.Err, statuses(rec))
+	}
+	if again := r.run(runOpts{}).Records[0]; again.Steps[2].Status != record.StepCached {
+		t.Errorf("after the recompute the result is cached again: %v", statuses(again))
+	}
+}

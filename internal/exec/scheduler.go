@@ -309,6 +309,7 @@ type (
 		GPUs            []string         `json:"gpus,omitempty"`
 		DurationSeconds float64          `json:"durationSeconds"`
 		Candidate       *record.Artifact `json:"candidate"`
+		Ran             *Ran             `json:"ran,omitempty"`
 	}
 	evaluateResult struct {
 		Gates    []record.Gate    `json:"gates"`

@@ -269,6 +269,27 @@ func baselineValue(r *record.Run, g record.Gate) *float64 {
 	return nil
 }
 
+// ran says what ran the training: "local executor: `/usr/bin/python3`
+// (Python 3.11.2)", "dagger executor: image `python:3.12@sha256:…`". code
+// quotes a value for the view.
+func ran(r *record.Run, code func(string) string) string {
+	t := r.Training
+	switch ex := r.TrainingExecutor(); {
+	case ex == "":
+		return "executor not recorded"
+	case ex == "local" && t.Program != "":
+		s := "local executor: " + code(t.Program)
+		if t.ProgramVersion != "" {
+			s += " (" + t.ProgramVersion + ")"
+		}
+		return s
+	case r.TrainingImage() != "":
+		return ex + " executor: image " + code(r.TrainingImage())
+	default:
+		return ex + " executor"
+	}
+}
+
 func runText(w io.Writer, r *record.Run) error {
 	fmt.Fprintf(w, "%s (%s): %s — %s\n", r.Pipeline, r.Model, strings.ToUpper(Verdict(r.Outcome)), versionChange(r))
 	if r.Reason != "" {
@@ -375,7 +396,7 @@ func runText(w io.Writer, r *record.Run) error {
 	}
 
 	if t := r.Training; t != nil {
-		fmt.Fprintf(w, "\nTraining: %s in %s on %s\n", t.Image, duration(t.DurationSeconds), gpus(t))
+		fmt.Fprintf(w, "\nTraining: %s, %s on %s\n", ran(r, func(s string) string { return s }), duration(t.DurationSeconds), gpus(t))
 	}
 	if c := r.Candidate; c != nil {
 		fmt.Fprintf(w, "Candidate: %s (%s, %d bytes)\n", c.URI, shortDigest(c.Digest), c.Size)
@@ -843,8 +864,7 @@ func writeProvenance(b *strings.Builder, r *record.Run, links Links) {
 		row("Current data", dataset(r.Data.Current))
 	}
 	if t := r.Training; t != nil {
-		row("Training image", code(t.Image))
-		row("Training", fmt.Sprintf("%s, %s", duration(t.DurationSeconds), mdEscape(gpus(t))))
+		row("Training", fmt.Sprintf("%s, %s, %s", ran(r, code), duration(t.DurationSeconds), mdEscape(gpus(t))))
 	}
 	if c := r.Candidate; c != nil {
 		row("Candidate artifact", fmt.Sprintf("%s %s, %d bytes", code(c.URI), code(c.Digest), c.Size))

@@ -189,6 +189,7 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	r.emit(Event{Kind: EventPipelineStart, Message: fmt.Sprintf("run %s of %s", r.rec.ID, p.Model.Name)})
 
 	err := r.walk(ctx)
+	r.noteDeployed()
 
 	r.rec.FinishedAt = r.opt.Now()
 	r.rec.DurationSeconds = r.rec.FinishedAt.Sub(start).Seconds()

@@ -91,7 +91,8 @@ type Run struct {
 	// Candidate is the model trained in this run.
 	Candidate *Artifact `json:"candidate,omitempty"`
 	// Baseline is the current (deployed) model the candidate is compared
-	// with; nil on a first promotion.
+	// with; in a run that stopped before evaluate, only its version, as
+	// the target holds it; nil when the target holds none.
 	Baseline  *Baseline  `json:"baseline,omitempty"`
 	Promotion *Promotion `json:"promotion,omitempty"`
 }

@@ -187,6 +187,22 @@ func (d *Dagger) image(ref string) *dagger.Container {
 	return d.client.Container().From(ref)
 }
 
+// imageRef names the image a step runs in for its provenance: a registry
+// reference with the digest the engine resolved it to
+// ("docker.io/library/python:3.12-slim@sha256:…"), or ref itself when the
+// engine gives no digest (rootfs:, oci-archive:, or an error the step's own
+// exec will report).
+func (d *Dagger) imageRef(ctx context.Context, ref string) string {
+	if strings.HasPrefix(ref, "rootfs:") || strings.HasPrefix(ref, "oci-archive:") {
+		return ref
+	}
+	resolved, err := d.client.Container().From(ref).ImageRef(ctx)
+	if err != nil || resolved == "" || strings.ContainsAny(resolved, "\r\n") {
+		return ref
+	}
+	return resolved
+}
+
 // inputDir is the directory of the two data files under their step names.
 func (d *Dagger) inputDir(reference, current, format string) *dagger.Directory {
 	ext := "csv"
@@ -276,7 +292,7 @@ func (d *Dagger) Train(ctx context.Context, req TrainRequest) (*TrainResult, err
 	for _, name := range sortedKeys(req.Secrets) {
 		ctr = ctr.WithSecretVariable(name, d.client.SetSecret(name, req.Secrets[name]))
 	}
-	res := &TrainResult{}
+	res := &TrainResult{Ran: Ran{Executor: d.Name(), Image: d.imageRef(ctx, t.Image)}}
 	if t.GPUs > 0 {
 		devices := make([]string, t.GPUs)
 		for i := range devices {

@@ -152,6 +152,14 @@ func TestDaggerQuickstart(t *testing.T) {
 	if d.Training.Metrics["auc"] != l.Training.Metrics["auc"] {
 		t.Errorf("auc: dagger %v, local %v", d.Training.Metrics["auc"], l.Training.Metrics["auc"])
 	}
+	// Each record says what ran: the image in the engine, the host's
+	// interpreter locally (and no image there).
+	if dt := d.Training; dt.Executor != "dagger" || dt.Image != "rootfs:"+python || dt.Program != "" {
+		t.Errorf("dagger training provenance: executor %q, image %q, program %q", dt.Executor, dt.Image, dt.Program)
+	}
+	if lt := l.Training; lt.Executor != "local" || lt.Image != "" || !filepath.IsAbs(lt.Program) {
+		t.Errorf("local training provenance: executor %q, image %q, program %q", lt.Executor, lt.Image, lt.Program)
+	}
 }
 
 // countingTrain increments a counter in a cache volume (volumes are not

@@ -78,6 +78,26 @@ type TrainResult struct {
 	GPUs []string
 	// Duration is the command's wall time.
 	Duration time.Duration
+	// Ran is what ran the command, for the record and the promotion's
+	// provenance.
+	Ran Ran
+}
+
+// Ran is what really ran a training command: the executor and, under the
+// local executor, the program it started (train.image is not used there),
+// or, under the Dagger executor, the image. It is cached with the training
+// result, since a cached result may come from another executor.
+type Ran struct {
+	// Executor is "local" or "dagger".
+	Executor string `json:"executor"`
+	// Image is the container image, by digest when the engine resolved it
+	// (dagger only).
+	Image string `json:"image,omitempty"`
+	// Program is the file started for command[0] (local only).
+	Program string `json:"program,omitempty"`
+	// ProgramVersion is the program's own account of its version, when
+	// it is a known interpreter that answered at once (local only).
+	ProgramVersion string `json:"programVersion,omitempty"`
 }
 
 // StepError is a failed attempt of a step command: the command ran and

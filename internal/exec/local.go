@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -153,6 +154,14 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 	if err != nil {
 		return nil, &StepError{ExitCode: -1, Err: err}
 	}
+	// The version probe needs no secrets: it gets the step's environment
+	// without them.
+	probeEnv := maps.Clone(env)
+	for k := range req.Secrets {
+		delete(probeEnv, k)
+	}
+	res.Ran = Ran{Executor: l.Name(), Program: localProgram(argv[0], path, req.Train.Code),
+		ProgramVersion: programVersion(ctx, argv[0], path, srcDir, envList(probeEnv))}
 	cmd := osexec.Command(path, argv[1:]...)
 	cmd.Args[0] = argv[0]
 	cmd.Dir = srcDir

@@ -202,6 +202,7 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	} else {
 		err = r.walk(ctx)
 	}
+	r.noteDeployed()
 
 	r.rec.FinishedAt = r.opt.Now()
 	r.rec.DurationSeconds = r.rec.FinishedAt.Sub(start).Seconds()
@@ -336,6 +337,7 @@ type (
 		GPUs            []string         `json:"gpus,omitempty"`
 		DurationSeconds float64          `json:"durationSeconds"`
 		Candidate       *record.Artifact `json:"candidate"`
+		Ran             *Ran             `json:"ran,omitempty"`
 	}
 	evaluateResult struct {
 		Gates    []record.Gate    `json:"gates"`

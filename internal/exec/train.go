@@ -154,7 +154,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		}
 		cand = &record.Artifact{URI: a.URI, Digest: a.Digest, Size: a.Size}
 	}
-	tr := trainResult{GPUs: res.GPUs, DurationSeconds: res.Duration.Seconds(), Candidate: cand}
+	tr := trainResult{GPUs: res.GPUs, DurationSeconds: res.Duration.Seconds(), Candidate: cand, Ran: &res.Ran}
 	if err := r.put(s, tr, outDir); err != nil {
 		return infraFailure(s, err)
 	}
@@ -222,7 +222,13 @@ func (r *pipelineRun) secrets(t *plan.Train) (map[string]string, error) {
 // fills the record's training section.
 func (r *pipelineRun) readTraining(tr trainResult) error {
 	p := r.pp.Pipeline
-	r.rec.Training = &record.Training{Image: p.Train.Image, Command: p.Train.Command, GPUs: tr.GPUs, DurationSeconds: tr.DurationSeconds}
+	r.rec.Training = &record.Training{Command: p.Train.Command, GPUs: tr.GPUs, DurationSeconds: tr.DurationSeconds}
+	// What ran is what the executor said ran; a result cached before ctgit
+	// recorded it claims nothing.
+	if ran := tr.Ran; ran != nil {
+		r.rec.Training.Executor, r.rec.Training.Image = ran.Executor, ran.Image
+		r.rec.Training.Program, r.rec.Training.ProgramVersion = ran.Program, ran.ProgramVersion
+	}
 	r.rec.Candidate = tr.Candidate
 	if p.Evaluate == nil {
 		return nil

@@ -12,7 +12,9 @@ type Provenance struct {
 	Pipeline     string   // Ctgit-Pipeline: the pipeline's name
 	SourceCommit string   // Ctgit-Source-Commit: the commit the run trained from
 	Data         []string // Ctgit-Data: one digest per input data set
-	Image        string   // Ctgit-Image: the training image, by digest
+	Executor     string   // Ctgit-Executor: what ran the training, "local" or "dagger"
+	Image        string   // Ctgit-Image: the image the training ran in (dagger), by digest
+	Command      string   // Ctgit-Command: the program the local executor started, with its version
 	Artifact     string   // Ctgit-Artifact: the model artifact, by digest
 }
 
@@ -22,7 +24,9 @@ const (
 	TrailerPipeline     = "Ctgit-Pipeline"
 	TrailerSourceCommit = "Ctgit-Source-Commit"
 	TrailerData         = "Ctgit-Data"
+	TrailerExecutor     = "Ctgit-Executor"
 	TrailerImage        = "Ctgit-Image"
+	TrailerCommand      = "Ctgit-Command"
 	TrailerArtifact     = "Ctgit-Artifact"
 )
 
@@ -62,7 +66,9 @@ func Message(subject, body string, p Provenance) (string, error) {
 			return "", err
 		}
 	}
-	for _, kv := range []struct{ k, v string }{{TrailerImage, p.Image}, {TrailerArtifact, p.Artifact}} {
+	for _, kv := range []struct{ k, v string }{
+		{TrailerExecutor, p.Executor}, {TrailerImage, p.Image}, {TrailerCommand, p.Command}, {TrailerArtifact, p.Artifact},
+	} {
 		if err := add(kv.k, kv.v); err != nil {
 			return "", err
 		}

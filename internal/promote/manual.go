@@ -191,7 +191,8 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 	if rec != nil {
 		view = *rec
 		view.Reason = fmt.Sprintf("Promoted by hand%s with `ctgit promote`, from run %s (%s: %s)", where, rec.ID, rec.Outcome, rec.Reason)
-		prov.Run, prov.SourceCommit, prov.Image = rec.ID, rec.SourceCommit, trainingImage(rec)
+		prov.Run, prov.SourceCommit = rec.ID, rec.SourceCommit
+		prov.Executor, prov.Image, prov.Command = rec.TrainingExecutor(), rec.TrainingImage(), rec.TrainingProgram()
 		for _, d := range []record.Dataset{rec.Data.Reference, rec.Data.Current} {
 			if d.Digest != "" {
 				prov.Data = append(prov.Data, d.Path+"@"+d.Digest)

@@ -84,7 +84,9 @@ func (p *Promoter) Promote(ctx context.Context, req exec.PromoteRequest) (*recor
 		Run:          run.ID,
 		Pipeline:     run.Pipeline,
 		SourceCommit: run.SourceCommit,
-		Image:        trainingImage(run),
+		Executor:     run.TrainingExecutor(),
+		Image:        run.TrainingImage(),
+		Command:      run.TrainingProgram(),
 	}
 	for _, d := range []record.Dataset{run.Data.Reference, run.Data.Current} {
 		if d.Digest != "" {
@@ -187,13 +189,6 @@ func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []git
 		prom.Status = "opened"
 	}
 	return out, nil
-}
-
-func trainingImage(run *record.Run) string {
-	if run.Training != nil {
-		return run.Training.Image
-	}
-	return ""
 }
 
 // BaseBranch picks the branch promotions target: the configured one, else

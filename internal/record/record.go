@@ -101,7 +101,8 @@ type Run struct {
 	// Candidate is the model trained in this run.
 	Candidate *Artifact `json:"candidate,omitempty"`
 	// Baseline is the current (deployed) model the candidate is compared
-	// with; nil on a first promotion.
+	// with; in a run that stopped before evaluate, only its version, as
+	// the target holds it; nil when the target holds none.
 	Baseline  *Baseline  `json:"baseline,omitempty"`
 	Promotion *Promotion `json:"promotion,omitempty"`
 }
@@ -198,14 +199,65 @@ type LabelLag struct {
 	LagSeconds *float64 `json:"lagSeconds,omitempty"`
 }
 
-// Training describes the training step.
+// Training describes the training step, and what really ran it.
 type Training struct {
-	Image   string   `json:"image"`
+	// Executor is what ran the command: "local" (a process on the host)
+	// or "dagger" (a container). Empty in records and cached results
+	// from before ctgit recorded it.
+	Executor string `json:"executor,omitempty"`
+	// Image is the container image the command ran in under the Dagger
+	// executor, with its digest when the engine resolved one. Empty under
+	// the local executor, which runs no image whatever train.image says.
+	Image   string   `json:"image,omitempty"`
 	Command []string `json:"command"`
+	// Program is the file the local executor started for command[0]: the
+	// absolute path found in the step's PATH, or a path under train.code
+	// for a relative command.
+	Program string `json:"program,omitempty"`
+	// ProgramVersion is what the program says its version is ("Python
+	// 3.11.2"), asked only of known interpreters and only when it answers
+	// at once; empty otherwise.
+	ProgramVersion string `json:"programVersion,omitempty"`
 	// GPUs are the device names the training reported or the executor saw.
 	GPUs            []string       `json:"gpus,omitempty"`
 	DurationSeconds float64        `json:"durationSeconds"`
 	Metrics         map[string]any `json:"metrics,omitempty"`
+}
+
+// TrainingExecutor is the executor that ran the training: the one the
+// training recorded, else (a record from before ctgit recorded it) the
+// run's; "" without training.
+func (r *Run) TrainingExecutor() string {
+	if r.Training == nil {
+		return ""
+	}
+	if r.Training.Executor != "" {
+		return r.Training.Executor
+	}
+	return r.Executor
+}
+
+// TrainingImage is the image the training ran in, or "" when it ran in
+// none: under the local executor train.image is not used, whatever an
+// older record says.
+func (r *Run) TrainingImage() string {
+	if r.Training == nil || r.TrainingExecutor() == "local" {
+		return ""
+	}
+	return r.Training.Image
+}
+
+// TrainingProgram is the program the local executor started, with its
+// version when known: "/usr/bin/python3 (Python 3.11.2)"; "" when not
+// recorded.
+func (r *Run) TrainingProgram() string {
+	if r.Training == nil || r.Training.Program == "" {
+		return ""
+	}
+	if v := r.Training.ProgramVersion; v != "" {
+		return r.Training.Program + " (" + v + ")"
+	}
+	return r.Training.Program
 }
 
 // Gate is one gate's verdict.

@@ -205,7 +205,7 @@ func StepSummary(path string, r *record.Run, history []*record.Run, links Links)
 	if room <= len(truncatedNote) {
 		return fmt.Errorf("step summary %s: already %d bytes, no room under GitHub's 1 MiB limit", path, used)
 	}
-	return appendFile(path, head+fitBody(r, history, links, room)+"\n")
+	return appendFile(path, head+fitBody(r, history, links, true, room)+"\n")
 }
 
 // appendFile appends data to path in one write, as the runner expects of

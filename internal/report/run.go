@@ -195,8 +195,12 @@ func PullRequestTitle(r *record.Run) string {
 	return fmt.Sprintf("ctgit: %s %s (%s, run %s)", r.Model, Verdict(r.Outcome), versionChange(r), r.ID)
 }
 
-// duration formats seconds for people: "0.4s", "12.1s", "7m12s".
+// duration formats seconds for people: "0.4s", "12.1s", "7m12s", and
+// "<0.1s" for a time too short to show, which is not none.
 func duration(sec float64) string {
+	if sec > 0 && sec < 0.05 {
+		return "<0.1s"
+	}
 	if sec < 60 {
 		return strconv.FormatFloat(math.Round(sec*10)/10, 'f', -1, 64) + "s"
 	}
@@ -276,6 +280,41 @@ func baselineValue(r *record.Run, g record.Gate) *float64 {
 		}
 	}
 	return nil
+}
+
+// elapsed is how long a run took: "10.2s in all" once it finished, else
+// (a pull request body is rendered while the run is still promoting) the
+// time its finished steps took, "9.8s so far".
+func elapsed(r *record.Run) string {
+	if !r.FinishedAt.IsZero() {
+		return duration(r.DurationSeconds) + " in all"
+	}
+	var sum float64
+	for _, s := range r.Steps {
+		sum += s.DurationSeconds
+	}
+	return duration(sum) + " so far"
+}
+
+// ran says what ran the training: "local executor: `/usr/bin/python3`
+// (Python 3.11.2)", "dagger executor: image `python:3.12@sha256:…`". code
+// quotes a value for the view.
+func ran(r *record.Run, code func(string) string) string {
+	t := r.Training
+	switch ex := r.TrainingExecutor(); {
+	case ex == "":
+		return "executor not recorded"
+	case ex == "local" && t.Program != "":
+		s := "local executor: " + code(t.Program)
+		if t.ProgramVersion != "" {
+			s += " (" + t.ProgramVersion + ")"
+		}
+		return s
+	case r.TrainingImage() != "":
+		return ex + " executor: image " + code(r.TrainingImage())
+	default:
+		return ex + " executor"
+	}
 }
 
 func runText(w io.Writer, r *record.Run) error {
@@ -384,7 +423,7 @@ func runText(w io.Writer, r *record.Run) error {
 	}
 
 	if t := r.Training; t != nil {
-		fmt.Fprintf(w, "\nTraining: %s in %s on %s\n", t.Image, duration(t.DurationSeconds), gpus(t))
+		fmt.Fprintf(w, "\nTraining: %s, %s on %s\n", ran(r, func(s string) string { return s }), duration(t.DurationSeconds), gpus(t))
 	}
 	if c := r.Candidate; c != nil {
 		fmt.Fprintf(w, "Candidate: %s (%s, %d bytes)\n", c.URI, shortDigest(c.Digest), c.Size)
@@ -430,17 +469,18 @@ func labelLagText(l *record.LabelLag) string {
 // The body always stays under MaxPullRequestBody: long drift tables lose
 // their undrifted rows first, then the body is cut with a note.
 func PullRequest(w io.Writer, r *record.Run, history []*record.Run, links Links) error {
-	_, err := io.WriteString(w, fitBody(r, history, links, MaxPullRequestBody-1))
+	_, err := io.WriteString(w, fitBody(r, history, links, false, MaxPullRequestBody-1))
 	return err
 }
 
-// fitBody renders the body within limit bytes.
-func fitBody(r *record.Run, history []*record.Run, links Links, limit int) string {
-	body := renderBody(r, history, links, false)
+// fitBody renders the body within limit bytes, headed by the title when
+// heading (a step summary has no title of its own; a pull request has).
+func fitBody(r *record.Run, history []*record.Run, links Links, heading bool, limit int) string {
+	body := renderBody(r, history, links, heading, false)
 	if len(body) <= limit {
 		return body
 	}
-	if body = renderBody(r, history, links, true); len(body) <= limit {
+	if body = renderBody(r, history, links, heading, true); len(body) <= limit {
 		return body
 	}
 	return truncate(body, limit)
@@ -474,11 +514,17 @@ func truncate(body string, limit int) string {
 	return truncatedNote[2:]
 }
 
-func renderBody(r *record.Run, history []*record.Run, links Links, trimDrift bool) string {
+func renderBody(r *record.Run, history []*record.Run, links Links, heading, trimDrift bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## %s %s\n\n", icon(r.Outcome), mdEscape(PullRequestTitle(r)))
-	fmt.Fprintf(&b, "**Model** `%s` · **version** %s · **trigger** %s · **verdict** **%s**\n\n",
-		mdEscape(r.Model), versionChange(r), mdEscape(trigger(r)), Verdict(r.Outcome))
+	// A pull request shows its title above the body; the body does not
+	// repeat it, and carries the verdict's icon on its first line instead.
+	lead := icon(r.Outcome) + " "
+	if heading {
+		fmt.Fprintf(&b, "## %s %s\n\n", icon(r.Outcome), mdEscape(PullRequestTitle(r)))
+		lead = ""
+	}
+	fmt.Fprintf(&b, "%s**Model** `%s` · **version** %s · **trigger** %s · **verdict** **%s**\n\n",
+		lead, mdEscape(r.Model), versionChange(r), mdEscape(trigger(r)), Verdict(r.Outcome))
 	if r.Reason != "" {
 		fmt.Fprintf(&b, "%s\n\n", sentence(mdEscape(r.Reason)))
 	}
@@ -486,6 +532,7 @@ func renderBody(r *record.Run, history []*record.Run, links Links, trimDrift boo
 		fmt.Fprintf(&b, "Promotion %s: %s\n\n", p.Status, mdEscape(p.Reason))
 	}
 	writeGates(&b, r)
+	writeMetrics(&b, r)
 	writeChecks(&b, r)
 	writeGuardrails(&b, r)
 	writeDrift(&b, r.Drift, trimDrift)
@@ -527,6 +574,52 @@ func writeGates(b *strings.Builder, r *record.Run) {
 			valuep(baselineValue(r, g)), value(g.Threshold), res, mdEscape(g.Reason))
 	}
 	b.WriteString("\n")
+}
+
+// writeMetrics lists every numeric metric the candidate reported, the gated
+// ones with the kinds of gate on them, next to the current model's value
+// when its run recorded one; metrics that are not numbers are named.
+func writeMetrics(b *strings.Builder, r *record.Run) {
+	if r.Training == nil || len(r.Training.Metrics) == 0 {
+		return
+	}
+	var names, other []string
+	for k, v := range r.Training.Metrics {
+		if _, ok := v.(float64); ok {
+			names = append(names, k)
+		} else {
+			other = append(other, "`"+mdEscape(k)+"`")
+		}
+	}
+	sort.Strings(names)
+	sort.Strings(other)
+	gated := map[string][]string{}
+	for _, g := range r.Gates {
+		if g.Metric != "" {
+			gated[g.Metric] = append(gated[g.Metric], g.Kind)
+		}
+	}
+	b.WriteString("### Metrics\n\n")
+	if len(names) > 0 {
+		b.WriteString("| Metric | Candidate | Current model | Gates |\n|---|---:|---:|---|\n")
+		for _, k := range names {
+			cur := "-"
+			if r.Baseline != nil {
+				if v, ok := r.Baseline.Metrics[k]; ok {
+					cur = value(v)
+				}
+			}
+			gates := "-"
+			if len(gated[k]) > 0 {
+				gates = strings.Join(gated[k], ", ")
+			}
+			fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", mdEscape(k), value(r.Training.Metrics[k].(float64)), cur, gates)
+		}
+		b.WriteString("\n")
+	}
+	if len(other) > 0 {
+		fmt.Fprintf(b, "Not numbers, left out: %s.\n\n", strings.Join(other, ", "))
+	}
 }
 
 func writeChecks(b *strings.Builder, r *record.Run) {
@@ -803,7 +896,7 @@ func writeSteps(b *strings.Builder, r *record.Run) {
 	if len(r.Steps) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "<details><summary>Steps (%d) — %s in all</summary>\n\n", len(r.Steps), duration(r.DurationSeconds))
+	fmt.Fprintf(b, "<details><summary>Steps (%d) — %s</summary>\n\n", len(r.Steps), elapsed(r))
 	b.WriteString("| Step | Status | Attempts | Duration | Note |\n|---|---|---:|---:|---|\n")
 	for _, s := range r.Steps {
 		note := s.Reason
@@ -852,8 +945,7 @@ func writeProvenance(b *strings.Builder, r *record.Run, links Links) {
 		row("Current data", dataset(r.Data.Current))
 	}
 	if t := r.Training; t != nil {
-		row("Training image", code(t.Image))
-		row("Training", fmt.Sprintf("%s, %s", duration(t.DurationSeconds), mdEscape(gpus(t))))
+		row("Training", fmt.Sprintf("%s, %s, %s", ran(r, code), duration(t.DurationSeconds), mdEscape(gpus(t))))
 	}
 	if c := r.Candidate; c != nil {
 		row("Candidate artifact", fmt.Sprintf("%s %s, %d bytes", code(c.URI), code(c.Digest), c.Size))
@@ -880,8 +972,8 @@ func writeProvenance(b *strings.Builder, r *record.Run, links Links) {
 		}
 		row("Promotion", s)
 	}
-	row("Timing", fmt.Sprintf("triggered %s, started %s, %s in all, %s executor",
-		r.Trigger.At.UTC().Format(time.RFC3339), r.StartedAt.UTC().Format(time.RFC3339), duration(r.DurationSeconds), mdEscape(r.Executor)))
+	row("Timing", fmt.Sprintf("triggered %s, started %s, %s, %s executor",
+		r.Trigger.At.UTC().Format(time.RFC3339), r.StartedAt.UTC().Format(time.RFC3339), elapsed(r), mdEscape(r.Executor)))
 	b.WriteString("\n")
 }
 

@@ -20,9 +20,10 @@ import (
 const recordsDir = "../../cmd/ctgit/testdata/records"
 
 // fixtures are the records of recordsDir by name: a promotion, a failed
-// gate, a first promotion, a run without drift, and a 300-column drift
-// table.
-var fixtures = []string{"promotion", "gates_failed", "first_promotion", "no_drift", "huge_drift"}
+// gate, a first promotion, a run without drift, a 300-column drift table,
+// and a local-executor promotion as its pull request body sees it (the run
+// not yet finished).
+var fixtures = []string{"promotion", "gates_failed", "first_promotion", "no_drift", "huge_drift", "local_pr"}
 
 func loadRecord(t testing.TB, name string) *record.Run {
 	t.Helper()
@@ -145,6 +146,39 @@ func TestPullRequestContents(t *testing.T) {
 	}
 }
 
+// TestPullRequestTellsTheTruth pins what issue 12 found untrue in a body
+// rendered before its run ended: durations of 0s for a 10 s run, the title
+// repeated, metrics no gate uses left out, and an image named that never ran.
+func TestPullRequestTellsTheTruth(t *testing.T) {
+	var buf bytes.Buffer
+	if err := PullRequest(&buf, loadRecord(t, "local_pr"), nil, Links{}); err != nil {
+		t.Fatal(err)
+	}
+	body := buf.String()
+	for _, s := range []string{
+		"<details><summary>Steps (4) — 9.8s so far</summary>",
+		"| validate | succeeded | 1 | <0.1s |",
+		"| train | succeeded | 1 | 9.8s |",
+		"started 2026-11-30T09:15:00Z, 9.8s so far, local executor",
+		"| Training | local executor: `/usr/bin/python3` (Python 3.11.2), 9.8s, CPU only |",
+		"### Metrics\n",
+		"| `accuracy` | 0.8125 | 0.8 | - |",
+		"| `auc` | 0.764185 | 0.75 | min, maxDropFromBaseline, maxSliceGap |",
+		"| `rows` | 2000 | 1900 | - |",
+		"Not numbers, left out: `slices`.",
+		"**version** 1.3.0 → 1.4.0",
+	} {
+		if !strings.Contains(body, s) {
+			t.Errorf("body lacks %q", s)
+		}
+	}
+	for _, s := range []string{"0s in all", "ctgit: promote fraud-detector 1.3.0 → 1.4.0", "python:3.12-slim", "Training image"} {
+		if strings.Contains(body, s) {
+			t.Errorf("body has %q", s)
+		}
+	}
+}
+
 // hugeRecord is a record whose drift table alone is far past GitHub's limit;
 // drifted says how many of its columns drifted.
 func hugeRecord(t *testing.T, columns, drifted int) *record.Run {
@@ -249,7 +283,7 @@ func TestFormatting(t *testing.T) {
 	for _, tc := range []struct {
 		got, want string
 	}{
-		{duration(0.44), "0.4s"}, {duration(59.96), "60s"}, {duration(431.7), "7m12s"}, {duration(3725), "1h2m5s"},
+		{duration(0.44), "0.4s"}, {duration(0.011), "<0.1s"}, {duration(0), "0s"}, {duration(59.96), "60s"}, {duration(431.7), "7m12s"}, {duration(3725), "1h2m5s"},
 		{value(48211), "48211"}, {value(1e6), "1000000"}, {value(0.871), "0.871"}, {value(1.0 / 3), "0.333333"},
 		{mermaidNum(1e-7), "0"}, {mermaidNum(0.000123), "0.000123"}, {mermaidNum(12), "12"},
 		{mermaidString("a\"b\nc"), `"a'b c"`}, {shortDigest("sha256:0123456789abcdef"), "sha256:0123456789ab"},

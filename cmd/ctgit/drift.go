@@ -45,10 +45,12 @@ func newDriftCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "drift --reference FILE --current FILE",
 		Short: "Compare a current data set with a reference, column by column",
-		Long: `drift tests every column of the current data (CSV with a header row, or
-Parquet) against the reference data, with the test that --method names, and
-says whether the data set drifted: when the share of drifted columns reaches
---share. This is the same engine a pipeline's drift step runs.
+		Long: `drift tests every column present in both the reference and the current
+data (CSV with a header row, or Parquet), or only those --columns names, with
+the test that --method names, and says whether the data set drifted: when the
+share of drifted columns reaches --share. A column in only one file is not
+tested; the report names it and every other column left out, and why. This is
+the same engine a pipeline's drift step runs.
 
 Methods: auto (default), ks, chisquare, wasserstein, jensenshannon, psi.
 auto uses ks (≤1000 reference values) or wasserstein for numerical columns
@@ -75,6 +77,9 @@ the data set drifted; 2 for bad input.`,
 				Categorical: columnList(categorical),
 				Subset:      columnList(columns),
 				Correction:  drift.Correction(correction),
+			}
+			if len(p.Subset) > 0 {
+				p.SubsetFrom = "--" + flagColumns
 			}
 			f := cmd.Flags()
 			if f.Changed(flagThreshold) {

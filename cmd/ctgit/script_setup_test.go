@@ -2,9 +2,11 @@ package main
 
 import (
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -46,6 +48,57 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		}
 		ts.Check(copyTree(src, dst))
 	},
+	// widecsv FILE ROWS SEED SPEC...: write a CSV file of ROWS generated
+	// rows, one column per SPEC: NAME is normal(100, 10), NAME*F the same
+	// scaled by F (a shifted feature), NAME:bin 0 or 1, NAME:ts a label
+	// timestamp.
+	"widecsv": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) < 4 {
+			ts.Fatalf("usage: widecsv FILE ROWS SEED SPEC...")
+		}
+		rows, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		seed, err := strconv.ParseUint(args[2], 10, 64)
+		ts.Check(err)
+		path := ts.MkAbs(args[0])
+		ts.Check(os.MkdirAll(filepath.Dir(path), 0o755))
+		ts.Check(os.WriteFile(path, wideCSV(rows, seed, args[3:]), 0o644))
+	},
+}
+
+func wideCSV(rows int, seed uint64, specs []string) []byte {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	var b strings.Builder
+	for i, s := range specs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strings.FieldsFunc(s, func(r rune) bool { return r == '*' || r == ':' })[0])
+	}
+	b.WriteByte('\n')
+	for range rows {
+		for i, s := range specs {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			name, kind, _ := strings.Cut(s, ":")
+			_, factor, scaled := strings.Cut(name, "*")
+			switch {
+			case kind == "bin":
+				b.WriteString(strconv.Itoa(rng.IntN(2)))
+			case kind == "ts":
+				b.WriteString("2026-11-01T00:00:00Z")
+			default:
+				f := 1.0
+				if scaled {
+					f, _ = strconv.ParseFloat(factor, 64)
+				}
+				b.WriteString(strconv.FormatFloat(f*(100+10*rng.NormFloat64()), 'f', 2, 64))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
 }
 
 func copyTree(src, dst string) error {

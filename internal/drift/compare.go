@@ -30,8 +30,11 @@ type Report struct {
 	// NullShareThreshold and Correction echo the policy in force.
 	NullShareThreshold float64    `json:"nullShareThreshold"`
 	Correction         Correction `json:"correction"`
-	// Columns are in reference file order.
+	// Columns are the columns tested, in reference file order.
 	Columns []ColumnReport `json:"columns"`
+	// LeftOut are the columns of either file that were not tested, with
+	// the reason, in file order; absent when every column was tested.
+	LeftOut []LeftOut `json:"leftOut,omitempty"`
 }
 
 // Dataset describes one side of a comparison.
@@ -79,53 +82,37 @@ type NullShare struct {
 	Current   float64 `json:"current"`
 }
 
-// Compare compares the columns of cur against those of ref under policy p.
+// Compare compares the columns of cur against those of ref under policy p:
+// every column present in both, unless the policy narrows or excludes (see
+// Policy); the report names every other column and why it was left out.
 // Errors are *InputError values naming the file and column at fault.
 func Compare(ref, cur *Table, p Policy) (*Report, error) {
 	if err := p.Validate(); err != nil {
 		return nil, &InputError{File: "policy", Err: err}
 	}
-	if err := checkPolicyColumns(ref, p); err != nil {
-		return nil, err
-	}
-	if len(p.Subset) == 0 {
-		for _, c := range cur.Columns {
-			if ref.Column(c.Name) == nil {
-				return nil, &InputError{File: ref.Path, Column: c.Name, Err: errors.New("missing from the reference data (present in the current)")}
-			}
-		}
-	}
-	results, err := compareColumns(ref, cur, p)
+	names, left, err := selectColumns(tableHeader(ref), tableHeader(cur), p)
 	if err != nil {
 		return nil, err
 	}
-	return finishReport(Dataset{Path: ref.Path, Rows: ref.Rows}, Dataset{Path: cur.Path, Rows: cur.Rows}, results, p), nil
-}
-
-func checkPolicyColumns(ref *Table, p Policy) error {
-	for _, list := range [][]string{p.Subset, p.Categorical, mapKeys(p.Columns)} {
-		for _, name := range list {
-			if ref.Column(name) == nil {
-				return &InputError{File: ref.Path, Column: name, Err: errors.New("no such column in the reference data")}
-			}
-		}
+	results, err := compareColumns(ref, cur, names, p)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return finishReport(Dataset{Path: ref.Path, Rows: ref.Rows}, Dataset{Path: cur.Path, Rows: cur.Rows}, results, left, p), nil
 }
 
-// compareColumns tests the columns of ref (those of p.Subset, if any)
+// compareColumns tests the named columns of ref, which cur has too,
 // against their namesakes in cur, in parallel.
-func compareColumns(ref, cur *Table, p Policy) ([]columnResult, error) {
-	var cols []*Column
-	for _, c := range ref.Columns {
-		if len(p.Subset) == 0 || slices.Contains(p.Subset, c.Name) {
-			cols = append(cols, c)
+func compareColumns(ref, cur *Table, names []string, p Policy) ([]columnResult, error) {
+	cols := make([]*Column, len(names))
+	pairs := make([]*Column, len(names))
+	for i, name := range names {
+		cols[i], pairs[i] = ref.Column(name), cur.Column(name)
+		if cols[i] == nil {
+			return nil, &InputError{File: ref.Path, Column: name, Err: errors.New("no such column in the reference data")}
 		}
-	}
-	pairs := make([]*Column, len(cols))
-	for i, c := range cols {
-		if pairs[i] = cur.Column(c.Name); pairs[i] == nil {
-			return nil, &InputError{File: cur.Path, Column: c.Name, Err: errors.New("missing from the current data (present in the reference)")}
+		if pairs[i] == nil {
+			return nil, &InputError{File: cur.Path, Column: name, Err: errors.New("missing from the current data (present in the reference)")}
 		}
 	}
 	for i, c := range cols {
@@ -163,7 +150,7 @@ func compareColumns(ref, cur *Table, p Policy) ([]columnResult, error) {
 
 // finishReport applies the correction across all columns and decides each
 // column and the data set.
-func finishReport(ref, cur Dataset, results []columnResult, p Policy) *Report {
+func finishReport(ref, cur Dataset, results []columnResult, left []LeftOut, p Policy) *Report {
 	r := &Report{
 		APIVersion:         APIVersion,
 		Kind:               ReportKind,
@@ -173,6 +160,7 @@ func finishReport(ref, cur Dataset, results []columnResult, p Policy) *Report {
 		NullShareThreshold: p.nullShareThreshold(),
 		Correction:         p.correction(),
 		Columns:            make([]ColumnReport, len(results)),
+		LeftOut:            left,
 	}
 	correct(results, r.Correction)
 	drifted := 0

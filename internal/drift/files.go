@@ -2,10 +2,8 @@ package drift
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"os"
-	"slices"
 )
 
 // CompareFiles reads and compares two data files under policy p, holding
@@ -33,30 +31,9 @@ func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int
 	if err != nil {
 		return nil, err
 	}
-	header := &Table{Path: refPath}
-	for _, c := range refCols {
-		header.Columns = append(header.Columns, &Column{Name: c})
-	}
-	if err := checkPolicyColumns(header, p); err != nil {
+	cols, left, err := selectColumns(header{refPath, refCols}, header{curPath, curCols}, p)
+	if err != nil {
 		return nil, err
-	}
-	var cols []string
-	for _, c := range refCols {
-		if len(p.Subset) == 0 || slices.Contains(p.Subset, c) {
-			cols = append(cols, c)
-		}
-	}
-	for _, c := range cols {
-		if !slices.Contains(curCols, c) {
-			return nil, &InputError{File: curPath, Line: 1, Column: c, Err: errors.New("missing from the current data (present in the reference)")}
-		}
-	}
-	if len(p.Subset) == 0 {
-		for _, c := range curCols {
-			if !slices.Contains(refCols, c) {
-				return nil, &InputError{File: refPath, Line: 1, Column: c, Err: errors.New("missing from the reference data (present in the current)")}
-			}
-		}
 	}
 	// Cut the columns into groups that each fit the budget, in file order.
 	var groups [][]string
@@ -82,25 +59,74 @@ func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int
 		if err != nil {
 			return nil, err
 		}
-		gp := p
-		gp.Subset = sub
-		res, err := compareColumns(ref, cur, gp)
+		res, err := compareColumns(ref, cur, sub, p)
 		if err != nil {
 			return nil, err
 		}
 		results = append(results, res...)
 		refDS, curDS = Dataset{Path: refPath, Rows: ref.Rows}, Dataset{Path: curPath, Rows: cur.Rows}
 	}
-	return finishReport(refDS, curDS, results, p), nil
+	return finishReport(refDS, curDS, results, left, p), nil
 }
 
+// compareWhole reads both files at once and compares them. When both are
+// regular files, their headers are read first so that only the columns
+// tested are parsed; other inputs are read once, whole.
 func compareWhole(refPath, curPath string, opt ReadOptions, p Policy) (*Report, error) {
-	opt.Columns = p.Subset
+	refH, refOK := regularHeader(refPath, opt)
+	curH, curOK := regularHeader(curPath, opt)
+	if !refOK || !curOK {
+		ref, cur, err := readBoth(refPath, curPath, opt)
+		if err != nil {
+			return nil, err
+		}
+		return Compare(ref, cur, p)
+	}
+	names, left, err := selectColumns(refH, curH, p)
+	if err != nil {
+		return nil, err
+	}
+	opt.Columns = names
 	ref, cur, err := readBoth(refPath, curPath, opt)
 	if err != nil {
 		return nil, err
 	}
-	return Compare(ref, cur, p)
+	results, err := compareColumns(ref, cur, names, p)
+	if err != nil {
+		return nil, err
+	}
+	return finishReport(Dataset{Path: ref.Path, Rows: ref.Rows}, Dataset{Path: cur.Path, Rows: cur.Rows}, results, left, p), nil
+}
+
+// regularHeader reads the column names of a regular CSV or Parquet file;
+// ok is false for anything else, and for a file that cannot be read, whose
+// error the full read reports.
+func regularHeader(path string, opt ReadOptions) (h header, ok bool) {
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return header{}, false
+	}
+	var names []string
+	switch formatOf(path, opt.Format) {
+	case "csv":
+		f, err := os.Open(path)
+		if err != nil {
+			return header{}, false
+		}
+		defer f.Close()
+		names, err = (&csvReader{r: f, name: path}).header()
+		if err != nil {
+			return header{}, false
+		}
+	case "parquet":
+		names, err = parquetHeader(path)
+		if err != nil {
+			return header{}, false
+		}
+	default:
+		return header{}, false
+	}
+	return header{path: path, names: names}, true
 }
 
 // readBoth reads the two files at once, so that one file's last blocks and

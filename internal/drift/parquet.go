@@ -96,6 +96,29 @@ func ReadParquetFrom(r interface {
 	return t, nil
 }
 
+// parquetHeader reads the names of a Parquet file's top-level columns from
+// its schema, without reading their values.
+func parquetHeader(path string) (names []string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			names, err = nil, &InputError{File: path, Err: fmt.Errorf("corrupt Parquet file: %v", p)}
+		}
+	}()
+	pr, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return nil, &InputError{File: path, Err: fmt.Errorf("not a readable Parquet file: %w", err)}
+	}
+	defer pr.Close()
+	schema, err := pqarrow.FromParquet(pr.MetaData().Schema, nil, pr.MetaData().KeyValueMetadata())
+	if err != nil {
+		return nil, &InputError{File: path, Err: fmt.Errorf("reading Parquet schema: %w", err)}
+	}
+	for _, f := range schema.Fields() {
+		names = append(names, f.Name)
+	}
+	return names, nil
+}
+
 func appendText(col *Column, dict map[string]int, s string) {
 	v, kind := Cell([]byte(s))
 	switch kind {

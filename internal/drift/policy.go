@@ -60,7 +60,9 @@ const (
 
 // Policy says how to compare two tables. Its zero value is the default
 // policy: method auto with each method's default threshold, share 0.5,
-// null-share threshold 0.1, no correction, every column of the reference.
+// null-share threshold 0.1, no correction, every column present in both
+// tables. Its JSON form (field names as they are) is how the Dagger
+// executor hands a pipeline's policy to ctgit drift.
 type Policy struct {
 	// Method is the test for columns without an override; "" means auto.
 	Method Method
@@ -76,8 +78,15 @@ type Policy struct {
 	// value is a number.
 	Categorical []string
 	// Subset, when not empty, restricts the comparison to these columns
-	// (reported in reference file order).
+	// (reported in reference file order); each must be in both tables.
 	Subset []string
+	// SubsetFrom says where Subset came from ("--columns",
+	// "checks.drift.columns at pipelines/x.cue:20:3"): the columns it
+	// leaves out are reported as "not in " + SubsetFrom.
+	SubsetFrom string
+	// Exclude leaves columns out of the comparison, even those of Subset,
+	// each reported with its reason; a name neither table has is ignored.
+	Exclude []LeftOut
 	// NullShareThreshold is the absolute change of a column's share of
 	// missing values beyond which the column has drifted, in [0, 1]; nil
 	// means DefaultNullShareThreshold.
@@ -160,6 +169,11 @@ func (p Policy) Validate() error {
 	}
 	if err := checkUnit("null-share threshold", p.NullShareThreshold); err != nil {
 		return err
+	}
+	for _, l := range p.Exclude {
+		if l.Name == "" || l.Reason == "" {
+			return fmt.Errorf("an excluded column needs a name and a reason, got %q (%q)", l.Name, l.Reason)
+		}
 	}
 	if !slices.Contains(Corrections, p.correction()) {
 		return fmt.Errorf("unknown correction %q; use one of none, bonferroni, benjamini-hochberg", p.Correction)

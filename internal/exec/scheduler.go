@@ -546,9 +546,10 @@ func (r *pipelineRun) afterDrift(rep *drift.Report, out stepOutcome) stepOutcome
 }
 
 // DriftPolicy turns a pipeline's checks into the drift package's policy.
-// Columns with drift.skip, and the label-lag column (labels are not a
-// feature), are left out: then drift covers the declared columns that
-// remain, or drift.columns when given.
+// Drift covers every column present in both data files, or only those of
+// drift.columns when given; the columns of p.DriftExclusions (drift.skip,
+// and the label-lag column, as a label is not a feature) are left out, and
+// the report names them with their reasons.
 func DriftPolicy(p *plan.Pipeline) drift.Policy {
 	var pol drift.Policy
 	c := p.Checks
@@ -563,50 +564,29 @@ func DriftPolicy(p *plan.Pipeline) drift.Policy {
 	if d.Correction != "none" {
 		pol.Correction = drift.Correction(d.Correction)
 	}
+	pol.Subset, pol.SubsetFrom = d.Columns, p.DriftColumnsFrom()
+	pol.Exclude = p.DriftExclusions()
 	names := make([]string, 0, len(c.Columns))
 	for n := range c.Columns {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var excluded []string
-	if ll := p.Trigger.LabelLag; ll != nil {
-		excluded = append(excluded, ll.Column)
-	}
 	for _, n := range names {
 		col := c.Columns[n]
+		if col.Drift != nil && col.Drift.Skip {
+			continue
+		}
 		if col.Type == "category" || col.Type == "string" || col.Type == "bool" {
 			pol.Categorical = append(pol.Categorical, n)
 		}
 		if col.Drift != nil {
-			if col.Drift.Skip {
-				excluded = append(excluded, n)
-				continue
-			}
 			if pol.Columns == nil {
 				pol.Columns = map[string]drift.ColumnPolicy{}
 			}
 			pol.Columns[n] = drift.ColumnPolicy{Method: drift.Method(col.Drift.Method), Threshold: col.Drift.Threshold}
 		}
 	}
-	subset := d.Columns
-	if len(subset) == 0 && len(excluded) > 0 {
-		subset = names
-	}
-	for _, n := range subset {
-		if !contains(excluded, n) {
-			pol.Subset = append(pol.Subset, n)
-		}
-	}
 	return pol
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // writeRecord stores the run record in the artifact store and, as a local

@@ -87,6 +87,9 @@ type ColumnFieldPos struct {
 	Max          string `json:"max,omitempty"`
 	Allowed      string `json:"allowed,omitempty"`
 	MaxNullShare string `json:"maxNullShare,omitempty"`
+	// DriftSkip is where drift.skip is set; reports name it as the reason
+	// the column was not tested.
+	DriftSkip string `json:"driftSkip,omitempty"`
 }
 
 // ColumnDrift overrides the drift policy for one column.
@@ -105,6 +108,8 @@ type DriftPolicy struct {
 	Correction string   `json:"correction"`
 	Columns    []string `json:"columns,omitempty"`
 	Pos        string   `json:"pos,omitempty"`
+	// ColumnsPos is where columns is set, when it is.
+	ColumnsPos string `json:"columnsPos,omitempty"`
 }
 
 // Train is the training step.

@@ -231,11 +231,13 @@ func locate(p *Pipeline, user cue.Value, pz positioner) {
 				Max:          at(col.Pos, "checks", "columns", name, "max"),
 				Allowed:      at(col.Pos, "checks", "columns", name, "allowed"),
 				MaxNullShare: at(col.Pos, "checks", "columns", name, "maxNullShare"),
+				DriftSkip:    at(col.Pos, "checks", "columns", name, "drift", "skip"),
 			}
 			c.Columns[name] = col
 		}
 		if c.Drift != nil {
 			c.Drift.Pos = at(c.Pos, "checks", "drift")
+			c.Drift.ColumnsPos = at(c.Drift.Pos, "checks", "drift", "columns")
 		}
 	}
 	if t := p.Train; t != nil {

@@ -106,6 +106,9 @@ type Step struct {
 	// Action and Reason say what the plan expects and why, in words.
 	Action Action `json:"action"`
 	Reason string `json:"reason"`
+	// Scope says what the step covers where its name does not: for drift,
+	// the columns it tests and those it leaves out, and why.
+	Scope string `json:"scope,omitempty"`
 	// Inputs are the repository files the step reads.
 	Inputs []Input `json:"inputs,omitempty"`
 }
@@ -284,7 +287,8 @@ func planPipeline(cfg *Config, p *Pipeline, opt Options) (*PipelinePlan, error) 
 		def.Drift = nil
 		add(StepValidate, c.Pos, def, []*Input{cur}, KeyParts{})
 		if c.Drift != nil {
-			add(StepDrift, c.Drift.Pos, driftDefinition(c), []*Input{ref, cur}, KeyParts{})
+			s := add(StepDrift, c.Drift.Pos, driftDefinition(p), []*Input{ref, cur}, KeyParts{})
+			s.Scope = driftScope(p)
 		}
 	}
 	if t := p.Train; t != nil {
@@ -314,9 +318,14 @@ func planPipeline(cfg *Config, p *Pipeline, opt Options) (*PipelinePlan, error) 
 	return pp, nil
 }
 
-// driftDefinition is what decides the drift step's result: the policy and
-// the per-column types and overrides.
-func driftDefinition(c *Checks) any {
+// driftDefinition is what decides the drift step's result: the policy, the
+// per-column types and overrides, the label-lag column (left out), and
+// which columns drift covers by default. Covers changed from "declared"
+// (every declared column, once one was skipped) to "both files": results
+// cached under the old meaning may have tested fewer columns, so they must
+// not be reused.
+func driftDefinition(p *Pipeline) any {
+	c := p.Checks
 	type col struct {
 		Type  string       `json:"type"`
 		Drift *ColumnDrift `json:"drift,omitempty"`
@@ -325,10 +334,16 @@ func driftDefinition(c *Checks) any {
 	for n, c := range c.Columns {
 		cols[n] = col{c.Type, c.Drift}
 	}
+	labelLag := ""
+	if ll := p.Trigger.LabelLag; ll != nil {
+		labelLag = ll.Column
+	}
 	return struct {
-		Policy  *DriftPolicy   `json:"policy"`
-		Columns map[string]col `json:"columns"`
-	}{c.Drift, cols}
+		Policy   *DriftPolicy   `json:"policy"`
+		Columns  map[string]col `json:"columns"`
+		LabelLag string         `json:"labelLagColumn,omitempty"`
+		Covers   string         `json:"covers"`
+	}{c.Drift, cols, labelLag, "every column in both files"}
 }
 
 // definitionDigest hashes a step's definition without the positions that

@@ -44,6 +44,50 @@ func driftVerdict(r *drift.Report) string {
 		v, driftCount(r), len(r.Columns), pct(r.DriftShare), pct(r.ShareThreshold))
 }
 
+// driftCoverage says how many columns were tested and names those left
+// out, grouped by reason, with name formatting each column's name; "" when
+// every column was tested. A reason shared by more than leftOutNames
+// columns names the first few and counts the rest (the report's JSON has
+// them all).
+func driftCoverage(r *drift.Report, name func(string) string) string {
+	if len(r.LeftOut) == 0 {
+		return ""
+	}
+	var reasons []string
+	byReason := map[string][]string{}
+	for _, l := range r.LeftOut {
+		if _, ok := byReason[l.Reason]; !ok {
+			reasons = append(reasons, l.Reason)
+		}
+		byReason[l.Reason] = append(byReason[l.Reason], name(l.Name))
+	}
+	parts := make([]string, len(reasons))
+	for i, why := range reasons {
+		names := byReason[why]
+		list := strings.Join(names, ", ")
+		if len(names) > leftOutNames {
+			list = fmt.Sprintf("%s and %d more", strings.Join(names[:leftOutNames], ", "), len(names)-leftOutNames)
+		}
+		parts[i] = fmt.Sprintf("%s (%s)", list, why)
+	}
+	return fmt.Sprintf("drift tested %d of %d columns; left out: %s",
+		len(r.Columns), len(r.Columns)+len(r.LeftOut), strings.Join(parts, ", "))
+}
+
+// leftOutNames is the most column names one reason lists.
+const leftOutNames = 5
+
+func plainName(s string) string { return s }
+
+// codeName sets a column name in code style in markdown prose.
+func codeName(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if strings.Contains(s, "`") {
+		return "`` " + s + " ``"
+	}
+	return "`" + s + "`"
+}
+
 func pct(x float64) string {
 	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", 100*x), "0"), ".") + "%"
 }
@@ -84,6 +128,9 @@ func nulls(c drift.ColumnReport) string {
 func driftText(w io.Writer, r *drift.Report) error {
 	fmt.Fprintf(w, "reference %s (%d rows), current %s (%d rows)\n", r.Reference.Path, r.Reference.Rows, r.Current.Path, r.Current.Rows)
 	fmt.Fprintln(w, driftVerdict(r))
+	if c := driftCoverage(r, plainName); c != "" {
+		fmt.Fprintln(w, c)
+	}
 	if r.Correction != drift.CorrectionNone {
 		fmt.Fprintf(w, "p-values corrected for %d tests: %s\n", countPValues(r), r.Correction)
 	}
@@ -144,6 +191,9 @@ func driftMarkdownHead(w io.Writer, r *drift.Report) {
 		fmt.Fprintf(w, " · p-values corrected (%s)", r.Correction)
 	}
 	fmt.Fprint(w, "\n\n")
+	if c := driftCoverage(r, codeName); c != "" {
+		fmt.Fprint(w, capitalize(c)+".\n\n")
+	}
 }
 
 // driftMarkdownTable writes the per-column table for cols, which may be a

@@ -12,8 +12,8 @@ import (
 func f64(v float64) *float64 { return &v }
 
 // sampleDriftReport covers every shape a column can take: a p-value test, an
-// infinite χ², a distance, a side without values, a null-share drift, and a
-// column name that needs escaping in markdown.
+// infinite χ², a distance, a side without values, a null-share drift, a
+// column name that needs escaping in markdown, and columns left out.
 func sampleDriftReport() *drift.Report {
 	return &drift.Report{
 		APIVersion: drift.APIVersion, Kind: drift.ReportKind,
@@ -33,6 +33,15 @@ func sampleDriftReport() *drift.Report {
 				Reason: "current has no non-missing values; null share changed by 1, more than 0.1"},
 			{Name: "a|b", Kind: drift.Categorical, Method: drift.MethodPSI, Score: f64(0.25), Threshold: 0.1, Drifted: true,
 				Reason: "psi 0.25 ≥ 0.1"},
+		},
+		// One reason with more columns than a summary names, and a name
+		// that needs escaping.
+		LeftOut: []drift.LeftOut{
+			{Name: "x|y", Reason: drift.ReasonOnlyReference},
+			{Name: "c1", Reason: "not in --columns"}, {Name: "c2", Reason: "not in --columns"},
+			{Name: "c3", Reason: "not in --columns"}, {Name: "c4", Reason: "not in --columns"},
+			{Name: "c5", Reason: "not in --columns"}, {Name: "c6", Reason: "not in --columns"},
+			{Name: "c7", Reason: "not in --columns"},
 		},
 	}
 }

@@ -106,6 +106,11 @@ func planText(w io.Writer, p *plan.Plan) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		for _, s := range pp.Steps {
+			if s.Scope != "" {
+				fmt.Fprintf(w, "  %s %s\n", s.Name, s.Scope)
+			}
+		}
 	}
 	fmt.Fprintf(w, "\n%s.\n", capitalize(planSummary(p)))
 	_, err := fmt.Fprintln(w, "Legend: + run, = cached, ? depends on an earlier result, - skipped.")
@@ -130,6 +135,11 @@ func planMarkdown(w io.Writer, p *plan.Plan) error {
 			fmt.Fprintf(&b, "| %s | %s %s | %s |\n", s.Name, actionEmoji[s.Action], s.Action, mdEscape(s.Reason))
 		}
 		b.WriteString("\n")
+		for _, s := range pp.Steps {
+			if s.Scope != "" {
+				fmt.Fprintf(&b, "%s %s.\n\n", capitalize(string(s.Name)), s.Scope)
+			}
+		}
 	}
 	fmt.Fprintf(&b, "%s.\n", capitalize(planSummary(p)))
 	_, err := io.WriteString(w, b.String())

@@ -386,6 +386,9 @@ func runText(w io.Writer, r *record.Run) error {
 
 	if d := r.Drift; d != nil {
 		fmt.Fprintf(w, "\nDrift: %s\n", driftVerdict(d))
+		if c := driftCoverage(d, plainName); c != "" {
+			fmt.Fprintf(w, "  %s\n", c)
+		}
 		const most = 10
 		n := 0
 		for _, c := range d.Columns {

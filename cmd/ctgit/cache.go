@@ -14,10 +14,10 @@ func init() { subcommands = append(subcommands, newCacheCmd) }
 const flagOlderThan = "older-than"
 
 func newCacheCmd() *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := groupCommand(&cobra.Command{
 		Use:   "cache",
 		Short: "Manage the step cache",
-	}
+	})
 	var olderThan, dir string
 	prune := &cobra.Command{
 		Use:   "prune",

@@ -122,8 +122,8 @@ the data set drifted; 2 for bad input.`,
 				return err
 			}
 			if failOnDrift && rep.Drifted {
-				return exitcode.CheckErr(fmt.Errorf("data drifted: %d of %d columns (share %g >= %g)",
-					countDrifted(rep), len(rep.Columns), rep.DriftShare, rep.ShareThreshold))
+				return exitcode.CheckErr(fmt.Errorf("data drifted: %d of %d columns (%s, dataset threshold %s)",
+					countDrifted(rep), len(rep.Columns), report.Percent(rep.DriftShare), report.Percent(rep.ShareThreshold)))
 			}
 			return nil
 		},

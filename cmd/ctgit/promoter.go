@@ -128,7 +128,7 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun b
 		pr.Forge = g
 		fmt.Fprintf(note, "promotion: pull requests on GitHub %s/%s into %s\n", owner, name, base)
 	default:
-		pr.Forge = forge.Local{Root: root}
+		pr.Forge = forge.Local{Root: root, Remote: remote}
 		where := "kept in this repository"
 		if remote != "" {
 			where = "pushed to " + remote

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -67,7 +68,10 @@ func newRootCmd() *cobra.Command {
 pull request that bumps the model's version when a candidate passes its gates.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
+	groupCommand(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err} })
 	root.PersistentFlags().StringVar(&repoRoot, flagRoot, "", "repository root (default: the Git work tree holding the current directory)")
 	root.AddCommand(newVersionCmd())
@@ -84,6 +88,26 @@ var repoRoot string
 // subcommands is filled by the init functions of the files that define
 // them, one file per subcommand, so adding a command touches no shared list.
 var subcommands []func() *cobra.Command
+
+// groupCommand makes cmd, which only holds subcommands, print its help when
+// called alone and refuse an unknown subcommand as bad usage (exit 2).
+// Left to cobra, the root returns an error with no exit code (exit 3) and a
+// group below it prints its help and exits 0.
+func groupCommand(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.SuggestionsMinimumDistance = 2 // cobra's own default, set where it suggests
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
+		}
+		return &flagError{fmt.Errorf("%s\nRun '%s --help' for usage.", msg, cmd.CommandPath())}
+	}
+	return cmd
+}
 
 // usageArgs wraps a cobra positional-args validator so its errors are usage
 // errors (exit 2).

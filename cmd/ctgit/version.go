@@ -15,11 +15,17 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print ctgit's version",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(cmd.OutOrStdout(), "ctgit %s\n", version.String())
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				fmt.Fprintf(cmd.OutOrStdout(), "go %s\n", bi.GoVersion)
-			}
-			return nil
+			_, err := fmt.Fprint(cmd.OutOrStdout(), versionText())
+			return err
 		},
 	}
+}
+
+// versionText is what `ctgit version` and `ctgit --version` print.
+func versionText() string {
+	s := fmt.Sprintf("ctgit %s\n", version.String())
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		s += fmt.Sprintf("go %s\n", bi.GoVersion)
+	}
+	return s
 }

@@ -21,7 +21,8 @@ func newVetCmd() *cobra.Command {
 unifies it with ctgit's schema, and checks what CUE cannot: referenced files
 exist inside the repository, no path leaves it, model names are unique, and
 promotion targets hold the named fields. Every problem is printed with its
-file:line:col. Exit 0 when valid, 2 otherwise.`,
+file:line:col. A trigger.paths glob that matches no file Git tracks is a
+warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {
@@ -36,20 +37,34 @@ file:line:col. Exit 0 when valid, 2 otherwise.`,
 			if err != nil && !errors.As(err, &ds) {
 				return err
 			}
-			if format == report.FormatJSON {
-				if err := report.Diagnostics(cmd.OutOrStdout(), ds, format); err != nil {
+			var warnings plan.Diagnostics
+			if len(ds) == 0 {
+				files, tracked, err := plan.TrackedFiles(ws.root)
+				if err != nil {
 					return err
 				}
-			} else if len(ds) > 0 {
-				report.Diagnostics(cmd.ErrOrStderr(), ds, format)
-				fmt.Fprintf(cmd.ErrOrStderr(), "%d problem(s) found\n", len(ds))
+				warnings = plan.UnmatchedPaths(ws.cfg, files, tracked)
+			}
+			if format == report.FormatJSON {
+				if err := report.Diagnostics(cmd.OutOrStdout(), ds, warnings, format); err != nil {
+					return err
+				}
+			} else if len(ds)+len(warnings) > 0 {
+				report.Diagnostics(cmd.ErrOrStderr(), ds, warnings, format)
+				if len(ds) > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%d problem(s) found\n", len(ds))
+				}
 			}
 			if len(ds) > 0 {
 				return withCode(ds, errSilent)
 			}
 			n := len(ws.cfg.Pipelines)
 			if format == report.FormatText {
-				fmt.Fprintf(cmd.OutOrStdout(), "%d pipeline(s) valid in %s\n", n, ws.cfg.Dir)
+				msg := fmt.Sprintf("%d pipeline(s) valid in %s", n, ws.cfg.Dir)
+				if len(warnings) > 0 {
+					msg += fmt.Sprintf(", %d warning(s)", len(warnings))
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), msg)
 			}
 			return nil
 		},

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/gitops"
 )
 
 // Local is the forge used without GitHub credentials: the pull request is a
@@ -18,6 +19,9 @@ import (
 type Local struct {
 	// Root is the repository root; files go under Root/.ctgit/prs.
 	Root string
+	// Remote is where promotion branches are pushed ("" when they stay in
+	// the repository); List reads its tracking branches first.
+	Remote string
 }
 
 const localHeader = "<!-- ctgit-pr"
@@ -57,7 +61,9 @@ func (l Local) Open(_ context.Context, req Request) (*PullRequest, error) {
 	return &PullRequest{URL: path, Branch: req.Branch, Base: req.Base, Title: req.Title, Created: os.IsNotExist(statErr)}, nil
 }
 
-// List reads the pull request files whose branch starts with prefix.
+// List reads the pull request files whose branch starts with prefix and
+// is open: a file stays behind when its branch is merged into the base (or
+// deleted), and such a pull request is not listed.
 func (l Local) List(_ context.Context, prefix string) ([]PullRequest, error) {
 	entries, err := os.ReadDir(l.Dir())
 	if os.IsNotExist(err) {
@@ -76,7 +82,14 @@ func (l Local) List(_ context.Context, prefix string) ([]PullRequest, error) {
 		if err != nil {
 			return nil, err
 		}
-		if pr != nil && strings.HasPrefix(pr.Branch, prefix) {
+		if pr == nil || !strings.HasPrefix(pr.Branch, prefix) {
+			continue
+		}
+		state, err := gitops.StateOf(l.Root, l.Remote, pr.Branch, pr.Base)
+		if err != nil {
+			return nil, fmt.Errorf("pull request file %s: %w", path, err)
+		}
+		if state == gitops.BranchOpen {
 			out = append(out, *pr)
 		}
 	}

@@ -7,10 +7,20 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctgit/ctgit/internal/gittest"
 )
 
 func TestLocalForge(t *testing.T) {
 	root := t.TempDir()
+	gittest.Git(t, "", "init", "--quiet", "--initial-branch=main", root)
+	gittest.WriteFile(t, filepath.Join(root, "model.cue"), "version: \"1.4.0\"\n")
+	gittest.Git(t, root, "add", "-A")
+	gittest.Git(t, root, "commit", "--quiet", "-m", "init")
+	gittest.Git(t, root, "checkout", "--quiet", "-b", "ctgit/fraud-detector")
+	gittest.WriteFile(t, filepath.Join(root, "model.cue"), "version: \"1.5.0\"\n")
+	gittest.Git(t, root, "commit", "--quiet", "-am", "promote")
+	gittest.Git(t, root, "checkout", "--quiet", "main")
 	l := Local{Root: root}
 	ctx := context.Background()
 	req := promoReq("## Gates\n\n| metric | value |\n|---|---|\n")
@@ -47,6 +57,14 @@ func TestLocalForge(t *testing.T) {
 	wantList := []PullRequest{{URL: wantPath, Branch: "ctgit/fraud-detector", Base: "main", Title: "ctgit: promote fraud-detector 1.4.0 → 1.5.0"}}
 	if diff := cmp.Diff(wantList, list); diff != "" {
 		t.Error(diff)
+	}
+	// Merged into main, the pull request is no longer open; its file stays.
+	gittest.Git(t, root, "merge", "--quiet", "ctgit/fraud-detector")
+	if list, err := l.List(ctx, "ctgit/"); err != nil || len(list) != 0 {
+		t.Errorf("List after the merge = %v, %v; want none", list, err)
+	}
+	if _, err := os.Stat(wantPath); err != nil {
+		t.Error(err)
 	}
 	if _, err := l.Open(ctx, Request{Branch: "ctgit/../../x", Base: "main", Title: "t"}); err == nil {
 		t.Error("a branch escaping .ctgit/prs was accepted")

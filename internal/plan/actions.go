@@ -3,7 +3,6 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 
@@ -188,8 +187,12 @@ func shortHex(d string) string { return strings.TrimPrefix(digest.Short(d), dige
 
 // affectedBy returns why a change to any of changed (repository paths)
 // affects p, or "" when none does. The target file is left out on purpose:
-// merging a promotion must not trigger another training.
+// merging a promotion must not trigger another training. trigger.paths
+// adds to what the pipeline reads; its exclusions ("!...") narrow only the
+// list itself.
 func affectedBy(p *Pipeline, changed []string) string {
+	// Load rejected every glob that does not compile.
+	paths, _ := CompilePathFilter(p.Trigger.Paths)
 	for _, c := range changed {
 		switch {
 		case contains(p.Files, c):
@@ -201,39 +204,9 @@ func affectedBy(p *Pipeline, changed []string) string {
 		case p.Train != nil && p.Train.Code != "" && strings.HasPrefix(c, strings.TrimSuffix(p.Train.Code, "/")+"/"):
 			return "training code changed: " + c
 		}
-		for _, g := range p.Trigger.Paths {
-			if matchGlob(g, c) {
-				return fmt.Sprintf("%s matches trigger.paths %q", c, g)
-			}
+		if g := paths.Match(c); g != "" {
+			return fmt.Sprintf("%s matches trigger.paths %q", c, g)
 		}
 	}
 	return ""
-}
-
-// matchGlob matches a slash path against a glob where "**" spans
-// directories and other wildcards stay within one path element.
-func matchGlob(glob, name string) bool {
-	if !strings.Contains(glob, "**") {
-		ok, _ := path.Match(glob, name)
-		return ok
-	}
-	prefix, rest, _ := strings.Cut(glob, "**")
-	if !strings.HasPrefix(name, prefix) {
-		return false
-	}
-	name = name[len(prefix):]
-	rest = strings.TrimPrefix(rest, "/")
-	if rest == "" {
-		return true
-	}
-	for {
-		if matchGlob(rest, name) {
-			return true
-		}
-		i := strings.Index(name, "/")
-		if i < 0 {
-			return false
-		}
-		name = name[i+1:]
-	}
 }

@@ -125,3 +125,38 @@ func ChangedFiles(root, rev string) ([]string, error) {
 	sort.Strings(out)
 	return out, nil
 }
+
+// TrackedFiles returns the repository paths Git tracks at root (those in
+// its index), sorted; outside Git, the files under root, leaving out .git
+// and ctgit's own .ctgit. tracked says which of the two it is.
+func TrackedFiles(root string) (files []string, tracked bool, err error) {
+	if repo, err := git.PlainOpen(root); err == nil {
+		idx, err := repo.Storer.Index()
+		if err != nil {
+			return nil, true, fmt.Errorf("reading the Git index of %s: %w", root, err)
+		}
+		for _, e := range idx.Entries {
+			files = append(files, e.Name)
+		}
+		sort.Strings(files)
+		return files, true, nil
+	}
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == ".ctgit") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() {
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files, false, err
+}

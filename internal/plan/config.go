@@ -202,6 +202,8 @@ type Trigger struct {
 	MaxRetrains *MaxRetrains `json:"maxRetrains,omitempty"`
 	LabelLag    *LabelLag    `json:"labelLag,omitempty"`
 	Pos         string       `json:"pos,omitempty"`
+	// PathsPos holds the position of each entry of Paths, index for index.
+	PathsPos []string `json:"-"`
 }
 
 // MaxRetrains is the retrain-rate guardrail.

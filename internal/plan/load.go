@@ -217,6 +217,10 @@ func locate(p *Pipeline, user cue.Value, pz positioner) {
 	p.Data.CurrentPos = at(p.Data.Pos, "data", "current")
 	p.Promote.Pos = at(p.Pos, "promote")
 	p.Trigger.Pos = at(p.Pos, "trigger")
+	p.Trigger.PathsPos = make([]string, len(p.Trigger.Paths))
+	for i := range p.Trigger.Paths {
+		p.Trigger.PathsPos[i] = at(p.Trigger.Pos, "trigger", "paths", strconv.Itoa(i))
+	}
 	for i := range p.Promote.Channels {
 		p.Promote.Channels[i].Target.Pos = at(p.Promote.Pos, "promote", "channels", strconv.Itoa(i), "target")
 	}

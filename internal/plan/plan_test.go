@@ -362,26 +362,6 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
-func TestMatchGlob(t *testing.T) {
-	tests := []struct {
-		glob, name string
-		want       bool
-	}{
-		{"features/**", "features/a/b.py", true},
-		{"features/**/*.py", "features/a/b.py", true},
-		{"features/**/*.py", "features/b.py", true},
-		{"features/*.py", "features/a/b.py", false},
-		{"**/*.sql", "sql/x/y.sql", true},
-		{"data/*.csv", "data/x.csv", true},
-		{"data/*.csv", "other/x.csv", false},
-	}
-	for _, tt := range tests {
-		if got := matchGlob(tt.glob, tt.name); got != tt.want {
-			t.Errorf("matchGlob(%q, %q) = %v", tt.glob, tt.name, got)
-		}
-	}
-}
-
 func TestSelectDue(t *testing.T) {
 	root := quickstart(t) // fraud: schedule "0 6 * * 1"
 	p := build(t, root, nil)

@@ -88,6 +88,10 @@ func codeName(s string) string {
 	return "`" + s + "`"
 }
 
+// Percent formats a share (0.2258…) for people: "22.6%". JSON views keep
+// the full value.
+func Percent(x float64) string { return pct(x) }
+
 func pct(x float64) string {
 	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", 100*x), "0"), ".") + "%"
 }

@@ -174,22 +174,34 @@ func shortRev(rev string) string {
 	return rev
 }
 
-// Diagnostics renders vet's problems: text (one per line, file:line:col
-// first, as compilers print them), or JSON ("kind": "VetResult").
-func Diagnostics(w io.Writer, ds plan.Diagnostics, format string) error {
+// Diagnostics renders vet's problems and warnings: text (one per line,
+// file:line:col first, as compilers print them, warnings marked
+// "warning:"), or JSON ("kind": "VetResult"). Warnings do not make the
+// result invalid.
+func Diagnostics(w io.Writer, problems, warnings plan.Diagnostics, format string) error {
 	switch format {
 	case FormatJSON:
-		if ds == nil {
-			ds = plan.Diagnostics{}
+		if problems == nil {
+			problems = plan.Diagnostics{}
+		}
+		if warnings == nil {
+			warnings = plan.Diagnostics{}
 		}
 		return writeJSON(w, struct {
 			APIVersion string           `json:"apiVersion"`
 			Kind       string           `json:"kind"`
 			Valid      bool             `json:"valid"`
 			Problems   plan.Diagnostics `json:"problems"`
-		}{plan.APIVersion, "VetResult", len(ds) == 0, ds})
+			Warnings   plan.Diagnostics `json:"warnings"`
+		}{plan.APIVersion, "VetResult", len(problems) == 0, problems, warnings})
 	case FormatText, FormatMarkdown:
-		for _, d := range ds {
+		for _, d := range problems {
+			if _, err := fmt.Fprintln(w, d.String()); err != nil {
+				return err
+			}
+		}
+		for _, d := range warnings {
+			d.Message = "warning: " + d.Message
 			if _, err := fmt.Fprintln(w, d.String()); err != nil {
 				return err
 			}

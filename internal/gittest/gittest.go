@@ -25,6 +25,10 @@ type Server struct {
 	// Token is the password required for user x-access-token ("" for
 	// none).
 	Token string
+	// ReadToken, when set, is a second password that may fetch but not
+	// push: the receive-pack service answers it 403, as GitHub answers a
+	// token without contents: write.
+	ReadToken string
 	srv   *httptest.Server
 }
 
@@ -63,9 +67,15 @@ func NewServer(t testing.TB, token string, files map[string]string) *Server {
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.Token != "" {
-			if u, p, ok := r.BasicAuth(); !ok || u != "x-access-token" || p != s.Token {
+			u, p, ok := r.BasicAuth()
+			readOnly := ok && u == "x-access-token" && s.ReadToken != "" && p == s.ReadToken
+			if !readOnly && (!ok || u != "x-access-token" || p != s.Token) {
 				w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
 				http.Error(w, "authentication required", http.StatusUnauthorized)
+				return
+			}
+			if readOnly && (strings.HasSuffix(r.URL.Path, "/git-receive-pack") || r.URL.Query().Get("service") == "git-receive-pack") {
+				http.Error(w, "Permission to remote.git denied.", http.StatusForbidden)
 				return
 			}
 		}

@@ -29,7 +29,7 @@ type Server struct {
 	// push: the receive-pack service answers it 403, as GitHub answers a
 	// token without contents: write.
 	ReadToken string
-	srv   *httptest.Server
+	srv       *httptest.Server
 }
 
 // Backend returns the path of git-http-backend, skipping the test when git

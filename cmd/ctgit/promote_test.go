@@ -173,7 +173,7 @@ func TestPromoteGitHubPreflight(t *testing.T) {
 	t.Run("token may not push", func(t *testing.T) {
 		// The API accepts the token; the git server lets it fetch, not push.
 		s := gittest.NewServer(t, "ghs_anotherTOKEN", quickstartFiles(t))
-		s.ReadToken = githubtest.Token
+		s.AllowRead(githubtest.Token)
 		dir := s.Clone(t)
 		gh := githubtest.New(t)
 		before := remoteRefs(s)
@@ -231,13 +231,14 @@ func TestPromoteGitHubPreflight(t *testing.T) {
 
 		// A branch that existed (its pull request merged) goes back to
 		// where it was.
-		gh.ActionsMayNotCreatePRs = false
+		gh.With(func(f *githubtest.GitHub) { f.ActionsMayNotCreatePRs = false })
 		if code, stdout, stderr := ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.1.0", "--github-url", gh.URL()); code != 0 {
 			t.Fatalf("promote: exit %d\n%s%s", code, stdout, stderr)
 		}
-		gh.PRs[0].State, gh.PRs[0].Merged = "closed", true
+		gh.With(func(f *githubtest.GitHub) {
+			f.PRs[0].State, f.PRs[0].Merged, f.ActionsMayNotCreatePRs = "closed", true, true
+		})
 		tip := remoteRefs(s)
-		gh.ActionsMayNotCreatePRs = true
 		code, stdout, stderr = ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.2.0", "--github-url", gh.URL())
 		if code != 3 || !strings.Contains(stderr, "ctgit moved branch ctgit/fraud-detector on origin back to") {
 			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
@@ -254,7 +255,7 @@ func TestPromoteGitHubPreflight(t *testing.T) {
 		if code, stdout, stderr := ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.1.0", "--github-url", gh.URL()); code != 0 {
 			t.Fatalf("promote: exit %d\n%s%s", code, stdout, stderr)
 		}
-		gh.PRs[0].State = "closed"
+		gh.With(func(f *githubtest.GitHub) { f.PRs[0].State = "closed" })
 		tip := remoteRefs(s)
 		code, stdout, stderr := ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.2.0", "--github-url", gh.URL())
 		if code != 1 || !strings.Contains(stderr, "--reopen") || !strings.Contains(stderr, "back to") {

@@ -12,7 +12,7 @@ import (
 func TestCheckRemote(t *testing.T) {
 	const token, readToken = "ghs_pushTOKEN", "ghs_readTOKEN"
 	s := gittest.NewServer(t, token, seedFiles)
-	s.ReadToken = readToken
+	s.AllowRead(readToken)
 	dir := s.Clone(t)
 	ctx := context.Background()
 	before := gittest.Git(t, s.Bare(), "for-each-ref")

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -25,11 +26,19 @@ type Server struct {
 	// Token is the password required for user x-access-token ("" for
 	// none).
 	Token string
-	// ReadToken, when set, is a second password that may fetch but not
-	// push: the receive-pack service answers it 403, as GitHub answers a
-	// token without contents: write.
-	ReadToken string
-	srv       *httptest.Server
+	srv   *httptest.Server
+
+	mu        sync.Mutex
+	readToken string
+}
+
+// AllowRead makes token a second password that may fetch but not push:
+// the receive-pack service answers it 403, as GitHub answers a token
+// without contents: write.
+func (s *Server) AllowRead(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readToken = token
 }
 
 // Backend returns the path of git-http-backend, skipping the test when git
@@ -68,7 +77,10 @@ func NewServer(t testing.TB, token string, files map[string]string) *Server {
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.Token != "" {
 			u, p, ok := r.BasicAuth()
-			readOnly := ok && u == "x-access-token" && s.ReadToken != "" && p == s.ReadToken
+			s.mu.Lock()
+			readToken := s.readToken
+			s.mu.Unlock()
+			readOnly := ok && u == "x-access-token" && readToken != "" && p == readToken
 			if !readOnly && (!ok || u != "x-access-token" || p != s.Token) {
 				w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
 				http.Error(w, "authentication required", http.StatusUnauthorized)

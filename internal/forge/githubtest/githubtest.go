@@ -358,6 +358,14 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
+// With runs fn holding the fake's lock, for changing its state or modes
+// between requests.
+func (f *GitHub) With(fn func(f *GitHub)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
 // Reqs returns the "METHOD route" keys of the requests received since the
 // last call.
 func (f *GitHub) Reqs() []string {

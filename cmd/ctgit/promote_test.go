@@ -103,7 +103,8 @@ func TestPromoteGitHub(t *testing.T) {
 	if !strings.Contains(stdout, "opened pull request https://github.com/acme/models/pull/1: 1.0.0 → 1.1.0 on branch ctgit/fraud-detector") {
 		t.Errorf("stdout: %s", stdout)
 	}
-	if diff := cmp.Diff([]string{"GET pulls", "POST pulls", "POST labels", "POST reviewers"}, gh.Reqs()); diff != "" {
+	// The preflight reads the repository and its pull requests first.
+	if diff := cmp.Diff([]string{"GET repo", "GET pulls", "GET pulls", "POST pulls", "POST labels", "POST reviewers"}, gh.Reqs()); diff != "" {
 		t.Errorf("first promotion's requests (-want +got):\n%s", diff)
 	}
 	prs := gh.OpenPRs()
@@ -136,7 +137,7 @@ func TestPromoteGitHub(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "updated pull request https://github.com/acme/models/pull/1: 1.0.0 → 1.2.0") {
 		t.Fatalf("second promote: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if diff := cmp.Diff([]string{"GET pulls", "PATCH pull", "POST labels", "POST reviewers"}, gh.Reqs()); diff != "" {
+	if diff := cmp.Diff([]string{"GET repo", "GET pulls", "GET pulls", "PATCH pull", "POST labels", "POST reviewers"}, gh.Reqs()); diff != "" {
 		t.Errorf("second promotion's requests (-want +got):\n%s", diff)
 	}
 	if prs := gh.OpenPRs(); len(prs) != 1 || prs[0].Number != 1 || prs[0].Title != "ctgit: promote fraud-detector 1.0.0 → 1.2.0" ||
@@ -150,4 +151,118 @@ func TestPromoteGitHub(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, `"url": "https://github.com/acme/models/pull/1"`) || !strings.Contains(stdout, `"version": "1.0.0"`) {
 		t.Errorf("status: exit %d\n%s", code, stdout)
 	}
+}
+
+// TestPromoteGitHubPreflight: a token that may not push, or may not open
+// the pull request, leaves no branch on the remote, and says why.
+func TestPromoteGitHubPreflight(t *testing.T) {
+	t.Setenv("GITHUB_TOKEN", githubtest.Token)
+	remoteRefs := func(s *gittest.Server) string {
+		return gittest.Git(t, s.Bare(), "for-each-ref", "--format=%(refname) %(objectname)")
+	}
+	writes := func(reqs []string) []string {
+		var out []string
+		for _, r := range reqs {
+			if !strings.HasPrefix(r, "GET ") {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+
+	t.Run("token may not push", func(t *testing.T) {
+		// The API accepts the token; the git server lets it fetch, not push.
+		s := gittest.NewServer(t, "ghs_anotherTOKEN", quickstartFiles(t))
+		s.AllowRead(githubtest.Token)
+		dir := s.Clone(t)
+		gh := githubtest.New(t)
+		before := remoteRefs(s)
+		code, stdout, stderr := ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.1.0", "--github-url", gh.URL())
+		if code != 3 || !strings.Contains(stderr, "preflight: cannot push to") || !strings.Contains(stderr, "it needs contents: write") {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		if after := remoteRefs(s); after != before {
+			t.Errorf("pushed:\n%s\n%s", before, after)
+		}
+		if w := writes(gh.Reqs()); len(w) != 0 {
+			t.Errorf("API writes: %v", w)
+		}
+	})
+
+	t.Run("token may not read pull requests", func(t *testing.T) {
+		s := gittest.NewServer(t, githubtest.Token, quickstartFiles(t))
+		dir := s.Clone(t)
+		gh := githubtest.New(t)
+		gh.NoPullRequests = true
+		before := remoteRefs(s)
+		code, stdout, stderr := ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.1.0", "--github-url", gh.URL())
+		if code != 3 || !strings.Contains(stderr, "give it pull-requests: write") {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		if after := remoteRefs(s); after != before {
+			t.Errorf("pushed:\n%s\n%s", before, after)
+		}
+	})
+
+	t.Run("Actions may not create pull requests", func(t *testing.T) {
+		s := gittest.NewServer(t, githubtest.Token, quickstartFiles(t))
+		dir := s.Clone(t)
+		gh := githubtest.New(t)
+		before := remoteRefs(s)
+		gh.ActionsMayNotCreatePRs = true
+
+		// Only the create call can tell: the branch pushed for it is
+		// deleted again, and the error says so.
+		code, stdout, stderr := ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.1.0", "--github-url", gh.URL())
+		if code != 3 || !strings.Contains(stderr, "GitHub Actions is not permitted to create or approve pull requests.") ||
+			!strings.Contains(stderr, "Allow GitHub Actions to create and approve pull requests") ||
+			!strings.Contains(stderr, "ctgit deleted branch ctgit/fraud-detector on origin again, which it had just pushed: nothing is left behind") {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		if after := remoteRefs(s); after != before {
+			t.Errorf("a branch was left behind:\n%s\n%s", before, after)
+		}
+		if diff := cmp.Diff([]string{"POST pulls"}, writes(gh.Reqs())); diff != "" {
+			t.Errorf("API writes (-want +got):\n%s", diff)
+		}
+		if strings.Contains(stderr, githubtest.Token) {
+			t.Error("the token is in the error")
+		}
+
+		// A branch that existed (its pull request merged) goes back to
+		// where it was.
+		gh.With(func(f *githubtest.GitHub) { f.ActionsMayNotCreatePRs = false })
+		if code, stdout, stderr := ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.1.0", "--github-url", gh.URL()); code != 0 {
+			t.Fatalf("promote: exit %d\n%s%s", code, stdout, stderr)
+		}
+		gh.With(func(f *githubtest.GitHub) {
+			f.PRs[0].State, f.PRs[0].Merged, f.ActionsMayNotCreatePRs = "closed", true, true
+		})
+		tip := remoteRefs(s)
+		code, stdout, stderr = ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.2.0", "--github-url", gh.URL())
+		if code != 3 || !strings.Contains(stderr, "ctgit moved branch ctgit/fraud-detector on origin back to") {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		if after := remoteRefs(s); after != tip {
+			t.Errorf("the branch was not restored:\n%s\n%s", tip, after)
+		}
+	})
+
+	t.Run("pull request closed by a human", func(t *testing.T) {
+		s := gittest.NewServer(t, githubtest.Token, quickstartFiles(t))
+		dir := s.Clone(t)
+		gh := githubtest.New(t)
+		if code, stdout, stderr := ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.1.0", "--github-url", gh.URL()); code != 0 {
+			t.Fatalf("promote: exit %d\n%s%s", code, stdout, stderr)
+		}
+		gh.With(func(f *githubtest.GitHub) { f.PRs[0].State = "closed" })
+		tip := remoteRefs(s)
+		code, stdout, stderr := ctgit(t, "--root", dir, "promote", "fraud", "--version", "1.2.0", "--github-url", gh.URL())
+		if code != 1 || !strings.Contains(stderr, "--reopen") || !strings.Contains(stderr, "back to") {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		if after := remoteRefs(s); after != tip {
+			t.Errorf("a refused promotion moved the branch:\n%s\n%s", tip, after)
+		}
+	})
 }

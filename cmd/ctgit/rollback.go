@@ -25,8 +25,9 @@ func newRollbackCmd() *cobra.Command {
 		Short: "Open a pull request that returns a model to an earlier version",
 		Long: `rollback reads the values the model's target field has held in the Git
 history of the base branch and opens a pull request back to the previous one
-(or to --to VERSION), on the model's promotion branch ctgit/<model>. When the
-target has an artifact field, it is restored from the same commit. The
+(or to --to VERSION), on its own branch ctgit/rollback-<model>: a pending
+promotion (branch ctgit/<model>) and its pull request are left alone. When
+the target has an artifact field, it is restored from the same commit. The
 reason goes into the pull request body. Nothing is retrained.
 
 MODEL is a model name or a pipeline name. The history needs the commits

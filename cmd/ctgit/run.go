@@ -89,12 +89,6 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet)
-	if err != nil {
-		return err
-	}
-	defer executor.Close()
-
 	store, err := artifact.Open(ctx, p.Settings.Artifacts, p.Root)
 	if err != nil {
 		return err
@@ -129,6 +123,18 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	if err != nil {
 		return err
 	}
+	if promoter != nil && mayPromote(p) {
+		// Before any step runs: a promotion that cannot be pushed or opened
+		// fails now, not after training.
+		if err := promoter.Preflight(ctx); err != nil {
+			return err
+		}
+	}
+	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet)
+	if err != nil {
+		return err
+	}
+	defer executor.Close()
 	actions := newActionsSurface(cmd, f.format)
 	actions.maskSecrets(p)
 	progress := newProgress(stderr, f.quiet, f.verbose || actions.on)
@@ -334,6 +340,17 @@ func promoterOrNil(p *promote.Promoter) exec.Promoter {
 		return nil
 	}
 	return p
+}
+
+// mayPromote says whether some selected pipeline has a promote step the
+// plan does not already skip.
+func mayPromote(p *plan.Plan) bool {
+	for _, pp := range p.Pipelines {
+		if s := pp.Step(plan.StepPromote); pp.Selected && s != nil && s.Action != plan.ActionSkip {
+			return true
+		}
+	}
+	return false
 }
 
 func countSelected(p *plan.Plan) int {

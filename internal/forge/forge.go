@@ -51,6 +51,11 @@ type Forge interface {
 	// List returns the open pull requests whose head branch starts with
 	// prefix ("ctgit/"), for `ctgit status`.
 	List(ctx context.Context, prefix string) ([]PullRequest, error)
+	// Check is the preflight: it asks the forge, writing nothing, whether
+	// Open is expected to succeed, so that a promotion fails before any
+	// step runs and before any branch is pushed. What it cannot know (a
+	// policy that only the create call reveals) is documented per forge.
+	Check(ctx context.Context) error
 }
 
 // ErrClosed means the branch's pull request was closed without merging by a

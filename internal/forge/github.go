@@ -151,6 +151,7 @@ func (g *GitHub) Open(ctx context.Context, req Request) (*PullRequest, error) {
 	default:
 		created = true
 		tries := 0
+		var refused *github.Response
 		err = g.do(ctx, "creating the pull request", func() (*github.Response, error) {
 			var resp *github.Response
 			var err error
@@ -171,8 +172,13 @@ func (g *GitHub) Open(ctx context.Context, req Request) (*PullRequest, error) {
 				Title: github.String(req.Title), Head: github.String(req.Branch), Base: github.String(req.Base),
 				Body: github.String(req.Body), MaintainerCanModify: github.Bool(true),
 			})
+			refused = resp
 			return resp, err
 		})
+		if err != nil && refused != nil && refused.StatusCode == http.StatusForbidden {
+			err = fmt.Errorf("%w; GitHub refuses this token the creation of pull requests: when it is a workflow's GITHUB_TOKEN, the repository or its organisation may forbid GitHub Actions to create pull requests (Settings → Actions → General → Workflow permissions → Allow GitHub Actions to create and approve pull requests); otherwise give the token pull-requests: write%s",
+				err, acceptedHint(refused))
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -196,6 +202,81 @@ func (g *GitHub) Open(ctx context.Context, req Request) (*PullRequest, error) {
 		}
 	}
 	return &PullRequest{Number: n, URL: pr.GetHTMLURL(), Branch: req.Branch, Base: req.Base, Title: pr.GetTitle(), Created: created}, nil
+}
+
+// Check is the preflight. It reads the repository with the token (the
+// token works and sees the repository; a classic token has the repo scope,
+// or public_repo for a public repository, and its user may push) and lists
+// the repository's pull requests (the token may read them). It writes
+// nothing. It cannot tell whether the token may create a pull request
+// (pull-requests: write, and for a workflow's GITHUB_TOKEN the setting
+// that allows GitHub Actions to create pull requests): GitHub answers that
+// only to the create call itself.
+func (g *GitHub) Check(ctx context.Context) error {
+	full := g.cfg.Owner + "/" + g.cfg.Repo
+	var repo *github.Repository
+	var last *github.Response
+	err := g.do(ctx, "preflight: reading the repository", func() (*github.Response, error) {
+		var resp *github.Response
+		var err error
+		repo, resp, err = g.client.Repositories.Get(ctx, g.cfg.Owner, g.cfg.Repo)
+		last = resp
+		return resp, err
+	})
+	if err != nil {
+		switch status(last) {
+		case http.StatusUnauthorized:
+			return fmt.Errorf("%w; GitHub refused the token (401): it is wrong, expired or revoked; set GITHUB_TOKEN or --token-file to a valid one", err)
+		case http.StatusNotFound, http.StatusForbidden:
+			return fmt.Errorf("%w; the repository %s does not exist or the token cannot see it: check settings.github.repository (or GITHUB_REPOSITORY) and the repositories the token was granted%s", err, full, acceptedHint(last))
+		}
+		return err
+	}
+	if scopes, classic := last.Header["X-Oauth-Scopes"]; classic {
+		// A classic token: its scopes are listed, and permissions is what
+		// its user may do.
+		have := map[string]bool{}
+		for _, s := range strings.Split(strings.Join(scopes, ","), ",") {
+			have[strings.TrimSpace(s)] = true
+		}
+		if !have["repo"] && (repo.GetPrivate() || !have["public_repo"]) {
+			return exitcode.InfraErr(fmt.Errorf("preflight: the token for %s is a classic token with scopes %q, without repo%s: it cannot push the promotion branch or open its pull request; give it the repo scope, or use a fine-grained token with contents: write and pull-requests: write",
+				full, strings.Join(scopes, ","), map[bool]string{true: "", false: " or public_repo"}[repo.GetPrivate()]))
+		}
+		if push, ok := repo.Permissions["push"]; ok && !push {
+			return exitcode.InfraErr(fmt.Errorf("preflight: the token's user may not push to %s (permissions.push is false): ask for write access to the repository", full))
+		}
+	}
+	err = g.do(ctx, "preflight: listing pull requests", func() (*github.Response, error) {
+		_, resp, err := g.client.PullRequests.List(ctx, g.cfg.Owner, g.cfg.Repo, &github.PullRequestListOptions{
+			State: "all", ListOptions: github.ListOptions{PerPage: 1}})
+		last = resp
+		return resp, err
+	})
+	if err != nil && (status(last) == http.StatusForbidden || status(last) == http.StatusNotFound) {
+		return fmt.Errorf("%w; the token may not read the pull requests of %s: give it pull-requests: write (in a workflow: permissions: {contents: write, pull-requests: write})%s", err, full, acceptedHint(last))
+	}
+	return err
+}
+
+func status(resp *github.Response) int {
+	if resp == nil || resp.Response == nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+// acceptedHint names the permissions GitHub says the endpoint accepts
+// (X-Accepted-GitHub-Permissions, sent to fine-grained tokens and GitHub
+// Apps), or "".
+func acceptedHint(resp *github.Response) string {
+	if resp == nil || resp.Response == nil {
+		return ""
+	}
+	if h := resp.Header.Get("X-Accepted-GitHub-Permissions"); h != "" {
+		return " (GitHub accepts for this call: " + h + ")"
+	}
+	return ""
 }
 
 // splitReviewers turns "org/team" into team slugs and plain names into users.

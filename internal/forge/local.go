@@ -61,6 +61,24 @@ func (l Local) Open(_ context.Context, req Request) (*PullRequest, error) {
 	return &PullRequest{URL: path, Branch: req.Branch, Base: req.Base, Title: req.Title, Created: os.IsNotExist(statErr)}, nil
 }
 
+// Check makes sure the pull request files can be written: .ctgit and
+// .ctgit/prs, where they exist, are directories. It creates nothing.
+func (l Local) Check(context.Context) error {
+	for _, d := range []string{filepath.Dir(l.Dir()), l.Dir()} {
+		fi, err := os.Stat(d)
+		if os.IsNotExist(err) {
+			return nil
+		}
+		if err != nil {
+			return exitcode.InfraErr(fmt.Errorf("preflight: local forge: %w", err))
+		}
+		if !fi.IsDir() {
+			return exitcode.InputErr(fmt.Errorf("preflight: local forge: %s is not a directory, so pull request files cannot be written under it; move it away", d))
+		}
+	}
+	return nil
+}
+
 // List reads the pull request files whose branch starts with prefix and
 // is open: a file stays behind when its branch is merged into the base (or
 // deleted), and such a pull request is not listed.

@@ -93,6 +93,9 @@ type Result struct {
 	// Pushed is true when the branch was created or moved (or would be, on
 	// a dry run); false when it already held exactly this content.
 	Pushed bool
+	// Previous is the branch tip Promote found and moved from ("" when the
+	// branch did not exist): what Undo restores.
+	Previous string
 	// Fields and Files are the changes against Base.
 	Fields []FieldChange
 	Files  []FileChange
@@ -152,6 +155,9 @@ func promote(ctx context.Context, req Request) (*Result, error) {
 		return nil, fmt.Errorf("reading base commit %s: %w", tips.base, err)
 	}
 	res := &Result{Branch: req.Branch, Base: tips.base.String()}
+	if tips.branch != plumbing.ZeroHash {
+		res.Previous = tips.branch.String()
+	}
 	files, err := applyEdits(base, req.Edits, res)
 	if err != nil {
 		return nil, err
@@ -608,17 +614,30 @@ func pushLease(ctx context.Context, repo *git.Repository, url string, auth Auth,
 	req := packp.NewReferenceUpdateRequestFromCapabilities(adv.Capabilities)
 	req.Commands = []*packp.Command{{Name: ref, Old: old, New: new}}
 
-	rd, wr := io.Pipe()
-	req.Packfile = rd
 	encoded := make(chan error, 1)
-	go func() {
-		enc := packfile.NewEncoder(wr, repo.Storer, !adv.Capabilities.Supports(capability.OFSDelta))
-		_, err := enc.Encode(objects, 10)
-		encoded <- wr.CloseWithError(err)
-	}()
+	var rd *io.PipeReader
+	if new == plumbing.ZeroHash {
+		// A deletion sends no pack (git's protocol: a pack only follows
+		// when some command creates or moves a ref).
+		if !adv.Capabilities.Supports(capability.DeleteRefs) {
+			return fmt.Errorf("the remote does not accept deleting %s (no delete-refs capability)", ref)
+		}
+		encoded <- nil
+	} else {
+		var wr *io.PipeWriter
+		rd, wr = io.Pipe()
+		req.Packfile = rd
+		go func() {
+			enc := packfile.NewEncoder(wr, repo.Storer, !adv.Capabilities.Supports(capability.OFSDelta))
+			_, err := enc.Encode(objects, 10)
+			encoded <- wr.CloseWithError(err)
+		}()
+	}
 	report, err := sess.ReceivePack(ctx, req)
 	if err != nil {
-		_ = rd.CloseWithError(err)
+		if rd != nil {
+			_ = rd.CloseWithError(err)
+		}
 		<-encoded
 		// go-git returns the remote's refusal of the command as an error
 		// too; the caller's re-fetch tells a lost race from a failure.

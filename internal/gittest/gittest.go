@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -26,6 +27,18 @@ type Server struct {
 	// none).
 	Token string
 	srv   *httptest.Server
+
+	mu        sync.Mutex
+	readToken string
+}
+
+// AllowRead makes token a second password that may fetch but not push:
+// the receive-pack service answers it 403, as GitHub answers a token
+// without contents: write.
+func (s *Server) AllowRead(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readToken = token
 }
 
 // Backend returns the path of git-http-backend, skipping the test when git
@@ -63,9 +76,18 @@ func NewServer(t testing.TB, token string, files map[string]string) *Server {
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.Token != "" {
-			if u, p, ok := r.BasicAuth(); !ok || u != "x-access-token" || p != s.Token {
+			u, p, ok := r.BasicAuth()
+			s.mu.Lock()
+			readToken := s.readToken
+			s.mu.Unlock()
+			readOnly := ok && u == "x-access-token" && readToken != "" && p == readToken
+			if !readOnly && (!ok || u != "x-access-token" || p != s.Token) {
 				w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
 				http.Error(w, "authentication required", http.StatusUnauthorized)
+				return
+			}
+			if readOnly && (strings.HasSuffix(r.URL.Path, "/git-receive-pack") || r.URL.Query().Get("service") == "git-receive-pack") {
+				http.Error(w, "Permission to remote.git denied.", http.StatusForbidden)
 				return
 			}
 		}

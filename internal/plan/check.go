@@ -121,8 +121,57 @@ func check(cfg *Config) Diagnostics {
 			}
 		}
 	}
+	ds = append(ds, checkBranches(cfg.Pipelines)...)
 	if err := cleanRel(cfg.Settings.Cache); err != nil {
 		ds = append(ds, Diagnostic{Path: "settings.cache", Message: err.Error()})
+	}
+	return ds
+}
+
+// checkBranches rejects two uses of one branch (a model named
+// "rollback-fraud" next to model "fraud", a channel "prod" of model "x" next
+// to model "x-prod") and a branch that is a directory of another
+// ("ctgit/x" and "ctgit/x/y"), which git cannot hold side by side: either
+// would make one promotion or rollback replace another's pull request.
+func checkBranches(pipelines []*Pipeline) Diagnostics {
+	type use struct{ branch, what, pipeline, model, pos, field string }
+	var uses []use
+	for _, p := range pipelines {
+		// The branch names come from the model's name unless promote.branch
+		// sets them: point at whichever the user wrote.
+		pos, field := p.Model.Pos, "pipelines."+p.Name+".model.name"
+		if p.Promote.Branch != "" {
+			pos, field = p.Promote.Pos, "pipelines."+p.Name+".promote.branch"
+		}
+		uses = append(uses, use{p.PromotionBranch(""), "promotion branch", p.Name, p.Model.Name, pos, field})
+		for _, c := range p.Promote.Channels {
+			uses = append(uses, use{p.PromotionBranch(c.Name), "promotion branch of channel " + c.Name, p.Name, p.Model.Name, pos, field})
+		}
+		uses = append(uses, use{p.RollbackBranch(), "rollback branch", p.Name, p.Model.Name, pos, field})
+	}
+	var ds Diagnostics
+	reported := map[string]bool{}
+	for i, a := range uses {
+		for _, b := range uses[:i] {
+			if reported[b.branch] || a.model == b.model {
+				// One message per branch; a duplicate model name or channel
+				// is reported on its own.
+				continue
+			}
+			clash := ""
+			switch {
+			case a.branch == b.branch:
+				clash = "is also"
+			case strings.HasPrefix(a.branch, b.branch+"/") || strings.HasPrefix(b.branch, a.branch+"/"):
+				clash = "cannot sit in git next to"
+			default:
+				continue
+			}
+			reported[b.branch] = true
+			ds = append(ds, diagAt(a.pos, a.field,
+				"%s %q of pipeline %s %s the %s %q of pipeline %s; rename a model or a channel, or set promote.branch",
+				a.what, a.branch, a.pipeline, clash, b.what, b.branch, b.pipeline))
+		}
 	}
 	return ds
 }

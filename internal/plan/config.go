@@ -5,6 +5,8 @@ package plan
 // they are safe to share across goroutines and to serialise. Field comments
 // live in the schema; here they only say what Go adds.
 
+import "strings"
+
 // Pipeline is one decoded pipeline with the positions of what it declares.
 type Pipeline struct {
 	Name        string    `json:"name"`
@@ -252,4 +254,15 @@ func (p *Pipeline) PromotionBranch(channel string) string {
 		b += "-" + channel
 	}
 	return b
+}
+
+// RollbackBranch is the branch `ctgit rollback` uses for this pipeline's
+// model: the promotion branch with "rollback-" before its last path
+// element (ctgit/fraud → ctgit/rollback-fraud), so that a rollback never
+// replaces a pending promotion. check rejects configurations where it
+// would meet another pipeline's branch.
+func (p *Pipeline) RollbackBranch() string {
+	b := p.PromotionBranch("")
+	i := strings.LastIndex(b, "/") + 1
+	return b[:i] + "rollback-" + b[i:]
 }

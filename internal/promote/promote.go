@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -50,6 +51,9 @@ type Promoter struct {
 	DryRun bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	preflight    sync.Once
+	preflightErr error
 }
 
 var _ exec.Promoter = (*Promoter)(nil)
@@ -133,6 +137,9 @@ func (p *Promoter) now() time.Time {
 // rollbacks.
 func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []gitops.Edit, title, body, commitBody string, prov gitops.Provenance, pp *plan.Pipeline) (*Outcome, error) {
 	out := &Outcome{Promotion: prom, Title: title, Body: body}
+	if err := p.Preflight(ctx); err != nil {
+		return nil, err
+	}
 	res, err := gitops.Promote(ctx, gitops.Request{
 		Dir:        p.Root,
 		Remote:     p.Remote,
@@ -174,12 +181,15 @@ func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []git
 		Branch: prom.Branch, Base: p.Base, Title: title, Body: body,
 		Labels: pp.Promote.Labels, Reviewers: pp.Promote.Reviewers, Reopen: p.Reopen,
 	})
-	if errors.Is(err, forge.ErrClosed) {
-		prom.Status, prom.Reason = "refused", err.Error()
-		return out, nil
-	}
 	if err != nil {
-		return nil, err
+		// No pull request: take back what this call pushed, so that no
+		// branch is left without one.
+		undone := p.undo(ctx, prom.Branch, res)
+		if errors.Is(err, forge.ErrClosed) {
+			prom.Status, prom.Reason, prom.Commit = "refused", err.Error()+"; "+undone, ""
+			return out, nil
+		}
+		return nil, fmt.Errorf("%w; %s", err, undone)
 	}
 	prom.URL = pr.URL
 	opened := p.now()
@@ -189,6 +199,70 @@ func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []git
 		prom.Status = "opened"
 	}
 	return out, nil
+}
+
+// undo takes back the push of res after its pull request could not be
+// opened, and says what became of the branch.
+func (p *Promoter) undo(ctx context.Context, branch string, res *gitops.Result) string {
+	where := "on " + p.Remote
+	if p.Remote == "" {
+		where = "in this repository"
+	}
+	if !res.Pushed {
+		return fmt.Sprintf("branch %s %s already held this commit and was left as it was", branch, where)
+	}
+	// Undo even when ctx was canceled (Ctrl-C during the pull request
+	// call), but bounded.
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	err := gitops.Undo(uctx, gitops.UndoRequest{Dir: p.Root, Remote: p.Remote, Branch: branch, Auth: gitops.Auth{Token: p.Token},
+		Pushed: res.Commit, Previous: res.Previous})
+	switch {
+	case err != nil && res.Previous == "":
+		return fmt.Sprintf("ctgit pushed branch %s %s and could not delete it again (%v): delete it by hand (git push %s --delete %s)", branch, where, err, orDot(p.Remote), branch)
+	case err != nil:
+		return fmt.Sprintf("ctgit moved branch %s %s to %s and could not move it back to %s (%v): reset it by hand", branch, where, short(res.Commit), short(res.Previous), err)
+	case res.Previous == "":
+		return fmt.Sprintf("ctgit deleted branch %s %s again, which it had just pushed: nothing is left behind", branch, where)
+	}
+	return fmt.Sprintf("ctgit moved branch %s %s back to %s, where it was before", branch, where, short(res.Previous))
+}
+
+func orDot(remote string) string {
+	if remote == "" {
+		return "."
+	}
+	return remote
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// Preflight asks the remote and the forge, without writing anything,
+// whether a promotion could be pushed and its pull request opened
+// (gitops.CheckRemote, forge.Forge.Check). `ctgit run` calls it before any
+// step runs; every promotion and rollback calls it before writing, so
+// `ctgit promote` and `ctgit rollback` check after their input and before
+// their push. It runs once per Promoter. A dry run is not checked: it
+// pushes nothing and opens nothing.
+func (p *Promoter) Preflight(ctx context.Context) error {
+	p.preflight.Do(func() {
+		if p.DryRun {
+			return
+		}
+		if p.Remote != "" {
+			p.preflightErr = gitops.CheckRemote(ctx, gitops.RemoteCheck{Dir: p.Root, Remote: p.Remote, Base: p.Base, Auth: gitops.Auth{Token: p.Token}})
+			if p.preflightErr != nil {
+				return
+			}
+		}
+		p.preflightErr = p.Forge.Check(ctx)
+	})
+	return p.preflightErr
 }
 
 // BaseBranch picks the branch promotions target: the configured one, else

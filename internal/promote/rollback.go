@@ -104,7 +104,7 @@ func (p *Promoter) Rollback(ctx context.Context, req RollbackRequest) (*Outcome,
 	if err := report.RollbackPullRequest(&body, rb, p.Links); err != nil {
 		return nil, fmt.Errorf("rendering the rollback body: %w", err)
 	}
-	prom := &record.Promotion{From: cur.Value, To: to.Value, Branch: pp.PromotionBranch("")}
+	prom := &record.Promotion{From: cur.Value, To: to.Value, Branch: pp.RollbackBranch()}
 	commitBody := fmt.Sprintf("Roll %s back from %s to %s, the value of commit %s.", pp.Model.Name, cur.Value, to.Value, to.Commit[:12])
 	if req.Reason != "" {
 		commitBody += "\n\nReason: " + strings.Join(strings.Fields(req.Reason), " ")

@@ -29,6 +29,9 @@ func ReadStatus(ctx context.Context, root, rev, base string, pipelines []*plan.P
 		}
 		for _, sg := range stages {
 			m := record.ModelStatus{Pipeline: pp.Name, Model: pp.Model.Name, Channel: sg.Channel, File: sg.Target.File, Field: sg.Target.Path, Branch: sg.Branch}
+			if sg.Channel == "" {
+				m.RollbackBranch = pp.RollbackBranch()
+			}
 			if vs, err := gitops.History(root, rev, sg.Target.File, sg.Target.Path); err != nil {
 				m.Error = err.Error()
 			} else {
@@ -40,8 +43,12 @@ func ReadStatus(ctx context.Context, root, rev, base string, pipelines []*plan.P
 				}
 			}
 			for _, pr := range open {
-				if pr.Branch == sg.Branch {
-					m.PullRequest = &record.OpenRequest{Number: pr.Number, URL: pr.URL, Title: pr.Title}
+				req := &record.OpenRequest{Number: pr.Number, URL: pr.URL, Title: pr.Title}
+				switch {
+				case pr.Branch == sg.Branch:
+					m.PullRequest = req
+				case m.RollbackBranch != "" && pr.Branch == m.RollbackBranch:
+					m.Rollback = req
 				}
 			}
 			st.Models = append(st.Models, m)

@@ -39,10 +39,14 @@ type ModelStatus struct {
 	// Branch is the promotion branch; PullRequest its open pull request.
 	Branch      string       `json:"branch"`
 	PullRequest *OpenRequest `json:"pullRequest,omitempty"`
-	Error       string       `json:"error,omitempty"`
+	// RollbackBranch is the branch of `ctgit rollback` (on the model's own
+	// target only, not its channels); Rollback its open pull request.
+	RollbackBranch string       `json:"rollbackBranch,omitempty"`
+	Rollback       *OpenRequest `json:"rollback,omitempty"`
+	Error          string       `json:"error,omitempty"`
 }
 
-// OpenRequest is an open promotion pull request.
+// OpenRequest is an open promotion or rollback pull request.
 type OpenRequest struct {
 	Number int    `json:"number,omitempty"`
 	URL    string `json:"url"`

@@ -14,6 +14,19 @@ import (
 // WriteStatusJSON writes the status as indented JSON.
 func WriteStatusJSON(w io.Writer, st *record.Status) error { return writeJSON(w, st) }
 
+// openRequest is a pull request as the status table shows it, the path of
+// a local one relative to root.
+func openRequest(p *record.OpenRequest, root string) string {
+	url := p.URL
+	if rel, err := filepath.Rel(root, url); err == nil && !strings.HasPrefix(rel, "..") && filepath.IsAbs(url) {
+		url = filepath.ToSlash(rel)
+	}
+	if p.Number > 0 {
+		return fmt.Sprintf("#%d %s (%s)", p.Number, p.Title, url)
+	}
+	return fmt.Sprintf("%s (%s)", p.Title, url)
+}
+
 // WriteStatusText writes the status as a table, paths of local pull
 // request files relative to root.
 func WriteStatusText(w io.Writer, st *record.Status, root string) error {
@@ -34,14 +47,14 @@ func WriteStatusText(w io.Writer, st *record.Status, root string) error {
 			commit = m.Commit[:12]
 		}
 		if p := m.PullRequest; p != nil {
-			url := p.URL
-			if rel, err := filepath.Rel(root, url); err == nil && !strings.HasPrefix(rel, "..") && filepath.IsAbs(url) {
-				url = filepath.ToSlash(rel)
-			}
-			if p.Number > 0 {
-				pr = fmt.Sprintf("#%d %s (%s)", p.Number, p.Title, url)
+			pr = openRequest(p, root)
+		}
+		if p := m.Rollback; p != nil {
+			rb := "rollback " + openRequest(p, root)
+			if pr == "-" {
+				pr = rb
 			} else {
-				pr = fmt.Sprintf("%s (%s)", p.Title, url)
+				pr += "; " + rb
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.Model, ch, ver, at, commit, pr)

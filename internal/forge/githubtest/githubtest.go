@@ -22,7 +22,8 @@ import (
 // Token is the only token the fake accepts (as "Authorization: Bearer").
 const Token = "ghs_testTOKEN123"
 
-// GitHub implements the REST endpoints the forge calls, under /api-v3/,
+// GitHub implements the REST endpoints the forge calls (the repository,
+// pull requests, labels, reviewers, comments), under /api-v3/,
 // with request and response bodies shaped like GitHub's documented ones.
 type GitHub struct {
 	mu sync.Mutex
@@ -34,8 +35,28 @@ type GitHub struct {
 	Bodies   []any
 	requests []string
 	Failures map[string][]Failure // key: "METHOD route", consumed in order
-	nextID   int64
-	srv      *httptest.Server
+
+	// What the token may do; tests set these before the first request.
+	//
+	// Classic makes the token a classic personal access token: every
+	// answer carries X-OAuth-Scopes with Scopes, and the repository's
+	// permissions are its user's (push unless ReadOnly).
+	Classic  bool
+	Scopes   []string
+	ReadOnly bool
+	// Private is the repository's visibility.
+	Private bool
+	// NoPullRequests answers the pull request endpoints as GitHub answers
+	// an installation token without pull-requests permission: 403
+	// "Resource not accessible by integration", with
+	// X-Accepted-GitHub-Permissions naming the permission.
+	NoPullRequests bool
+	// ActionsMayNotCreatePRs answers POST pulls as GitHub does when the
+	// organisation or repository forbids GitHub Actions to create pull
+	// requests: 403, though every read succeeds.
+	ActionsMayNotCreatePRs bool
+	nextID                 int64
+	srv                    *httptest.Server
 }
 
 // PR is a pull request on the fake.
@@ -87,6 +108,7 @@ var routes = []struct {
 	name string
 	re   *regexp.Regexp
 }{
+	{"repo", regexp.MustCompile(`^/repos/acme/models$`)},
 	{"pulls", regexp.MustCompile(`^/repos/acme/models/pulls$`)},
 	{"pull", regexp.MustCompile(`^/repos/acme/models/pulls/(\d+)$`)},
 	{"reviewers", regexp.MustCompile(`^/repos/acme/models/pulls/(\d+)/requested_reviewers$`)},
@@ -127,6 +149,26 @@ func (f *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	if list, ok := raw.([]any); ok {
 		// GitHub takes labels as a bare array or as {"labels": [...]}.
 		body = map[string]any{"labels": list}
+	}
+
+	if f.Classic {
+		w.Header().Set("X-OAuth-Scopes", strings.Join(f.Scopes, ", "))
+		w.Header().Set("X-Accepted-OAuth-Scopes", "repo")
+	}
+	if f.NoPullRequests && (route == "pulls" || route == "pull" || route == "reviewers") {
+		access := "read"
+		if r.Method != http.MethodGet {
+			access = "write"
+		}
+		w.Header().Set("X-Accepted-GitHub-Permissions", "pull_requests="+access)
+		writeJSON(w, 403, map[string]any{"message": "Resource not accessible by integration",
+			"documentation_url": "https://docs.github.com/rest/pulls/pulls", "status": "403"})
+		return
+	}
+	if f.ActionsMayNotCreatePRs && key == "POST pulls" {
+		writeJSON(w, 403, map[string]any{"message": "GitHub Actions is not permitted to create or approve pull requests.",
+			"documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request", "status": "403"})
+		return
 	}
 
 	var fl *Failure
@@ -207,6 +249,18 @@ func (f *GitHub) handle(r *http.Request, route string, id int, body map[string]a
 		return out
 	}
 	switch r.Method + " " + route {
+	case "GET repo":
+		visibility := "public"
+		if f.Private {
+			visibility = "private"
+		}
+		return 200, map[string]any{
+			"id": 1296269, "name": "models", "full_name": "acme/models", "private": f.Private, "visibility": visibility,
+			"owner":          map[string]any{"login": "acme", "type": "Organization"},
+			"html_url":       "https://github.com/acme/models",
+			"default_branch": "main",
+			"permissions":    map[string]any{"admin": false, "maintain": false, "push": !f.ReadOnly, "triage": true, "pull": true},
+		}
 	case "GET pulls":
 		q := r.URL.Query()
 		state := q.Get("state")
@@ -302,6 +356,14 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// With runs fn holding the fake's lock, for changing its state or modes
+// between requests.
+func (f *GitHub) With(fn func(f *GitHub)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
 }
 
 // Reqs returns the "METHOD route" keys of the requests received since the

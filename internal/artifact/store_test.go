@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,11 +98,13 @@ func TestRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A damaged record is skipped, not fatal.
+	// A damaged record is left out and named: views show the rest, while
+	// decisions that rest on the history refuse it.
 	os.WriteFile(filepath.Join(root, ".ctgit", "artifacts", "runs", "p", "broken.json"), []byte("{"), 0o644)
 	recs, err := s.Records(ctx, "p")
-	if err != nil {
-		t.Fatal(err)
+	var ue *UnreadableError
+	if !errors.As(err, &ue) || len(ue.Keys) != 1 || !strings.HasSuffix(ue.Keys[0], "/runs/p/broken.json") {
+		t.Fatalf("damaged record: %v", err)
 	}
 	var ids []string
 	for _, r := range recs {

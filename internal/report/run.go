@@ -117,6 +117,8 @@ func Verdict(o record.Outcome) string {
 
 var verdictIcon = map[record.Outcome]string{
 	record.OutcomePromoted:        "✅",
+	record.OutcomePassed:          "✅",
+	record.OutcomeDrifted:         "⚠️",
 	record.OutcomeUnchanged:       "➖",
 	record.OutcomeAlreadyDeployed: "➖",
 	record.OutcomeSuperseded:      "➖",

@@ -1,0 +1,57 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ctgit/ctgit/internal/record"
+)
+
+// TestEveryOutcomeInEveryView renders a run of each outcome ctgit can record
+// in each view a person reads: the terminal summary, the pull request body,
+// the step summary and its one-line title. None may fall back to the
+// unknown-outcome mark or leave the verdict out.
+func TestEveryOutcomeInEveryView(t *testing.T) {
+	for _, o := range record.Outcomes {
+		t.Run(string(o), func(t *testing.T) {
+			r := loadRecord(t, "promotion")
+			r.Outcome, r.Reason = o, "reason for "+string(o)
+			if icon(o) == "❔" {
+				t.Errorf("no icon for %s", o)
+			}
+			v := Verdict(o)
+			if v == "" {
+				t.Fatalf("no verdict word for %s", o)
+			}
+			views := map[string]func(*bytes.Buffer) error{
+				"text":     func(b *bytes.Buffer) error { return Run(b, r, FormatText, nil, Links{}) },
+				"markdown": func(b *bytes.Buffer) error { return Run(b, r, FormatMarkdown, nil, Links{}) },
+				"summary": func(b *bytes.Buffer) error {
+					path := filepath.Join(t.TempDir(), "summary.md")
+					if err := StepSummary(path, r, nil, Links{}); err != nil {
+						return err
+					}
+					got, err := os.ReadFile(path)
+					b.Write(got)
+					return err
+				},
+			}
+			for name, render := range views {
+				var b bytes.Buffer
+				if err := render(&b); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				out := b.String()
+				if strings.Contains(out, "❔") {
+					t.Errorf("%s view of %s shows the unknown mark", name, o)
+				}
+				if !strings.Contains(strings.ToLower(out), strings.ToLower(v)) {
+					t.Errorf("%s view of %s does not say %q:\n%s", name, o, v, out)
+				}
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,11 +98,13 @@ func TestRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A damaged record is skipped, not fatal.
+	// A damaged record is left out and named: views show the rest,
+	// decisions that need the whole history refuse it.
 	os.WriteFile(filepath.Join(root, ".ctgit", "artifacts", "runs", "p", "broken.json"), []byte("{"), 0o644)
 	recs, err := s.Records(ctx, "p")
-	if err != nil {
-		t.Fatal(err)
+	var ue *UnreadableError
+	if !errors.As(err, &ue) || len(ue.Keys) != 1 || !strings.HasSuffix(ue.Keys[0], "/runs/p/broken.json") {
+		t.Fatalf("a damaged record: %v", err)
 	}
 	var ids []string
 	for _, r := range recs {
@@ -112,5 +115,40 @@ func TestRecords(t *testing.T) {
 	}
 	if recs, _ := s.Records(ctx, "none"); len(recs) != 0 {
 		t.Errorf("another pipeline's records: %v", recs)
+	}
+}
+
+// A file:// store writes nothing until something is stored in it: a command
+// that opens it and then refuses, or only reads, leaves no directory behind.
+func TestOpenWritesNothingUntilFirstWrite(t *testing.T) {
+	ctx := context.Background()
+	s, root := open(t)
+	dir := filepath.Join(root, ".ctgit")
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("Open created %s (stat: %v)", dir, err)
+	}
+	if recs, err := s.Records(ctx, "p"); err != nil || len(recs) != 0 {
+		t.Fatalf("records of a store not yet written: %v, %v", recs, err)
+	}
+	if err := s.Fetch(ctx, "models/m/sha256/00", "", filepath.Join(t.TempDir(), "got")); err == nil {
+		t.Error("Fetch from a store not yet written succeeded")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("reading created %s (stat: %v)", dir, err)
+	}
+	if _, err := s.PutRecord(ctx, record.New("a", "p", "m", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := s.Records(ctx, "p"); err != nil || len(recs) != 1 {
+		t.Fatalf("after the first write: %v, %v", recs, err)
+	}
+}
+
+// A file:// store that names a file is bad input, found at Open.
+func TestOpenRefusesAFile(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "store"), nil, 0o644)
+	if _, err := Open(context.Background(), "file://store", root); err == nil {
+		t.Fatal("a file as the artifact store was accepted")
 	}
 }

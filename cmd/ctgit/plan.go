@@ -36,7 +36,8 @@ func newPlanCmd() *cobra.Command {
 		Long: `plan builds each pipeline's graph of steps (validate → drift → train →
 evaluate → promote) and decides, against the step cache, whether each step
 will run, is cached, depends on an earlier result, or is skipped, with the
-reason. Nothing is executed or written except the file-digest memo.
+reason. Nothing is executed, and nothing is written but the file-digest
+memo, once the plan has succeeded.
 
 --changed-since REF plans only the pipelines whose definition, data, code or
 trigger.paths changed between REF and the work tree.

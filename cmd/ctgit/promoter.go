@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -96,6 +97,12 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun b
 		return nil, nil
 	}
 	root := p.Root
+	// A promotion commits on a branch of this repository. Without one it
+	// would fail only after training, even when settings.baseBranch spares
+	// BaseBranch from opening the repository.
+	if _, err := os.Stat(filepath.Join(root, ".git")); err != nil {
+		return nil, exitcode.InputErr(fmt.Errorf("promotion needs a Git repository at %s, and there is none (no .git); run inside a work tree, or pass --%s none", root, flagPromote))
+	}
 	remote := promote.DefaultRemote(root)
 	base, err := promote.BaseBranch(root, p.Settings.BaseBranch, remote)
 	if err != nil {

@@ -27,9 +27,14 @@ func newCacheCmd() *cobra.Command {
 each step is kept whatever its age, so plans can still say what changed.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Checked here rather than with MarkFlagRequired, whose error
+			// carries no exit code.
+			if olderThan == "" {
+				return usagef(`--%s is required: the age of the entries to remove, e.g. "30d" or "12h"`, flagOlderThan)
+			}
 			age, err := plan.ParseDuration(olderThan)
 			if err != nil {
-				return &flagError{fmt.Errorf("--%s: %v", flagOlderThan, err)}
+				return usagef("--%s: %v", flagOlderThan, err)
 			}
 			ws, err := loadWorkspace(dir)
 			if err != nil {
@@ -45,7 +50,6 @@ each step is kept whatever its age, so plans can still say what changed.`,
 	}
 	prune.Flags().StringVar(&olderThan, flagOlderThan, "", `age of the entries to remove, e.g. "30d" or "12h" (required)`)
 	prune.Flags().StringVar(&dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
-	prune.MarkFlagRequired(flagOlderThan)
 	cmd.AddCommand(prune)
 	return cmd
 }

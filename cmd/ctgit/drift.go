@@ -2,13 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
+	"math"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/exitcode"
@@ -67,47 +67,39 @@ the data set drifted; 2 for bad input.`,
 				return err
 			}
 			if refPath == "" || curPath == "" {
-				return &flagError{errors.New("both --reference and --current are required")}
+				return usagef("both --%s and --%s are required", flagReference, flagCurrent)
 			}
-			if inputFormat != "" && inputFormat != "csv" && inputFormat != "parquet" {
-				return &flagError{fmt.Errorf("--%s %q is not supported; use csv or parquet", flagInputFormat, inputFormat)}
+			if inputFormat != "" {
+				if err := checkEnum(flagInputFormat, inputFormat, "csv", "parquet"); err != nil {
+					return err
+				}
 			}
-			p := drift.Policy{
-				Method:      drift.Method(method),
-				Categorical: columnList(categorical),
-				Subset:      columnList(columns),
-				Correction:  drift.Correction(correction),
-			}
-			if len(p.Subset) > 0 {
-				p.SubsetFrom = "--" + flagColumns
+			if budgetMiB < 0 || int64(budgetMiB) > math.MaxInt64>>20 {
+				return usagef("--%s %d: a budget is 0 (no limit) or a positive number of MiB, at most %d", flagMemoryBudget, budgetMiB, int64(math.MaxInt64>>20))
 			}
 			f := cmd.Flags()
-			if f.Changed(flagThreshold) {
-				p.Threshold = &threshold
-			}
-			if f.Changed(flagShare) {
-				p.Share = &share
-			}
-			if f.Changed(flagNullShareThreshold) {
-				p.NullShareThreshold = &nullShare
-			}
+			var p drift.Policy
 			if policyFile != "" {
 				for _, name := range []string{flagMethod, flagThreshold, flagShare, flagColumns, flagCategorical, flagNullShareThreshold, flagCorrection} {
 					if f.Changed(name) {
-						return &flagError{fmt.Errorf("--%s and --%s: the policy file already says how to compare", flagPolicy, name)}
+						return usagef("--%s and --%s: the policy file already says how to compare", flagPolicy, name)
 					}
 				}
-				b, err := os.ReadFile(policyFile)
+				b, err := readFlagFile(flagPolicy, policyFile)
 				if err != nil {
-					return exitcode.InputErr(fmt.Errorf("--%s: %w", flagPolicy, err))
+					return err
 				}
-				p = drift.Policy{}
 				if err := json.Unmarshal(b, &p); err != nil {
 					return exitcode.InputErr(fmt.Errorf("--%s %s: %w", flagPolicy, policyFile, err))
 				}
-			}
-			if err := p.Validate(); err != nil {
-				return &flagError{err}
+				if err := p.Validate(); err != nil {
+					return exitcode.InputErr(fmt.Errorf("--%s %s: %w", flagPolicy, policyFile, err))
+				}
+			} else {
+				var err error
+				if p, err = driftPolicyFromFlags(f, method, correction, columns, categorical, threshold, share, nullShare); err != nil {
+					return err
+				}
 			}
 			// The parsed columns are large pointer-free arrays, cheap for
 			// the collector to scan, so collecting often keeps the peak
@@ -148,6 +140,49 @@ the data set drifted; 2 for bad input.`,
 	f.StringVar(&policyFile, flagPolicy, "", "a pipeline's drift policy as JSON, instead of the policy flags (how the Dagger executor's drift step is told)")
 	f.IntVar(&budgetMiB, flagMemoryBudget, 256, "MiB of parsed values to hold at once; wider CSV files are read in column groups (0: no limit)")
 	return cmd
+}
+
+// driftPolicyFromFlags builds the policy the flags describe, checking each
+// flag on its own, by the policy's own rules, so that a refusal names the
+// flag.
+func driftPolicyFromFlags(f *pflag.FlagSet, method, correction string, columns, categorical []string, threshold, share, nullShare float64) (drift.Policy, error) {
+	p := drift.Policy{
+		Method:      drift.Method(method),
+		Categorical: columnList(categorical),
+		Subset:      columnList(columns),
+		Correction:  drift.Correction(correction),
+	}
+	if len(p.Subset) > 0 {
+		p.SubsetFrom = "--" + flagColumns
+	}
+	byFlag := map[string]drift.Policy{
+		flagMethod:     {Method: p.Method},
+		flagCorrection: {Correction: p.Correction},
+	}
+	if f.Changed(flagThreshold) {
+		p.Threshold = &threshold
+		byFlag[flagThreshold] = drift.Policy{Method: p.Method, Threshold: p.Threshold}
+	}
+	if f.Changed(flagShare) {
+		p.Share = &share
+		byFlag[flagShare] = drift.Policy{Share: p.Share}
+	}
+	if f.Changed(flagNullShareThreshold) {
+		p.NullShareThreshold = &nullShare
+		byFlag[flagNullShareThreshold] = drift.Policy{NullShareThreshold: p.NullShareThreshold}
+	}
+	// In the order of the help text, so the first bad flag is reported.
+	for _, name := range []string{flagMethod, flagThreshold, flagShare, flagNullShareThreshold, flagCorrection} {
+		if one, ok := byFlag[name]; ok {
+			if err := one.Validate(); err != nil {
+				return p, usagef("--%s: %v", name, err)
+			}
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return p, &flagError{err}
+	}
+	return p, nil
 }
 
 func columnList(in []string) []string {

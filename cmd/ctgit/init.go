@@ -37,6 +37,9 @@ nothing; --force overwrites them.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := repoRoot
 			if len(args) == 1 {
+				if repoRoot != "" {
+					return usagef("--%s %s and DIR %s: name the directory once", flagRoot, repoRoot, args[0])
+				}
 				dir = args[0]
 			}
 			if dir == "" {

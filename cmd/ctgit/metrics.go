@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -30,17 +29,18 @@ func addMetricsFlags(f *pflag.FlagSet, m *metricsFlags) {
 	f.StringVar(&m.file, flagMetricsFile, "", "write the run's metrics to this file for the node exporter's textfile collector (name it *.prom)")
 }
 
-// checkPushgatewayURL rejects a --pushgateway value that is not an http(s)
-// URL, before any work is done.
+// check rejects a --pushgateway value that is not an http(s) URL and a
+// --metrics-file that cannot be created where it is named, before any work
+// is done.
+func (m metricsFlags) check() error {
+	if err := checkPushgatewayURL(m.pushgateway); err != nil {
+		return err
+	}
+	return checkOutputFlag(flagMetricsFile, m.file)
+}
+
 func checkPushgatewayURL(u string) error {
-	if u == "" {
-		return nil
-	}
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return &flagError{fmt.Errorf("--%s %q is not an http(s) URL such as http://localhost:9091", flagPushgateway, u)}
-	}
-	return nil
+	return checkHTTPURL(flagPushgateway, u, "http://localhost:9091")
 }
 
 // publishMetrics delivers a run's metrics where the flags ask: pushed to a

@@ -36,7 +36,8 @@ func newPlanCmd() *cobra.Command {
 		Long: `plan builds each pipeline's graph of steps (validate → drift → train →
 evaluate → promote) and decides, against the step cache, whether each step
 will run, is cached, depends on an earlier result, or is skipped, with the
-reason. Nothing is executed or written except the file-digest memo.
+reason. Nothing is executed, and nothing is written but the file-digest
+memo, once the plan has succeeded.
 
 --changed-since REF plans only the pipelines whose definition, data, code or
 trigger.paths changed between REF and the work tree.
@@ -47,31 +48,34 @@ push. The pull request is --pr N, else the one of the pull_request event in
 $GITHUB_EVENT_PATH; the token is --token-file, else $GITHUB_TOKEN (it needs
 pull-requests: write); the repository is settings.github.repository, else
 $GITHUB_REPOSITORY, else a github.com origin.`,
+		Args: cobra.ArbitraryArgs, // pipeline names, checked against the configuration
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, report.FormatText, report.FormatJSON, report.FormatMarkdown); err != nil {
 				return err
 			}
-			if !comment.post && (comment.pr != 0 || comment.tokenFile != "" || comment.githubURL != "") {
-				return &flagError{fmt.Errorf("--%s, --%s and --%s only apply with --%s", flagPR, flagTokenFile, flagGitHubURL, flagComment)}
+			// The pull request and the token are found before the plan is
+			// built: a comment that cannot be posted is refused first.
+			if err := comment.check(); err != nil {
+				return err
 			}
-			if comment.pr < 0 {
-				return &flagError{fmt.Errorf("--%s %d: a pull request number is positive", flagPR, comment.pr)}
-			}
-			p, _, err := buildPlan(dir, args, since, forceTrain)
+			p, ws, err := buildPlan(dir, args, since, forceTrain)
 			if err != nil {
 				return err
 			}
 			if err := report.Plan(cmd.OutOrStdout(), p, format); err != nil {
 				return err
 			}
-			if !comment.post {
-				return nil
+			if comment.post {
+				url, err := comment.postPlan(cmd, p)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "plan comment: %s\n", url)
 			}
-			url, err := comment.postPlan(cmd, p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "plan comment: %s\n", url)
+			// The one thing plan writes, and only once it has succeeded:
+			// the memo only saves work, so failing to keep it is not
+			// worth failing for.
+			_ = ws.memo.Save()
 			return nil
 		},
 	}
@@ -92,26 +96,46 @@ type commentFlags struct {
 	post                 bool
 	pr                   int
 	tokenFile, githubURL string
+
+	// token is the GitHub token check read.
+	token string
+}
+
+// check validates the comment flags and, with --comment, finds the pull
+// request (--pr, else the event payload) and reads the token.
+func (c *commentFlags) check() error {
+	if !c.post {
+		if c.pr != 0 || c.tokenFile != "" || c.githubURL != "" {
+			return usagef("--%s, --%s and --%s only apply with --%s", flagPR, flagTokenFile, flagGitHubURL, flagComment)
+		}
+		return nil
+	}
+	if c.pr < 0 {
+		return usagef("--%s %d: a pull request number is positive", flagPR, c.pr)
+	}
+	if c.pr == 0 {
+		n, err := eventPullRequest(os.Getenv("GITHUB_EVENT_PATH"))
+		if err != nil {
+			return err
+		}
+		c.pr = n
+	}
+	pf := promoteFlags{mode: "auto", tokenFile: c.tokenFile, githubURL: c.githubURL}
+	token, err := pf.token()
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return exitcode.InputErr(errors.New("--comment needs a GitHub token: set GITHUB_TOKEN or --token-file (the token needs pull-requests: write)"))
+	}
+	c.token = token
+	return nil
 }
 
 // postPlan renders p as markdown and creates or updates the plan comment
-// of the pull request, returning the comment's URL.
+// of the pull request that check found, returning the comment's URL.
 func (c commentFlags) postPlan(cmd *cobra.Command, p *plan.Plan) (string, error) {
-	number := c.pr
-	if number == 0 {
-		n, err := eventPullRequest(os.Getenv("GITHUB_EVENT_PATH"))
-		if err != nil {
-			return "", err
-		}
-		number = n
-	}
-	token, err := (&promoteFlags{tokenFile: c.tokenFile}).token()
-	if err != nil {
-		return "", err
-	}
-	if token == "" {
-		return "", exitcode.InputErr(errors.New("--comment needs a GitHub token: set GITHUB_TOKEN or --token-file (the token needs pull-requests: write)"))
-	}
+	number, token := c.pr, c.token
 	gh := p.Settings.GitHub
 	if gh == nil {
 		gh = &plan.GitHubSettings{}
@@ -189,7 +213,7 @@ func buildPlan(dir string, names []string, since string, forceTrain bool) (*plan
 	if err != nil {
 		return nil, nil, err
 	}
-	// The memo only saves work; failing to keep it is not worth failing for.
-	_ = ws.memo.Save()
+	// The digest memo is not saved here: the caller saves it once its
+	// command has succeeded, so a refusal writes nothing.
 	return p, ws, nil
 }

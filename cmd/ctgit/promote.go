@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -73,8 +69,11 @@ no token for GitHub), 3 push or API failure.`,
 }
 
 func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
+	if err := f.promote.check(); err != nil {
+		return err
+	}
 	if f.promote.mode == "none" {
-		return &flagError{errors.New("--promote none: promote always promotes; use auto, local or github")}
+		return usagef("--%s none: promote always promotes; use auto, local or github", flagPromote)
 	}
 	ws, pp, err := loadPipeline(f.dir, name)
 	if err != nil {
@@ -82,13 +81,13 @@ func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
 	}
 	ctx := cmd.Context()
 	p := &plan.Plan{Root: ws.root, Settings: ws.cfg.Settings}
-	store, err := openStoreIfPresent(ctx, p)
+	// Opening the store writes nothing; it is read for the run record of
+	// the version promoted.
+	store, err := artifact.Open(ctx, p.Settings.Artifacts, p.Root)
 	if err != nil {
 		return err
 	}
-	if store != nil {
-		defer store.Close()
-	}
+	defer store.Close()
 	promoter, err := f.promote.newPromoter(p, store, f.dryRun, cmd.ErrOrStderr())
 	if err != nil {
 		return err
@@ -122,23 +121,6 @@ func pipelineNames(cfg *plan.Config) string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
-}
-
-// openStoreIfPresent opens the artifact store for its run records, but
-// does not create a file:// store that does not exist yet: promote and
-// rollback must not write anything that was not asked for.
-func openStoreIfPresent(ctx context.Context, p *plan.Plan) (*artifact.Store, error) {
-	u, err := url.Parse(p.Settings.Artifacts)
-	if err == nil && u.Scheme == "file" {
-		dir := u.Host + u.Path
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(p.Root, filepath.FromSlash(dir))
-		}
-		if _, err := os.Stat(dir); err != nil {
-			return nil, nil
-		}
-	}
-	return artifact.Open(ctx, p.Settings.Artifacts, p.Root)
 }
 
 // reportOutcome says what a promotion or rollback did; a dry run prints

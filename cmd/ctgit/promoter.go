@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -30,12 +31,19 @@ const (
 type promoteFlags struct {
 	mode, tokenFile, githubURL string
 	reopen                     bool
+
+	// checked says check ran; tokenValue is the token it read.
+	checked    bool
+	tokenValue string
 }
+
+// promoteModes are the values of --promote.
+var promoteModes = []string{"auto", "local", "github", "none"}
 
 func (f *promoteFlags) add(cmd *cobra.Command, withMode bool) {
 	fl := cmd.Flags()
 	if withMode {
-		fl.StringVar(&f.mode, flagPromote, "auto", "how to promote a passing candidate: auto, local, github or none")
+		fl.StringVar(&f.mode, flagPromote, "auto", "how to promote a passing candidate: "+strings.Join(promoteModes, ", "))
 	} else {
 		f.mode = "auto"
 	}
@@ -44,29 +52,57 @@ func (f *promoteFlags) add(cmd *cobra.Command, withMode bool) {
 	fl.BoolVar(&f.reopen, flagReopen, false, "reopen a promotion pull request a human closed")
 }
 
-// token reads the GitHub token: --token-file, else GITHUB_TOKEN.
-func (f *promoteFlags) token() (string, error) {
-	if f.tokenFile != "" {
-		b, err := os.ReadFile(f.tokenFile)
-		if err != nil {
-			return "", exitcode.InputErr(fmt.Errorf("--token-file: %w", err))
-		}
-		return strings.TrimSpace(string(b)), nil
+// check validates the promotion flags and reads the token (--token-file,
+// else $GITHUB_TOKEN). Commands call it before they open the workspace, so
+// a bad flag or a missing token file is refused before anything is written.
+func (f *promoteFlags) check() error {
+	if f.checked {
+		return nil
 	}
-	return os.Getenv("GITHUB_TOKEN"), nil
+	if err := checkEnum(flagPromote, f.mode, promoteModes...); err != nil {
+		return err
+	}
+	if err := checkHTTPURL(flagGitHubURL, f.githubURL, "https://github.example.com"); err != nil {
+		return err
+	}
+	f.tokenValue = os.Getenv("GITHUB_TOKEN")
+	if f.tokenFile != "" {
+		b, err := readFlagFile(flagTokenFile, f.tokenFile)
+		if err != nil {
+			return err
+		}
+		if f.tokenValue = strings.TrimSpace(string(b)); f.tokenValue == "" {
+			return usagef("--%s %s is empty: it should hold the GitHub token", flagTokenFile, f.tokenFile)
+		}
+	}
+	f.checked = true
+	return nil
+}
+
+// token returns the GitHub token that check read.
+func (f *promoteFlags) token() (string, error) {
+	if err := f.check(); err != nil {
+		return "", err
+	}
+	return f.tokenValue, nil
 }
 
 // newPromoter builds the promoter a command uses, or nil for --promote
 // none, and says where promotions go.
 func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun bool, note io.Writer) (*promote.Promoter, error) {
-	switch f.mode {
-	case "none":
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	if f.mode == "none" {
 		return nil, nil
-	case "auto", "local", "github":
-	default:
-		return nil, &flagError{fmt.Errorf("--promote %q: use auto, local, github or none", f.mode)}
 	}
 	root := p.Root
+	// A promotion commits on a branch of this repository. Without one it
+	// would fail only after training, even when settings.baseBranch spares
+	// BaseBranch from opening the repository.
+	if _, err := os.Stat(filepath.Join(root, ".git")); err != nil {
+		return nil, exitcode.InputErr(fmt.Errorf("promotion needs a Git repository at %s, and there is none (no .git); run inside a work tree, or pass --%s none", root, flagPromote))
+	}
 	remote := promote.DefaultRemote(root)
 	base, err := promote.BaseBranch(root, p.Settings.BaseBranch, remote)
 	if err != nil {

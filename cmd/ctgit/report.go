@@ -45,8 +45,13 @@ metrics could not be delivered.`,
 			if err := checkFormat(format, report.FormatText, report.FormatJSON, report.FormatMarkdown); err != nil {
 				return err
 			}
-			if err := checkPushgatewayURL(metrics.pushgateway); err != nil {
+			if err := metrics.check(); err != nil {
 				return err
+			}
+			if historyDir != "" {
+				if err := checkDirFlag(flagHistory, historyDir); err != nil {
+					return err
+				}
 			}
 			run, err := record.Read(args[0])
 			if err != nil {

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"os"
+
 	"github.com/spf13/cobra"
 
-	"fmt"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
-	"os"
 )
 
 func init() { subcommands = append(subcommands, newRollbackCmd) }
@@ -48,6 +49,9 @@ version the target never held), 3 push or API failure.`,
 }
 
 func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
+	if err := f.promote.check(); err != nil {
+		return err
+	}
 	ws, err := loadWorkspace(f.dir)
 	if err != nil {
 		return err

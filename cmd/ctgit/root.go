@@ -33,11 +33,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitcode.OK
 	}
+	// The one place an error becomes an exit code: by the code it carries
+	// (a *flagError carries exitcode.Input), never by its text.
 	code := exitcode.Of(err)
-	var fe *flagError
-	if errors.As(err, &fe) {
-		code = exitcode.Input
-	}
 	if !errors.Is(err, errSilent) {
 		fmt.Fprintf(stderr, "ctgit: %v\n", err)
 	}
@@ -52,12 +50,6 @@ var errSilent = errors.New("(details printed above)")
 func withCode(code error, silent error) error {
 	return exitcode.Wrap(exitcode.Of(code), silent)
 }
-
-// flagError is a usage error detected by cobra or by flag validation.
-type flagError struct{ err error }
-
-func (e *flagError) Error() string { return e.err.Error() }
-func (e *flagError) Unwrap() error { return e.err }
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -118,14 +110,4 @@ func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 		}
 		return nil
 	}
-}
-
-// checkFormat validates a --format value against the ones a command allows.
-func checkFormat(got string, allowed ...string) error {
-	for _, a := range allowed {
-		if got == a {
-			return nil
-		}
-	}
-	return &flagError{fmt.Errorf("--format %q is not supported here; use one of %v", got, allowed)}
 }

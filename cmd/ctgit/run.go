@@ -56,16 +56,17 @@ run again. Each pipeline's run record goes to the artifact store and to
 Exit codes: 0 success (including "no drift: current model kept"), 1 a check
 said no (data check, gate) or training failed, 2 bad input, 3 infrastructure
 failure or interruption.`,
+		Args: cobra.ArbitraryArgs, // pipeline names, checked against the configuration
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, args, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, flagFormat, report.FormatText, "summary format: text or json")
 	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	fl.StringVar(&f.since, flagChangedSince, "", "run only pipelines affected by changes since this Git revision")
-	fl.StringVar(&f.executor, flagExecutor, "auto", "where steps run: auto, local or dagger")
+	fl.StringVar(&f.executor, flagExecutor, "auto", "where steps run: "+strings.Join(executors, ", "))
 	fl.IntVar(&f.parallel, flagParallel, 2, "pipelines run at once")
 	fl.BoolVar(&f.forceTrain, flagForceTrain, false, "train even without drift, past the minInterval and maxRetrains guardrails")
-	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: manual, push, schedule, workflow_dispatch (default: from GITHUB_EVENT_NAME, else manual)")
+	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: "+strings.Join(triggerKinds, ", ")+" (default: from GITHUB_EVENT_NAME, else manual)")
 	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")
 	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
 	f.promote.add(cmd, true)
@@ -73,19 +74,48 @@ failure or interruption.`,
 	return cmd
 }
 
-func runRun(cmd *cobra.Command, args []string, f runFlags) error {
+// executors are the values of --executor.
+var executors = []string{"auto", "local", "dagger"}
+
+// triggerKinds are the values of --trigger: record.Trigger's kinds.
+var triggerKinds = []string{"manual", "push", "schedule", "pull_request", "workflow_dispatch"}
+
+// check validates run's flags, and reads the files they name, before
+// anything is opened or written.
+func (f *runFlags) check(cmd *cobra.Command) error {
 	if err := checkFormat(f.format, report.FormatText, report.FormatJSON); err != nil {
 		return err
 	}
 	if f.parallel < 1 {
-		return &flagError{fmt.Errorf("--parallel must be at least 1")}
+		return usagef("--%s %d: at least 1 pipeline must run at once", flagParallel, f.parallel)
 	}
-	if err := checkPushgatewayURL(f.metrics.pushgateway); err != nil {
+	if err := checkEnum(flagExecutor, f.executor, executors...); err != nil {
+		return err
+	}
+	if cmd.Flags().Changed(flagTrigger) {
+		if err := checkEnum(flagTrigger, f.trigger, triggerKinds...); err != nil {
+			return err
+		}
+	}
+	if err := checkExclusive(cmd.Flags().Changed, flagQuiet, flagVerbose, "--quiet prints only the summary, --verbose every step's output"); err != nil {
+		return err
+	}
+	if err := f.metrics.check(); err != nil {
+		return err
+	}
+	return f.promote.check()
+}
+
+func runRun(cmd *cobra.Command, args []string, f runFlags) error {
+	if err := f.check(cmd); err != nil {
 		return err
 	}
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
 
+	// Everything below up to exec.Run only reads: the plan, the store's
+	// records, the promotion preflight and the executor. A refusal there
+	// leaves the repository as it was.
 	p, ws, err := buildPlan(f.dir, args, f.since, f.forceTrain)
 	if err != nil {
 		return err
@@ -160,6 +190,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 		HistoryLost: historyLost(store, p.Root, os.Getenv),
 	})
 	progress.close()
+	// The memo only saves work; failing to keep it is not worth failing for.
 	_ = ws.memo.Save()
 	if len(res.Records) == 0 {
 		fmt.Fprintln(stderr, "nothing to run: no pipeline selected")
@@ -305,7 +336,7 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool) (
 		note("executor: dagger (auto: %s=%s answers)", exec.RunnerHostEnv, host)
 		return d, nil
 	}
-	return nil, &flagError{fmt.Errorf("--executor %q: use auto, local or dagger", name)}
+	return nil, checkEnum(flagExecutor, name, executors...)
 }
 
 // dockerSocket finds a Docker engine the Dagger SDK could provision on.

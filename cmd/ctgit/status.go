@@ -32,6 +32,9 @@ the local forge's .ctgit/prs/ files. Nothing is written.`,
 			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {
 				return err
 			}
+			if err := pf.check(); err != nil {
+				return err
+			}
 			ws, err := loadWorkspace(dir)
 			if err != nil {
 				return err

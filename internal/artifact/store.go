@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"gocloud.dev/blob"
@@ -37,12 +38,19 @@ import (
 
 // Store is an open artifact store.
 type Store struct {
-	bucket *blob.Bucket
 	// base is the store URL as configured, for building artifact URIs.
 	base string
 	// dir is the directory of a file:// store, "" for other stores: a
 	// directory of this machine, gone with an ephemeral CI runner.
 	dir string
+	// openURL is what blob.OpenBucket is given.
+	openURL string
+
+	// mu guards bucket: a file:// store's directory is created by its
+	// first write, so a command that refuses (or only reads) leaves none
+	// behind, and the bucket is opened when the directory exists.
+	mu     sync.Mutex
+	bucket *blob.Bucket
 }
 
 // Local reports whether the store is a directory of this machine rather
@@ -67,7 +75,9 @@ func (e *UnreadableError) Error() string {
 }
 
 // Open opens the store at rawURL. A file:// URL with a relative path is
-// relative to root, and its directory is created.
+// relative to root. Open writes nothing: a file:// store's directory is
+// created by the first write into it, and until then the store reads as
+// empty.
 func Open(ctx context.Context, rawURL, root string) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -80,23 +90,61 @@ func Open(ctx context.Context, rawURL, root string) (*Store, error) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(root, filepath.FromSlash(p))
 		}
-		if err := os.MkdirAll(p, 0o755); err != nil {
-			return nil, exitcode.InfraErr(fmt.Errorf("creating artifact store %s: %w", p, err))
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return nil, exitcode.InputErr(fmt.Errorf("artifact store %s is not a directory", p))
 		}
 		dir = p
 		// metadata=skip keeps the store a plain tree of files.
 		openURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(p), RawQuery: "metadata=skip"}).String()
 		rawURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
 	}
-	b, err := blob.OpenBucket(ctx, openURL)
-	if err != nil {
-		return nil, exitcode.InfraErr(fmt.Errorf("opening artifact store %s: %w", rawURL, err))
+	s := &Store{base: strings.TrimSuffix(rawURL, "/"), dir: dir, openURL: openURL}
+	if dir == "" {
+		// A remote store is opened now, so a wrong URL fails before any
+		// step runs; opening it writes nothing.
+		if _, err := s.open(ctx, false); err != nil {
+			return nil, err
+		}
 	}
-	return &Store{bucket: b, base: strings.TrimSuffix(rawURL, "/"), dir: dir}, nil
+	return s, nil
+}
+
+// open returns the bucket, opening it on first use. A file:// store whose
+// directory does not exist yet has no bucket (nil, nil) unless create asks
+// for the directory, as a write does.
+func (s *Store) open(ctx context.Context, create bool) (*blob.Bucket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bucket != nil {
+		return s.bucket, nil
+	}
+	if s.dir != "" {
+		if _, err := os.Stat(s.dir); errors.Is(err, fs.ErrNotExist) {
+			if !create {
+				return nil, nil
+			}
+			if err := os.MkdirAll(s.dir, 0o755); err != nil {
+				return nil, exitcode.InfraErr(fmt.Errorf("creating artifact store %s: %w", s.dir, err))
+			}
+		}
+	}
+	b, err := blob.OpenBucket(ctx, s.openURL)
+	if err != nil {
+		return nil, exitcode.InfraErr(fmt.Errorf("opening artifact store %s: %w", s.base, err))
+	}
+	s.bucket = b
+	return b, nil
 }
 
 // Close releases the store.
-func (s *Store) Close() error { return s.bucket.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bucket == nil {
+		return nil
+	}
+	return s.bucket.Close()
+}
 
 // URI returns the full URI of a key in the store.
 func (s *Store) URI(key string) string { return s.base + "/" + key }
@@ -144,7 +192,11 @@ func (s *Store) PutModel(ctx context.Context, model, path string) (*Artifact, er
 	}
 	key := "models/" + model + "/sha256/" + strings.TrimPrefix(d, digest.Prefix)
 	a := &Artifact{URI: s.URI(key), Key: key, Digest: d, Size: size}
-	if ok, err := s.bucket.Exists(ctx, key); err != nil {
+	bucket, err := s.open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := bucket.Exists(ctx, key); err != nil {
 		return nil, exitcode.InfraErr(fmt.Errorf("artifact store: %w", err))
 	} else if ok {
 		return a, nil
@@ -152,7 +204,7 @@ func (s *Store) PutModel(ctx context.Context, model, path string) (*Artifact, er
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	w, err := bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
 	if err != nil {
 		return nil, exitcode.InfraErr(fmt.Errorf("artifact store: %w", err))
 	}
@@ -170,7 +222,14 @@ func (s *Store) PutModel(ctx context.Context, model, path string) (*Artifact, er
 // Fetch copies the artifact at key into dst (a file path), checking its
 // digest on the way.
 func (s *Store) Fetch(ctx context.Context, key, wantDigest, dst string) error {
-	r, err := s.bucket.NewReader(ctx, key, nil)
+	bucket, err := s.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	if bucket == nil {
+		return fmt.Errorf("reading %s: the artifact store %s does not exist yet", s.URI(key), s.dir)
+	}
+	r, err := bucket.NewReader(ctx, key, nil)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", s.URI(key), err)
 	}
@@ -215,7 +274,11 @@ func (s *Store) PutRecord(ctx context.Context, r *record.Run) (string, error) {
 		return "", err
 	}
 	key := RecordKey(r)
-	if err := s.bucket.WriteAll(ctx, key, append(b, '\n'), &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+	bucket, err := s.open(ctx, true)
+	if err != nil {
+		return "", err
+	}
+	if err := bucket.WriteAll(ctx, key, append(b, '\n'), &blob.WriterOptions{ContentType: "application/json"}); err != nil {
 		return "", exitcode.InfraErr(fmt.Errorf("writing run record %s: %w", s.URI(key), err))
 	}
 	return s.URI(key), nil
@@ -227,9 +290,13 @@ func (s *Store) PutRecord(ctx context.Context, r *record.Run) (string, error) {
 // that rest on the history (guardrails, baselines) refuse a history with
 // holes.
 func (s *Store) Records(ctx context.Context, pipeline string) ([]*record.Run, error) {
+	bucket, err := s.open(ctx, false)
+	if err != nil || bucket == nil {
+		return nil, err
+	}
 	var out []*record.Run
 	var unreadable []string
-	it := s.bucket.List(&blob.ListOptions{Prefix: "runs/" + pipeline + "/"})
+	it := bucket.List(&blob.ListOptions{Prefix: "runs/" + pipeline + "/"})
 	for {
 		obj, err := it.Next(ctx)
 		if errors.Is(err, io.EOF) {
@@ -244,7 +311,7 @@ func (s *Store) Records(ctx context.Context, pipeline string) ([]*record.Run, er
 		if !strings.HasSuffix(obj.Key, ".json") {
 			continue
 		}
-		b, err := s.bucket.ReadAll(ctx, obj.Key)
+		b, err := bucket.ReadAll(ctx, obj.Key)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, exitcode.InfraErr(fmt.Errorf("reading run records: %w", ctx.Err()))

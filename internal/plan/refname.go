@@ -14,6 +14,8 @@ func CheckBranchName(name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("branch name is empty")
+	case name == "@":
+		return fmt.Errorf("%q is not a branch name: git reads @ as HEAD", name)
 	case name == "HEAD":
 		return fmt.Errorf("%q is not a branch name: git reads HEAD as the current commit", name)
 	case strings.HasPrefix(name, "-"):
@@ -29,9 +31,6 @@ func CheckBranchName(name string) error {
 func checkRefFormat(ref string) error {
 	bad := func(why string) error {
 		return fmt.Errorf("%q is not a valid Git ref name: %s", strings.TrimPrefix(ref, "refs/heads/"), why)
-	}
-	if ref == "@" {
-		return bad(`it is "@"`)
 	}
 	if strings.HasSuffix(ref, "/") || strings.HasPrefix(ref, "/") {
 		return bad(`it begins or ends with "/"`)

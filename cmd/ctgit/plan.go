@@ -191,6 +191,9 @@ func buildPlan(dir string, names []string, since string, forceTrain bool) (*plan
 	if err != nil {
 		return nil, nil, err
 	}
+	if ds := checkBaseBranch(ws.cfg); len(ds) > 0 {
+		return nil, nil, ds
+	}
 	opt := plan.Options{
 		Pipelines:  names,
 		Commit:     plan.HeadCommit(ws.root),

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/report"
 )
 
@@ -19,8 +20,10 @@ func newVetCmd() *cobra.Command {
 		Short: "Check pipelines against the schema and the repository",
 		Long: `vet loads every pipeline under DIR (default: the repository's pipelines/),
 unifies it with ctgit's schema, and checks what CUE cannot: referenced files
-exist inside the repository, no path leaves it, model names are unique, and
-promotion targets hold the named fields. Every problem is printed with its
+exist inside the repository, no path leaves it, model names are unique,
+promotion targets hold the named fields and a version the scheme can bump,
+each target field has one owner, and every branch ctgit would push is a
+valid Git branch apart from the base branch. Every problem is printed with its
 file:line:col. A trigger.paths glob that matches no file Git tracks is a
 warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
@@ -36,6 +39,9 @@ warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 			var ds plan.Diagnostics
 			if err != nil && !errors.As(err, &ds) {
 				return err
+			}
+			if err == nil {
+				ds = checkBaseBranch(ws.cfg)
 			}
 			var warnings plan.Diagnostics
 			if len(ds) == 0 {
@@ -71,4 +77,20 @@ warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 	}
 	cmd.Flags().StringVar(&format, flagFormat, report.FormatText, "output format: text or json")
 	return cmd
+}
+
+// checkBaseBranch checks the branches the pipelines push against the base
+// branch Git names, as a promotion would pick it (promote.BaseBranch):
+// plan.Load checks a configured settings.baseBranch itself, but cannot ask
+// Git. Where Git names none (no repository, a detached HEAD) there is
+// nothing to compare with; a promotion then refuses before any step.
+func checkBaseBranch(cfg *plan.Config) plan.Diagnostics {
+	if cfg.Settings.BaseBranch != "" {
+		return nil
+	}
+	base, err := promote.BaseBranch(cfg.Root, "", promote.DefaultRemote(cfg.Root))
+	if err != nil {
+		return nil
+	}
+	return plan.CheckBaseBranch(cfg, base)
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/rewrite"
-	"github.com/ctgit/ctgit/internal/semver"
 )
 
 // train runs the training step: guardrails first, then attempts with
@@ -644,28 +643,9 @@ func promotionReason(pr *record.Promotion) string {
 	return fmt.Sprintf("promotion %s → %s: %s", pr.From, pr.To, pr.Status)
 }
 
-// NextVersion bumps a version by the pipeline's scheme.
+// NextVersion bumps a version by the pipeline's scheme: plan.NextVersion,
+// the one place version arithmetic lives, so that what vet accepts is what
+// a run can bump.
 func NextVersion(current, scheme, bump string) (string, error) {
-	switch scheme {
-	case "integer":
-		var n int64
-		if _, err := fmt.Sscanf(current, "%d", &n); err != nil || fmt.Sprint(n) != current || n < 0 {
-			return "", fmt.Errorf("holds %q, not a non-negative integer (promote.scheme: \"integer\")", current)
-		}
-		return fmt.Sprint(n + 1), nil
-	default:
-		v, err := semver.Parse(current)
-		if err != nil {
-			return "", fmt.Errorf("holds %q: %w (promote.scheme: \"semver\")", current, err)
-		}
-		part, err := semver.ParsePart(bump)
-		if err != nil {
-			return "", err
-		}
-		nv, err := v.Bump(part)
-		if err != nil {
-			return "", err
-		}
-		return nv.String(), nil
-	}
+	return plan.NextVersion(current, scheme, bump)
 }

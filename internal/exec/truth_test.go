@@ -70,8 +70,8 @@ func TestFirstRunPromotesTheFirstModel(t *testing.T) {
 		res := r.run(runOpts{})
 		rec := res.Records[0]
 		if v == "" {
-			// An empty version cannot be bumped: the run says so after
-			// the gates, which is where the version is first needed.
+			// An empty version is no version yet: the relative gate
+			// says so, and the first promotion writes 0.1.0.
 			if rec.Gates == nil || !rec.Gates[1].Skipped || !strings.Contains(rec.Gates[1].Reason, "holds no version yet") {
 				t.Errorf("version %q: gates %+v", v, rec.Gates)
 			}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,30 +43,30 @@ func check(cfg *Config) Diagnostics {
 				ds = append(ds, diagAt(d.pos, pp+".data."+d.field, "cannot tell the format of %q from its extension: use .csv or .parquet, or set data.format", d.file))
 			}
 		}
-		ds = append(ds, checkTarget(cfg.Root, p.Model.Target, pp+".model.target")...)
+		ds = append(ds, checkTarget(cfg.Root, p, p.Model.Target, []string{"model", "target"}, true)...)
 		for i, ch := range p.Promote.Channels {
-			ds = append(ds, checkTarget(cfg.Root, ch.Target, fmt.Sprintf("%s.promote.channels[%d].target", pp, i))...)
+			ds = append(ds, checkTarget(cfg.Root, p, ch.Target, []string{"promote", "channels", strconv.Itoa(i), "target"}, false)...)
 		}
-		ds = append(ds, checkUnique(p.Promote.Pos, pp+".promote.channels", "channel", channelNames(p.Promote.Channels))...)
+		ds = append(ds, checkUniqueChannels(p)...)
 
 		if t := p.Train; t != nil {
 			if t.Code != "" {
-				file(t.Pos, "train.code", t.Code, true)
+				file(p.FieldPos("train", "code"), "train.code", t.Code, true)
 			}
 			if _, err := ParseDuration(t.Timeout); err != nil {
-				ds = append(ds, diagAt(t.Pos, pp+".train.timeout", "%v", err))
+				ds = append(ds, diagAt(p.FieldPos("train", "timeout"), pp+".train.timeout", "%v", err))
 			}
 			if err := cleanRel(t.Model); err != nil {
-				ds = append(ds, diagAt(t.Pos, pp+".train.model", "%v", err))
+				ds = append(ds, diagAt(p.FieldPos("train", "model"), pp+".train.model", "%v", err))
 			}
-			for _, s := range t.Secrets {
+			for i, s := range t.Secrets {
 				if _, clash := t.Env[s]; clash {
-					ds = append(ds, diagAt(t.Pos, pp+".train.secrets", "%q is both in env and in secrets: a secret's value comes from the runner's environment only", s))
+					ds = append(ds, diagAt(p.FieldPos("train", "secrets", strconv.Itoa(i)), pp+".train.secrets", "%q is both in env and in secrets: a secret's value comes from the runner's environment only", s))
 				}
 			}
-			for _, c := range t.Caches {
+			for i, c := range t.Caches {
 				if !strings.HasPrefix(c, "/") {
-					ds = append(ds, diagAt(t.Pos, pp+".train.caches", "cache directory %q must be an absolute path inside the container", c))
+					ds = append(ds, diagAt(p.FieldPos("train", "caches", strconv.Itoa(i)), pp+".train.caches", "cache directory %q must be an absolute path inside the container", c))
 				}
 			}
 		}
@@ -74,7 +75,7 @@ func check(cfg *Config) Diagnostics {
 				ds = append(ds, diagAt(e.Pos, pp+".evaluate", "gates need a train step that produces a candidate"))
 			}
 			if err := cleanRel(e.Metrics); err != nil {
-				ds = append(ds, diagAt(e.Pos, pp+".evaluate.metrics", "%v", err))
+				ds = append(ds, diagAt(p.FieldPos("evaluate", "metrics"), pp+".evaluate.metrics", "%v", err))
 			}
 			for i, g := range e.Gates {
 				if err := checkGate(g); err != nil {
@@ -89,7 +90,11 @@ func check(cfg *Config) Diagnostics {
 					ds = append(ds, diagAt(col.FieldPos.Min, cp, "min %g is greater than max %g", *col.Min, *col.Max))
 				}
 				if (col.Min != nil || col.Max != nil) && col.Type != "number" && col.Type != "integer" {
-					ds = append(ds, diagAt(col.Pos, cp, "min and max apply to number and integer columns, not %s", col.Type))
+					bound := col.FieldPos.Min
+					if col.Min == nil {
+						bound = col.FieldPos.Max
+					}
+					ds = append(ds, diagAt(bound, cp, "min and max apply to number and integer columns, not %s", col.Type))
 				}
 				if col.Allowed != nil && col.Type != "category" && col.Type != "string" && col.Type != "integer" {
 					ds = append(ds, diagAt(col.FieldPos.Allowed, cp+".allowed", "allowed values apply to category, string and integer columns, not %s", col.Type))
@@ -99,19 +104,22 @@ func check(cfg *Config) Diagnostics {
 		tr := p.Trigger
 		if tr.Schedule != "" {
 			if err := ParseSchedule(tr.Schedule); err != nil {
-				ds = append(ds, diagAt(tr.Pos, pp+".trigger.schedule", "%v", err))
+				ds = append(ds, diagAt(p.FieldPos("trigger", "schedule"), pp+".trigger.schedule", "%v", err))
 			}
 		}
-		for _, d := range []struct{ field, value string }{
-			{"minInterval", tr.MinInterval},
-			{"maxRetrains.window", windowOf(tr.MaxRetrains)},
-			{"labelLag.maxLag", maxLagOf(tr.LabelLag)},
+		for _, d := range []struct {
+			field []string
+			value string
+		}{
+			{[]string{"minInterval"}, tr.MinInterval},
+			{[]string{"maxRetrains", "window"}, windowOf(tr.MaxRetrains)},
+			{[]string{"labelLag", "maxLag"}, maxLagOf(tr.LabelLag)},
 		} {
 			if d.value == "" {
 				continue
 			}
 			if _, err := ParseDuration(d.value); err != nil {
-				ds = append(ds, diagAt(tr.Pos, pp+".trigger."+d.field, "%v", err))
+				ds = append(ds, diagAt(p.FieldPos(append([]string{"trigger"}, d.field...)...), pp+".trigger."+strings.Join(d.field, "."), "%v", err))
 			}
 		}
 		for i, g := range tr.Paths {
@@ -122,34 +130,67 @@ func check(cfg *Config) Diagnostics {
 		}
 	}
 	ds = append(ds, checkBranches(cfg.Pipelines)...)
+	ds = append(ds, checkTargetOwners(cfg.Pipelines)...)
+	if b := cfg.Settings.BaseBranch; b != "" {
+		if err := CheckBranchName(b); err != nil {
+			ds = append(ds, diagAt(cfg.FieldPos("baseBranch"), "settings.baseBranch", "%v", err))
+		} else {
+			ds = append(ds, CheckBaseBranch(cfg, b)...)
+		}
+	}
 	if err := cleanRel(cfg.Settings.Cache); err != nil {
-		ds = append(ds, Diagnostic{Path: "settings.cache", Message: err.Error()})
+		ds = append(ds, diagAt(cfg.FieldPos("cache"), "settings.cache", "%v", err))
 	}
 	return ds
 }
 
-// checkBranches rejects two uses of one branch (a model named
-// "rollback-fraud" next to model "fraud", a channel "prod" of model "x" next
-// to model "x-prod") and a branch that is a directory of another
+// branchUse is one branch a pipeline pushes: its promotion branch, one per
+// channel, and its rollback branch, with the field that names it.
+type branchUse struct{ branch, what, pipeline, model, pos, field string }
+
+// branchUses lists the branches p pushes. The names come from the model's
+// (or channel's) name unless promote.branch sets them: each use points at
+// whichever the user wrote.
+func branchUses(p *Pipeline) []branchUse {
+	pos, field := p.Model.Pos, "pipelines."+p.Name+".model.name"
+	if p.Promote.Branch != "" {
+		pos, field = p.FieldPos("promote", "branch"), "pipelines."+p.Name+".promote.branch"
+	}
+	uses := []branchUse{{p.PromotionBranch(""), "promotion branch", p.Name, p.Model.Name, pos, field}}
+	for i, c := range p.Promote.Channels {
+		cpos, cfield := pos, field
+		if p.Promote.Branch == "" {
+			cpos, cfield = p.FieldPos("promote", "channels", strconv.Itoa(i), "name"), fmt.Sprintf("pipelines.%s.promote.channels[%d].name", p.Name, i)
+		}
+		uses = append(uses, branchUse{p.PromotionBranch(c.Name), "promotion branch of channel " + c.Name, p.Name, p.Model.Name, cpos, cfield})
+	}
+	return append(uses, branchUse{p.RollbackBranch(), "rollback branch", p.Name, p.Model.Name, pos, field})
+}
+
+// checkBranches rejects a branch name Git would refuse or misread
+// ("HEAD", "fraud..detector", "x.lock"), two uses of one branch (a model
+// named "rollback-fraud" next to model "fraud", a channel "prod" of model
+// "x" next to model "x-prod") and a branch that is a directory of another
 // ("ctgit/x" and "ctgit/x/y"), which git cannot hold side by side: either
 // would make one promotion or rollback replace another's pull request.
 func checkBranches(pipelines []*Pipeline) Diagnostics {
-	type use struct{ branch, what, pipeline, model, pos, field string }
-	var uses []use
-	for _, p := range pipelines {
-		// The branch names come from the model's name unless promote.branch
-		// sets them: point at whichever the user wrote.
-		pos, field := p.Model.Pos, "pipelines."+p.Name+".model.name"
-		if p.Promote.Branch != "" {
-			pos, field = p.Promote.Pos, "pipelines."+p.Name+".promote.branch"
-		}
-		uses = append(uses, use{p.PromotionBranch(""), "promotion branch", p.Name, p.Model.Name, pos, field})
-		for _, c := range p.Promote.Channels {
-			uses = append(uses, use{p.PromotionBranch(c.Name), "promotion branch of channel " + c.Name, p.Name, p.Model.Name, pos, field})
-		}
-		uses = append(uses, use{p.RollbackBranch(), "rollback branch", p.Name, p.Model.Name, pos, field})
-	}
+	var uses []branchUse
 	var ds Diagnostics
+	for _, p := range pipelines {
+		bad := map[string]bool{}
+		for _, u := range branchUses(p) {
+			if err := CheckBranchName(u.branch); err != nil {
+				// One message per field: the rollback branch is broken
+				// the same way as the promotion branch.
+				if !bad[u.pos+u.field] {
+					ds = append(ds, diagAt(u.pos, u.field, "makes an invalid %s: %v", u.what, err))
+				}
+				bad[u.pos+u.field] = true
+				continue
+			}
+			uses = append(uses, u)
+		}
+	}
 	reported := map[string]bool{}
 	for i, a := range uses {
 		for _, b := range uses[:i] {
@@ -158,13 +199,8 @@ func checkBranches(pipelines []*Pipeline) Diagnostics {
 				// is reported on its own.
 				continue
 			}
-			clash := ""
-			switch {
-			case a.branch == b.branch:
-				clash = "is also"
-			case strings.HasPrefix(a.branch, b.branch+"/") || strings.HasPrefix(b.branch, a.branch+"/"):
-				clash = "cannot sit in git next to"
-			default:
+			clash := branchClash(a.branch, b.branch)
+			if clash == "" {
 				continue
 			}
 			reported[b.branch] = true
@@ -176,21 +212,126 @@ func checkBranches(pipelines []*Pipeline) Diagnostics {
 	return ds
 }
 
-func checkTarget(root string, t Target, field string) Diagnostics {
+// branchClash says how two branch names collide in one repository ("is
+// also", "cannot sit in git next to"), or "" when they do not.
+func branchClash(a, b string) string {
+	switch {
+	case a == b:
+		return "is also"
+	case strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/"):
+		return "cannot sit in git next to"
+	}
+	return ""
+}
+
+// CheckBaseBranch checks the branches the pipelines push against base, the
+// branch their pull requests target (settings.baseBranch, else what Git
+// says: see promote.BaseBranch): a promotion or rollback branch that is
+// the base branch would push over it. Load checks a configured
+// settings.baseBranch itself; commands call this with the base branch Git
+// names before any step runs.
+func CheckBaseBranch(cfg *Config, base string) Diagnostics {
+	if base == "" {
+		return nil
+	}
+	var ds Diagnostics
+	where := "the base branch"
+	if cfg.Settings.BaseBranch != "" {
+		where = fmt.Sprintf("settings.baseBranch (%s)", cfg.FieldPos("baseBranch"))
+	}
+	for _, p := range cfg.Pipelines {
+		for _, u := range branchUses(p) {
+			if CheckBranchName(u.branch) != nil {
+				continue // checkBranches reported it
+			}
+			if clash := branchClash(u.branch, base); clash != "" {
+				ds = append(ds, diagAt(u.pos, u.field, "%s %q of pipeline %s %s %s %q, which promotions target: set promote.branch to a branch of its own",
+					u.what, u.branch, p.Name, clash, where, base))
+			}
+		}
+	}
+	return ds.sortAndDedupe()
+}
+
+// targetUse is a field that a promotion rewrites.
+type targetUse struct{ file, field, owner, pos string }
+
+// checkTargetOwners rejects a field that two promotions rewrite (two
+// models' targets, a model's and a channel's, a version and an artifact
+// field): each would push its own branch over the same line, and the
+// second merge would silently undo the first.
+func checkTargetOwners(pipelines []*Pipeline) Diagnostics {
+	var ds Diagnostics
+	owners := map[string]targetUse{}
+	claim := func(p *Pipeline, t Target, at []string, name string) {
+		for _, f := range []struct{ sel, field string }{{"path", t.Path}, {"artifact", t.Artifact}} {
+			if f.field == "" {
+				continue
+			}
+			sel := append(append([]string{}, at...), f.sel)
+			u := targetUse{file: path.Clean(t.File), field: f.field,
+				owner: fmt.Sprintf("%s.%s of pipeline %s", name, f.sel, p.Name), pos: p.FieldPos(sel...)}
+			key := u.file + "\x00" + u.field
+			if first, taken := owners[key]; taken {
+				ds = append(ds, diagAt(u.pos, "pipelines."+p.Name+"."+name+"."+f.sel,
+					"%s %s is already rewritten by the %s (%s): a field has one owner, or two promotions push competing branches over it",
+					u.file, u.field, first.owner, first.pos))
+				continue
+			}
+			owners[key] = u
+		}
+	}
+	for _, p := range pipelines {
+		claim(p, p.Model.Target, []string{"model", "target"}, "model.target")
+		for i, c := range p.Promote.Channels {
+			claim(p, c.Target, []string{"promote", "channels", strconv.Itoa(i), "target"}, fmt.Sprintf("promote.channels[%d].target", i))
+		}
+	}
+	return ds
+}
+
+// checkTarget checks a promotion target: its file, its fields, and the
+// version it holds under the pipeline's scheme. at is the target's path
+// in the pipeline; bump says that a run bumps it (the model's own target)
+// rather than carrying an earlier stage's version into it (a channel's).
+func checkTarget(root string, p *Pipeline, t Target, at []string, bump bool) Diagnostics {
+	field := "pipelines." + p.Name + "." + strings.Join(at, ".")
+	pos := func(sel string) string { return p.FieldPos(append(append([]string{}, at...), sel)...) }
 	if err := RepoFile(root, t.File, false); err != nil {
-		return Diagnostics{diagAt(t.Pos, field+".file", "%v", err)}
+		return Diagnostics{diagAt(pos("file"), field+".file", "%v", err)}
 	}
 	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(t.File)))
 	if err != nil {
-		return Diagnostics{diagAt(t.Pos, field+".file", "%v", err)}
+		return Diagnostics{diagAt(pos("file"), field+".file", "%v", err)}
 	}
 	var ds Diagnostics
 	for _, f := range []struct{ name, path string }{{"path", t.Path}, {"artifact", t.Artifact}} {
 		if f.path == "" {
 			continue
 		}
-		if _, err := rewrite.Lookup(t.File, src, f.path); err != nil {
-			ds = append(ds, diagAt(t.Pos, field+"."+f.name, "promotion target: %v", err))
+		fl, err := rewrite.Lookup(t.File, src, f.path)
+		if err != nil {
+			ds = append(ds, diagAt(pos(f.name), field+"."+f.name, "promotion target: %v", err))
+			continue
+		}
+		if f.name != "path" {
+			continue
+		}
+		// The version a run reads and bumps after training: a version the
+		// scheme cannot read or bump is bad input now, not after training.
+		if bump {
+			_, err = NextVersion(fl.Value, p.Promote.Scheme, p.Promote.Bump)
+		} else {
+			err = CheckVersion(fl.Value, p.Promote.Scheme)
+		}
+		if err != nil {
+			scheme := "the default"
+			if p.declares("promote", "scheme") {
+				scheme = "declared at " + p.FieldPos("promote", "scheme")
+			}
+			ds = append(ds, Diagnostic{File: t.File, Line: fl.Line, Column: fl.Col, Path: field + ".path",
+				Message: fmt.Sprintf("%s %s %v; the scheme is %s: write a version of it here, or \"\" for none yet",
+					t.File, t.Path, err, scheme)})
 		}
 	}
 	return ds
@@ -228,24 +369,20 @@ func checkGate(g Gate) error {
 	return nil
 }
 
-func checkUnique(pos, field, what string, names []string) Diagnostics {
-	seen := map[string]bool{}
+// checkUniqueChannels rejects a channel name declared twice, at the
+// second declaration, naming the first.
+func checkUniqueChannels(p *Pipeline) Diagnostics {
+	first := map[string]int{}
 	var ds Diagnostics
-	for _, n := range names {
-		if seen[n] {
-			ds = append(ds, diagAt(pos, field, "%s %q is declared twice", what, n))
+	for i, c := range p.Promote.Channels {
+		if j, seen := first[c.Name]; seen {
+			ds = append(ds, diagAt(p.FieldPos("promote", "channels", strconv.Itoa(i), "name"), fmt.Sprintf("pipelines.%s.promote.channels[%d].name", p.Name, i),
+				"channel %q is declared twice; first declared at %s", c.Name, p.FieldPos("promote", "channels", strconv.Itoa(j), "name")))
+			continue
 		}
-		seen[n] = true
+		first[c.Name] = i
 	}
 	return ds
-}
-
-func channelNames(cs []Channel) []string {
-	var out []string
-	for _, c := range cs {
-		out = append(out, c.Name)
-	}
-	return out
 }
 
 func windowOf(m *MaxRetrains) string {
@@ -392,7 +529,7 @@ func UnmatchedPaths(cfg *Config, files []string, tracked bool) Diagnostics {
 			}
 		}
 		if onlyExclusions {
-			ds = append(ds, diagAt(tr.Pos, fmt.Sprintf("pipelines.%s.trigger.paths", p.Name),
+			ds = append(ds, diagAt(p.FieldPos("trigger", "paths"), fmt.Sprintf("pipelines.%s.trigger.paths", p.Name),
 				"holds only exclusions (\"!...\"), which select nothing: list what to include before what to exclude"))
 		}
 		if included {
@@ -404,7 +541,7 @@ func UnmatchedPaths(cfg *Config, files []string, tracked bool) Diagnostics {
 				}
 			}
 			if !selected {
-				ds = append(ds, diagAt(tr.Pos, fmt.Sprintf("pipelines.%s.trigger.paths", p.Name),
+				ds = append(ds, diagAt(p.FieldPos("trigger", "paths"), fmt.Sprintf("pipelines.%s.trigger.paths", p.Name),
 					"the exclusions (\"!...\") remove every file the other globs select: the list matches %s", where))
 			}
 		}

@@ -7,7 +7,8 @@ import (
 
 func TestCheckBranchesRejectsCollisions(t *testing.T) {
 	pipe := func(name, model, branch string, channels ...string) *Pipeline {
-		p := &Pipeline{Name: name, Model: Model{Name: model, Pos: name + ".cue:1:1"}, Promote: Promote{Branch: branch, Pos: name + ".cue:2:1"}}
+		p := &Pipeline{Name: name, Model: Model{Name: model, Pos: name + ".cue:1:1"}, Promote: Promote{Branch: branch, Pos: name + ".cue:2:1"},
+			fields: fieldPositions{fieldKey("pipelines", name, "promote", "branch"): name + ".cue:2:3"}}
 		for _, c := range channels {
 			p.Promote.Channels = append(p.Promote.Channels, Channel{Name: c})
 		}
@@ -24,7 +25,7 @@ func TestCheckBranchesRejectsCollisions(t *testing.T) {
 		{"channel meets a model", []*Pipeline{pipe("a", "x", "", "prod"), pipe("b", "x-prod", "")},
 			`promotion branch "ctgit/x-prod" of pipeline b is also the promotion branch of channel prod "ctgit/x-prod" of pipeline a`},
 		{"branch under another", []*Pipeline{pipe("a", "x", "release/x"), pipe("b", "y", "release/x/y")},
-			`b.cue:2:1: pipelines.b.promote.branch: promotion branch "release/x/y" of pipeline b cannot sit in git next to the promotion branch "release/x" of pipeline a`},
+			`b.cue:2:3: pipelines.b.promote.branch: promotion branch "release/x/y" of pipeline b cannot sit in git next to the promotion branch "release/x" of pipeline a`},
 		{"custom branch keeps rollback apart", []*Pipeline{pipe("a", "x", "release/x")}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

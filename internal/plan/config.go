@@ -25,6 +25,9 @@ type Pipeline struct {
 	// Files are the CUE files of the package that declares the pipeline,
 	// repository-relative and sorted: a change to any of them may change it.
 	Files []string `json:"files"`
+
+	// fields locates every field the user declared (see FieldPos).
+	fields fieldPositions
 }
 
 // Model names the model and where its deployed version lives.

@@ -1,7 +1,9 @@
 package plan
 
 import (
+	stderrors "errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -121,8 +123,12 @@ func (ds Diagnostics) dropDisjunctionNoise() Diagnostics {
 	return out
 }
 
-// positioner turns CUE positions into repository-relative ones.
-type positioner struct{ root string }
+// positioner turns CUE positions into repository-relative ones, and
+// locates by path what CUE reports without a position.
+type positioner struct {
+	root   string
+	fields fieldPositions
+}
 
 func (p positioner) rel(filename string) string {
 	if filename == "" {
@@ -182,18 +188,73 @@ func splitPos(pos string) (file string, line, col int) {
 func (p positioner) fromCUE(err error) Diagnostics {
 	var ds Diagnostics
 	for _, e := range errors.Errors(err) {
-		format, args := e.Msg()
 		d := Diagnostic{
 			Path:    strings.Join(e.Path(), "."),
-			Message: fmt.Sprintf(format, args...),
+			Message: message(e),
 		}
-		if tp := p.userPos(e); tp.IsValid() {
+		if tp := p.userPos(e); tp.IsValid() && tp.Filename() != "" && !isSchemaFile(tp.Filename()) {
+			d.File = p.rel(tp.Filename())
+			d.Line, d.Column = tp.Line(), tp.Column()
+		} else if pos := p.fields.at(cuePathKey(e.Path())...); pos != "" {
+			// An incomplete value (`name: string`) has no position of its
+			// own, and a pattern's constraint (a pipeline's name, from its
+			// key) has only the schema's: locate it at the field the user
+			// declared.
+			d.File, d.Line, d.Column = splitPos(pos)
+		} else if tp.IsValid() {
 			d.File = p.rel(tp.Filename())
 			d.Line, d.Column = tp.Line(), tp.Column()
 		}
 		ds = append(ds, d)
 	}
 	return ds
+}
+
+// message renders a CUE error with the causes it wraps: "import failed"
+// alone names neither the import nor why. An import is named from the
+// source at the error's position.
+func message(e errors.Error) string {
+	format, args := e.Msg()
+	msg := fmt.Sprintf(format, args...)
+	if msg == "" || strings.Contains(msg, "%!") {
+		msg = e.Error()
+	}
+	if format == "import failed" {
+		if path := importAt(e.Position()); path != "" {
+			msg = fmt.Sprintf("import %s failed", path)
+		}
+	}
+	for w := stderrors.Unwrap(e); w != nil; w = stderrors.Unwrap(w) {
+		cause := w.Error()
+		if ce, ok := w.(errors.Error); ok {
+			f, a := ce.Msg()
+			cause = fmt.Sprintf(f, a...)
+		}
+		if cause != "" && !strings.Contains(msg, cause) {
+			msg += ": " + cause
+		}
+	}
+	return msg
+}
+
+// importAt reads the quoted import path at tp in its file, or "".
+func importAt(tp token.Pos) string {
+	if !tp.IsValid() || tp.Filename() == "" {
+		return ""
+	}
+	src, err := os.ReadFile(tp.Filename())
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(string(src), "\n")
+	if tp.Line() < 1 || tp.Line() > len(lines) || tp.Column() < 1 || tp.Column() > len(lines[tp.Line()-1]) {
+		return ""
+	}
+	q, err := strconv.QuotedPrefix(lines[tp.Line()-1][tp.Column()-1:])
+	if err != nil {
+		return ""
+	}
+	return q
 }
 
 // userPos picks the most useful position of a CUE error: the first one in a

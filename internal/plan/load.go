@@ -27,6 +27,9 @@ type Config struct {
 	Dir       string      `json:"dir"`
 	Settings  Settings    `json:"settings"`
 	Pipelines []*Pipeline `json:"pipelines"`
+
+	// fields locates every field the user declared, settings included.
+	fields fieldPositions
 }
 
 // Pipeline returns the pipeline named name, or nil.
@@ -54,7 +57,7 @@ func Load(root, dir string) (*Config, error) {
 	if !filepath.IsAbs(absDir) {
 		absDir = filepath.Join(root, dir)
 	}
-	pz := positioner{root: root}
+	pz := positioner{root: root, fields: fieldPositions{}}
 	relDir := pz.rel(absDir)
 
 	files, err := cueFiles(absDir)
@@ -72,7 +75,7 @@ func Load(root, dir string) (*Config, error) {
 		return nil, fmt.Errorf("compiling ctgit's embedded schema: %w", err)
 	}
 
-	cfg := &Config{Root: root, Dir: relDir}
+	cfg := &Config{Root: root, Dir: relDir, fields: pz.fields}
 	var ds Diagnostics
 	insts := load.Instances([]string{"./..."}, &load.Config{Dir: absDir})
 	pipelinePos := map[string]string{}
@@ -93,6 +96,7 @@ func Load(root, dir string) (*Config, error) {
 			ds = append(ds, pz.fromCUE(err)...)
 			continue
 		}
+		pz.fields.record(user, pz, nil)
 		unified := schemaV.Unify(user)
 		// Report every problem of the package, then decode each pipeline
 		// that is valid on its own, so one broken pipeline does not hide the
@@ -107,7 +111,9 @@ func Load(root, dir string) (*Config, error) {
 				ds = append(ds, pz.diag(sv.Pos(), "settings", "settings are declared again; first declared at %s", settingsPos))
 			} else {
 				settingsPos = pz.pos(sv.Pos())
-				if err := decodeConcrete(unified.LookupPath(cue.ParsePath("settings")), &cfg.Settings); err != nil {
+				if ods := pz.overflows(sv, []string{"settings"}); len(ods) > 0 {
+					ds = append(ds, ods...)
+				} else if err := decodeConcrete(unified.LookupPath(cue.ParsePath("settings")), &cfg.Settings); err != nil {
 					ds = append(ds, pz.fromCUE(err)...)
 				}
 			}
@@ -132,6 +138,10 @@ func Load(root, dir string) (*Config, error) {
 			}
 			pipelinePos[name] = pos
 
+			if ods := pz.overflows(uv, []string{"pipelines", name}); len(ods) > 0 {
+				ds = append(ds, ods...)
+				continue
+			}
 			var p Pipeline
 			if err := decodeConcrete(iter.Value(), &p); err != nil {
 				ds = append(ds, pz.fromCUE(err)...)
@@ -139,7 +149,8 @@ func Load(root, dir string) (*Config, error) {
 			}
 			p.Pos = pos
 			p.Files = instFiles
-			locate(&p, uv, pz)
+			p.fields = pz.fields
+			locate(&p)
 			cfg.Pipelines = append(cfg.Pipelines, &p)
 		}
 	}
@@ -199,72 +210,53 @@ func cueFiles(dir string) ([]string, error) {
 	return files, err
 }
 
-// locate records, on the decoded pipeline, the positions of what the user
-// declared, so that later failures point at the line they wrote. A value the
-// user left to the schema's defaults is located at the pipeline itself.
-func locate(p *Pipeline, user cue.Value, pz positioner) {
-	at := func(fallback string, sel ...string) string {
-		v := user.LookupPath(selectorPath(sel))
-		if s := pz.pos(v.Pos()); s != "" && v.Exists() {
-			return s
-		}
-		return fallback
-	}
-	p.Model.Pos = at(p.Pos, "model", "name")
-	p.Model.Target.Pos = at(p.Pos, "model", "target")
-	p.Data.Pos = at(p.Pos, "data")
-	p.Data.ReferencePos = at(p.Data.Pos, "data", "reference")
-	p.Data.CurrentPos = at(p.Data.Pos, "data", "current")
-	p.Promote.Pos = at(p.Pos, "promote")
-	p.Trigger.Pos = at(p.Pos, "trigger")
+// locate records, on the decoded pipeline, the positions that later
+// failures name (a failed gate, a missing data file), so that they point at
+// the line the user wrote. A value the user left to the schema's defaults
+// is located at its nearest declared ancestor.
+func locate(p *Pipeline) {
+	at := p.FieldPos
+	p.Model.Pos = at("model", "name")
+	p.Model.Target.Pos = at("model", "target")
+	p.Data.Pos = at("data")
+	p.Data.ReferencePos = at("data", "reference")
+	p.Data.CurrentPos = at("data", "current")
+	p.Promote.Pos = at("promote")
+	p.Trigger.Pos = at("trigger")
 	p.Trigger.PathsPos = make([]string, len(p.Trigger.Paths))
 	for i := range p.Trigger.Paths {
-		p.Trigger.PathsPos[i] = at(p.Trigger.Pos, "trigger", "paths", strconv.Itoa(i))
+		p.Trigger.PathsPos[i] = at("trigger", "paths", strconv.Itoa(i))
 	}
 	for i := range p.Promote.Channels {
-		p.Promote.Channels[i].Target.Pos = at(p.Promote.Pos, "promote", "channels", strconv.Itoa(i), "target")
+		p.Promote.Channels[i].Target.Pos = at("promote", "channels", strconv.Itoa(i), "target")
 	}
 	if c := p.Checks; c != nil {
-		c.Pos = at(p.Pos, "checks")
-		c.MinRowsPos = at(c.Pos, "checks", "minRows")
+		c.Pos = at("checks")
+		c.MinRowsPos = at("checks", "minRows")
 		for name, col := range c.Columns {
-			col.Pos = at(c.Pos, "checks", "columns", name)
+			col.Pos = at("checks", "columns", name)
 			col.FieldPos = ColumnFieldPos{
-				Type:         at(col.Pos, "checks", "columns", name, "type"),
-				Min:          at(col.Pos, "checks", "columns", name, "min"),
-				Max:          at(col.Pos, "checks", "columns", name, "max"),
-				Allowed:      at(col.Pos, "checks", "columns", name, "allowed"),
-				MaxNullShare: at(col.Pos, "checks", "columns", name, "maxNullShare"),
-				DriftSkip:    at(col.Pos, "checks", "columns", name, "drift", "skip"),
+				Type:         at("checks", "columns", name, "type"),
+				Min:          at("checks", "columns", name, "min"),
+				Max:          at("checks", "columns", name, "max"),
+				Allowed:      at("checks", "columns", name, "allowed"),
+				MaxNullShare: at("checks", "columns", name, "maxNullShare"),
+				DriftSkip:    at("checks", "columns", name, "drift", "skip"),
 			}
 			c.Columns[name] = col
 		}
 		if c.Drift != nil {
-			c.Drift.Pos = at(c.Pos, "checks", "drift")
-			c.Drift.ColumnsPos = at(c.Drift.Pos, "checks", "drift", "columns")
+			c.Drift.Pos = at("checks", "drift")
+			c.Drift.ColumnsPos = at("checks", "drift", "columns")
 		}
 	}
 	if t := p.Train; t != nil {
-		t.Pos = at(p.Pos, "train")
+		t.Pos = at("train")
 	}
 	if e := p.Evaluate; e != nil {
-		e.Pos = at(p.Pos, "evaluate")
+		e.Pos = at("evaluate")
 		for i := range e.Gates {
-			e.Gates[i].Pos = at(e.Pos, "evaluate", "gates", strconv.Itoa(i))
+			e.Gates[i].Pos = at("evaluate", "gates", strconv.Itoa(i))
 		}
 	}
-}
-
-// selectorPath builds a CUE path from field names, with decimal names as
-// list indexes, without parsing.
-func selectorPath(sel []string) cue.Path {
-	out := make([]cue.Selector, 0, len(sel))
-	for _, s := range sel {
-		if i, err := strconv.Atoi(s); err == nil {
-			out = append(out, cue.Index(i))
-			continue
-		}
-		out = append(out, cue.Str(s))
-	}
-	return cue.MakePath(out...)
 }

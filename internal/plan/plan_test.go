@@ -202,11 +202,12 @@ func TestChangedSince(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "pipelines", "churn.cue"), []byte(`package pipelines
 
 pipelines: churn: {
-	model: {name: "churn", target: {file: "deploy/model.cue", path: "model.threshold"}}
+	model: {name: "churn", target: {file: "deploy/churn.cue", path: "version"}}
 	data: {reference: "data/churn/ref.csv", current: "data/churn/cur.csv"}
 	trigger: paths: ["features/churn/**"]
 }
 `), 0o644)
+	os.WriteFile(filepath.Join(root, "deploy", "churn.cue"), []byte("version: \"\"\n"), 0o644)
 	runGit(t, root, "init", "-q", "-b", "main")
 	runGit(t, root, "add", "-A")
 	runGit(t, root, "commit", "-qm", "init")

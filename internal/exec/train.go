@@ -16,6 +16,7 @@ import (
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/rewrite"
+	"github.com/ctgit/ctgit/internal/semver"
 )
 
 // train runs the training step: guardrails first, then attempts with
@@ -450,7 +451,7 @@ func (r *pipelineRun) unevaluable(g plan.Gate, base *record.Baseline, cand *floa
 	}
 	var why string
 	switch {
-	case plan.NoVersionYet(base.Version):
+	case semver.NoVersionYet(base.Version):
 		why = fmt.Sprintf("%s holds no version yet, so there is no deployed model to compare with", p.Model.Target.File)
 	case base.RunID == "":
 		why = fmt.Sprintf("no run record promoted %s %s, so its %s is unknown", p.Model.Name, base.Version, g.Metric)
@@ -551,7 +552,7 @@ func (r *pipelineRun) promote(ctx context.Context, s *plan.Step) stepOutcome {
 		return r.promoted(s, &record.Promotion{Status: record.PromotionAlreadyDeployed, From: base.Version, To: base.Version,
 			Reason: fmt.Sprintf("the candidate %s is the deployed model %s %s (%s): nothing to promote", digest.Short(deployed), p.Model.Name, base.Version, where)})
 	}
-	next, err := NextVersion(base.Version, p.Promote.Scheme, p.Promote.Bump)
+	next, err := semver.NextVersion(base.Version, p.Promote.Scheme, p.Promote.Bump)
 	if err != nil {
 		return inputFailure(s, fmt.Errorf("%s %s: %w", p.Model.Target.File, p.Model.Target.Path, err))
 	}
@@ -641,11 +642,4 @@ func promotionReason(pr *record.Promotion) string {
 		return fmt.Sprintf("promotion %s → %s %s: %s", pr.From, pr.To, pr.Status, pr.Reason)
 	}
 	return fmt.Sprintf("promotion %s → %s: %s", pr.From, pr.To, pr.Status)
-}
-
-// NextVersion bumps a version by the pipeline's scheme: plan.NextVersion,
-// the one place version arithmetic lives, so that what vet accepts is what
-// a run can bump.
-func NextVersion(current, scheme, bump string) (string, error) {
-	return plan.NextVersion(current, scheme, bump)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ctgit/ctgit/internal/rewrite"
+	"github.com/ctgit/ctgit/internal/semver"
 )
 
 // check finds what the schema cannot: paths that leave the repository or do
@@ -320,9 +321,9 @@ func checkTarget(root string, p *Pipeline, t Target, at []string, bump bool) Dia
 		// The version a run reads and bumps after training: a version the
 		// scheme cannot read or bump is bad input now, not after training.
 		if bump {
-			_, err = NextVersion(fl.Value, p.Promote.Scheme, p.Promote.Bump)
+			_, err = semver.NextVersion(fl.Value, p.Promote.Scheme, p.Promote.Bump)
 		} else {
-			err = CheckVersion(fl.Value, p.Promote.Scheme)
+			err = semver.CheckVersion(fl.Value, p.Promote.Scheme)
 		}
 		if err != nil {
 			scheme := "the default"

@@ -5,7 +5,11 @@ package plan
 // they are safe to share across goroutines and to serialise. Field comments
 // live in the schema; here they only say what Go adds.
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ctgit/ctgit/internal/semver"
+)
 
 // Pipeline is one decoded pipeline with the positions of what it declares.
 type Pipeline struct {
@@ -142,12 +146,6 @@ type Evaluate struct {
 	Pos      string `json:"pos,omitempty"`
 }
 
-// NoVersionYet reports whether a target's version means that no model is
-// deployed yet.
-func NoVersionYet(version string) bool {
-	return version == "" || version == "0.0.0" || version == "0"
-}
-
 // FirstRunPolicy is what a run does when a relative gate has no baseline:
 // the declared evaluate.firstRun, else "block" when deployed names a
 // version and "promote" when it names none.
@@ -155,7 +153,7 @@ func (e *Evaluate) FirstRunPolicy(deployed string) string {
 	if e.FirstRun != "" {
 		return e.FirstRun
 	}
-	if NoVersionYet(deployed) {
+	if semver.NoVersionYet(deployed) {
 		return "promote"
 	}
 	return "block"

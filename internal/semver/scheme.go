@@ -1,12 +1,16 @@
-package plan
+package semver
 
 import (
 	"fmt"
 	"math"
 	"strconv"
-
-	"github.com/ctgit/ctgit/internal/semver"
 )
+
+// NoVersionYet reports whether a target's version means that no model is
+// deployed yet: "", or the zero of either scheme.
+func NoVersionYet(version string) bool {
+	return version == "" || version == "0.0.0" || version == "0"
+}
 
 // NextVersion is the version a promotion writes over current under a
 // pipeline's promote.scheme and promote.bump. A target that holds no
@@ -27,13 +31,13 @@ func NextVersion(current, scheme, bump string) (string, error) {
 		}
 		return strconv.FormatInt(n+1, 10), nil
 	}
-	part, err := semver.ParsePart(bump)
+	part, err := ParsePart(bump)
 	if err != nil {
 		return "", err
 	}
-	v := semver.Version{}
+	v := Version{}
 	if !NoVersionYet(current) {
-		v, _ = semver.Parse(current)
+		v, _ = Parse(current)
 	}
 	nv, err := v.Bump(part)
 	if err != nil {
@@ -56,7 +60,7 @@ func CheckVersion(current, scheme string) error {
 			return fmt.Errorf("holds %q, not a non-negative integer up to %d (promote.scheme: \"integer\")", current, int64(math.MaxInt64))
 		}
 	case "semver", "":
-		if _, err := semver.Parse(current); err != nil {
+		if _, err := Parse(current); err != nil {
 			return fmt.Errorf("holds %q: %w (promote.scheme: \"semver\")", current, err)
 		}
 	default:

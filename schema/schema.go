@@ -1,5 +1,5 @@
 // Package schema embeds ctgit's CUE schema for pipelines (pipeline.cue), the
-// one copy from which the Go types in internal/plan are decoded.
+// one copy from which the Go types in internal/config are decoded.
 package schema
 
 import _ "embed"

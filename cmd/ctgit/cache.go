@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/config"
 )
 
 func init() { subcommands = append(subcommands, newCacheCmd) }
@@ -32,7 +32,7 @@ each step is kept whatever its age, so plans can still say what changed.`,
 			if olderThan == "" {
 				return usagef(`--%s is required: the age of the entries to remove, e.g. "30d" or "12h"`, flagOlderThan)
 			}
-			age, err := plan.ParseDuration(olderThan)
+			age, err := config.ParseDuration(olderThan)
 			if err != nil {
 				return usagef("--%s: %v", flagOlderThan, err)
 			}

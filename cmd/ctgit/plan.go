@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -138,7 +139,7 @@ func (c commentFlags) postPlan(cmd *cobra.Command, p *plan.Plan) (string, error)
 	number, token := c.pr, c.token
 	gh := p.Settings.GitHub
 	if gh == nil {
-		gh = &plan.GitHubSettings{}
+		gh = &config.GitHubSettings{}
 	}
 	owner, name, ok := promote.GitHubRepository(gh.Repository, promote.RemoteURL(p.Root, promote.DefaultRemote(p.Root)))
 	if !ok {

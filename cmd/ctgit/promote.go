@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/artifact"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -100,7 +101,7 @@ func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
 }
 
 // loadPipeline loads the workspace and finds a pipeline by name.
-func loadPipeline(dir, name string) (*workspace, *plan.Pipeline, error) {
+func loadPipeline(dir, name string) (*workspace, *config.Pipeline, error) {
 	ws, err := loadWorkspace(dir)
 	if err != nil {
 		return nil, nil, err
@@ -111,7 +112,7 @@ func loadPipeline(dir, name string) (*workspace, *plan.Pipeline, error) {
 	return nil, nil, exitcode.InputErr(fmt.Errorf("no pipeline named %q; pipelines here: %s", name, pipelineNames(ws.cfg)))
 }
 
-func pipelineNames(cfg *plan.Config) string {
+func pipelineNames(cfg *config.Config) string {
 	var names []string
 	for _, p := range cfg.Pipelines {
 		names = append(names, p.Name)

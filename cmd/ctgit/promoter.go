@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/artifact"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
@@ -116,11 +117,11 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun b
 	if mode == "auto" {
 		mode = p.Settings.Forge
 	}
-	var gh *plan.GitHubSettings
+	var gh *config.GitHubSettings
 	if p.Settings.GitHub != nil {
 		gh = p.Settings.GitHub
 	} else {
-		gh = &plan.GitHubSettings{}
+		gh = &config.GitHubSettings{}
 	}
 	owner, name, haveRepo := promote.GitHubRepository(gh.Repository, promote.RemoteURL(root, remote))
 	if mode == "auto" {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
@@ -76,7 +77,7 @@ func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
 
 // findModel returns the pipeline whose model (or, failing that, whose own
 // name) is name.
-func findModel(cfg *plan.Config, name string) *plan.Pipeline {
+func findModel(cfg *config.Config, name string) *config.Pipeline {
 	for _, p := range cfg.Pipelines {
 		if p.Model.Name == name {
 			return p

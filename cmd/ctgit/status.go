@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
@@ -45,7 +46,7 @@ the local forge's .ctgit/prs/ files. Nothing is written.`,
 				if pp == nil {
 					return exitcode.InputErr(fmt.Errorf("no model or pipeline named %q; pipelines here: %s", args[0], pipelineNames(ws.cfg)))
 				}
-				pipelines = []*plan.Pipeline{pp}
+				pipelines = []*config.Pipeline{pp}
 			}
 			p := &plan.Plan{Root: ws.root, Settings: ws.cfg.Settings}
 			pr, err := pf.newPromoter(p, nil, true, io.Discard)

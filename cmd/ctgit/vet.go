@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/report"
@@ -36,20 +37,20 @@ warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 				dir = args[0]
 			}
 			ws, err := loadWorkspace(dir)
-			var ds plan.Diagnostics
+			var ds config.Diagnostics
 			if err != nil && !errors.As(err, &ds) {
 				return err
 			}
 			if err == nil {
 				ds = checkBaseBranch(ws.cfg)
 			}
-			var warnings plan.Diagnostics
+			var warnings config.Diagnostics
 			if len(ds) == 0 {
 				files, tracked, err := plan.TrackedFiles(ws.root)
 				if err != nil {
 					return err
 				}
-				warnings = plan.UnmatchedPaths(ws.cfg, files, tracked)
+				warnings = config.UnmatchedPaths(ws.cfg, files, tracked)
 			}
 			if format == report.FormatJSON {
 				if err := report.Diagnostics(cmd.OutOrStdout(), ds, warnings, format); err != nil {
@@ -81,10 +82,10 @@ warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 
 // checkBaseBranch checks the branches the pipelines push against the base
 // branch Git names, as a promotion would pick it (promote.BaseBranch):
-// plan.Load checks a configured settings.baseBranch itself, but cannot ask
+// config.Load checks a configured settings.baseBranch itself, but cannot ask
 // Git. Where Git names none (no repository, a detached HEAD) there is
 // nothing to compare with; a promotion then refuses before any step.
-func checkBaseBranch(cfg *plan.Config) plan.Diagnostics {
+func checkBaseBranch(cfg *config.Config) config.Diagnostics {
 	if cfg.Settings.BaseBranch != "" {
 		return nil
 	}
@@ -92,5 +93,5 @@ func checkBaseBranch(cfg *plan.Config) plan.Diagnostics {
 	if err != nil {
 		return nil
 	}
-	return plan.CheckBaseBranch(cfg, base)
+	return config.CheckBaseBranch(cfg, base)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/plan"
 )
@@ -15,7 +16,7 @@ import (
 // pipelines, and the local state under .ctgit/.
 type workspace struct {
 	root  string
-	cfg   *plan.Config
+	cfg   *config.Config
 	cache *cache.Store
 	memo  *digest.Memo
 }
@@ -35,7 +36,7 @@ func loadWorkspace(dir string) (*workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := plan.Load(root, abs)
+	cfg, err := config.Load(root, abs)
 	if err != nil {
 		return nil, err
 	}

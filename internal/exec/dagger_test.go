@@ -18,6 +18,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -81,7 +82,7 @@ func nonce() string {
 // runWith plans and runs r with an executor.
 func (r *repo) runWith(ctx context.Context, ex Executor, environ []string) *Result {
 	r.t.Helper()
-	cfg, err := plan.Load(r.root, "pipelines")
+	cfg, err := config.Load(r.root, "pipelines")
 	if err != nil {
 		r.t.Fatalf("Load: %v", err)
 	}
@@ -261,7 +262,7 @@ func TestDaggerCancelStopsTheStep(t *testing.T) {
 	var events []Event
 	done := make(chan *Result, 1)
 	go func() {
-		cfg, _ := plan.Load(r.root, "pipelines")
+		cfg, _ := config.Load(r.root, "pipelines")
 		store := cache.Open(filepath.Join(r.root, ".ctgit", "cache"))
 		p, _ := plan.Build(cfg, plan.Options{Cache: store})
 		done <- Run(ctx, p, Options{Executor: d, Cache: store, Observe: func(e Event) {

@@ -8,14 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/drift"
-	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
 // checkData runs the declared checks on the current data. Each result names
 // the CUE line that declared the check, so a failure points where to look.
-func checkData(t *drift.Table, c *plan.Checks) []record.Check {
+func checkData(t *drift.Table, c *config.Checks) []record.Check {
 	var out []record.Check
 	add := func(col, check string, passed bool, pos, format string, args ...any) {
 		out = append(out, record.Check{Column: col, Check: check, Passed: passed, Detail: fmt.Sprintf(format, args...), Pos: pos})
@@ -78,7 +78,7 @@ func (v *violations) detail(total int, what string) string {
 	return fmt.Sprintf("%d of %d values not %s (first: %s in row %d)", v.n, total, what, v.first, v.row)
 }
 
-func checkColumn(col *drift.Column, decl plan.Column, defaultNull *float64) []record.Check {
+func checkColumn(col *drift.Column, decl config.Column, defaultNull *float64) []record.Check {
 	var out []record.Check
 	name := decl.FieldPos
 	var typ, lo, hi, allowed violations

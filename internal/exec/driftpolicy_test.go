@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/drift"
-	"github.com/ctgit/ctgit/internal/plan"
 )
 
 // wideTables builds a reference and a current table of n numeric feature
@@ -47,12 +47,12 @@ func wideTables(n, rows int, shifted ...string) (ref, cur *drift.Table) {
 // every other column present in both files.
 func TestDriftPolicyCoversUndeclaredColumns(t *testing.T) {
 	ref, cur := wideTables(30, 2000, "f01", "f02", "f03", "f04", "f29", "f30")
-	p := &plan.Pipeline{Checks: &plan.Checks{
-		Columns: map[string]plan.Column{
+	p := &config.Pipeline{Checks: &config.Checks{
+		Columns: map[string]config.Column{
 			"f01": {Type: "number"}, "f02": {Type: "number"}, "f03": {Type: "number"}, "f04": {Type: "number"},
-			"target": {Type: "integer", Drift: &plan.ColumnDrift{Skip: true}, FieldPos: plan.ColumnFieldPos{DriftSkip: "pipelines/x.cue:12:5"}},
+			"target": {Type: "integer", Drift: &config.ColumnDrift{Skip: true}, FieldPos: config.ColumnFieldPos{DriftSkip: "pipelines/x.cue:12:5"}},
 		},
-		Drift: &plan.DriftPolicy{Method: "auto", Share: 0.5, NullShare: 0.1, Correction: "none"},
+		Drift: &config.DriftPolicy{Method: "auto", Share: 0.5, NullShare: 0.1, Correction: "none"},
 	}}
 	rep, err := drift.Compare(ref, cur, DriftPolicy(p))
 	if err != nil {
@@ -78,24 +78,24 @@ func TestDriftPolicyCoversUndeclaredColumns(t *testing.T) {
 }
 
 func TestDriftPolicy(t *testing.T) {
-	labelLag := plan.Trigger{LabelLag: &plan.LabelLag{Column: "label_ts"}, Pos: "pipelines/x.cue:30:2"}
-	skip := plan.Column{Type: "integer", Drift: &plan.ColumnDrift{Skip: true}, FieldPos: plan.ColumnFieldPos{DriftSkip: "pipelines/x.cue:12:5"}}
+	labelLag := config.Trigger{LabelLag: &config.LabelLag{Column: "label_ts"}, Pos: "pipelines/x.cue:30:2"}
+	skip := config.Column{Type: "integer", Drift: &config.ColumnDrift{Skip: true}, FieldPos: config.ColumnFieldPos{DriftSkip: "pipelines/x.cue:12:5"}}
 	for _, tc := range []struct {
 		name        string
-		p           plan.Pipeline
+		p           config.Pipeline
 		wantSubset  []string
 		wantExclude []drift.LeftOut
 		wantFrom    string
 	}{{
 		name: "no exclusions: every column",
-		p:    plan.Pipeline{Checks: &plan.Checks{Columns: map[string]plan.Column{"a": {Type: "number"}}, Drift: &plan.DriftPolicy{}}},
+		p:    config.Pipeline{Checks: &config.Checks{Columns: map[string]config.Column{"a": {Type: "number"}}, Drift: &config.DriftPolicy{}}},
 	}, {
 		name:        "skip and label lag leave out only those columns",
-		p:           plan.Pipeline{Trigger: labelLag, Checks: &plan.Checks{Columns: map[string]plan.Column{"a": {Type: "number"}, "target": skip}, Drift: &plan.DriftPolicy{}}},
+		p:           config.Pipeline{Trigger: labelLag, Checks: &config.Checks{Columns: map[string]config.Column{"a": {Type: "number"}, "target": skip}, Drift: &config.DriftPolicy{}}},
 		wantExclude: []drift.LeftOut{{Name: "label_ts", Reason: "trigger.labelLag column: a label, not a feature"}, {Name: "target", Reason: "drift.skip at pipelines/x.cue:12:5"}},
 	}, {
 		name:        "drift.columns narrows, skip still applies",
-		p:           plan.Pipeline{Checks: &plan.Checks{Columns: map[string]plan.Column{"target": skip}, Drift: &plan.DriftPolicy{Columns: []string{"a", "target"}, ColumnsPos: "pipelines/x.cue:20:3"}}},
+		p:           config.Pipeline{Checks: &config.Checks{Columns: map[string]config.Column{"target": skip}, Drift: &config.DriftPolicy{Columns: []string{"a", "target"}, ColumnsPos: "pipelines/x.cue:20:3"}}},
 		wantSubset:  []string{"a", "target"},
 		wantExclude: []drift.LeftOut{{Name: "target", Reason: "drift.skip at pipelines/x.cue:12:5"}},
 		wantFrom:    "checks.drift.columns at pipelines/x.cue:20:3",

@@ -11,6 +11,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/plan"
 )
@@ -46,7 +47,7 @@ type DriftRequest struct {
 // TrainRequest is one attempt of a training step.
 type TrainRequest struct {
 	Step  *plan.Step
-	Train *plan.Train
+	Train *config.Train
 	// Pipeline and Model name what is trained.
 	Pipeline, Model string
 	RunID           string

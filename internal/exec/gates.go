@@ -7,14 +7,14 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
 // gateError is a gate that cannot be evaluated because the metrics file
 // does not say what the gate asks: bad input, not a failed gate.
 type gateError struct {
-	gate plan.Gate
+	gate config.Gate
 	msg  string
 }
 
@@ -22,7 +22,7 @@ func (e *gateError) Error() string { return fmt.Sprintf("%s: gate: %s", e.gate.P
 
 // evaluateGates checks the candidate's metrics against the gates. baseline
 // holds the current model's metrics, nil when there is no current model.
-func evaluateGates(gates []plan.Gate, metrics map[string]any, baseline map[string]float64, modelBytes int64, metricsFile string) ([]record.Gate, error) {
+func evaluateGates(gates []config.Gate, metrics map[string]any, baseline map[string]float64, modelBytes int64, metricsFile string) ([]record.Gate, error) {
 	var out []record.Gate
 	for _, g := range gates {
 		r := record.Gate{Metric: g.Metric, Pos: g.Pos}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -66,7 +67,7 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 			}
 		}
 		if tr.MinInterval != "" {
-			min, err := plan.ParseDuration(tr.MinInterval)
+			min, err := config.ParseDuration(tr.MinInterval)
 			if err == nil {
 				var last time.Time
 				for _, t := range trained {
@@ -87,7 +88,7 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 			}
 		}
 		if m := tr.MaxRetrains; m != nil {
-			window, err := plan.ParseDuration(m.Window)
+			window, err := config.ParseDuration(m.Window)
 			if err == nil {
 				n := 0
 				for _, t := range trained {
@@ -144,7 +145,7 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 			return hold("labelLag", fmt.Sprintf("%.1f%% of current rows are labelled, at least %.1f%% required", 100*lag.LabeledShare, 100*ll.MinLabeledShare))
 		}
 		if ll.MaxLag != "" && lag.LagSeconds != nil {
-			max, err := plan.ParseDuration(ll.MaxLag)
+			max, err := config.ParseDuration(ll.MaxLag)
 			if err == nil && now.Sub(newest) > max {
 				return hold("labelLag", fmt.Sprintf("the newest label is %s old (%s), more than maxLag %s", roundAgo(now.Sub(newest)), newest.Format(time.RFC3339), ll.MaxLag))
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/exitcode"
@@ -482,7 +483,7 @@ func (r *pipelineRun) dataset(_ *plan.Step, role string, rows int) record.Datase
 
 func (r *pipelineRun) readData(rel string) (*drift.Table, error) {
 	p := r.pp.Pipeline
-	t, err := drift.ReadFile(r.abs(rel), drift.ReadOptions{Format: plan.DataFormat(rel, p.Data.Format)})
+	t, err := drift.ReadFile(r.abs(rel), drift.ReadOptions{Format: config.DataFormat(rel, p.Data.Format)})
 	if err != nil {
 		return nil, err
 	}
@@ -501,7 +502,7 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 		Step:      s,
 		Reference: r.abs(p.Data.Reference),
 		Current:   r.abs(p.Data.Current),
-		Format:    plan.DataFormat(p.Data.Current, p.Data.Format),
+		Format:    config.DataFormat(p.Data.Current, p.Data.Format),
 		Policy:    DriftPolicy(p),
 		RefName:   p.Data.Reference,
 		CurName:   p.Data.Current,
@@ -550,7 +551,7 @@ func (r *pipelineRun) afterDrift(rep *drift.Report, out stepOutcome) stepOutcome
 // drift.columns when given; the columns of p.DriftExclusions (drift.skip,
 // and the label-lag column, as a label is not a feature) are left out, and
 // the report names them with their reasons.
-func DriftPolicy(p *plan.Pipeline) drift.Policy {
+func DriftPolicy(p *config.Pipeline) drift.Policy {
 	var pol drift.Policy
 	c := p.Checks
 	if c == nil || c.Drift == nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -114,7 +115,7 @@ type runOpts struct {
 // run plans and runs the repository once with the local executor.
 func (r *repo) run(o runOpts) *Result {
 	r.t.Helper()
-	cfg, err := plan.Load(r.root, "pipelines")
+	cfg, err := config.Load(r.root, "pipelines")
 	if err != nil {
 		r.t.Fatalf("Load: %v", err)
 	}
@@ -261,7 +262,7 @@ if [ $n -lt 3 ]; then echo "attempt $n failed" >&2; exit 7; fi
 
 // trainKey is the planned key of the repository's training step.
 func trainKey(t *testing.T, r *repo) string {
-	cfg, err := plan.Load(r.root, "pipelines")
+	cfg, err := config.Load(r.root, "pipelines")
 	if err != nil {
 		t.Fatal(err)
 	}

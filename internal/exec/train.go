@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -31,7 +32,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if out, held := r.baselineHold(ctx, s); held {
 		return out
 	}
-	timeout, err := plan.ParseDuration(t.Timeout)
+	timeout, err := config.ParseDuration(t.Timeout)
 	if err != nil {
 		return inputFailure(s, err)
 	}
@@ -84,7 +85,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		res, err = r.opt.Executor.Train(actx, TrainRequest{
 			Step: s, Train: t, Pipeline: p.Name, Model: p.Model.Name, RunID: r.rec.ID, Attempt: a,
 			CodeDir: codeDir, Reference: r.abs(p.Data.Reference), Current: r.abs(p.Data.Current),
-			Format: plan.DataFormat(p.Data.Current, p.Data.Format), OutputDir: outDir, BaselineDir: baselineDir,
+			Format: config.DataFormat(p.Data.Current, p.Data.Format), OutputDir: outDir, BaselineDir: baselineDir,
 			WorkDir: work, MetricsFile: metricsFile, ModelPath: t.Model, Secrets: secrets, Log: log,
 		})
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
@@ -192,7 +193,7 @@ func (r *pipelineRun) backoff(a int) time.Duration {
 }
 
 // secrets reads the values of train.secrets from the runner's environment.
-func (r *pipelineRun) secrets(t *plan.Train) (map[string]string, error) {
+func (r *pipelineRun) secrets(t *config.Train) (map[string]string, error) {
 	env := map[string]string{}
 	src := r.opt.Environ
 	if src == nil {
@@ -441,7 +442,7 @@ func (r *pipelineRun) evaluated(s *plan.Step, ev evaluateResult, out stepOutcome
 // whose baseline metric is unknown: it fails (fail closed) unless
 // evaluate.firstRun says to promote on the other gates, and its reason
 // says which and how to change it.
-func (r *pipelineRun) unevaluable(g plan.Gate, base *record.Baseline, cand *float64) record.Gate {
+func (r *pipelineRun) unevaluable(g config.Gate, base *record.Baseline, cand *float64) record.Gate {
 	p := r.pp.Pipeline
 	out := record.Gate{Metric: g.Metric, Candidate: cand, Pos: g.Pos, Kind: "maxDropFromBaseline"}
 	if g.MaxDropFromBaseline != nil {
@@ -480,7 +481,7 @@ func (r *pipelineRun) baselineHold(ctx context.Context, s *plan.Step) (stepOutco
 	if p.Evaluate == nil || r.pp.Step(plan.StepEvaluate) == nil {
 		return stepOutcome{}, false
 	}
-	var rel []plan.Gate
+	var rel []config.Gate
 	for _, g := range p.Evaluate.Gates {
 		if g.Relative() {
 			rel = append(rel, g)

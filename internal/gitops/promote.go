@@ -47,7 +47,7 @@ type Request struct {
 	// Base is the branch the promotion targets ("main").
 	Base string
 	// Branch is the promotion branch, one per model and channel; its name
-	// comes from plan.Pipeline.PromotionBranch, the one place that names
+	// comes from config.Pipeline.PromotionBranch, the one place that names
 	// promotion branches.
 	Branch string
 	// Edits are applied in order to the files of Base's tip.

@@ -6,13 +6,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 )
 
 // decideActions sets each step's action and reason from the step cache and
 // the pipeline's conditions, in step order (a step's action depends on the
 // actions before it).
-func decideActions(steps []*Step, p *Pipeline, opt Options) {
+func decideActions(steps []*Step, p *config.Pipeline, opt Options) {
 	byName := map[StepName]*Step{}
 	for _, s := range steps {
 		byName[s.Name] = s
@@ -190,9 +191,9 @@ func shortHex(d string) string { return strings.TrimPrefix(digest.Short(d), dige
 // merging a promotion must not trigger another training. trigger.paths
 // adds to what the pipeline reads; its exclusions ("!...") narrow only the
 // list itself.
-func affectedBy(p *Pipeline, changed []string) string {
+func affectedBy(p *config.Pipeline, changed []string) string {
 	// Load rejected every glob that does not compile.
-	paths, _ := CompilePathFilter(p.Trigger.Paths)
+	paths, _ := config.CompilePathFilter(p.Trigger.Paths)
 	for _, c := range changed {
 		switch {
 		case contains(p.Files, c):

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 )
 
@@ -35,7 +36,7 @@ type Plan struct {
 	// Changed are the files that changed since ChangedSince, sorted.
 	Changed []string `json:"changed,omitempty"`
 	// Settings are the repository's settings.
-	Settings Settings `json:"settings"`
+	Settings config.Settings `json:"settings"`
 	// Pipelines are sorted by name; unselected ones have no steps.
 	Pipelines []*PipelinePlan `json:"pipelines"`
 }
@@ -52,7 +53,7 @@ type PipelinePlan struct {
 	// Steps are in execution order; Steps[i].Needs names earlier steps.
 	Steps []*Step `json:"steps,omitempty"`
 	// Pipeline is the decoded definition the steps were made from.
-	Pipeline *Pipeline `json:"definition"`
+	Pipeline *config.Pipeline `json:"definition"`
 }
 
 // Step returns the step named name ("train"), or nil.
@@ -167,7 +168,7 @@ type Options struct {
 }
 
 // Build makes the plan of cfg.
-func Build(cfg *Config, opt Options) (*Plan, error) {
+func Build(cfg *config.Config, opt Options) (*Plan, error) {
 	if opt.Memo == nil {
 		opt.Memo = digest.NewMemo()
 	}
@@ -187,7 +188,7 @@ func Build(cfg *Config, opt Options) (*Plan, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return nil, Diagnostics{{Message: fmt.Sprintf("no pipeline named %s; pipelines here: %s", strings.Join(unknown, ", "), strings.Join(names, ", "))}}
+		return nil, config.Diagnostics{{Message: fmt.Sprintf("no pipeline named %s; pipelines here: %s", strings.Join(unknown, ", "), strings.Join(names, ", "))}}
 	}
 
 	pl := &Plan{
@@ -227,7 +228,7 @@ func Build(cfg *Config, opt Options) (*Plan, error) {
 	return pl, nil
 }
 
-func planPipeline(cfg *Config, p *Pipeline, opt Options) (*PipelinePlan, error) {
+func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*PipelinePlan, error) {
 	pp := &PipelinePlan{Name: p.Name, Model: p.Model.Name, Pos: p.Pos, Pipeline: p, Selected: true}
 	if len(opt.Pipelines) > 0 && !contains(opt.Pipelines, p.Name) {
 		pp.Selected, pp.Reason = false, "not named on the command line"
@@ -308,8 +309,8 @@ func planPipeline(cfg *Config, p *Pipeline, opt Options) (*PipelinePlan, error) 
 			add(StepEvaluate, e.Pos, e, []*Input{target}, KeyParts{})
 		}
 		add(StepPromote, p.Promote.Pos, struct {
-			Promote Promote `json:"promote"`
-			Target  Target  `json:"target"`
+			Promote config.Promote `json:"promote"`
+			Target  config.Target  `json:"target"`
 		}{p.Promote, p.Model.Target}, []*Input{target}, KeyParts{})
 	}
 
@@ -324,11 +325,11 @@ func planPipeline(cfg *Config, p *Pipeline, opt Options) (*PipelinePlan, error) 
 // (every declared column, once one was skipped) to "both files": results
 // cached under the old meaning may have tested fewer columns, so they must
 // not be reused.
-func driftDefinition(p *Pipeline) any {
+func driftDefinition(p *config.Pipeline) any {
 	c := p.Checks
 	type col struct {
-		Type  string       `json:"type"`
-		Drift *ColumnDrift `json:"drift,omitempty"`
+		Type  string              `json:"type"`
+		Drift *config.ColumnDrift `json:"drift,omitempty"`
 	}
 	cols := map[string]col{}
 	for n, c := range c.Columns {
@@ -339,10 +340,10 @@ func driftDefinition(p *Pipeline) any {
 		labelLag = ll.Column
 	}
 	return struct {
-		Policy   *DriftPolicy   `json:"policy"`
-		Columns  map[string]col `json:"columns"`
-		LabelLag string         `json:"labelLagColumn,omitempty"`
-		Covers   string         `json:"covers"`
+		Policy   *config.DriftPolicy `json:"policy"`
+		Columns  map[string]col      `json:"columns"`
+		LabelLag string              `json:"labelLagColumn,omitempty"`
+		Covers   string              `json:"covers"`
 	}{c.Drift, cols, labelLag, "every column in both files"}
 }
 

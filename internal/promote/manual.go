@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -22,7 +23,7 @@ import (
 
 // ManualRequest is a promotion asked for by hand (`ctgit promote`).
 type ManualRequest struct {
-	Pipeline *plan.Pipeline
+	Pipeline *config.Pipeline
 	// Channel is the promotion stage ("" for the model's own target).
 	Channel string
 	// Version is the version to promote; "" with a Channel takes the
@@ -39,10 +40,10 @@ type Stage struct {
 	// Channel is the stage's name ("" for the model's own target).
 	Channel string
 	// Target is the field the promotion rewrites.
-	Target plan.Target
+	Target config.Target
 	// From is the previous stage's target, whose value a channel
 	// promotion carries forward (nil without a channel).
-	From *plan.Target
+	From *config.Target
 	// Branch is the promotion branch.
 	Branch string
 }
@@ -50,7 +51,7 @@ type Stage struct {
 // StageOf resolves a channel of a pipeline: its target, the target it
 // promotes from (the previous channel's, or the model's own for the first)
 // and its branch. An unknown channel is bad input.
-func StageOf(pp *plan.Pipeline, channel string) (Stage, error) {
+func StageOf(pp *config.Pipeline, channel string) (Stage, error) {
 	if channel == "" {
 		return Stage{Target: pp.Model.Target, Branch: pp.PromotionBranch("")}, nil
 	}
@@ -89,7 +90,7 @@ func ReadField(root, file, field string) (string, error) {
 
 // CheckVersion reports whether v is a version the pipeline's scheme
 // allows: a strict semantic version, or a non-negative integer.
-func CheckVersion(pp *plan.Pipeline, v string) error {
+func CheckVersion(pp *config.Pipeline, v string) error {
 	switch pp.Promote.Scheme {
 	case "integer":
 		if n, err := strconv.ParseUint(v, 10, 63); err != nil || strconv.FormatUint(n, 10) != v {

@@ -4,16 +4,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
-	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
 func TestCheckVersionAndArtifact(t *testing.T) {
-	semverP := &plan.Pipeline{Name: "fraud", Promote: plan.Promote{Scheme: "semver"}}
-	intP := &plan.Pipeline{Name: "fraud", Promote: plan.Promote{Scheme: "integer"}}
+	semverP := &config.Pipeline{Name: "fraud", Promote: config.Promote{Scheme: "semver"}}
+	intP := &config.Pipeline{Name: "fraud", Promote: config.Promote{Scheme: "integer"}}
 	for _, tc := range []struct {
-		p  *plan.Pipeline
+		p  *config.Pipeline
 		v  string
 		ok bool
 	}{
@@ -72,8 +72,8 @@ func TestMatchingRecord(t *testing.T) {
 }
 
 func TestStageOf(t *testing.T) {
-	pp := &plan.Pipeline{Name: "fraud", Model: plan.Model{Name: "fraud-detector", Target: plan.Target{File: "m.cue"}},
-		Promote: plan.Promote{Channels: []plan.Channel{{Name: "staging", Target: plan.Target{File: "s.yaml"}}, {Name: "prod", Target: plan.Target{File: "p.yaml"}}}}}
+	pp := &config.Pipeline{Name: "fraud", Model: config.Model{Name: "fraud-detector", Target: config.Target{File: "m.cue"}},
+		Promote: config.Promote{Channels: []config.Channel{{Name: "staging", Target: config.Target{File: "s.yaml"}}, {Name: "prod", Target: config.Target{File: "p.yaml"}}}}}
 	for _, tc := range []struct{ channel, file, from, branch string }{
 		{"", "m.cue", "", "ctgit/fraud-detector"},
 		{"staging", "s.yaml", "m.cue", "ctgit/fraud-detector-staging"},

@@ -19,11 +19,11 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exec"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
-	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 )
@@ -135,7 +135,7 @@ func (p *Promoter) now() time.Time {
 
 // open publishes the branch and its pull request; shared by promotions and
 // rollbacks.
-func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []gitops.Edit, title, body, commitBody string, prov gitops.Provenance, pp *plan.Pipeline) (*Outcome, error) {
+func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []gitops.Edit, title, body, commitBody string, prov gitops.Provenance, pp *config.Pipeline) (*Outcome, error) {
 	out := &Outcome{Promotion: prom, Title: title, Body: body}
 	if err := p.Preflight(ctx); err != nil {
 		return nil, err

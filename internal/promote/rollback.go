@@ -9,16 +9,16 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/gitops"
-	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 )
 
 // RollbackRequest asks to return a model to an earlier version.
 type RollbackRequest struct {
-	Pipeline *plan.Pipeline
+	Pipeline *config.Pipeline
 	// To is the version to return to; "" picks the previous one.
 	To string
 	// Reason says why, in the requester's words; it goes into the body.

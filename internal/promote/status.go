@@ -4,16 +4,16 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
-	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
 // ReadStatus reads the status of the pipelines' targets from the history
 // of rev in the repository at root, and their open pull requests from f
 // (nil: none listed).
-func ReadStatus(ctx context.Context, root, rev, base string, pipelines []*plan.Pipeline, f forge.Forge) (*record.Status, error) {
+func ReadStatus(ctx context.Context, root, rev, base string, pipelines []*config.Pipeline, f forge.Forge) (*record.Status, error) {
 	st := &record.Status{APIVersion: record.APIVersion, Kind: record.StatusKind, Revision: rev, Base: base, Models: []record.ModelStatus{}}
 	var open []forge.PullRequest
 	if f != nil {

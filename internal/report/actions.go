@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
@@ -116,7 +116,7 @@ func splitPosition(pos string) (file string, line, col int) {
 
 // VetAnnotations writes an error annotation for each problem ctgit vet
 // found, on the line of the CUE file at fault.
-func VetAnnotations(w io.Writer, ds plan.Diagnostics) error {
+func VetAnnotations(w io.Writer, ds config.Diagnostics) error {
 	for _, d := range ds {
 		msg := d.Message
 		if d.Path != "" {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
@@ -74,7 +74,7 @@ func TestSplitPosition(t *testing.T) {
 }
 
 func TestVetAnnotationsGolden(t *testing.T) {
-	ds := plan.Diagnostics{
+	ds := config.Diagnostics{
 		{File: "pipelines/fraud.cue", Line: 12, Column: 9, Path: "pipelines.fraud.train.timeout", Message: `invalid duration "10 minutes"`},
 		{File: "pipelines/fraud.cue", Line: 30, Column: 3, Message: "gate auc: min 1.5 is out of range 0..1, 50% sure"},
 		{Message: "no pipelines found under pipelines/"},

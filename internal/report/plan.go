@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/plan"
 )
 
@@ -178,21 +179,21 @@ func shortRev(rev string) string {
 // file:line:col first, as compilers print them, warnings marked
 // "warning:"), or JSON ("kind": "VetResult"). Warnings do not make the
 // result invalid.
-func Diagnostics(w io.Writer, problems, warnings plan.Diagnostics, format string) error {
+func Diagnostics(w io.Writer, problems, warnings config.Diagnostics, format string) error {
 	switch format {
 	case FormatJSON:
 		if problems == nil {
-			problems = plan.Diagnostics{}
+			problems = config.Diagnostics{}
 		}
 		if warnings == nil {
-			warnings = plan.Diagnostics{}
+			warnings = config.Diagnostics{}
 		}
 		return writeJSON(w, struct {
-			APIVersion string           `json:"apiVersion"`
-			Kind       string           `json:"kind"`
-			Valid      bool             `json:"valid"`
-			Problems   plan.Diagnostics `json:"problems"`
-			Warnings   plan.Diagnostics `json:"warnings"`
+			APIVersion string             `json:"apiVersion"`
+			Kind       string             `json:"kind"`
+			Valid      bool               `json:"valid"`
+			Problems   config.Diagnostics `json:"problems"`
+			Warnings   config.Diagnostics `json:"warnings"`
 		}{plan.APIVersion, "VetResult", len(problems) == 0, problems, warnings})
 	case FormatText, FormatMarkdown:
 		for _, d := range problems {

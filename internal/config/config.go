@@ -1,4 +1,4 @@
-package plan
+package config
 
 // This file holds the Go form of the CUE schema (schema/pipeline.cue). The
 // types are decoded from unified CUE values and carry no CUE themselves, so

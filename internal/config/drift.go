@@ -1,0 +1,52 @@
+package config
+
+import (
+	"sort"
+
+	"github.com/ctgit/ctgit/internal/drift"
+)
+
+// ReasonLabelLag is why the trigger.labelLag column is never tested for
+// drift.
+const ReasonLabelLag = "trigger.labelLag column: a label, not a feature"
+
+// DriftExclusions are the columns the drift step leaves out whatever the
+// data holds, each with the reason reports print: the trigger.labelLag
+// column first, then each column with drift.skip, by name.
+func (p *Pipeline) DriftExclusions() []drift.LeftOut {
+	var out []drift.LeftOut
+	if ll := p.Trigger.LabelLag; ll != nil {
+		out = append(out, drift.LeftOut{Name: ll.Column, Reason: ReasonLabelLag})
+	}
+	if p.Checks == nil {
+		return out
+	}
+	names := make([]string, 0, len(p.Checks.Columns))
+	for n, c := range p.Checks.Columns {
+		if c.Drift != nil && c.Drift.Skip && (p.Trigger.LabelLag == nil || n != p.Trigger.LabelLag.Column) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		reason := "drift.skip"
+		if pos := p.Checks.Columns[n].FieldPos.DriftSkip; pos != "" {
+			reason += " at " + pos
+		}
+		out = append(out, drift.LeftOut{Name: n, Reason: reason})
+	}
+	return out
+}
+
+// DriftColumnsFrom names where checks.drift.columns is set, for the reason
+// given to the columns it leaves out.
+func (p *Pipeline) DriftColumnsFrom() string {
+	if p.Checks == nil || p.Checks.Drift == nil || len(p.Checks.Drift.Columns) == 0 {
+		return ""
+	}
+	d := p.Checks.Drift
+	if d.ColumnsPos == "" {
+		return "checks.drift.columns"
+	}
+	return "checks.drift.columns at " + d.ColumnsPos
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
+	"github.com/ctgit/ctgit/internal/version"
 )
 
 func init() { subcommands = append(subcommands, newRunCmd) }
@@ -264,7 +265,7 @@ func writeRecordsJSON(w io.Writer, recs []*record.Run) error {
 		APIVersion string        `json:"apiVersion"`
 		Kind       string        `json:"kind"`
 		Runs       []*record.Run `json:"runs"`
-	}{plan.APIVersion, "RunList", recs})
+	}{version.APIVersion, "RunList", recs})
 }
 
 // triggerFrom says why this run happens: the flag, else GitHub Actions'

@@ -27,6 +27,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/fsutil"
+	"github.com/ctgit/ctgit/internal/version"
 )
 
 // Entry is one cached step result.
@@ -138,7 +139,7 @@ func (s *Store) Put(e *Entry, outputs string, memo *digest.Memo) error {
 	if err != nil {
 		return err
 	}
-	e.APIVersion, e.Kind = "ctgit/v1", "CacheEntry"
+	e.APIVersion, e.Kind = version.APIVersion, "CacheEntry"
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.Now().UTC()
 	}

@@ -8,13 +8,13 @@ import (
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/ctgit/ctgit/internal/version"
 )
 
-// APIVersion and ReportKind identify the JSON shape of a Report.
-const (
-	APIVersion = "ctgit/v1"
-	ReportKind = "DriftReport"
-)
+// ReportKind, with version.APIVersion, identifies the JSON shape of a
+// Report.
+const ReportKind = "DriftReport"
 
 // Report is the outcome of comparing two tables. Its JSON form is the
 // versioned contract documented in README.md.
@@ -152,7 +152,7 @@ func compareColumns(ref, cur *Table, names []string, p Policy) ([]columnResult, 
 // column and the data set.
 func finishReport(ref, cur Dataset, results []columnResult, left []LeftOut, p Policy) *Report {
 	r := &Report{
-		APIVersion:         APIVersion,
+		APIVersion:         version.APIVersion,
 		Kind:               ReportKind,
 		Reference:          ref,
 		Current:            cur,

@@ -11,10 +11,8 @@ import (
 	"github.com/ctgit/ctgit/internal/cache"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
+	"github.com/ctgit/ctgit/internal/version"
 )
-
-// APIVersion is the version of every JSON document ctgit writes.
-const APIVersion = "ctgit/v1"
 
 // StepSemantics is part of every step key. Bump it when what a step does
 // with the same inputs changes, so old cache entries stop matching.
@@ -25,7 +23,7 @@ const StepSemantics = "ctgit-step/1"
 // plain data: executors consume it and never re-read CUE, and its JSON form
 // ("kind": "Plan") is documented in the README.
 type Plan struct {
-	APIVersion string `json:"apiVersion"` // always APIVersion
+	APIVersion string `json:"apiVersion"` // always version.APIVersion
 	Kind       string `json:"kind"`       // always "Plan"
 	// Root is the repository root, absolute; every path is relative to it.
 	Root string `json:"-"`
@@ -192,7 +190,7 @@ func Build(cfg *config.Config, opt Options) (*Plan, error) {
 	}
 
 	pl := &Plan{
-		APIVersion:   APIVersion,
+		APIVersion:   version.APIVersion,
 		Kind:         "Plan",
 		Root:         cfg.Root,
 		Commit:       opt.Commit,

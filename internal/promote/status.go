@@ -8,13 +8,14 @@ import (
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/version"
 )
 
 // ReadStatus reads the status of the pipelines' targets from the history
 // of rev in the repository at root, and their open pull requests from f
 // (nil: none listed).
 func ReadStatus(ctx context.Context, root, rev, base string, pipelines []*config.Pipeline, f forge.Forge) (*record.Status, error) {
-	st := &record.Status{APIVersion: record.APIVersion, Kind: record.StatusKind, Revision: rev, Base: base, Models: []record.ModelStatus{}}
+	st := &record.Status{APIVersion: version.APIVersion, Kind: record.StatusKind, Revision: rev, Base: base, Models: []record.ModelStatus{}}
 	var open []forge.PullRequest
 	if f != nil {
 		var err error

@@ -12,13 +12,11 @@ import (
 	"time"
 
 	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/version"
 )
 
 // Kind is the record's "kind".
 const Kind = "Run"
-
-// APIVersion is the record's "apiVersion".
-const APIVersion = "ctgit/v1"
 
 // Outcome is a run's result in one word.
 type Outcome string
@@ -337,7 +335,7 @@ type Promotion struct {
 
 // New returns a record with its identity set.
 func New(id, pipeline, model string, started time.Time) *Run {
-	return &Run{APIVersion: APIVersion, Kind: Kind, ID: id, Pipeline: pipeline, Model: model, StartedAt: started}
+	return &Run{APIVersion: version.APIVersion, Kind: Kind, ID: id, Pipeline: pipeline, Model: model, StartedAt: started}
 }
 
 // Read loads a record from a file, checking its kind and version.
@@ -350,8 +348,8 @@ func Read(path string) (*Run, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("%s: not a run record: %w", path, err)
 	}
-	if r.Kind != Kind || r.APIVersion != APIVersion {
-		return nil, fmt.Errorf("%s: kind %q apiVersion %q, want %s %s", path, r.Kind, r.APIVersion, Kind, APIVersion)
+	if r.Kind != Kind || r.APIVersion != version.APIVersion {
+		return nil, fmt.Errorf("%s: kind %q apiVersion %q, want %s %s", path, r.Kind, r.APIVersion, Kind, version.APIVersion)
 	}
 	return &r, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/version"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -16,7 +17,7 @@ func f64(v float64) *float64 { return &v }
 // column name that needs escaping in markdown, and columns left out.
 func sampleDriftReport() *drift.Report {
 	return &drift.Report{
-		APIVersion: drift.APIVersion, Kind: drift.ReportKind,
+		APIVersion: version.APIVersion, Kind: drift.ReportKind,
 		Reference: drift.Dataset{Path: "ref.csv", Rows: 1200},
 		Current:   drift.Dataset{Path: "cur.csv", Rows: 900},
 		Drifted:   true, DriftShare: 0.6, ShareThreshold: 0.5, NullShareThreshold: 0.1,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/version"
 )
 
 // Formats are the values of --format.
@@ -194,7 +195,7 @@ func Diagnostics(w io.Writer, problems, warnings config.Diagnostics, format stri
 			Valid      bool               `json:"valid"`
 			Problems   config.Diagnostics `json:"problems"`
 			Warnings   config.Diagnostics `json:"warnings"`
-		}{plan.APIVersion, "VetResult", len(problems) == 0, problems, warnings})
+		}{version.APIVersion, "VetResult", len(problems) == 0, problems, warnings})
 	case FormatText, FormatMarkdown:
 		for _, d := range problems {
 			if _, err := fmt.Fprintln(w, d.String()); err != nil {

@@ -18,3 +18,8 @@ func String() string {
 	}
 	return "devel"
 }
+
+// APIVersion is the "apiVersion" of every JSON document ctgit writes or
+// reads back (plans, run records, cache entries, drift reports, views).
+// It changes only when one of those shapes changes incompatibly.
+const APIVersion = "ctgit/v1"

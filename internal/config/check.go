@@ -17,7 +17,8 @@ import (
 
 // check finds what the schema cannot: paths that leave the repository or do
 // not exist, duplicate model names, gates of no or several kinds, durations
-// and schedules that do not parse.
+// and schedules that do not parse. It decodes the durations it checks into
+// their time.Duration fields, so nothing downstream parses them again.
 func check(cfg *Config) Diagnostics {
 	var ds Diagnostics
 	models := map[string]string{}
@@ -54,8 +55,10 @@ func check(cfg *Config) Diagnostics {
 			if t.Code != "" {
 				file(p.FieldPos("train", "code"), "train.code", t.Code, true)
 			}
-			if _, err := ParseDuration(t.Timeout); err != nil {
+			if d, err := ParseDuration(t.Timeout); err != nil {
 				ds = append(ds, diagAt(p.FieldPos("train", "timeout"), pp+".train.timeout", "%v", err))
+			} else {
+				t.TimeoutDuration = d
 			}
 			if err := cleanRel(t.Model); err != nil {
 				ds = append(ds, diagAt(p.FieldPos("train", "model"), pp+".train.model", "%v", err))
@@ -102,26 +105,36 @@ func check(cfg *Config) Diagnostics {
 				}
 			}
 		}
-		tr := p.Trigger
+		tr := &p.Trigger
 		if tr.Schedule != "" {
 			if err := ParseSchedule(tr.Schedule); err != nil {
 				ds = append(ds, diagAt(p.FieldPos("trigger", "schedule"), pp+".trigger.schedule", "%v", err))
 			}
 		}
-		for _, d := range []struct {
+		// Durations are decoded here, once: what runs later reads the
+		// time.Duration fields and never parses again.
+		type duration struct {
 			field []string
 			value string
-		}{
-			{[]string{"minInterval"}, tr.MinInterval},
-			{[]string{"maxRetrains", "window"}, windowOf(tr.MaxRetrains)},
-			{[]string{"labelLag", "maxLag"}, maxLagOf(tr.LabelLag)},
-		} {
+			into  *time.Duration
+		}
+		durations := []duration{{[]string{"minInterval"}, tr.MinInterval, &tr.MinIntervalDuration}}
+		if m := tr.MaxRetrains; m != nil {
+			durations = append(durations, duration{[]string{"maxRetrains", "window"}, m.Window, &m.WindowDuration})
+		}
+		if l := tr.LabelLag; l != nil {
+			durations = append(durations, duration{[]string{"labelLag", "maxLag"}, l.MaxLag, &l.MaxLagDuration})
+		}
+		for _, d := range durations {
 			if d.value == "" {
 				continue
 			}
-			if _, err := ParseDuration(d.value); err != nil {
+			v, err := ParseDuration(d.value)
+			if err != nil {
 				ds = append(ds, diagAt(p.FieldPos(append([]string{"trigger"}, d.field...)...), pp+".trigger."+strings.Join(d.field, "."), "%v", err))
+				continue
 			}
+			*d.into = v
 		}
 		for i, g := range tr.Paths {
 			field := fmt.Sprintf("%s.trigger.paths[%d]", pp, i)
@@ -384,20 +397,6 @@ func checkUniqueChannels(p *Pipeline) Diagnostics {
 		first[c.Name] = i
 	}
 	return ds
-}
-
-func windowOf(m *MaxRetrains) string {
-	if m == nil {
-		return ""
-	}
-	return m.Window
-}
-
-func maxLagOf(l *LabelLag) string {
-	if l == nil {
-		return ""
-	}
-	return l.MaxLag
 }
 
 // cleanRel rejects paths that are absolute or climb out with "..".

@@ -7,6 +7,7 @@ package config
 
 import (
 	"strings"
+	"time"
 
 	"github.com/ctgit/ctgit/internal/semver"
 )
@@ -130,10 +131,12 @@ type Train struct {
 	Secrets []string          `json:"secrets,omitempty"`
 	GPUs    int               `json:"gpus"`
 	Timeout string            `json:"timeout"`
-	Retries int               `json:"retries"`
-	Caches  []string          `json:"caches,omitempty"`
-	Model   string            `json:"model"`
-	Pos     string            `json:"pos,omitempty"`
+	// TimeoutDuration is Timeout, decoded by Load.
+	TimeoutDuration time.Duration `json:"-"`
+	Retries         int           `json:"retries"`
+	Caches          []string      `json:"caches,omitempty"`
+	Model           string        `json:"model"`
+	Pos             string        `json:"pos,omitempty"`
 }
 
 // Evaluate holds the gates.
@@ -198,13 +201,15 @@ type Channel struct {
 
 // Trigger decides when a pipeline runs and trains.
 type Trigger struct {
-	Paths       []string     `json:"paths,omitempty"`
-	Schedule    string       `json:"schedule,omitempty"`
-	OnDrift     bool         `json:"onDrift"`
-	MinInterval string       `json:"minInterval,omitempty"`
-	MaxRetrains *MaxRetrains `json:"maxRetrains,omitempty"`
-	LabelLag    *LabelLag    `json:"labelLag,omitempty"`
-	Pos         string       `json:"pos,omitempty"`
+	Paths       []string `json:"paths,omitempty"`
+	Schedule    string   `json:"schedule,omitempty"`
+	OnDrift     bool     `json:"onDrift"`
+	MinInterval string   `json:"minInterval,omitempty"`
+	// MinIntervalDuration is MinInterval, decoded by Load (0 when unset).
+	MinIntervalDuration time.Duration `json:"-"`
+	MaxRetrains         *MaxRetrains  `json:"maxRetrains,omitempty"`
+	LabelLag            *LabelLag     `json:"labelLag,omitempty"`
+	Pos                 string        `json:"pos,omitempty"`
 	// PathsPos holds the position of each entry of Paths, index for index.
 	PathsPos []string `json:"-"`
 }
@@ -213,6 +218,8 @@ type Trigger struct {
 type MaxRetrains struct {
 	Count  int    `json:"count"`
 	Window string `json:"window"`
+	// WindowDuration is Window, decoded by Load.
+	WindowDuration time.Duration `json:"-"`
 }
 
 // LabelLag holds training until labels have caught up.
@@ -220,6 +227,8 @@ type LabelLag struct {
 	Column          string  `json:"column"`
 	MinLabeledShare float64 `json:"minLabeledShare"`
 	MaxLag          string  `json:"maxLag,omitempty"`
+	// MaxLagDuration is MaxLag, decoded by Load (0 when unset).
+	MaxLagDuration time.Duration `json:"-"`
 }
 
 // Settings are repository-wide settings.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -67,43 +66,39 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 			}
 		}
 		if tr.MinInterval != "" {
-			min, err := config.ParseDuration(tr.MinInterval)
-			if err == nil {
-				var last time.Time
-				for _, t := range trained {
-					if t.After(last) {
-						last = t
-					}
+			min := tr.MinIntervalDuration
+			var last time.Time
+			for _, t := range trained {
+				if t.After(last) {
+					last = t
 				}
-				switch {
-				case last.IsZero():
-					pass("minInterval", "no earlier retrain")
-				case now.Sub(last) >= min:
-					pass("minInterval", fmt.Sprintf("last retrain %s ago, minInterval %s", roundAgo(now.Sub(last)), tr.MinInterval))
-				case r.opt.ForceTrain:
-					pass("minInterval", fmt.Sprintf("last retrain %s ago, within minInterval %s: overridden by --force-train", roundAgo(now.Sub(last)), tr.MinInterval))
-				default:
-					return hold("minInterval", fmt.Sprintf("last retrain %s ago (%s), within minInterval %s", roundAgo(now.Sub(last)), last.UTC().Format(time.RFC3339), tr.MinInterval))
-				}
+			}
+			switch {
+			case last.IsZero():
+				pass("minInterval", "no earlier retrain")
+			case now.Sub(last) >= min:
+				pass("minInterval", fmt.Sprintf("last retrain %s ago, minInterval %s", roundAgo(now.Sub(last)), tr.MinInterval))
+			case r.opt.ForceTrain:
+				pass("minInterval", fmt.Sprintf("last retrain %s ago, within minInterval %s: overridden by --force-train", roundAgo(now.Sub(last)), tr.MinInterval))
+			default:
+				return hold("minInterval", fmt.Sprintf("last retrain %s ago (%s), within minInterval %s", roundAgo(now.Sub(last)), last.UTC().Format(time.RFC3339), tr.MinInterval))
 			}
 		}
 		if m := tr.MaxRetrains; m != nil {
-			window, err := config.ParseDuration(m.Window)
-			if err == nil {
-				n := 0
-				for _, t := range trained {
-					if now.Sub(t) < window {
-						n++
-					}
+			window := m.WindowDuration
+			n := 0
+			for _, t := range trained {
+				if now.Sub(t) < window {
+					n++
 				}
-				switch {
-				case n < m.Count:
-					pass("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s, at most %d", n, m.Window, m.Count))
-				case r.opt.ForceTrain:
-					pass("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s, at most %d: overridden by --force-train", n, m.Window, m.Count))
-				default:
-					return hold("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s already, at most %d", n, m.Window, m.Count))
-				}
+			}
+			switch {
+			case n < m.Count:
+				pass("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s, at most %d", n, m.Window, m.Count))
+			case r.opt.ForceTrain:
+				pass("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s, at most %d: overridden by --force-train", n, m.Window, m.Count))
+			default:
+				return hold("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s already, at most %d", n, m.Window, m.Count))
 			}
 		}
 	}
@@ -145,8 +140,7 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 			return hold("labelLag", fmt.Sprintf("%.1f%% of current rows are labelled, at least %.1f%% required", 100*lag.LabeledShare, 100*ll.MinLabeledShare))
 		}
 		if ll.MaxLag != "" && lag.LagSeconds != nil {
-			max, err := config.ParseDuration(ll.MaxLag)
-			if err == nil && now.Sub(newest) > max {
+			if now.Sub(newest) > ll.MaxLagDuration {
 				return hold("labelLag", fmt.Sprintf("the newest label is %s old (%s), more than maxLag %s", roundAgo(now.Sub(newest)), newest.Format(time.RFC3339), ll.MaxLag))
 			}
 		}

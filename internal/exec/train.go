@@ -32,10 +32,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if out, held := r.baselineHold(ctx, s); held {
 		return out
 	}
-	timeout, err := config.ParseDuration(t.Timeout)
-	if err != nil {
-		return inputFailure(s, err)
-	}
+	timeout := t.TimeoutDuration
 	secrets, err := r.secrets(t)
 	if err != nil {
 		return inputFailure(s, err)

@@ -399,7 +399,9 @@ func checkUniqueChannels(p *Pipeline) Diagnostics {
 	return ds
 }
 
-// cleanRel rejects paths that are absolute or climb out with "..".
+// cleanRel rejects paths that are absolute or climb out with "..". It is
+// stricter than filepath.IsLocal, which accepts "a/../b": a path in a
+// pipeline names its file one way only.
 func cleanRel(rel string) error {
 	switch {
 	case rel == "":
@@ -435,7 +437,7 @@ func RepoFile(root, rel string, wantDir bool) error {
 	if err != nil {
 		return err
 	}
-	if r, err := filepath.Rel(realRoot, resolved); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+	if r, err := filepath.Rel(realRoot, resolved); err != nil || !filepath.IsLocal(r) {
 		return fmt.Errorf("%s is a symlink that leaves the repository (to %s)", rel, resolved)
 	}
 	st, err := os.Stat(resolved)

@@ -42,7 +42,8 @@ func (c *Config) Pipeline(name string) *Pipeline {
 	return nil
 }
 
-// schemaFilenameMarker identifies positions inside the embedded schema.
+// isSchemaFile reports whether a position is inside the embedded schema
+// rather than in a file of the user's.
 func isSchemaFile(name string) bool { return name == schema.Filename }
 
 // Load reads every CUE package under dir (a directory inside root), unifies

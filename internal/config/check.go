@@ -31,12 +31,15 @@ func check(cfg *Config) Diagnostics {
 			models[p.Model.Name] = p.Name
 		}
 
-		file := func(pos, field, rel string, wantDir bool) {
+		file := func(pos Pos, field, rel string, wantDir bool) {
 			if err := RepoFile(cfg.Root, rel, wantDir); err != nil {
 				ds = append(ds, diagAt(pos, pp+"."+field, "%v", err))
 			}
 		}
-		for _, d := range []struct{ field, file, pos string }{
+		for _, d := range []struct {
+			field, file string
+			pos         Pos
+		}{
 			{"reference", p.Data.Reference, p.Data.ReferencePos},
 			{"current", p.Data.Current, p.Data.CurrentPos},
 		} {
@@ -160,7 +163,11 @@ func check(cfg *Config) Diagnostics {
 
 // branchUse is one branch a pipeline pushes: its promotion branch, one per
 // channel, and its rollback branch, with the field that names it.
-type branchUse struct{ branch, what, pipeline, model, pos, field string }
+type branchUse struct {
+	branch, what, pipeline, model string
+	pos                           Pos
+	field                         string
+}
 
 // branchUses lists the branches p pushes. The names come from the model's
 // (or channel's) name unless promote.branch sets them: each use points at
@@ -196,10 +203,10 @@ func checkBranches(pipelines []*Pipeline) Diagnostics {
 			if err := CheckBranchName(u.branch); err != nil {
 				// One message per field: the rollback branch is broken
 				// the same way as the promotion branch.
-				if !bad[u.pos+u.field] {
+				if !bad[u.pos.String()+u.field] {
 					ds = append(ds, diagAt(u.pos, u.field, "makes an invalid %s: %v", u.what, err))
 				}
-				bad[u.pos+u.field] = true
+				bad[u.pos.String()+u.field] = true
 				continue
 			}
 			uses = append(uses, u)
@@ -268,7 +275,10 @@ func CheckBaseBranch(cfg *Config, base string) Diagnostics {
 }
 
 // targetUse is a field that a promotion rewrites.
-type targetUse struct{ file, field, owner, pos string }
+type targetUse struct {
+	file, field, owner string
+	pos                Pos
+}
 
 // checkTargetOwners rejects a field that two promotions rewrite (two
 // models' targets, a model's and a channel's, a version and an artifact
@@ -310,7 +320,7 @@ func checkTargetOwners(pipelines []*Pipeline) Diagnostics {
 // rather than carrying an earlier stage's version into it (a channel's).
 func checkTarget(root string, p *Pipeline, t Target, at []string, bump bool) Diagnostics {
 	field := "pipelines." + p.Name + "." + strings.Join(at, ".")
-	pos := func(sel string) string { return p.FieldPos(append(append([]string{}, at...), sel)...) }
+	pos := func(sel string) Pos { return p.FieldPos(append(append([]string{}, at...), sel)...) }
 	if err := RepoFile(root, t.File, false); err != nil {
 		return Diagnostics{diagAt(pos("file"), field+".file", "%v", err)}
 	}
@@ -341,7 +351,7 @@ func checkTarget(root string, p *Pipeline, t Target, at []string, bump bool) Dia
 		if err != nil {
 			scheme := "the default"
 			if p.declares("promote", "scheme") {
-				scheme = "declared at " + p.FieldPos("promote", "scheme")
+				scheme = "declared at " + p.FieldPos("promote", "scheme").String()
 			}
 			ds = append(ds, Diagnostic{File: t.File, Line: fl.Line, Column: fl.Col, Path: field + ".path",
 				Message: fmt.Sprintf("%s %s %v; the scheme is %s: write a version of it here, or \"\" for none yet",

@@ -26,7 +26,7 @@ type Pipeline struct {
 
 	// Pos is where the pipeline is declared, as file:line:col relative to
 	// the repository root.
-	Pos string `json:"pos"`
+	Pos Pos `json:"pos"`
 	// Files are the CUE files of the package that declares the pipeline,
 	// repository-relative and sorted: a change to any of them may change it.
 	Files []string `json:"files"`
@@ -40,7 +40,7 @@ type Model struct {
 	Name   string `json:"name"`
 	Target Target `json:"target"`
 	// Pos is where the model's name is declared.
-	Pos string `json:"pos,omitempty"`
+	Pos Pos `json:"pos,omitzero"`
 }
 
 // Target is a field in a CUE or YAML file of the repository.
@@ -49,7 +49,7 @@ type Target struct {
 	Path     string `json:"path"`
 	Artifact string `json:"artifact,omitempty"`
 	// Pos is where the target is declared.
-	Pos string `json:"pos,omitempty"`
+	Pos Pos `json:"pos,omitzero"`
 }
 
 // Data names the reference and current datasets.
@@ -59,9 +59,9 @@ type Data struct {
 	Format    string `json:"format"`
 	// Pos is where the data block is declared; ReferencePos and CurrentPos
 	// where each file is named.
-	Pos          string `json:"pos,omitempty"`
-	ReferencePos string `json:"referencePos,omitempty"`
-	CurrentPos   string `json:"currentPos,omitempty"`
+	Pos          Pos `json:"pos,omitzero"`
+	ReferencePos Pos `json:"referencePos,omitzero"`
+	CurrentPos   Pos `json:"currentPos,omitzero"`
 }
 
 // Checks are data validation rules and the drift policy.
@@ -72,8 +72,8 @@ type Checks struct {
 	Columns      map[string]Column `json:"columns,omitempty"`
 	Drift        *DriftPolicy      `json:"drift,omitempty"`
 	// Pos is where the checks block is declared; MinRowsPos where minRows is.
-	Pos        string `json:"pos,omitempty"`
-	MinRowsPos string `json:"minRowsPos,omitempty"`
+	Pos        Pos `json:"pos,omitzero"`
+	MinRowsPos Pos `json:"minRowsPos,omitzero"`
 }
 
 // Column declares one column of the data.
@@ -85,21 +85,21 @@ type Column struct {
 	MaxNullShare *float64       `json:"maxNullShare,omitempty"`
 	Required     bool           `json:"required"`
 	Drift        *ColumnDrift   `json:"drift,omitempty"`
-	Pos          string         `json:"pos,omitempty"`
+	Pos          Pos            `json:"pos,omitzero"`
 	FieldPos     ColumnFieldPos `json:"fieldPos,omitempty"`
 }
 
 // ColumnFieldPos holds the positions of a column's individual checks, so a
 // failed check names the line that declared it.
 type ColumnFieldPos struct {
-	Type         string `json:"type,omitempty"`
-	Min          string `json:"min,omitempty"`
-	Max          string `json:"max,omitempty"`
-	Allowed      string `json:"allowed,omitempty"`
-	MaxNullShare string `json:"maxNullShare,omitempty"`
+	Type         Pos `json:"type,omitzero"`
+	Min          Pos `json:"min,omitzero"`
+	Max          Pos `json:"max,omitzero"`
+	Allowed      Pos `json:"allowed,omitzero"`
+	MaxNullShare Pos `json:"maxNullShare,omitzero"`
 	// DriftSkip is where drift.skip is set; reports name it as the reason
 	// the column was not tested.
-	DriftSkip string `json:"driftSkip,omitempty"`
+	DriftSkip Pos `json:"driftSkip,omitzero"`
 }
 
 // ColumnDrift overrides the drift policy for one column.
@@ -117,9 +117,9 @@ type DriftPolicy struct {
 	NullShare  float64  `json:"nullShare"`
 	Correction string   `json:"correction"`
 	Columns    []string `json:"columns,omitempty"`
-	Pos        string   `json:"pos,omitempty"`
+	Pos        Pos      `json:"pos,omitzero"`
 	// ColumnsPos is where columns is set, when it is.
-	ColumnsPos string `json:"columnsPos,omitempty"`
+	ColumnsPos Pos `json:"columnsPos,omitzero"`
 }
 
 // Train is the training step.
@@ -136,7 +136,7 @@ type Train struct {
 	Retries         int           `json:"retries"`
 	Caches          []string      `json:"caches,omitempty"`
 	Model           string        `json:"model"`
-	Pos             string        `json:"pos,omitempty"`
+	Pos             Pos           `json:"pos,omitzero"`
 }
 
 // Evaluate holds the gates.
@@ -146,7 +146,7 @@ type Evaluate struct {
 	// FirstRun is "promote", "block" or "" (decided by whether the target
 	// holds a version: see FirstRunPolicy).
 	FirstRun string `json:"firstRun,omitempty"`
-	Pos      string `json:"pos,omitempty"`
+	Pos      Pos    `json:"pos,omitzero"`
 }
 
 // FirstRunPolicy is what a run does when a relative gate has no baseline:
@@ -173,7 +173,7 @@ type Gate struct {
 	MaxSliceGap         *float64 `json:"maxSliceGap,omitempty"`
 	MaxModelBytes       *int64   `json:"maxModelBytes,omitempty"`
 	// Pos is where the gate is declared; failed-gate annotations point here.
-	Pos string `json:"pos,omitempty"`
+	Pos Pos `json:"pos,omitzero"`
 }
 
 // Relative reports whether the gate compares with the current model.
@@ -190,7 +190,7 @@ type Promote struct {
 	Reviewers []string  `json:"reviewers,omitempty"`
 	Draft     bool      `json:"draft"`
 	Channels  []Channel `json:"channels,omitempty"`
-	Pos       string    `json:"pos,omitempty"`
+	Pos       Pos       `json:"pos,omitzero"`
 }
 
 // Channel is one promotion stage.
@@ -209,9 +209,9 @@ type Trigger struct {
 	MinIntervalDuration time.Duration `json:"-"`
 	MaxRetrains         *MaxRetrains  `json:"maxRetrains,omitempty"`
 	LabelLag            *LabelLag     `json:"labelLag,omitempty"`
-	Pos                 string        `json:"pos,omitempty"`
+	Pos                 Pos           `json:"pos,omitzero"`
 	// PathsPos holds the position of each entry of Paths, index for index.
-	PathsPos []string `json:"-"`
+	PathsPos []Pos `json:"-"`
 }
 
 // MaxRetrains is the retrain-rate guardrail.

@@ -30,16 +30,10 @@ type Diagnostic struct {
 }
 
 // Position returns file:line:col, or file, or "".
-func (d Diagnostic) Position() string {
-	switch {
-	case d.File == "":
-		return ""
-	case d.Line == 0:
-		return d.File
-	default:
-		return fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column)
-	}
-}
+func (d Diagnostic) Position() string { return d.Pos().String() }
+
+// Pos returns where the diagnostic is.
+func (d Diagnostic) Pos() Pos { return Pos{File: d.File, Line: d.Line, Col: d.Column} }
 
 func (d Diagnostic) String() string {
 	var b strings.Builder
@@ -142,12 +136,12 @@ func (p positioner) rel(filename string) string {
 	return filepath.ToSlash(filename)
 }
 
-// pos formats a CUE position as file:line:col, or "" when invalid.
-func (p positioner) pos(tp token.Pos) string {
+// pos makes a CUE position repository-relative; the zero Pos when invalid.
+func (p positioner) pos(tp token.Pos) Pos {
 	if !tp.IsValid() || tp.Filename() == "" {
-		return ""
+		return Pos{}
 	}
-	return fmt.Sprintf("%s:%d:%d", p.rel(tp.Filename()), tp.Line(), tp.Column())
+	return Pos{File: p.rel(tp.Filename()), Line: tp.Line(), Col: tp.Column()}
 }
 
 // diag makes a Diagnostic at a CUE position.
@@ -161,26 +155,9 @@ func (p positioner) diag(tp token.Pos, path, format string, args ...any) Diagnos
 	return d
 }
 
-// diagAt makes a Diagnostic at a position string made by pos.
-func diagAt(pos, path, format string, args ...any) Diagnostic {
-	d := Diagnostic{Path: path, Message: fmt.Sprintf(format, args...)}
-	d.File, d.Line, d.Column = splitPos(pos)
-	return d
-}
-
-// splitPos parses file:line:col (the form pos produces).
-func splitPos(pos string) (file string, line, col int) {
-	parts := strings.Split(pos, ":")
-	if len(parts) < 3 {
-		return pos, 0, 0
-	}
-	n := len(parts)
-	l, err1 := strconv.Atoi(parts[n-2])
-	c, err2 := strconv.Atoi(parts[n-1])
-	if err1 != nil || err2 != nil {
-		return pos, 0, 0
-	}
-	return strings.Join(parts[:n-2], ":"), l, c
+// diagAt makes a Diagnostic at pos.
+func diagAt(pos Pos, path, format string, args ...any) Diagnostic {
+	return Diagnostic{File: pos.File, Line: pos.Line, Column: pos.Col, Path: path, Message: fmt.Sprintf(format, args...)}
 }
 
 // fromCUE converts a CUE error (possibly a list) into diagnostics, located
@@ -195,12 +172,12 @@ func (p positioner) fromCUE(err error) Diagnostics {
 		if tp := p.userPos(e); tp.IsValid() && tp.Filename() != "" && !isSchemaFile(tp.Filename()) {
 			d.File = p.rel(tp.Filename())
 			d.Line, d.Column = tp.Line(), tp.Column()
-		} else if pos := p.fields.at(cuePathKey(e.Path())...); pos != "" {
+		} else if pos := p.fields.at(cuePathKey(e.Path())...); !pos.IsZero() {
 			// An incomplete value (`name: string`) has no position of its
 			// own, and a pattern's constraint (a pipeline's name, from its
 			// key) has only the schema's: locate it at the field the user
 			// declared.
-			d.File, d.Line, d.Column = splitPos(pos)
+			d.File, d.Line, d.Column = pos.File, pos.Line, pos.Col
 		} else if tp.IsValid() {
 			d.File = p.rel(tp.Filename())
 			d.Line, d.Column = tp.Line(), tp.Column()

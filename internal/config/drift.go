@@ -30,8 +30,8 @@ func (p *Pipeline) DriftExclusions() []drift.LeftOut {
 	sort.Strings(names)
 	for _, n := range names {
 		reason := "drift.skip"
-		if pos := p.Checks.Columns[n].FieldPos.DriftSkip; pos != "" {
-			reason += " at " + pos
+		if pos := p.Checks.Columns[n].FieldPos.DriftSkip; !pos.IsZero() {
+			reason += " at " + pos.String()
 		}
 		out = append(out, drift.LeftOut{Name: n, Reason: reason})
 	}
@@ -45,8 +45,8 @@ func (p *Pipeline) DriftColumnsFrom() string {
 		return ""
 	}
 	d := p.Checks.Drift
-	if d.ColumnsPos == "" {
+	if d.ColumnsPos.IsZero() {
 		return "checks.drift.columns"
 	}
-	return "checks.drift.columns at " + d.ColumnsPos
+	return "checks.drift.columns at " + d.ColumnsPos.String()
 }

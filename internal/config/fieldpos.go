@@ -9,10 +9,10 @@ import (
 )
 
 // fieldPositions maps the path of every field and list element the user
-// declared (keyed by fieldKey) to where it is declared, as file:line:col.
+// declared (keyed by fieldKey) to where it is declared.
 // Checks ask it for the position of the exact field they judge, so that a
 // message points at the line the user wrote, not at the enclosing block.
-type fieldPositions map[string]string
+type fieldPositions map[string]Pos
 
 // maxFieldDepth bounds the walk: ctgit's schema is shallow, and a deeper
 // field is located at its nearest recorded ancestor.
@@ -28,7 +28,7 @@ func (fp fieldPositions) record(v cue.Value, pz positioner, path []string) {
 	if len(path) > maxFieldDepth {
 		return
 	}
-	if s := pz.pos(v.Pos()); s != "" {
+	if s := pz.pos(v.Pos()); !s.IsZero() {
 		if _, seen := fp[fieldKey(path...)]; !seen {
 			fp[fieldKey(path...)] = s
 		}
@@ -58,23 +58,23 @@ func (fp fieldPositions) record(v cue.Value, pz positioner, path []string) {
 }
 
 // at returns where the field at path is declared, else where its nearest
-// declared ancestor is, else "".
-func (fp fieldPositions) at(path ...string) string {
+// declared ancestor is, else the zero Pos.
+func (fp fieldPositions) at(path ...string) Pos {
 	for n := len(path); n > 0; n-- {
 		if s, ok := fp[fieldKey(path[:n]...)]; ok {
 			return s
 		}
 	}
-	return ""
+	return Pos{}
 }
 
 // FieldPos returns where the pipeline declares the field at path (field
 // names, and decimal list indexes), e.g. FieldPos("train", "timeout");
 // a field left to the schema's default is located at its nearest declared
 // ancestor, and at the pipeline itself at worst.
-func (p *Pipeline) FieldPos(path ...string) string {
+func (p *Pipeline) FieldPos(path ...string) Pos {
 	if p.fields != nil {
-		if s := p.fields.at(append([]string{"pipelines", p.Name}, path...)...); s != "" {
+		if s := p.fields.at(append([]string{"pipelines", p.Name}, path...)...); !s.IsZero() {
 			return s
 		}
 	}
@@ -89,10 +89,10 @@ func (p *Pipeline) declares(path ...string) bool {
 }
 
 // FieldPos returns where the settings declare the field at path, located
-// like Pipeline.FieldPos; "" when no settings are declared.
-func (c *Config) FieldPos(path ...string) string {
+// like Pipeline.FieldPos; the zero Pos when no settings are declared.
+func (c *Config) FieldPos(path ...string) Pos {
 	if c.fields == nil {
-		return ""
+		return Pos{}
 	}
 	return c.fields.at(append([]string{"settings"}, path...)...)
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -190,9 +189,9 @@ func TestUnmatchedPaths(t *testing.T) {
 		{[]string{"data/**", "!data/*/raw/**"}, []string{"pipelines.p.trigger.paths"}},
 		{[]string{"!README.md"}, []string{"pipelines.p.trigger.paths"}},
 	} {
-		p := &Pipeline{Name: "p", Trigger: Trigger{Paths: tc.globs, Pos: "p.cue:1:1", PathsPos: make([]string, len(tc.globs))}}
+		p := &Pipeline{Name: "p", Trigger: Trigger{Paths: tc.globs, Pos: ParsePos("p.cue:1:1"), PathsPos: make([]Pos, len(tc.globs))}}
 		for i := range tc.globs {
-			p.Trigger.PathsPos[i] = fmt.Sprintf("p.cue:2:%d", i+1)
+			p.Trigger.PathsPos[i] = Pos{File: "p.cue", Line: 2, Col: i + 1}
 		}
 		var got []string
 		for _, d := range UnmatchedPaths(&Config{Pipelines: []*Pipeline{p}}, files, true) {

@@ -79,8 +79,8 @@ func Load(root, dir string) (*Config, error) {
 	cfg := &Config{Root: root, Dir: relDir, fields: pz.fields}
 	var ds Diagnostics
 	insts := load.Instances([]string{"./..."}, &load.Config{Dir: absDir})
-	pipelinePos := map[string]string{}
-	settingsPos := ""
+	pipelinePos := map[string]Pos{}
+	var settingsPos Pos
 	for _, inst := range insts {
 		if inst.Err != nil {
 			ds = append(ds, pz.fromCUE(inst.Err)...)
@@ -108,7 +108,7 @@ func Load(root, dir string) (*Config, error) {
 
 		// Settings: at most one package may declare them.
 		if sv := user.LookupPath(cue.ParsePath("settings")); sv.Exists() {
-			if settingsPos != "" {
+			if !settingsPos.IsZero() {
 				ds = append(ds, pz.diag(sv.Pos(), "settings", "settings are declared again; first declared at %s", settingsPos))
 			} else {
 				settingsPos = pz.pos(sv.Pos())
@@ -130,8 +130,8 @@ func Load(root, dir string) (*Config, error) {
 			path := cue.MakePath(cue.Str("pipelines"), cue.Str(name))
 			uv := user.LookupPath(path)
 			pos := pz.pos(uv.Pos())
-			if pos == "" && len(instFiles) > 0 {
-				pos = instFiles[0]
+			if pos.IsZero() && len(instFiles) > 0 {
+				pos = Pos{File: instFiles[0]}
 			}
 			if first, dup := pipelinePos[name]; dup {
 				ds = append(ds, diagAt(pos, "pipelines."+name, "pipeline %q is declared again; first declared at %s", name, first))
@@ -155,7 +155,7 @@ func Load(root, dir string) (*Config, error) {
 			cfg.Pipelines = append(cfg.Pipelines, &p)
 		}
 	}
-	if settingsPos == "" {
+	if settingsPos.IsZero() {
 		// No package declared settings: take the schema's defaults.
 		if err := decodeConcrete(schemaV.LookupPath(cue.ParsePath("#Settings")), &cfg.Settings); err != nil {
 			return nil, fmt.Errorf("decoding default settings: %w", err)
@@ -224,7 +224,7 @@ func locate(p *Pipeline) {
 	p.Data.CurrentPos = at("data", "current")
 	p.Promote.Pos = at("promote")
 	p.Trigger.Pos = at("trigger")
-	p.Trigger.PathsPos = make([]string, len(p.Trigger.Paths))
+	p.Trigger.PathsPos = make([]Pos, len(p.Trigger.Paths))
 	for i := range p.Trigger.Paths {
 		p.Trigger.PathsPos[i] = at("trigger", "paths", strconv.Itoa(i))
 	}

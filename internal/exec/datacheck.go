@@ -17,8 +17,8 @@ import (
 // the CUE line that declared the check, so a failure points where to look.
 func checkData(t *drift.Table, c *config.Checks) []record.Check {
 	var out []record.Check
-	add := func(col, check string, passed bool, pos, format string, args ...any) {
-		out = append(out, record.Check{Column: col, Check: check, Passed: passed, Detail: fmt.Sprintf(format, args...), Pos: pos})
+	add := func(col, check string, passed bool, pos config.Pos, format string, args ...any) {
+		out = append(out, record.Check{Column: col, Check: check, Passed: passed, Detail: fmt.Sprintf(format, args...), Pos: pos.String()})
 	}
 	add("", "minRows", t.Rows >= c.MinRows, c.MinRowsPos, "%d rows, at least %d required", t.Rows, c.MinRows)
 
@@ -115,8 +115,8 @@ func checkColumn(col *drift.Column, decl config.Column, defaultNull *float64) []
 		}
 	}
 	colName := col.Name
-	check := func(kind string, v violations, pos, what string) {
-		out = append(out, record.Check{Column: colName, Check: kind, Passed: v.n == 0, Detail: v.detail(present, what), Pos: pos})
+	check := func(kind string, v violations, pos config.Pos, what string) {
+		out = append(out, record.Check{Column: colName, Check: kind, Passed: v.n == 0, Detail: v.detail(present, what), Pos: pos.String()})
 	}
 	check("type", typ, name.Type, "of type "+decl.Type)
 	if decl.Min != nil {
@@ -137,7 +137,7 @@ func checkColumn(col *drift.Column, decl config.Column, defaultNull *float64) []
 		if col.Len() > 0 {
 			share = float64(col.Len()-present) / float64(col.Len())
 		}
-		out = append(out, record.Check{Column: colName, Check: "maxNullShare", Passed: share <= *limit+1e-12, Pos: pos,
+		out = append(out, record.Check{Column: colName, Check: "maxNullShare", Passed: share <= *limit+1e-12, Pos: pos.String(),
 			Detail: fmt.Sprintf("%.4g of values missing, at most %g allowed", share, *limit)})
 	}
 	return out

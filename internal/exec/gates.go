@@ -25,7 +25,7 @@ func (e *gateError) Error() string { return fmt.Sprintf("%s: gate: %s", e.gate.P
 func evaluateGates(gates []config.Gate, metrics map[string]any, baseline map[string]float64, modelBytes int64, metricsFile string) ([]record.Gate, error) {
 	var out []record.Gate
 	for _, g := range gates {
-		r := record.Gate{Metric: g.Metric, Pos: g.Pos}
+		r := record.Gate{Metric: g.Metric, Pos: g.Pos.String()}
 		var cand float64
 		if g.MaxModelBytes == nil && g.MaxSliceGap == nil {
 			v, err := metricValue(metrics, g.Metric)

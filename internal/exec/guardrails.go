@@ -32,7 +32,7 @@ func (r *pipelineRun) checkHistory() error {
 	if r.opt.HistoryLost == "" || (tr.MinInterval == "" && tr.MaxRetrains == nil) {
 		return nil
 	}
-	return exitcode.InputErr(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos, Why: r.opt.HistoryLost})
+	return exitcode.InputErr(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos.String(), Why: r.opt.HistoryLost})
 }
 
 // guardrails decides whether training may run now: not within

@@ -128,7 +128,7 @@ func changeReason(s *Step, opt Options) string {
 		why = append(why, fmt.Sprintf("ctgit's step semantics changed (%s → %s)", old.Semantics, now.Semantics))
 	}
 	if old.Definition != now.Definition {
-		why = append(why, "definition changed at "+s.Pos)
+		why = append(why, "definition changed at "+s.Pos.String())
 	}
 	for _, in := range s.Inputs {
 		if was := old.Inputs[in.Role]; was != in.Digest {

@@ -41,9 +41,9 @@ type Plan struct {
 
 // PipelinePlan is the plan of one pipeline.
 type PipelinePlan struct {
-	Name  string `json:"name"`
-	Model string `json:"model"`
-	Pos   string `json:"pos"`
+	Name  string     `json:"name"`
+	Model string     `json:"model"`
+	Pos   config.Pos `json:"pos"`
 	// Selected is false when --changed-since found nothing of the pipeline
 	// changed (or it was not named); Reason then says why.
 	Selected bool   `json:"selected"`
@@ -97,7 +97,7 @@ type Step struct {
 	// Needs are the IDs of the steps that must finish first.
 	Needs []string `json:"needs,omitempty"`
 	// Pos is where the step's definition starts.
-	Pos string `json:"pos"`
+	Pos config.Pos `json:"pos"`
 	// Key is the content key: the digest of Parts. Equal keys mean equal
 	// results, so a cached result with this key is reused.
 	Key   string   `json:"key"`
@@ -254,7 +254,7 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 	}
 
 	var steps []*Step
-	add := func(name StepName, pos string, def any, inputs []*Input, k KeyParts) *Step {
+	add := func(name StepName, pos config.Pos, def any, inputs []*Input, k KeyParts) *Step {
 		s := &Step{
 			ID:       p.Name + "/" + string(name),
 			Pipeline: p.Name,

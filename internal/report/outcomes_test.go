@@ -31,7 +31,7 @@ func TestEveryOutcomeInEveryView(t *testing.T) {
 				"markdown": func(b *bytes.Buffer) error { return Run(b, r, FormatMarkdown, nil, Links{}) },
 				"summary": func(b *bytes.Buffer) error {
 					path := filepath.Join(t.TempDir(), "summary.md")
-					if err := StepSummary(path, r, nil, Links{}); err != nil {
+					if err := writeStepSummary(path, r, nil, Links{}); err != nil {
 						return err
 					}
 					got, err := os.ReadFile(path)

@@ -323,7 +323,7 @@ func writeProvenance(b *strings.Builder, r *record.Run, links Links) {
 	if p := r.Promotion; p != nil && (p.Branch != "" || p.Commit != "") {
 		// A pull request body is rendered before its commit exists: say only
 		// what is known.
-		s := strings.TrimSpace(p.Status + " on branch " + code(p.Branch))
+		s := strings.TrimSpace(string(p.Status) + " on branch " + code(p.Branch))
 		if p.Commit != "" {
 			s += ", commit " + code(p.Commit)
 		}

@@ -16,7 +16,7 @@ func runText(w io.Writer, r *record.Run) error {
 	}
 	fmt.Fprintf(w, "  run %s · trigger %s · %s · %s executor\n", r.ID, trigger(r), duration(r.DurationSeconds), r.Executor)
 	if p := r.Promotion; p != nil {
-		line := "  promotion " + p.Status
+		line := "  promotion " + string(p.Status)
 		if p.URL != "" {
 			line += ": " + p.URL
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/artifact"
+	"github.com/ctgit/ctgit/internal/ghactions"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
@@ -49,12 +50,12 @@ func (a *actionsSurface) maskSecrets(p *plan.Plan) {
 		for _, name := range pp.Pipeline.Train.Secrets {
 			if v := os.Getenv(name); v != "" && !seen[v] {
 				seen[v] = true
-				report.AddMask(a.commands, v)
+				ghactions.AddMask(a.commands, v)
 			}
 		}
 	}
 	if t := os.Getenv("GITHUB_TOKEN"); t != "" && !seen[t] {
-		report.AddMask(a.commands, t)
+		ghactions.AddMask(a.commands, t)
 	}
 }
 
@@ -63,17 +64,19 @@ func (a *actionsSurface) report(ctx context.Context, r *record.Run, store *artif
 	if !a.on {
 		return nil
 	}
-	if err := report.RunAnnotations(a.commands, r); err != nil {
+	if err := ghactions.AnnotateAll(a.commands, report.RunAnnotations(r)); err != nil {
 		return err
 	}
 	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		history, _ := store.Records(ctx, r.Pipeline)
-		if err := report.StepSummary(path, r, history, a.links); err != nil {
+		if err := ghactions.AppendStepSummary(path, func(room int) (string, bool) {
+			return report.StepSummary(r, history, a.links, room)
+		}); err != nil {
 			return err
 		}
 	}
 	if path := os.Getenv("GITHUB_OUTPUT"); path != "" {
-		if err := report.WriteOutputs(path, report.RunOutputs(r)); err != nil {
+		if err := ghactions.WriteOutputs(path, report.RunOutputs(r)); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctgit/ctgit/internal/bytesize"
 	"github.com/ctgit/ctgit/internal/config"
 )
 
@@ -44,7 +45,7 @@ each step is kept whatever its age, so plans can still say what changed.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %d entries, %s, from %s\n", st.Entries, humanBytes(st.Bytes), relTo(ws.root, ws.cache.Dir()))
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d entries, %s, from %s\n", st.Entries, bytesize.Format(st.Bytes), relTo(ws.root, ws.cache.Dir()))
 			return nil
 		},
 	}
@@ -52,17 +53,4 @@ each step is kept whatever its age, so plans can still say what changed.`,
 	prune.Flags().StringVar(&dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	cmd.AddCommand(prune)
 	return cmd
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ctgit/ctgit/internal/golden"
 )
 
 // TestMain lets testscript run this binary as the `ctgit` command.
@@ -24,7 +26,7 @@ func TestMain(m *testing.M) {
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
-		UpdateScripts:       os.Getenv("CTGIT_UPDATE_GOLDEN") == "1",
+		UpdateScripts:       golden.Update(),
 		RequireExplicitExec: true,
 		Setup:               scriptSetup,
 		Cmds:                scriptCmds,

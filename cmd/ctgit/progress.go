@@ -12,8 +12,8 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/ctgit/ctgit/internal/exec"
+	"github.com/ctgit/ctgit/internal/ghactions"
 	"github.com/ctgit/ctgit/internal/record"
-	"github.com/ctgit/ctgit/internal/report"
 )
 
 // progress prints a run's events: one timestamped line per step event, and
@@ -126,7 +126,7 @@ func (p *progress) observe(e exec.Event) {
 		p.println("%s %s: %s", ts, e.Pipeline, e.Message)
 	case exec.EventStepStart:
 		if p.groups != nil {
-			report.Group(p.groups, id)
+			ghactions.Group(p.groups, id)
 		}
 		p.running[id] = time.Now()
 		if !p.live {
@@ -152,7 +152,7 @@ func (p *progress) observe(e exec.Event) {
 		}
 		p.println("%s %-16s %s%s: %s", ts, id, e.Status, d, e.Message)
 		if p.groups != nil && e.Status != record.StepCached && e.Status != record.StepSkipped {
-			report.EndGroup(p.groups)
+			ghactions.EndGroup(p.groups)
 		}
 		if e.Status == record.StepFailed && !p.verbose {
 			for _, line := range p.logs[id] {

@@ -15,6 +15,7 @@ import (
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
+	"github.com/ctgit/ctgit/internal/record"
 )
 
 func init() { subcommands = append(subcommands, newPromoteCmd) }
@@ -143,11 +144,11 @@ func reportOutcome(w io.Writer, root string, out *promote.Outcome, dryRun bool) 
 		from = "(none)"
 	}
 	switch pr.Status {
-	case "opened", "updated":
+	case record.PromotionOpened, record.PromotionUpdated:
 		fmt.Fprintf(w, "%s pull request %s: %s → %s on branch %s (commit %s)\n", pr.Status, where, from, pr.To, pr.Branch, short(pr.Commit))
-	case "dry-run":
+	case record.PromotionDryRun:
 		fmt.Fprintf(w, "dry run: would set %s → %s on branch %s; nothing written\n", from, pr.To, pr.Branch)
-	case "refused":
+	case record.PromotionRefused:
 		// The work ran and a rule said no: a human owns the branch or
 		// closed its pull request.
 		return exitcode.CheckErr(fmt.Errorf("promotion refused: %s", pr.Reason))

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctgit/ctgit/internal/golden"
 )
 
 // The seed corpora live in testdata/fuzz/<FuzzName>; run
@@ -231,7 +233,7 @@ func FuzzKernels(f *testing.F) {
 }
 
 func TestWriteFuzzCorpus(t *testing.T) {
-	if os.Getenv("CTGIT_UPDATE_GOLDEN") != "1" {
+	if !golden.Update() {
 		t.Skip("set CTGIT_UPDATE_GOLDEN=1 to rewrite the seed corpus")
 	}
 	write := func(fuzz string, i int, args ...[]byte) {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ctgit/ctgit/internal/bytesize"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/record"
 )
@@ -119,7 +120,7 @@ func evaluateGates(gates []config.Gate, metrics map[string]any, baseline map[str
 			if !r.Passed {
 				op = ">"
 			}
-			r.Reason = fmt.Sprintf("model %s %s %s", bytesHuman(modelBytes), op, bytesHuman(*g.MaxModelBytes))
+			r.Reason = fmt.Sprintf("model %s %s %s", bytesize.Format(modelBytes), op, bytesize.Format(*g.MaxModelBytes))
 		}
 		out = append(out, r)
 	}
@@ -139,19 +140,6 @@ func num(v float64) string {
 		return fmt.Sprintf("%d", int64(v))
 	}
 	return fmt.Sprintf("%.4g", v)
-}
-
-func bytesHuman(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
 
 // metricValue finds a number in the metrics by dotted path.

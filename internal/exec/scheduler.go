@@ -418,7 +418,7 @@ func (r *pipelineRun) validate(s *plan.Step) stepOutcome {
 		return inputFailure(s, err)
 	}
 	r.current = cur
-	res := validateResult{Current: r.dataset(s, "current data", cur.Rows), Reference: r.dataset(s, "reference data", 0), Checks: checkData(cur, p.Checks)}
+	res := validateResult{Current: r.dataset(s, plan.RoleCurrentData, cur.Rows), Reference: r.dataset(s, plan.RoleReferenceData, 0), Checks: checkData(cur, p.Checks)}
 	out := r.validated(s, res, stepOutcome{status: record.StepSucceeded})
 	if out.status == record.StepSucceeded {
 		// Only passing checks are cached: failing data is read again.
@@ -463,7 +463,7 @@ func joinReason(reason, verdict string) string {
 }
 
 // dataset describes a data input of a step, with its row count when known.
-func (r *pipelineRun) dataset(_ *plan.Step, role string, rows int) record.Dataset {
+func (r *pipelineRun) dataset(_ *plan.Step, role plan.InputRole, rows int) record.Dataset {
 	// Any step that reads the file has its digest (validate reads only
 	// the current data; drift and training read both).
 	for _, st := range r.pp.Steps {
@@ -475,7 +475,7 @@ func (r *pipelineRun) dataset(_ *plan.Step, role string, rows int) record.Datase
 	}
 	p := r.pp.Pipeline
 	path := p.Data.Current
-	if role == "reference data" {
+	if role == plan.RoleReferenceData {
 		path = p.Data.Reference
 	}
 	return record.Dataset{Path: path, Rows: rows}

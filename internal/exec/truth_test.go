@@ -30,7 +30,7 @@ func gatedPipeline(extra string) string {
 
 // statusPromoter answers every promotion with one status.
 type statusPromoter struct {
-	status string
+	status record.PromotionStatus
 	calls  int
 }
 

@@ -114,26 +114,38 @@ type Step struct {
 
 // Input is a repository file or directory a step reads.
 type Input struct {
-	// Role names the input in reasons: "current data", "training code".
-	Role   string `json:"role"`
-	Path   string `json:"path"`
-	Digest string `json:"digest"`
-	Size   int64  `json:"size,omitempty"`
+	// Role says what the input is for; it names the input in reasons and
+	// keys it in KeyParts.Inputs.
+	Role   InputRole `json:"role"`
+	Path   string    `json:"path"`
+	Digest string    `json:"digest"`
+	Size   int64     `json:"size,omitempty"`
 }
+
+// InputRole is what a step's input is for, in words a reason can use.
+type InputRole string
+
+// Input roles.
+const (
+	RoleReferenceData   InputRole = "reference data"
+	RoleCurrentData     InputRole = "current data"
+	RoleDeployedVersion InputRole = "deployed version"
+	RoleTrainingCode    InputRole = "training code"
+)
 
 // KeyParts is everything that determines a step's result. Its canonical JSON
 // is hashed into the step key. Secret values are never part of it; only
 // their names are.
 type KeyParts struct {
-	Semantics  string            `json:"semantics"`
-	Step       StepName          `json:"step"`
-	Definition string            `json:"definition"` // digest of the step's definition
-	Image      string            `json:"image,omitempty"`
-	Command    []string          `json:"command,omitempty"`
-	Env        map[string]string `json:"env,omitempty"`
-	Secrets    []string          `json:"secrets,omitempty"` // names only
-	Inputs     map[string]string `json:"inputs,omitempty"`  // role → digest
-	Upstream   map[string]string `json:"upstream,omitempty"`
+	Semantics  string               `json:"semantics"`
+	Step       StepName             `json:"step"`
+	Definition string               `json:"definition"` // digest of the step's definition
+	Image      string               `json:"image,omitempty"`
+	Command    []string             `json:"command,omitempty"`
+	Env        map[string]string    `json:"env,omitempty"`
+	Secrets    []string             `json:"secrets,omitempty"` // names only
+	Inputs     map[InputRole]string `json:"inputs,omitempty"`  // role → digest
+	Upstream   map[string]string    `json:"upstream,omitempty"`
 }
 
 // Key returns the digest of the parts' canonical JSON (encoding/json sorts
@@ -242,12 +254,12 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 	}
 
 	in := inputHasher{root: cfg.Root, memo: opt.Memo}
-	ref := in.file("reference data", p.Data.Reference)
-	cur := in.file("current data", p.Data.Current)
-	target := in.file("deployed version", p.Model.Target.File)
+	ref := in.file(RoleReferenceData, p.Data.Reference)
+	cur := in.file(RoleCurrentData, p.Data.Current)
+	target := in.file(RoleDeployedVersion, p.Model.Target.File)
 	var code *Input
 	if p.Train != nil && p.Train.Code != "" {
-		code = in.dir("training code", p.Train.Code)
+		code = in.dir(RoleTrainingCode, p.Train.Code)
 	}
 	if in.err != nil {
 		return nil, in.err
@@ -264,7 +276,7 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 		k.Semantics, k.Step = StepSemantics, name
 		k.Definition = definitionDigest(def)
 		if len(inputs) > 0 {
-			k.Inputs = map[string]string{}
+			k.Inputs = map[InputRole]string{}
 		}
 		for _, i := range inputs {
 			s.Inputs = append(s.Inputs, *i)
@@ -385,7 +397,7 @@ type inputHasher struct {
 	err  error
 }
 
-func (h *inputHasher) file(role, rel string) *Input {
+func (h *inputHasher) file(role InputRole, rel string) *Input {
 	in := &Input{Role: role, Path: rel}
 	if h.err != nil {
 		return in
@@ -398,7 +410,7 @@ func (h *inputHasher) file(role, rel string) *Input {
 	return in
 }
 
-func (h *inputHasher) dir(role, rel string) *Input {
+func (h *inputHasher) dir(role InputRole, rel string) *Input {
 	in := &Input{Role: role, Path: rel + "/"}
 	if h.err != nil {
 		return in

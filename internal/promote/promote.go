@@ -161,20 +161,20 @@ func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []git
 	file := edits[0].File
 	switch {
 	case errors.Is(err, gitops.ErrNoChanges):
-		prom.Status, prom.Reason = "unchanged", fmt.Sprintf("%s already holds %s on %s", file, prom.To, p.Base)
+		prom.Status, prom.Reason = record.PromotionUnchanged, fmt.Sprintf("%s already holds %s on %s", file, prom.To, p.Base)
 		return out, nil
 	case errors.Is(err, gitops.ErrForeignCommits):
-		prom.Status, prom.Reason = "refused", fmt.Sprintf("branch %s has commits ctgit did not write; it and its pull request are left alone", prom.Branch)
+		prom.Status, prom.Reason = record.PromotionRefused, fmt.Sprintf("branch %s has commits ctgit did not write; it and its pull request are left alone", prom.Branch)
 		return out, nil
 	case errors.Is(err, gitops.ErrSuperseded):
-		prom.Status, prom.Reason = "superseded", "another promotion updated the branch first"
+		prom.Status, prom.Reason = record.PromotionSuperseded, "another promotion updated the branch first"
 		return out, nil
 	case err != nil:
 		return nil, err
 	}
 	prom.Commit = res.Commit
 	if p.DryRun {
-		prom.Status, prom.Reason = "dry-run", "nothing written"
+		prom.Status, prom.Reason = record.PromotionDryRun, "nothing written"
 		return out, nil
 	}
 	pr, err := p.Forge.Open(ctx, forge.Request{
@@ -186,7 +186,7 @@ func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []git
 		// branch is left without one.
 		undone := p.undo(ctx, prom.Branch, res)
 		if errors.Is(err, forge.ErrClosed) {
-			prom.Status, prom.Reason, prom.Commit = "refused", err.Error()+"; "+undone, ""
+			prom.Status, prom.Reason, prom.Commit = record.PromotionRefused, err.Error()+"; "+undone, ""
 			return out, nil
 		}
 		return nil, fmt.Errorf("%w; %s", err, undone)
@@ -194,9 +194,9 @@ func (p *Promoter) open(ctx context.Context, prom *record.Promotion, edits []git
 	prom.URL = pr.URL
 	opened := p.now()
 	prom.OpenedAt = &opened
-	prom.Status = "updated"
+	prom.Status = record.PromotionUpdated
 	if pr.Created {
-		prom.Status = "opened"
+		prom.Status = record.PromotionOpened
 	}
 	return out, nil
 }

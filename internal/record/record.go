@@ -297,17 +297,25 @@ type Baseline struct {
 	PromotedAt *time.Time `json:"promotedAt,omitempty"`
 }
 
+// PromotionStatus is what a run's promotion did, in one word.
+type PromotionStatus string
+
 // Promotion statuses.
 const (
-	PromotionOpened          = "opened"
-	PromotionUpdated         = "updated"
-	PromotionUnchanged       = "unchanged"
-	PromotionAlreadyDeployed = "already-deployed"
-	PromotionDryRun          = "dry-run"
-	PromotionDisabled        = "disabled"
-	PromotionSuperseded      = "superseded"
-	PromotionRefused         = "refused"
+	PromotionOpened          PromotionStatus = "opened"
+	PromotionUpdated         PromotionStatus = "updated"
+	PromotionUnchanged       PromotionStatus = "unchanged"
+	PromotionAlreadyDeployed PromotionStatus = "already-deployed"
+	PromotionDryRun          PromotionStatus = "dry-run"
+	PromotionDisabled        PromotionStatus = "disabled"
+	PromotionSuperseded      PromotionStatus = "superseded"
+	PromotionRefused         PromotionStatus = "refused"
 )
+
+// PromotionStatuses lists every promotion status, for views and tests that
+// must know them all.
+var PromotionStatuses = []PromotionStatus{PromotionOpened, PromotionUpdated, PromotionUnchanged, PromotionAlreadyDeployed,
+	PromotionDryRun, PromotionDisabled, PromotionSuperseded, PromotionRefused}
 
 // Outcomes lists every outcome, best first, for views and metrics that
 // must know them all.
@@ -319,12 +327,12 @@ type Promotion struct {
 	// Status is one of the Promotion* constants: "opened", "updated",
 	// "unchanged", "already-deployed", "dry-run", "disabled", "superseded"
 	// or "refused".
-	Status  string `json:"status"`
-	Channel string `json:"channel,omitempty"`
-	From    string `json:"from"`
-	To      string `json:"to"`
-	Branch  string `json:"branch,omitempty"`
-	Commit  string `json:"commit,omitempty"`
+	Status  PromotionStatus `json:"status"`
+	Channel string          `json:"channel,omitempty"`
+	From    string          `json:"from"`
+	To      string          `json:"to"`
+	Branch  string          `json:"branch,omitempty"`
+	Commit  string          `json:"commit,omitempty"`
 	// URL is the pull request's URL, or the local PR file's path.
 	URL    string `json:"url,omitempty"`
 	Reason string `json:"reason,omitempty"`

@@ -11,11 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/golden"
 )
-
-// Set CTGIT_UPDATE_GOLDEN=1 to rewrite testdata/expected from the code; then
-// read the diff before committing it.
-var updateGolden = os.Getenv("CTGIT_UPDATE_GOLDEN") != ""
 
 type edit struct{ path, value, old string }
 
@@ -78,23 +75,8 @@ func TestSetGolden(t *testing.T) {
 				applied++
 			}
 			checkOnlyValueLinesChanged(t, orig, out, applied)
-			golden := filepath.Join("testdata/expected", tc.file)
-			if updateGolden {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), string(out)); diff != "" {
-				t.Errorf("rewrite of %s differs from %s (-want +got):\n%s", tc.file, golden, diff)
-			}
+			// CTGIT_UPDATE_GOLDEN=1 rewrites testdata/expected from the code.
+			golden.Check(t, filepath.Join("testdata/expected", tc.file), out)
 		})
 	}
 }

@@ -71,7 +71,7 @@ var (
 	labeledShare         = metric{"ctgit_labeled_share", "Share of current rows that have a label.", nil}
 	allMetrics           = []metric{runTimestamp, runSuccessTimestamp, runFailureTimestamp, runOutcome, runDuration, modelPromoted, promotionOpened, triggerToPromotion, driftScore, driftThreshold, driftColumnDrifted, datasetDrifted, datasetDriftShare, driftDetected, trainingDuration, trainingSuccess, trainingMetric, gateFailed, currentRows, labelLag, labeledShare}
 	outcomes             = record.Outcomes
-	promotionOpenedState = []string{"opened", "updated"}
+	promotionOpenedState = []record.PromotionStatus{record.PromotionOpened, record.PromotionUpdated}
 )
 
 // Metric describes an exported metric for documentation and checks.

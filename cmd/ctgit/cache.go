@@ -10,8 +10,6 @@ import (
 	"github.com/ctgit/ctgit/internal/config"
 )
 
-func init() { subcommands = append(subcommands, newCacheCmd) }
-
 const flagOlderThan = "older-than"
 
 func newCacheCmd() *cobra.Command {

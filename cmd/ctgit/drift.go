@@ -15,8 +15,6 @@ import (
 	"github.com/ctgit/ctgit/internal/report"
 )
 
-func init() { subcommands = append(subcommands, newDriftCmd) }
-
 // Flags of ctgit drift.
 const (
 	flagReference          = "reference"

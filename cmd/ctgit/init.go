@@ -11,8 +11,6 @@ import (
 	"github.com/ctgit/ctgit/internal/scaffold"
 )
 
-func init() { subcommands = append(subcommands, newInitCmd) }
-
 // flagForce is ctgit init's permission to overwrite.
 const flagForce = "force"
 

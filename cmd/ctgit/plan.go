@@ -23,8 +23,6 @@ const (
 	flagPR      = "pr"
 )
 
-func init() { subcommands = append(subcommands, newPlanCmd) }
-
 func newPlanCmd() *cobra.Command {
 	var (
 		format, dir, since string

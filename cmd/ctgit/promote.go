@@ -18,8 +18,6 @@ import (
 	"github.com/ctgit/ctgit/internal/record"
 )
 
-func init() { subcommands = append(subcommands, newPromoteCmd) }
-
 // Flag names of ctgit promote and ctgit rollback.
 const (
 	flagVersion  = "version"

@@ -14,8 +14,6 @@ import (
 	"github.com/ctgit/ctgit/internal/report"
 )
 
-func init() { subcommands = append(subcommands, newReportCmd) }
-
 // flagHistory names the directory of earlier run records.
 const flagHistory = "history"
 

@@ -12,8 +12,6 @@ import (
 	"github.com/ctgit/ctgit/internal/promote"
 )
 
-func init() { subcommands = append(subcommands, newRollbackCmd) }
-
 type rollbackFlags struct {
 	dir, to, reason string
 	dryRun          bool

@@ -66,7 +66,6 @@ pull request that bumps the model's version when a candidate passes its gates.`,
 	groupCommand(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err} })
 	root.PersistentFlags().StringVar(&repoRoot, flagRoot, "", "repository root (default: the Git work tree holding the current directory)")
-	root.AddCommand(newVersionCmd())
 	for _, add := range subcommands {
 		root.AddCommand(add())
 	}
@@ -77,9 +76,22 @@ pull request that bumps the model's version when a candidate passes its gates.`,
 // repository. It is reset for each run by newRootCmd's flag definition.
 var repoRoot string
 
-// subcommands is filled by the init functions of the files that define
-// them, one file per subcommand, so adding a command touches no shared list.
-var subcommands []func() *cobra.Command
+// subcommands are ctgit's commands, one file each: the one list of what
+// the CLI offers.
+var subcommands = []func() *cobra.Command{
+	newVetCmd,
+	newPlanCmd,
+	newRunCmd,
+	newDriftCmd,
+	newPromoteCmd,
+	newRollbackCmd,
+	newStatusCmd,
+	newReportCmd,
+	newCacheCmd,
+	newInitCmd,
+	newSchemaCmd,
+	newVersionCmd,
+}
 
 // groupCommand makes cmd, which only holds subcommands, print its help when
 // called alone and refuse an unknown subcommand as bad usage (exit 2).

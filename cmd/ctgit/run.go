@@ -23,8 +23,6 @@ import (
 	"github.com/ctgit/ctgit/internal/version"
 )
 
-func init() { subcommands = append(subcommands, newRunCmd) }
-
 // Flag names of ctgit run.
 const (
 	flagExecutor = "executor"

@@ -8,8 +8,6 @@ import (
 	"github.com/ctgit/ctgit/schema"
 )
 
-func init() { subcommands = append(subcommands, newSchemaCmd) }
-
 func newSchemaCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "schema",

@@ -13,8 +13,6 @@ import (
 	"github.com/ctgit/ctgit/internal/report"
 )
 
-func init() { subcommands = append(subcommands, newStatusCmd) }
-
 func newStatusCmd() *cobra.Command {
 	var (
 		format, dir string

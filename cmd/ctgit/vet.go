@@ -12,8 +12,6 @@ import (
 	"github.com/ctgit/ctgit/internal/report"
 )
 
-func init() { subcommands = append(subcommands, newVetCmd) }
-
 func newVetCmd() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{

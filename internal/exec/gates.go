@@ -21,6 +21,9 @@ type gateError struct {
 
 func (e *gateError) Error() string { return fmt.Sprintf("%s: gate: %s", e.gate.Pos, e.msg) }
 
+// Located is where the gate is declared.
+func (e *gateError) Located() string { return e.gate.Pos.String() }
+
 // evaluateGates checks the candidate's metrics against the gates. baseline
 // holds the current model's metrics, nil when there is no current model.
 func evaluateGates(gates []config.Gate, metrics map[string]any, baseline map[string]float64, modelBytes int64, metricsFile string) ([]record.Gate, error) {

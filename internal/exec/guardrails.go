@@ -113,7 +113,8 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 		}
 		col := cur.Column(ll.Column)
 		if col == nil {
-			return inputFailure(s, fmt.Errorf("%s: trigger.labelLag.column %q is not a column of %s", r.pp.Pipeline.FieldPos("trigger", "labelLag", "column"), ll.Column, r.pp.Pipeline.Data.Current)), true
+			return inputFailure(s, &locatedError{pos: r.pp.Pipeline.FieldPos("trigger", "labelLag", "column").String(),
+				err: fmt.Errorf("trigger.labelLag.column %q is not a column of %s", ll.Column, r.pp.Pipeline.Data.Current)}), true
 		}
 		lag := &record.LabelLag{Column: ll.Column}
 		labeled := 0

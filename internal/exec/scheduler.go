@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -616,9 +615,28 @@ func RecordPath(runsDir string, rec *record.Run) string {
 	return filepath.Join(runsDir, rec.Pipeline, rec.ID+".json")
 }
 
+// located is an error whose message already names the CUE line at fault
+// (a gate, a field), so a step failure need not add its declaration's.
+type located interface {
+	error
+	Located() string
+}
+
+// locatedError is bad input found while a step ran, at the CUE line of the
+// field it concerns.
+type locatedError struct {
+	pos string
+	err error
+}
+
+func (e *locatedError) Error() string   { return e.pos + ": " + e.err.Error() }
+func (e *locatedError) Unwrap() error   { return e.err }
+func (e *locatedError) Located() string { return e.pos }
+
 func inputFailure(s *plan.Step, err error) stepOutcome {
 	where := fmt.Sprintf("%s (declared at %s)", s.ID, s.Pos)
-	if strings.Contains(err.Error(), ".cue:") {
+	var l located
+	if errors.As(err, &l) {
 		where = s.ID // the error already names the line to look at
 	}
 	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/rewrite"
 )
 
@@ -311,7 +312,17 @@ func RepoFile(root, rel string, wantDir bool) error {
 	if !wantDir && st.IsDir() {
 		return fmt.Errorf("%s is a directory, not a file", rel)
 	}
+	if !wantDir && !st.Mode().IsRegular() {
+		return regularOnly(rel, st.Mode())
+	}
 	return nil
+}
+
+// regularOnly is the refusal of a data or code file that is a FIFO, a
+// socket or a device: hashing or reading it could block forever or never
+// end, so ctgit reads regular files only.
+func regularOnly(rel string, mode fs.FileMode) error {
+	return fmt.Errorf("%s is %s, not a regular file: ctgit reads only regular files, since reading this one could block or never end", rel, fsutil.Kind(mode))
 }
 
 // DataFormat returns "csv" or "parquet" for a data file, from format when

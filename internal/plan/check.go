@@ -315,7 +315,37 @@ func RepoFile(root, rel string, wantDir bool) error {
 	if !wantDir && !st.Mode().IsRegular() {
 		return regularOnly(rel, st.Mode())
 	}
+	if wantDir {
+		return regularTree(resolved, rel)
+	}
 	return nil
+}
+
+// regularTree refuses a directory (train.code) that holds a FIFO, a socket
+// or a device, which hashing or copying it for the step would block on;
+// it skips what the digest skips.
+func regularTree(dir, rel string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != dir && (d.Name() == "__pycache__" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil // the digest reports a dangling or escaping link
+			}
+			mode = st.Mode().Type()
+		}
+		if mode != 0 && !mode.IsDir() {
+			inner, _ := filepath.Rel(dir, p)
+			return regularOnly(path.Join(rel, filepath.ToSlash(inner)), mode)
+		}
+		return nil
+	})
 }
 
 // regularOnly is the refusal of a data or code file that is a FIFO, a

@@ -195,6 +195,9 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 	}
 	cmd.Dir = srcDir
 	cmd.SysProcAttr = stepProcAttr()
+	if lifeline != nil {
+		cmd.SysProcAttr = supervisorProcAttr()
+	}
 	tail := &tailBuffer{max: 8 << 10}
 	var log io.Writer = io.Discard
 	if req.Log != nil {

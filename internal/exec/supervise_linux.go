@@ -15,6 +15,14 @@ func stepProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
+// supervisorProcAttr puts a supervisor in a process group of its own, and
+// asks it to end its step (SIGTERM) when the thread that started it exits.
+// Not SIGKILL: a supervisor killed outright could not end the step's own
+// children. The lifeline stands for this where there is no such signal.
+func supervisorProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+}
+
 // prSetChildSubreaper is prctl's PR_SET_CHILD_SUBREAPER (linux/prctl.h).
 const prSetChildSubreaper = 36
 

@@ -83,7 +83,17 @@ func workState(dir string) (string, error) {
 		if strings.HasPrefix(rel, ".snapshot-") || strings.HasPrefix(rel, ".gitconfig") {
 			return nil
 		}
-		if d.Type()&fs.ModeType != 0 && d.Type()&fs.ModeSymlink == 0 {
+		if d.Type()&fs.ModeSymlink != 0 {
+			// Not followed: a hostile case's link may lead to a FIFO or
+			// to /dev/zero, which would hang the snapshot itself.
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, fmt.Sprintf("%s -> %s", rel, target))
+			return nil
+		}
+		if d.Type()&fs.ModeType != 0 {
 			lines = append(lines, fmt.Sprintf("%s %s", rel, d.Type()))
 			return nil
 		}

@@ -103,8 +103,20 @@ the data set drifted; 2 for bad input.`,
 			// the collector to scan, so collecting often keeps the peak
 			// memory near the data actually held at little cost in time.
 			defer debug.SetGCPercent(debug.SetGCPercent(10))
+			// A data file may be a stream (<(zcat x.csv.gz), a FIFO,
+			// /dev/stdin): each is read once, here, before either is parsed.
+			ref, refDone, err := drift.OpenStream(cmd.Context(), refPath)
+			if err != nil {
+				return exitcode.InputErr(err)
+			}
+			defer refDone()
+			cur, curDone, err := drift.OpenStream(cmd.Context(), curPath)
+			if err != nil {
+				return exitcode.InputErr(err)
+			}
+			defer curDone()
 			opt := drift.ReadOptions{Format: inputFormat}
-			rep, err := drift.CompareFiles(refPath, curPath, opt, p, int64(budgetMiB)<<20)
+			rep, err := drift.CompareInputs(ref, cur, opt, p, int64(budgetMiB)<<20)
 			if err != nil {
 				return exitcode.InputErr(err)
 			}

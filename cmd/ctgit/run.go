@@ -305,7 +305,7 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool) (
 	switch name {
 	case "local":
 		note("executor: local (--executor local); %s", localNote)
-		return &exec.Local{}, nil
+		return newLocal()
 	case "dagger":
 		d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
 		if err != nil {
@@ -326,7 +326,7 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool) (
 				return d, nil
 			}
 			note("executor: local (auto: %s is not set and no Docker engine answers); %s", exec.RunnerHostEnv, localNote)
-			return &exec.Local{}, nil
+			return newLocal()
 		}
 		d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
 		if err != nil {

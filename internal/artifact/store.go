@@ -33,6 +33,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
@@ -181,7 +182,9 @@ func (s *Store) PutModel(ctx context.Context, model, path string) (*Artifact, er
 		}
 		src = tmp.Name()
 	}
-	f, err := os.Open(src)
+	// A model left as a FIFO or a device would block the digest or never
+	// end it: only regular files (and directories, as a tar) are stored.
+	f, err := fsutil.OpenRegular(src)
 	if err != nil {
 		return nil, err
 	}
@@ -374,7 +377,7 @@ func writeTar(w io.Writer, dir string) error {
 			return err
 		}
 		if hdr.Typeflag == tar.TypeReg {
-			f, err := os.Open(p)
+			f, err := fsutil.OpenRegular(p)
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/rewrite"
 	"github.com/ctgit/ctgit/internal/semver"
 )
@@ -460,7 +461,47 @@ func RepoFile(root, rel string, wantDir bool) error {
 	if !wantDir && st.IsDir() {
 		return fmt.Errorf("%s is a directory, not a file", rel)
 	}
+	if !wantDir && !st.Mode().IsRegular() {
+		return regularOnly(rel, st.Mode())
+	}
+	if wantDir {
+		return regularTree(resolved, rel)
+	}
 	return nil
+}
+
+// regularTree refuses a directory (train.code) that holds a FIFO, a socket
+// or a device, which hashing or copying it for the step would block on;
+// it skips what the digest skips.
+func regularTree(dir, rel string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != dir && (d.Name() == "__pycache__" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil // the digest reports a dangling or escaping link
+			}
+			mode = st.Mode().Type()
+		}
+		if mode != 0 && !mode.IsDir() {
+			inner, _ := filepath.Rel(dir, p)
+			return regularOnly(path.Join(rel, filepath.ToSlash(inner)), mode)
+		}
+		return nil
+	})
+}
+
+// regularOnly is the refusal of a data or code file that is a FIFO, a
+// socket or a device: hashing or reading it could block forever or never
+// end, so ctgit reads regular files only.
+func regularOnly(rel string, mode fs.FileMode) error {
+	return fmt.Errorf("%s is %s, not a regular file: ctgit reads only regular files, since reading this one could block or never end", rel, fsutil.Kind(mode))
 }
 
 // DataFormat returns "csv" or "parquet" for a data file, from format when

@@ -103,7 +103,9 @@ func (m *Memo) Save() error {
 	return nil
 }
 
-// File returns the digest and size of the file at path.
+// File returns the digest and size of the regular file at path; anything
+// else (a FIFO, a device, a directory) is a *fsutil.NotRegularError, never
+// a read that blocks.
 func (m *Memo) File(path string) (string, int64, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -113,8 +115,9 @@ func (m *Memo) File(path string) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	if st.IsDir() {
-		return "", 0, fmt.Errorf("%s is a directory", path)
+	if !st.Mode().IsRegular() {
+		// A FIFO or a device would block the read or never end it.
+		return "", 0, &fsutil.NotRegularError{Path: path, Mode: st.Mode()}
 	}
 	id := identity(st)
 	m.mu.Lock()
@@ -123,7 +126,7 @@ func (m *Memo) File(path string) (string, int64, error) {
 	if ok && e.Size == id.Size && e.MtimeN == id.MtimeN && e.Inode == id.Inode {
 		return e.Digest, e.Size, nil
 	}
-	f, err := os.Open(abs)
+	f, err := fsutil.OpenRegular(abs)
 	if err != nil {
 		return "", 0, err
 	}

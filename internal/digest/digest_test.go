@@ -3,11 +3,15 @@ package digest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ctgit/ctgit/internal/fsutil"
 )
 
 func TestFileMemo(t *testing.T) {
@@ -72,5 +76,33 @@ func TestDir(t *testing.T) {
 	os.Symlink("/etc/hostname", filepath.Join(dir, "leak"))
 	if _, err := m.Dir(dir); err == nil || !strings.Contains(err.Error(), "leak is a symlink that leaves") {
 		t.Errorf("escaping symlink: %v", err)
+	}
+}
+
+// TestFileRefusesSpecialFiles checks that a FIFO without a writer, a
+// device and a directory are refused at once instead of read: hashing a
+// FIFO would wait for a writer forever, /dev/zero never ends.
+func TestFileRefusesSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "data.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	for _, p := range []string{fifo, "/dev/zero", dir} {
+		done := make(chan error, 1)
+		go func() { _, _, err := NewMemo().File(p); done <- err }()
+		select {
+		case err := <-done:
+			var nr *fsutil.NotRegularError
+			if !errors.As(err, &nr) {
+				t.Errorf("File(%s) = %v, want a NotRegularError", p, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("File(%s) blocks", p)
+		}
+	}
+	// The same in a directory tree.
+	if _, err := NewMemo().Dir(dir); err == nil || !strings.Contains(err.Error(), "data.csv is not a regular file") {
+		t.Errorf("Dir = %v, want data.csv refused", err)
 	}
 }

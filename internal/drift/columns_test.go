@@ -152,14 +152,14 @@ func TestParquetHeader(t *testing.T) {
 	if err := os.WriteFile(path, sampleParquet(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	names, err := parquetHeader(path)
+	names, err := parquetHeader(File(path))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff([]string{"f", "i", "s", "b"}, names); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
-	h, ok := regularHeader(path, ReadOptions{})
+	h, ok := regularHeader(File(path), ReadOptions{})
 	if !ok || h.path != path || len(h.names) != 4 {
 		t.Errorf("regularHeader = %v, %v", h, ok)
 	}
@@ -167,7 +167,7 @@ func TestParquetHeader(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("a,b\n1,2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := parquetHeader(bad); err == nil {
+	if _, err := parquetHeader(File(bad)); err == nil {
 		t.Error("want an error for a CSV file read as Parquet")
 	}
 }

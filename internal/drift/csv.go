@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"math/bits"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -29,24 +28,33 @@ type ReadOptions struct {
 }
 
 // ReadFile reads a CSV or Parquet file into a Table. Errors are
-// *InputError values naming the file, line and column.
+// *InputError values naming the file, line and column. path must be a
+// regular file: a FIFO, a socket or a device is refused, never read.
 func ReadFile(path string, opt ReadOptions) (*Table, error) {
-	format := formatOf(path, opt.Format)
+	return readInput(File(path), opt)
+}
+
+// readInput reads a CSV or Parquet input into a Table; errors name the
+// input as the user named it.
+func readInput(in Input, opt ReadOptions) (*Table, error) {
+	format := formatOf(in.Name, opt.Format)
 	switch format {
-	case "csv":
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, &InputError{File: path, Err: err}
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			opt.sizeHint = st.Size()
-		}
-		return ReadCSV(f, path, opt)
-	case "parquet":
-		return ReadParquet(path, opt)
+	case "csv", "parquet":
+	default:
+		return nil, &InputError{File: in.Name, Err: fmt.Errorf("unknown input format %q; use csv or parquet", format)}
 	}
-	return nil, &InputError{File: path, Err: fmt.Errorf("unknown input format %q; use csv or parquet", format)}
+	f, err := in.open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if format == "parquet" {
+		return ReadParquetFrom(f, in.Name, opt)
+	}
+	if st, err := f.Stat(); err == nil {
+		opt.sizeHint = st.Size()
+	}
+	return ReadCSV(f, in.Name, opt)
 }
 
 // formatOf is the explicit format, or the one path's extension implies.

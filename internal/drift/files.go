@@ -3,7 +3,6 @@ package drift
 import (
 	"bytes"
 	"io"
-	"os"
 )
 
 // CompareFiles reads and compares two data files under policy p, holding
@@ -14,24 +13,33 @@ import (
 // in several passes, each parsing a group of columns, so memory stays
 // bounded whatever the number of columns. budget <= 0 reads everything at
 // once, as does Parquet, which is read column by column anyway.
+//
+// Both must be regular files: a FIFO, a socket or a device is an
+// *InputError, never a read that blocks. CompareInputs compares streams
+// that OpenStream has read.
 func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int64) (*Report, error) {
+	return CompareInputs(File(refPath), File(curPath), opt, p, budget)
+}
+
+// CompareInputs is CompareFiles over inputs made by File or OpenStream.
+func CompareInputs(refIn, curIn Input, opt ReadOptions, p Policy, budget int64) (*Report, error) {
 	if err := p.Validate(); err != nil {
 		return nil, &InputError{File: "policy", Err: err}
 	}
-	refCSV := formatOf(refPath, opt.Format) == "csv"
-	curCSV := formatOf(curPath, opt.Format) == "csv"
+	refCSV := formatOf(refIn.Name, opt.Format) == "csv"
+	curCSV := formatOf(curIn.Name, opt.Format) == "csv"
 	if budget <= 0 || !refCSV || !curCSV {
-		return compareWhole(refPath, curPath, opt, p)
+		return compareWhole(refIn, curIn, opt, p)
 	}
-	refCols, refRows, refCell, err := csvShape(refPath)
+	refCols, refRows, refCell, err := csvShape(refIn)
 	if err != nil {
 		return nil, err
 	}
-	curCols, curRows, curCell, err := csvShape(curPath)
+	curCols, curRows, curCell, err := csvShape(curIn)
 	if err != nil {
 		return nil, err
 	}
-	cols, left, err := selectColumns(header{refPath, refCols}, header{curPath, curCols}, p)
+	cols, left, err := selectColumns(header{refIn.Name, refCols}, header{curIn.Name, curCols}, p)
 	if err != nil {
 		return nil, err
 	}
@@ -48,14 +56,14 @@ func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int
 		used += cost
 	}
 	if len(groups) <= 1 {
-		return compareWhole(refPath, curPath, opt, p)
+		return compareWhole(refIn, curIn, opt, p)
 	}
 	var results []columnResult
 	var refDS, curDS Dataset
 	for _, sub := range groups {
 		gopt := opt
 		gopt.Columns = sub
-		ref, cur, err := readBoth(refPath, curPath, gopt)
+		ref, cur, err := readBoth(refIn, curIn, gopt)
 		if err != nil {
 			return nil, err
 		}
@@ -64,19 +72,18 @@ func CompareFiles(refPath, curPath string, opt ReadOptions, p Policy, budget int
 			return nil, err
 		}
 		results = append(results, res...)
-		refDS, curDS = Dataset{Path: refPath, Rows: ref.Rows}, Dataset{Path: curPath, Rows: cur.Rows}
+		refDS, curDS = Dataset{Path: refIn.Name, Rows: ref.Rows}, Dataset{Path: curIn.Name, Rows: cur.Rows}
 	}
 	return finishReport(refDS, curDS, results, left, p), nil
 }
 
-// compareWhole reads both files at once and compares them. When both are
-// regular files, their headers are read first so that only the columns
-// tested are parsed; other inputs are read once, whole.
-func compareWhole(refPath, curPath string, opt ReadOptions, p Policy) (*Report, error) {
-	refH, refOK := regularHeader(refPath, opt)
-	curH, curOK := regularHeader(curPath, opt)
+// compareWhole reads both files at once and compares them. Their headers
+// are read first so that only the columns tested are parsed.
+func compareWhole(refIn, curIn Input, opt ReadOptions, p Policy) (*Report, error) {
+	refH, refOK := regularHeader(refIn, opt)
+	curH, curOK := regularHeader(curIn, opt)
 	if !refOK || !curOK {
-		ref, cur, err := readBoth(refPath, curPath, opt)
+		ref, cur, err := readBoth(refIn, curIn, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +94,7 @@ func compareWhole(refPath, curPath string, opt ReadOptions, p Policy) (*Report, 
 		return nil, err
 	}
 	opt.Columns = names
-	ref, cur, err := readBoth(refPath, curPath, opt)
+	ref, cur, err := readBoth(refIn, curIn, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -98,46 +105,43 @@ func compareWhole(refPath, curPath string, opt ReadOptions, p Policy) (*Report, 
 	return finishReport(Dataset{Path: ref.Path, Rows: ref.Rows}, Dataset{Path: cur.Path, Rows: cur.Rows}, results, left, p), nil
 }
 
-// regularHeader reads the column names of a regular CSV or Parquet file;
-// ok is false for anything else, and for a file that cannot be read, whose
-// error the full read reports.
-func regularHeader(path string, opt ReadOptions) (h header, ok bool) {
-	st, err := os.Stat(path)
-	if err != nil || !st.Mode().IsRegular() {
-		return header{}, false
-	}
+// regularHeader reads the column names of a CSV or Parquet input; ok is
+// false for an input that cannot be read, whose error the full read
+// reports.
+func regularHeader(in Input, opt ReadOptions) (h header, ok bool) {
 	var names []string
-	switch formatOf(path, opt.Format) {
+	switch formatOf(in.Name, opt.Format) {
 	case "csv":
-		f, err := os.Open(path)
+		f, err := in.open()
 		if err != nil {
 			return header{}, false
 		}
 		defer f.Close()
-		names, err = (&csvReader{r: f, name: path}).header()
+		names, err = (&csvReader{r: f, name: in.Name}).header()
 		if err != nil {
 			return header{}, false
 		}
 	case "parquet":
-		names, err = parquetHeader(path)
+		var err error
+		names, err = parquetHeader(in)
 		if err != nil {
 			return header{}, false
 		}
 	default:
 		return header{}, false
 	}
-	return header{path: path, names: names}, true
+	return header{path: in.Name, names: names}, true
 }
 
 // readBoth reads the two files at once, so that one file's last blocks and
 // the reading of its input overlap the other's parsing. When both fail,
 // the reference's error is the one reported, as if read first; a file
 // that cannot be opened is reported before either is parsed.
-func readBoth(refPath, curPath string, opt ReadOptions) (ref, cur *Table, err error) {
-	for _, path := range []string{refPath, curPath} {
-		f, err := os.Open(path)
+func readBoth(refIn, curIn Input, opt ReadOptions) (ref, cur *Table, err error) {
+	for _, in := range []Input{refIn, curIn} {
+		f, err := in.open()
 		if err != nil {
-			return nil, nil, &InputError{File: path, Err: err}
+			return nil, nil, err
 		}
 		f.Close()
 	}
@@ -145,9 +149,9 @@ func readBoth(refPath, curPath string, opt ReadOptions) (ref, cur *Table, err er
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		cur, curErr = ReadFile(curPath, opt)
+		cur, curErr = readInput(curIn, opt)
 	}()
-	ref, err = ReadFile(refPath, opt)
+	ref, err = readInput(refIn, opt)
 	<-done
 	if err == nil {
 		err = curErr
@@ -162,14 +166,15 @@ func readBoth(refPath, curPath string, opt ReadOptions) (ref, cur *Table, err er
 // its size and its first records, or an upper bound: its number of lines),
 // and the bytes a parsed cell of each column is
 // expected to take (4 where the first records hold plain decimals that
-// Column.dec can take, or only texts and missing cells, 8 otherwise). It reads only the start of a regular
-// file, and anything else once at memory speed.
-func csvShape(path string) ([]string, int64, map[string]int64, error) {
-	f, err := os.Open(path)
+// Column.dec can take, or only texts and missing cells, 8 otherwise). It
+// reads only the start of the file, unless that start holds all of it.
+func csvShape(in Input) ([]string, int64, map[string]int64, error) {
+	f, err := in.open()
 	if err != nil {
-		return nil, 0, nil, &InputError{File: path, Err: err}
+		return nil, 0, nil, err
 	}
 	defer f.Close()
+	path := in.Name
 	rd := &csvReader{r: f, name: path}
 	header, err := rd.header()
 	if err != nil {

@@ -1,12 +1,15 @@
 package drift
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -60,7 +63,7 @@ func TestCSVShapeCellBytes(t *testing.T) {
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	header, lines, cell, err := csvShape(p)
+	header, lines, cell, err := csvShape(File(p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,5 +73,119 @@ func TestCSVShapeCellBytes(t *testing.T) {
 	}
 	if len(header) != 7 || lines < 2 {
 		t.Errorf("header %v, lines %d", header, lines)
+	}
+}
+
+// TestFileInputsRefuseSpecialFiles checks that pipeline data (File) that
+// is a FIFO or a device is refused at once, never read.
+func TestFileInputsRefuseSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref.csv")
+	os.WriteFile(ref, []byte("x\n1\n2\n"), 0o644)
+	fifo := filepath.Join(dir, "cur.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	for _, cur := range []string{fifo, "/dev/zero"} {
+		for _, budget := range []int64{0, 1} {
+			done := make(chan error, 1)
+			go func() { _, err := CompareFiles(ref, cur, ReadOptions{Format: "csv"}, Policy{}, budget); done <- err }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), cur+": this is a") || !strings.Contains(err.Error(), "not a regular file") {
+					t.Errorf("CompareFiles(%s, budget %d) = %v, want it refused", cur, budget, err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("CompareFiles(%s) blocks", cur)
+			}
+		}
+		if _, err := ReadFile(cur, ReadOptions{}); err == nil {
+			t.Errorf("ReadFile(%s) read a special file", cur)
+		}
+	}
+}
+
+// TestOpenStreamReadsOnce checks that a FIFO fed by a writer that writes
+// its data once is compared whole, at every memory budget (the column
+// groups read the input several times), and named as the user named it.
+func TestOpenStreamReadsOnce(t *testing.T) {
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref.csv")
+	var data strings.Builder
+	data.WriteString("a,b,c\n")
+	for i := range 3000 {
+		fmt.Fprintf(&data, "%d,%d,%d\n", i%97, i%13, i%7)
+	}
+	os.WriteFile(ref, []byte(data.String()), 0o644)
+	want, err := CompareFiles(ref, ref, ReadOptions{}, Policy{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, budget := range []int64{0, 8 * 3001} {
+		fifo := filepath.Join(dir, fmt.Sprintf("cur%d.csv", budget))
+		if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+			t.Skip("no FIFOs here:", err)
+		}
+		go func() {
+			// One writer, one pass: a second open would wait forever.
+			f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err != nil {
+				return
+			}
+			f.WriteString(data.String())
+			f.Close()
+		}()
+		in, cleanup, err := OpenStream(context.Background(), fifo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := CompareInputs(File(ref), in, ReadOptions{}, Policy{}, budget)
+		cleanup()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Current.Path != fifo || got.Current.Rows != 3000 {
+			t.Errorf("budget %d: current is %+v, want %s with 3000 rows", budget, got.Current, fifo)
+		}
+		got.Current.Path = want.Current.Path
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("budget %d: (-file +stream):\n%s", budget, d)
+		}
+	}
+}
+
+// TestOpenStreamEndsWithContext checks that waiting for a FIFO's writer,
+// and for a silent writer's data, end when the context does, and that a
+// device or a directory is refused.
+func TestOpenStreamEndsWithContext(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "cur.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, _, err := OpenStream(ctx, fifo); err == nil || !strings.Contains(err.Error(), "waiting for a writer") {
+		t.Errorf("no writer: %v", err)
+	}
+	// A writer that opens and then says nothing.
+	w := make(chan *os.File, 1)
+	go func() {
+		f, _ := os.OpenFile(fifo, os.O_WRONLY, 0)
+		w <- f
+	}()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel2()
+	_, _, err := OpenStream(ctx2, fifo)
+	if f := <-w; f != nil {
+		f.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "reading the stream") {
+		t.Errorf("silent writer: %v", err)
+	}
+	for _, p := range []string{"/dev/zero", dir} {
+		if _, _, err := OpenStream(context.Background(), p); err == nil || !strings.Contains(err.Error(), "give a regular file or a pipe") {
+			t.Errorf("OpenStream(%s) = %v", p, err)
+		}
 	}
 }

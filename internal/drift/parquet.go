@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 
@@ -21,10 +20,12 @@ import (
 // Integer, floating-point and decimal columns are numbers (NaN and ±Inf
 // missing); strings are classified cell by cell as in CSV; booleans are the
 // categories "true" and "false"; nulls are missing.
+//
+// path must be a regular file: anything else is an *InputError.
 func ReadParquet(path string, opt ReadOptions) (*Table, error) {
-	f, err := os.Open(path)
+	f, err := File(path).open()
 	if err != nil {
-		return nil, &InputError{File: path, Err: err}
+		return nil, err
 	}
 	defer f.Close()
 	return ReadParquetFrom(f, path, opt)
@@ -98,13 +99,19 @@ func ReadParquetFrom(r interface {
 
 // parquetHeader reads the names of a Parquet file's top-level columns from
 // its schema, without reading their values.
-func parquetHeader(path string) (names []string, err error) {
+func parquetHeader(in Input) (names []string, err error) {
+	f, err := in.open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	path := in.Name
 	defer func() {
 		if p := recover(); p != nil {
 			names, err = nil, &InputError{File: path, Err: fmt.Errorf("corrupt Parquet file: %v", p)}
 		}
 	}()
-	pr, err := file.OpenParquetFile(path, false)
+	pr, err := file.NewParquetReader(f)
 	if err != nil {
 		return nil, &InputError{File: path, Err: fmt.Errorf("not a readable Parquet file: %w", err)}
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -19,12 +20,14 @@ import (
 	"time"
 
 	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/fsutil"
 )
 
 // Local runs steps on the host: each training attempt in a fresh working
 // directory holding a copy of train.code, in its own process group (killed
-// as a whole on cancel or timeout), with a cleaned environment plus the
-// step's. The step's image is not used.
+// as a whole on cancel, timeout, or when the step's main process exits),
+// with a cleaned environment plus the step's. The step's image is not
+// used.
 type Local struct {
 	// Environ is the runner's environment, from which the allowed
 	// variables and the step's secrets are taken (os.Environ() when nil).
@@ -34,6 +37,14 @@ type Local struct {
 	KillGrace time.Duration
 	// NvidiaSMI is the command that lists GPUs ("nvidia-smi").
 	NvidiaSMI string
+	// Supervisor is the path of a program that runs Supervise when
+	// Supervising (ctgit itself): each step then runs under a supervisor
+	// that ends it, its process group and every process it left, when the
+	// step's main process exits or when ctgit is gone, even by SIGKILL
+	// (see supervise.go). When empty, the step is started directly: its
+	// process group is killed when it ends, and on Linux the step itself
+	// dies with ctgit, but not its own children.
+	Supervisor string
 }
 
 // Name implements Executor.
@@ -162,11 +173,31 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 	}
 	res.Ran = Ran{Executor: l.Name(), Program: localProgram(argv[0], path, req.Train.Code),
 		ProgramVersion: programVersion(ctx, argv[0], path, srcDir, envList(probeEnv))}
-	cmd := osexec.Command(path, argv[1:]...)
-	cmd.Args[0] = argv[0]
+	grace := l.killGrace()
+	var cmd *osexec.Cmd
+	var lifeline *os.File // ctgit's end; the supervisor's step dies when it closes
+	if l.Supervisor != "" {
+		cmd = osexec.Command(l.Supervisor, append([]string{path, argv[0]}, argv[1:]...)...)
+		cmd.Env = append(envList(env), supervisorEnv+"="+grace.String())
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, &StepError{ExitCode: -1, Err: fmt.Errorf("starting %s: %w", argv[0], err)}
+		}
+		defer r.Close()
+		defer w.Close()
+		cmd.ExtraFiles, lifeline = []*os.File{r}, w
+		// The supervisor ends the step within grace; it gets a little more.
+		grace += 2 * time.Second
+	} else {
+		cmd = osexec.Command(path, argv[1:]...)
+		cmd.Args[0] = argv[0]
+		cmd.Env = envList(env)
+	}
 	cmd.Dir = srcDir
-	cmd.Env = envList(env)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = stepProcAttr()
+	if lifeline != nil {
+		cmd.SysProcAttr = supervisorProcAttr()
+	}
 	tail := &tailBuffer{max: 8 << 10}
 	var log io.Writer = io.Discard
 	if req.Log != nil {
@@ -174,23 +205,50 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 	}
 	cmd.Stdout = log
 	cmd.Stderr = io.MultiWriter(log, tail)
+	// A process the step left holding its stdout or stderr must not keep
+	// ctgit waiting for the output's end: once the step has exited, its
+	// output gets this long to drain.
+	cmd.WaitDelay = outputDrain
 
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	started := make(chan error, 1)
+	done := make(chan error, 1)
+	go func() {
+		// A parent-death signal fires when the thread that started the
+		// process exits, not the process: this goroutine keeps its thread
+		// until the step is over (Go ends a thread only when a goroutine
+		// locked to it exits still locked).
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		done <- cmd.Wait()
+	}()
+	if err := <-started; err != nil {
 		return nil, &StepError{ExitCode: -1, Err: fmt.Errorf("starting %s: %w", argv[0], err)}
 	}
+	if len(cmd.ExtraFiles) > 0 {
+		cmd.ExtraFiles[0].Close() // the supervisor's end
+	}
 	pgid := cmd.Process.Pid
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	var waitErr error
 	select {
 	case waitErr = <-done:
 	case <-ctx.Done():
-		l.killGroup(pgid, done)
+		killGroup(pgid, grace, done)
 		waitErr = ctx.Err()
 	}
 	// Whatever the step started in the background ends with it.
 	syscall.Kill(-pgid, syscall.SIGKILL)
+	if lifeline != nil {
+		lifeline.Close()
+	}
+	if errors.Is(waitErr, osexec.ErrWaitDelay) {
+		waitErr = nil // the step succeeded; only its output was held open
+	}
 	res.Duration = time.Since(start)
 
 	if ctx.Err() != nil {
@@ -208,13 +266,20 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 	return res, nil
 }
 
-// killGroup sends SIGTERM to the step's process group, then SIGKILL after
-// the grace period if it has not exited.
-func (l *Local) killGroup(pgid int, done <-chan error) {
-	grace := l.KillGrace
-	if grace == 0 {
-		grace = 5 * time.Second
+// outputDrain is how long a step's output may still be read after its
+// main process has exited.
+const outputDrain = 2 * time.Second
+
+func (l *Local) killGrace() time.Duration {
+	if l.KillGrace == 0 {
+		return 5 * time.Second
 	}
+	return l.KillGrace
+}
+
+// killGroup sends SIGTERM to the process group pgid, then SIGKILL after
+// grace if the process has not exited.
+func killGroup(pgid int, grace time.Duration, done <-chan error) {
 	syscall.Kill(-pgid, syscall.SIGTERM)
 	select {
 	case <-done:
@@ -328,7 +393,8 @@ func (t *tailBuffer) String() string {
 }
 
 func copyFile(src, dst string, perm fs.FileMode) error {
-	in, err := os.Open(src)
+	in, err := fsutil.OpenRegular(src) // a FIFO would block the copy
+
 	if err != nil {
 		return err
 	}

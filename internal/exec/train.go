@@ -14,6 +14,7 @@ import (
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/rewrite"
@@ -141,7 +142,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 			return inputFailure(s, fmt.Errorf("evaluate.metrics: %w", err))
 		}
 	}
-	if err := checkNoEscapes(outDir); err != nil {
+	if err := checkOutputs(outDir); err != nil {
 		return inputFailure(s, err)
 	}
 	var cand *record.Artifact
@@ -275,25 +276,39 @@ func outputPath(dir, rel string) (string, error) {
 	return p, nil
 }
 
-// checkNoEscapes refuses outputs holding symlinks that point outside the
-// output directory: ctgit would otherwise read, hash and store files the
-// step had no business handing over.
-func checkNoEscapes(dir string) error {
+// checkOutputs refuses outputs that ctgit cannot safely read, hash and
+// store: symlinks that point outside the output directory (ctgit would
+// otherwise hand over files the step had no business handing over), and
+// anything that is not a regular file or a directory (a FIFO left as the
+// model would block the hashing forever; a socket or device cannot be
+// stored).
+func checkOutputs(dir string) error {
 	realDir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return err
 	}
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.Type()&fs.ModeSymlink == 0 {
+		if err != nil {
 			return err
 		}
-		target, err := filepath.EvalSymlinks(p)
 		rel, _ := filepath.Rel(dir, p)
-		if err != nil {
-			return fmt.Errorf("output %s is a dangling symlink", rel)
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(p)
+			if err != nil {
+				return fmt.Errorf("output %s is a dangling symlink", rel)
+			}
+			if !within(realDir, target) {
+				return fmt.Errorf("output %s is a symlink out of the output directory (to %s)", rel, target)
+			}
+			st, err := os.Stat(target)
+			if err != nil {
+				return err
+			}
+			mode = st.Mode().Type()
 		}
-		if !within(realDir, target) {
-			return fmt.Errorf("output %s is a symlink out of the output directory (to %s)", rel, target)
+		if mode != 0 && !mode.IsDir() {
+			return fmt.Errorf("output %s is %s, not a regular file: a step's outputs must be regular files and directories", rel, fsutil.Kind(mode))
 		}
 		return nil
 	})

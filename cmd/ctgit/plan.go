@@ -12,6 +12,7 @@ import (
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/forge"
+	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/report"
@@ -197,15 +198,15 @@ func buildPlan(dir string, names []string, since string, forceTrain bool) (*plan
 	}
 	opt := plan.Options{
 		Pipelines:  names,
-		Commit:     plan.HeadCommit(ws.root),
+		Commit:     gitops.HeadCommit(ws.root),
 		Cache:      ws.cache,
 		Memo:       ws.memo,
 		ForceTrain: forceTrain,
 	}
 	if since != "" {
-		changed, err := plan.ChangedFiles(ws.root, since)
+		changed, err := gitops.ChangedFiles(ws.root, since)
 		switch {
-		case errors.Is(err, plan.ErrNoBase):
+		case errors.Is(err, gitops.ErrNoBase):
 			// A new branch: no earlier commit, so everything is new.
 		case err != nil:
 			return nil, nil, err

@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/report"
 )
@@ -46,7 +46,7 @@ warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 			}
 			var warnings config.Diagnostics
 			if len(ds) == 0 {
-				files, tracked, err := plan.TrackedFiles(ws.root)
+				files, tracked, err := gitops.TrackedFiles(ws.root)
 				if err != nil {
 					return err
 				}

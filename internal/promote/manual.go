@@ -14,7 +14,6 @@ import (
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/gitops"
-	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 	"github.com/ctgit/ctgit/internal/rewrite"
@@ -203,7 +202,7 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 		view = *record.New("none (promoted by hand)", pp.Name, pp.Model.Name, now)
 		view.Pos, view.FinishedAt, view.Executor = pp.Pos.String(), now, "no"
 		view.Trigger = record.Trigger{Kind: "manual", Detail: "ctgit promote", At: now}
-		view.SourceCommit = plan.HeadCommit(p.Root)
+		view.SourceCommit = gitops.HeadCommit(p.Root)
 		view.Reason = fmt.Sprintf("Promoted by hand%s with `ctgit promote`; no run record of pipeline %s has this candidate, so there are no gates, drift or metrics to show", where, pp.Name)
 		if artifact != "" {
 			view.Reason += "; artifact " + artifact

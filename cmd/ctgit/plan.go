@@ -14,7 +14,6 @@ import (
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
-	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/report"
 )
 
@@ -142,7 +141,7 @@ func (c commentFlags) postPlan(cmd *cobra.Command, p *plan.Plan) (string, error)
 	if gh == nil {
 		gh = &config.GitHubSettings{}
 	}
-	owner, name, ok := promote.GitHubRepository(gh.Repository, promote.RemoteURL(p.Root, promote.DefaultRemote(p.Root)))
+	owner, name, ok := forge.GitHubRepository(gh.Repository, gitops.RemoteURL(p.Root, gitops.DefaultRemote(p.Root)))
 	if !ok {
 		return "", exitcode.InputErr(errors.New("--comment cannot tell the GitHub repository: set settings.github.repository or GITHUB_REPOSITORY, or use a github.com origin"))
 	}

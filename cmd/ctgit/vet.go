@@ -8,7 +8,6 @@ import (
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/gitops"
-	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/report"
 )
 
@@ -81,7 +80,7 @@ warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 }
 
 // checkBaseBranch checks the branches the pipelines push against the base
-// branch Git names, as a promotion would pick it (promote.BaseBranch):
+// branch Git names, as a promotion would pick it (gitops.BaseBranch):
 // config.Load checks a configured settings.baseBranch itself, but cannot ask
 // Git. Where Git names none (no repository, a detached HEAD) there is
 // nothing to compare with; a promotion then refuses before any step.
@@ -89,7 +88,7 @@ func checkBaseBranch(cfg *config.Config) config.Diagnostics {
 	if cfg.Settings.BaseBranch != "" {
 		return nil
 	}
-	base, err := promote.BaseBranch(cfg.Root, "", promote.DefaultRemote(cfg.Root))
+	base, err := gitops.BaseBranch(cfg.Root, "", gitops.DefaultRemote(cfg.Root))
 	if err != nil {
 		return nil
 	}

@@ -11,17 +11,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exec"
-	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/record"
@@ -263,70 +257,4 @@ func (p *Promoter) Preflight(ctx context.Context) error {
 		p.preflightErr = p.Forge.Check(ctx)
 	})
 	return p.preflightErr
-}
-
-// BaseBranch picks the branch promotions target: the configured one, else
-// the remote's default branch, else the current branch.
-func BaseBranch(root, configured, remote string) (string, error) {
-	if configured != "" {
-		return configured, nil
-	}
-	repo, err := git.PlainOpen(root)
-	if err != nil {
-		return "", exitcode.InputErr(fmt.Errorf("promotion needs a Git repository at %s: %w", root, err))
-	}
-	if remote != "" {
-		if ref, err := repo.Reference(plumbing.NewRemoteHEADReferenceName(remote), false); err == nil && ref.Type() == plumbing.SymbolicReference {
-			return strings.TrimPrefix(ref.Target().Short(), remote+"/"), nil
-		}
-	}
-	head, err := repo.Head()
-	if err != nil || !head.Name().IsBranch() {
-		return "", exitcode.InputErr(errors.New("cannot tell the base branch: HEAD is not on a branch; set settings.baseBranch"))
-	}
-	return head.Name().Short(), nil
-}
-
-// DefaultRemote returns "origin" when the repository has it, else "".
-func DefaultRemote(root string) string {
-	repo, err := git.PlainOpen(root)
-	if err != nil {
-		return ""
-	}
-	if _, err := repo.Remote("origin"); err == nil {
-		return "origin"
-	}
-	return ""
-}
-
-// RemoteURL returns the first URL of a remote, or "".
-func RemoteURL(root, remote string) string {
-	repo, err := git.PlainOpen(root)
-	if err != nil {
-		return ""
-	}
-	r, err := repo.Remote(remote)
-	if err != nil || len(r.Config().URLs) == 0 {
-		return ""
-	}
-	return r.Config().URLs[0]
-}
-
-// GitHubRepository finds "owner/name" for the GitHub forge: configured,
-// else GITHUB_REPOSITORY, else from a github.com remote URL.
-func GitHubRepository(configured, remoteURL string) (owner, name string, ok bool) {
-	full := configured
-	if full == "" {
-		full = os.Getenv("GITHUB_REPOSITORY")
-	}
-	if full == "" {
-		u := strings.TrimSuffix(remoteURL, ".git")
-		for _, prefix := range []string{"https://github.com/", "git@github.com:", "ssh://git@github.com/"} {
-			if strings.HasPrefix(u, prefix) {
-				full = strings.TrimPrefix(u, prefix)
-			}
-		}
-	}
-	owner, name, ok = strings.Cut(full, "/")
-	return owner, name, ok && owner != "" && name != "" && !strings.Contains(name, "/")
 }

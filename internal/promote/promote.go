@@ -2,8 +2,8 @@
 // the target field rewritten in place on branch ctgit/<model> (internal/
 // gitops), and one pull request for that branch (internal/forge) whose body
 // internal/report renders from the run record. `ctgit run` reaches it
-// through exec.Promoter; `ctgit promote` and `ctgit rollback` call it
-// directly.
+// through exec.Promoter, which cmd/ctgit wires to it (promote does not
+// import exec); `ctgit promote` and `ctgit rollback` call it directly.
 package promote
 
 import (
@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exec"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
+	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 )
@@ -50,18 +50,17 @@ type Promoter struct {
 	preflightErr error
 }
 
-var _ exec.Promoter = (*Promoter)(nil)
-
-// Promote implements exec.Promoter.
-func (p *Promoter) Promote(ctx context.Context, req exec.PromoteRequest) (*record.Promotion, error) {
-	pp := req.Pipeline.Pipeline
-	run := req.Run
+// Promote promotes run, a run of pipeline pl whose gates passed, to
+// version over current, the version the target holds: the promotion
+// `ctgit run` asks for through exec.Promoter.
+func (p *Promoter) Promote(ctx context.Context, pl *plan.PipelinePlan, run *record.Run, version, current string) (*record.Promotion, error) {
+	pp := pl.Pipeline
 	target := pp.Model.Target
-	edits := []gitops.Edit{{File: target.File, Field: target.Path, Value: req.Version}}
+	edits := []gitops.Edit{{File: target.File, Field: target.Path, Value: version}}
 	if target.Artifact != "" && run.Candidate != nil {
 		edits = append(edits, gitops.Edit{File: target.File, Field: target.Artifact, Value: run.Candidate.URI + "@" + run.Candidate.Digest})
 	}
-	prom := &record.Promotion{From: req.Current, To: req.Version, Branch: pp.PromotionBranch("")}
+	prom := &record.Promotion{From: current, To: version, Branch: pp.PromotionBranch("")}
 
 	// The body describes the run as promoted: render it from a copy of the
 	// record that says so, since the promotion is what this call makes.

@@ -12,8 +12,8 @@ import (
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/forge"
+	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
-	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/report"
 )
 
@@ -139,7 +139,7 @@ func (c commentFlags) postPlan(cmd *cobra.Command, p *plan.Plan) (string, error)
 	if gh == nil {
 		gh = &config.GitHubSettings{}
 	}
-	owner, name, ok := promote.GitHubRepository(gh.Repository, promote.RemoteURL(p.Root, promote.DefaultRemote(p.Root)))
+	owner, name, ok := forge.GitHubRepository(gh.Repository, gitops.RemoteURL(p.Root, gitops.DefaultRemote(p.Root)))
 	if !ok {
 		return "", exitcode.InputErr(errors.New("--comment cannot tell the GitHub repository: set settings.github.repository or GITHUB_REPOSITORY, or use a github.com origin"))
 	}
@@ -195,15 +195,15 @@ func buildPlan(dir string, names []string, since string, forceTrain bool) (*plan
 	}
 	opt := plan.Options{
 		Pipelines:  names,
-		Commit:     plan.HeadCommit(ws.root),
+		Commit:     gitops.HeadCommit(ws.root),
 		Cache:      ws.cache,
 		Memo:       ws.memo,
 		ForceTrain: forceTrain,
 	}
 	if since != "" {
-		changed, err := plan.ChangedFiles(ws.root, since)
+		changed, err := gitops.ChangedFiles(ws.root, since)
 		switch {
-		case errors.Is(err, plan.ErrNoBase):
+		case errors.Is(err, gitops.ErrNoBase):
 			// A new branch: no earlier commit, so everything is new.
 		case err != nil:
 			return nil, nil, err

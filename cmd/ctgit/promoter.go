@@ -104,8 +104,8 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun b
 	if _, err := os.Stat(filepath.Join(root, ".git")); err != nil {
 		return nil, exitcode.InputErr(fmt.Errorf("promotion needs a Git repository at %s, and there is none (no .git); run inside a work tree, or pass --%s none", root, flagPromote))
 	}
-	remote := promote.DefaultRemote(root)
-	base, err := promote.BaseBranch(root, p.Settings.BaseBranch, remote)
+	remote := gitops.DefaultRemote(root)
+	base, err := gitops.BaseBranch(root, p.Settings.BaseBranch, remote)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun b
 	} else {
 		gh = &config.GitHubSettings{}
 	}
-	owner, name, haveRepo := promote.GitHubRepository(gh.Repository, promote.RemoteURL(root, remote))
+	owner, name, haveRepo := forge.GitHubRepository(gh.Repository, gitops.RemoteURL(root, remote))
 	if mode == "auto" {
 		mode = "local"
 		if token != "" && haveRepo {

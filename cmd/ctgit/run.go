@@ -364,6 +364,10 @@ func orDefault(s, def string) string {
 	return s
 }
 
+// promote and exec are peers: this is where a *promote.Promoter becomes
+// the exec.Promoter a run promotes through.
+var _ exec.Promoter = (*promote.Promoter)(nil)
+
 // promoterOrNil keeps a nil *promote.Promoter from becoming a non-nil
 // interface.
 func promoterOrNil(p *promote.Promoter) exec.Promoter {

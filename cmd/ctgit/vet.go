@@ -7,8 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/plan"
-	"github.com/ctgit/ctgit/internal/promote"
+	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/report"
 )
 
@@ -44,7 +43,7 @@ warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 			}
 			var warnings config.Diagnostics
 			if len(ds) == 0 {
-				files, tracked, err := plan.TrackedFiles(ws.root)
+				files, tracked, err := gitops.TrackedFiles(ws.root)
 				if err != nil {
 					return err
 				}
@@ -79,7 +78,7 @@ warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 }
 
 // checkBaseBranch checks the branches the pipelines push against the base
-// branch Git names, as a promotion would pick it (promote.BaseBranch):
+// branch Git names, as a promotion would pick it (gitops.BaseBranch):
 // config.Load checks a configured settings.baseBranch itself, but cannot ask
 // Git. Where Git names none (no repository, a detached HEAD) there is
 // nothing to compare with; a promotion then refuses before any step.
@@ -87,7 +86,7 @@ func checkBaseBranch(cfg *config.Config) config.Diagnostics {
 	if cfg.Settings.BaseBranch != "" {
 		return nil
 	}
-	base, err := promote.BaseBranch(cfg.Root, "", promote.DefaultRemote(cfg.Root))
+	base, err := gitops.BaseBranch(cfg.Root, "", gitops.DefaultRemote(cfg.Root))
 	if err != nil {
 		return nil
 	}

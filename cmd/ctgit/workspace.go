@@ -9,7 +9,7 @@ import (
 	"github.com/ctgit/ctgit/internal/cache"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
-	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/gitops"
 )
 
 // workspace is the repository a command works in: its root, its loaded
@@ -78,5 +78,5 @@ func findRoot(dir string) (string, error) {
 			}
 		}
 	}
-	return plan.FindRoot(start)
+	return gitops.FindRoot(start)
 }

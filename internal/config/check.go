@@ -248,7 +248,7 @@ func branchClash(a, b string) string {
 
 // CheckBaseBranch checks the branches the pipelines push against base, the
 // branch their pull requests target (settings.baseBranch, else what Git
-// says: see promote.BaseBranch): a promotion or rollback branch that is
+// says: see gitops.BaseBranch): a promotion or rollback branch that is
 // the base branch would push over it. Load checks a configured
 // settings.baseBranch itself; commands call this with the base branch Git
 // names before any step runs.

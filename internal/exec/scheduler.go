@@ -59,16 +59,12 @@ type Options struct {
 }
 
 // Promoter turns a candidate that passed its gates into a promotion.
+// internal/promote implements it; cmd/ctgit wires the two together, so
+// that neither imports the other.
 type Promoter interface {
-	Promote(ctx context.Context, req PromoteRequest) (*record.Promotion, error)
-}
-
-// PromoteRequest is what a promotion needs from the run.
-type PromoteRequest struct {
-	Pipeline *plan.PipelinePlan
-	Run      *record.Run
-	// Version is the new version; Current the one the target holds.
-	Version, Current string
+	// Promote promotes run, a run of pipeline p whose gates passed, to
+	// version; current is the version the target holds.
+	Promote(ctx context.Context, p *plan.PipelinePlan, run *record.Run, version, current string) (*record.Promotion, error)
 }
 
 // Result is the outcome of a run: one record per pipeline that ran, in

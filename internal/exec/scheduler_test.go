@@ -508,9 +508,9 @@ func TestBaselineFromRecords(t *testing.T) {
 
 type recordingPromoter struct{ calls []string }
 
-func (p *recordingPromoter) Promote(_ context.Context, req PromoteRequest) (*record.Promotion, error) {
-	p.calls = append(p.calls, req.Current+" → "+req.Version)
-	return &record.Promotion{Status: "opened", From: req.Current, To: req.Version}, nil
+func (p *recordingPromoter) Promote(_ context.Context, _ *plan.PipelinePlan, _ *record.Run, version, current string) (*record.Promotion, error) {
+	p.calls = append(p.calls, current+" → "+version)
+	return &record.Promotion{Status: "opened", From: current, To: version}, nil
 }
 
 func TestLocalGPUPreflight(t *testing.T) {

@@ -576,7 +576,7 @@ func (r *pipelineRun) promote(ctx context.Context, s *plan.Step) stepOutcome {
 		return r.promoted(s, &record.Promotion{Status: record.PromotionDisabled, From: base.Version, To: next, Branch: p.PromotionBranch(""),
 			Reason: "promotion disabled (--promote none)"})
 	}
-	pr, err := r.opt.Promoter.Promote(ctx, PromoteRequest{Pipeline: r.pp, Run: r.rec, Version: next, Current: base.Version})
+	pr, err := r.opt.Promoter.Promote(ctx, r.pp, r.rec, next, base.Version)
 	if err != nil {
 		if ctx.Err() != nil {
 			return canceled(s)

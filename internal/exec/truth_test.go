@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
@@ -34,9 +35,9 @@ type statusPromoter struct {
 	calls  int
 }
 
-func (p *statusPromoter) Promote(_ context.Context, req PromoteRequest) (*record.Promotion, error) {
+func (p *statusPromoter) Promote(_ context.Context, _ *plan.PipelinePlan, _ *record.Run, version, current string) (*record.Promotion, error) {
 	p.calls++
-	pr := &record.Promotion{Status: p.status, From: req.Current, To: req.Version, Branch: "ctgit/m"}
+	pr := &record.Promotion{Status: p.status, From: current, To: version, Branch: "ctgit/m"}
 	if p.status == record.PromotionRefused {
 		pr.Reason = "branch ctgit/m has commits ctgit did not write"
 	}

@@ -1,6 +1,7 @@
 // Package forge opens and updates the one pull request a promotion branch
 // has: on GitHub through its REST API, or, without GitHub credentials, as a
-// markdown file in the repository (the local forge).
+// markdown file in the repository (the local forge). GitHubRepository
+// finds which GitHub repository that is.
 package forge
 
 import (

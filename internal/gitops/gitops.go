@@ -12,6 +12,10 @@
 // The branch belongs to ctgit only while every commit on it is ctgit's. When
 // somebody else has pushed to it (a human fixing something), Promote refuses
 // to overwrite it and returns ErrForeignCommits, as Renovate does.
+//
+// It is also where ctgit reads the repository it runs in (repo.go): its
+// root, HEAD, the files changed since a revision, the tracked files, the
+// base branch and the remotes.
 package gitops
 
 import (

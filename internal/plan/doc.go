@@ -7,5 +7,6 @@
 // against the step cache, with a reason a human can read. A Plan is plain
 // data: it is printed, serialised to JSON and diffed, and executors consume
 // it without re-reading CUE. Which pipelines a Plan selects is decided here
-// too: by name, by the files changed since a revision, or by schedule.
+// too: by name, by the files changed since a revision (which internal/gitops
+// lists), or by schedule.
 package plan

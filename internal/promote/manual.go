@@ -14,7 +14,6 @@ import (
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/gitops"
-	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 	"github.com/ctgit/ctgit/internal/rewrite"
@@ -88,18 +87,11 @@ func ReadField(root, file, field string) (string, error) {
 	return v, nil
 }
 
-// CheckVersion reports whether v is a version the pipeline's scheme
-// allows: a strict semantic version, or a non-negative integer.
-func CheckVersion(pp *config.Pipeline, v string) error {
-	switch pp.Promote.Scheme {
-	case "integer":
-		if n, err := strconv.ParseUint(v, 10, 63); err != nil || strconv.FormatUint(n, 10) != v {
-			return exitcode.InputErr(fmt.Errorf("version %q is not a non-negative integer, which promote.scheme \"integer\" of pipeline %q asks for", v, pp.Name))
-		}
-	default:
-		if _, err := semver.Parse(v); err != nil {
-			return exitcode.InputErr(fmt.Errorf("%w (pipeline %q has promote.scheme \"semver\")", err, pp.Name))
-		}
+// checkVersion reports whether v is a version pipeline pp's scheme allows
+// (semver.Check); what it is not is bad input.
+func checkVersion(pp *config.Pipeline, v string) error {
+	if err := semver.Check(v, pp.Promote.Scheme); err != nil {
+		return exitcode.InputErr(fmt.Errorf("%w (pipeline %q has promote.scheme %q)", err, pp.Name, pp.Promote.Scheme))
 	}
 	return nil
 }
@@ -148,7 +140,7 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 	if version == "" {
 		return nil, exitcode.InputErr(errors.New("--version is required (it may be left out only with --channel, which carries the previous stage's version)"))
 	}
-	if err := CheckVersion(pp, version); err != nil {
+	if err := checkVersion(pp, version); err != nil {
 		return nil, err
 	}
 	digest := ""
@@ -203,7 +195,7 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 		view = *record.New("none (promoted by hand)", pp.Name, pp.Model.Name, now)
 		view.Pos, view.FinishedAt, view.Executor = pp.Pos.String(), now, "no"
 		view.Trigger = record.Trigger{Kind: "manual", Detail: "ctgit promote", At: now}
-		view.SourceCommit = plan.HeadCommit(p.Root)
+		view.SourceCommit = gitops.HeadCommit(p.Root)
 		view.Reason = fmt.Sprintf("Promoted by hand%s with `ctgit promote`; no run record of pipeline %s has this candidate, so there are no gates, drift or metrics to show", where, pp.Name)
 		if artifact != "" {
 			view.Reason += "; artifact " + artifact

@@ -20,9 +20,9 @@ func TestCheckVersionAndArtifact(t *testing.T) {
 		{semverP, "1.2.3", true}, {semverP, "1.2.3-rc.1+b5", true}, {semverP, "v1.2.3", false}, {semverP, "1.2", false},
 		{intP, "7", true}, {intP, "007", false}, {intP, "-1", false}, {intP, "1.0.0", false},
 	} {
-		err := CheckVersion(tc.p, tc.v)
+		err := checkVersion(tc.p, tc.v)
 		if (err == nil) != tc.ok || (err != nil && exitcode.Of(err) != exitcode.Input) {
-			t.Errorf("CheckVersion(%s, %q) = %v, want ok=%v (exit 2 otherwise)", tc.p.Promote.Scheme, tc.v, err, tc.ok)
+			t.Errorf("checkVersion(%s, %q) = %v, want ok=%v (exit 2 otherwise)", tc.p.Promote.Scheme, tc.v, err, tc.ok)
 		}
 	}
 	hex := strings.Repeat("ab", 32)

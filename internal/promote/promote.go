@@ -2,8 +2,8 @@
 // the target field rewritten in place on branch ctgit/<model> (internal/
 // gitops), and one pull request for that branch (internal/forge) whose body
 // internal/report renders from the run record. `ctgit run` reaches it
-// through exec.Promoter; `ctgit promote` and `ctgit rollback` call it
-// directly.
+// through exec.Promoter, which cmd/ctgit wires to it (promote does not
+// import exec); `ctgit promote` and `ctgit rollback` call it directly.
 package promote
 
 import (
@@ -11,19 +11,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exec"
-	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
+	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 )
@@ -56,18 +50,17 @@ type Promoter struct {
 	preflightErr error
 }
 
-var _ exec.Promoter = (*Promoter)(nil)
-
-// Promote implements exec.Promoter.
-func (p *Promoter) Promote(ctx context.Context, req exec.PromoteRequest) (*record.Promotion, error) {
-	pp := req.Pipeline.Pipeline
-	run := req.Run
+// Promote promotes run, a run of pipeline pl whose gates passed, to
+// version over current, the version the target holds: the promotion
+// `ctgit run` asks for through exec.Promoter.
+func (p *Promoter) Promote(ctx context.Context, pl *plan.PipelinePlan, run *record.Run, version, current string) (*record.Promotion, error) {
+	pp := pl.Pipeline
 	target := pp.Model.Target
-	edits := []gitops.Edit{{File: target.File, Field: target.Path, Value: req.Version}}
+	edits := []gitops.Edit{{File: target.File, Field: target.Path, Value: version}}
 	if target.Artifact != "" && run.Candidate != nil {
 		edits = append(edits, gitops.Edit{File: target.File, Field: target.Artifact, Value: run.Candidate.URI + "@" + run.Candidate.Digest})
 	}
-	prom := &record.Promotion{From: req.Current, To: req.Version, Branch: pp.PromotionBranch("")}
+	prom := &record.Promotion{From: current, To: version, Branch: pp.PromotionBranch("")}
 
 	// The body describes the run as promoted: render it from a copy of the
 	// record that says so, since the promotion is what this call makes.
@@ -263,70 +256,4 @@ func (p *Promoter) Preflight(ctx context.Context) error {
 		p.preflightErr = p.Forge.Check(ctx)
 	})
 	return p.preflightErr
-}
-
-// BaseBranch picks the branch promotions target: the configured one, else
-// the remote's default branch, else the current branch.
-func BaseBranch(root, configured, remote string) (string, error) {
-	if configured != "" {
-		return configured, nil
-	}
-	repo, err := git.PlainOpen(root)
-	if err != nil {
-		return "", exitcode.InputErr(fmt.Errorf("promotion needs a Git repository at %s: %w", root, err))
-	}
-	if remote != "" {
-		if ref, err := repo.Reference(plumbing.NewRemoteHEADReferenceName(remote), false); err == nil && ref.Type() == plumbing.SymbolicReference {
-			return strings.TrimPrefix(ref.Target().Short(), remote+"/"), nil
-		}
-	}
-	head, err := repo.Head()
-	if err != nil || !head.Name().IsBranch() {
-		return "", exitcode.InputErr(errors.New("cannot tell the base branch: HEAD is not on a branch; set settings.baseBranch"))
-	}
-	return head.Name().Short(), nil
-}
-
-// DefaultRemote returns "origin" when the repository has it, else "".
-func DefaultRemote(root string) string {
-	repo, err := git.PlainOpen(root)
-	if err != nil {
-		return ""
-	}
-	if _, err := repo.Remote("origin"); err == nil {
-		return "origin"
-	}
-	return ""
-}
-
-// RemoteURL returns the first URL of a remote, or "".
-func RemoteURL(root, remote string) string {
-	repo, err := git.PlainOpen(root)
-	if err != nil {
-		return ""
-	}
-	r, err := repo.Remote(remote)
-	if err != nil || len(r.Config().URLs) == 0 {
-		return ""
-	}
-	return r.Config().URLs[0]
-}
-
-// GitHubRepository finds "owner/name" for the GitHub forge: configured,
-// else GITHUB_REPOSITORY, else from a github.com remote URL.
-func GitHubRepository(configured, remoteURL string) (owner, name string, ok bool) {
-	full := configured
-	if full == "" {
-		full = os.Getenv("GITHUB_REPOSITORY")
-	}
-	if full == "" {
-		u := strings.TrimSuffix(remoteURL, ".git")
-		for _, prefix := range []string{"https://github.com/", "git@github.com:", "ssh://git@github.com/"} {
-			if strings.HasPrefix(u, prefix) {
-				full = strings.TrimPrefix(u, prefix)
-			}
-		}
-	}
-	owner, name, ok = strings.Cut(full, "/")
-	return owner, name, ok && owner != "" && name != "" && !strings.Contains(name, "/")
 }

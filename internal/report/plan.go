@@ -1,6 +1,8 @@
 // Package report renders every view ctgit shows: plans, diagnostics, drift
-// reports, run records, pull request bodies and metrics. Nothing else in
-// ctgit formats output for people.
+// reports, run records and status, pull request bodies with their metric
+// charts, and the step summary, annotations and outputs of a run in GitHub
+// Actions (written by internal/ghactions). Nothing else in ctgit formats
+// output for people.
 package report
 
 import (

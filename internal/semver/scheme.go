@@ -47,21 +47,37 @@ func NextVersion(current, scheme, bump string) (string, error) {
 }
 
 // CheckVersion reports whether a target may hold current under scheme:
-// no version yet, or a version of the scheme (a strict semantic version,
-// or a canonical non-negative integer that fits in 64 bits).
+// no version yet, or a version of the scheme (Check).
 func CheckVersion(current, scheme string) error {
 	if NoVersionYet(current) {
 		return nil
 	}
+	err := Check(current, scheme)
+	if err == nil {
+		return nil
+	}
 	switch scheme {
 	case "integer":
-		n, err := strconv.ParseInt(current, 10, 64)
-		if err != nil || n < 0 || strconv.FormatInt(n, 10) != current {
-			return fmt.Errorf("holds %q, not a non-negative integer up to %d (promote.scheme: \"integer\")", current, int64(math.MaxInt64))
+		return fmt.Errorf("holds %q, not a non-negative integer up to %d (promote.scheme: \"integer\")", current, int64(math.MaxInt64))
+	case "semver", "":
+		return fmt.Errorf("holds %q: %w (promote.scheme: \"semver\")", current, err)
+	}
+	return err
+}
+
+// Check reports whether v is a version of scheme: a strict semantic
+// version, or a canonical non-negative integer that fits in 64 bits. It
+// makes no exception for "no version yet": "0" is no semantic version.
+func Check(v, scheme string) error {
+	switch scheme {
+	case "integer":
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || strconv.FormatInt(n, 10) != v {
+			return fmt.Errorf("version %q is not a non-negative integer up to %d", v, int64(math.MaxInt64))
 		}
 	case "semver", "":
-		if _, err := Parse(current); err != nil {
-			return fmt.Errorf("holds %q: %w (promote.scheme: \"semver\")", current, err)
+		if _, err := Parse(v); err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("unknown promote.scheme %q: want semver or integer", scheme)

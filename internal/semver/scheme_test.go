@@ -50,3 +50,31 @@ func TestNextVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestCheck: Check is strict where CheckVersion lets a target hold "no
+// version yet" in either scheme's spelling.
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		v, scheme    string
+		check, held bool // Check accepts v; CheckVersion accepts it in a target
+	}{
+		{"1.2.3", "semver", true, true},
+		{"1.2.3-rc.1+b5", "semver", true, true},
+		{"v1.2.3", "semver", false, false},
+		{"0", "semver", false, true},
+		{"", "semver", false, true},
+		{"7", "integer", true, true},
+		{"007", "integer", false, false},
+		{"-1", "integer", false, false},
+		{"9223372036854775808", "integer", false, false},
+		{"0.0.0", "integer", false, true},
+		{"1", "calver", false, false},
+	} {
+		if err := Check(tc.v, tc.scheme); (err == nil) != tc.check {
+			t.Errorf("Check(%q, %q) = %v, want ok=%v", tc.v, tc.scheme, err, tc.check)
+		}
+		if err := CheckVersion(tc.v, tc.scheme); (err == nil) != tc.held {
+			t.Errorf("CheckVersion(%q, %q) = %v, want ok=%v", tc.v, tc.scheme, err, tc.held)
+		}
+	}
+}

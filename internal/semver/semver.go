@@ -1,8 +1,9 @@
 // Package semver parses, compares and bumps Semantic Versioning 2.0.0
 // versions, the scheme ctgit uses for model versions when a pipeline asks for
 // semver bumps. It also holds the arithmetic of both promote.schemes
-// (NextVersion, CheckVersion: "semver" and "integer"), so that what `ctgit
-// vet` accepts is exactly what a run can bump.
+// (NextVersion, CheckVersion, Check: "semver" and "integer"), so that what
+// `ctgit vet` accepts is exactly what a run can bump, and what `ctgit
+// promote` writes is a version of the scheme.
 //
 // It is strict: "1.4", "v1.4.0" or "01.4.0" are rejected, because a version
 // written into a deployment manifest must round-trip exactly. A leading "v" is

@@ -1,4 +1,5 @@
-// Package version reports which ctgit is running.
+// Package version says which ctgit is running, and which apiVersion the
+// JSON documents it writes carry.
 package version
 
 import "runtime/debug"

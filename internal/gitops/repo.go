@@ -1,4 +1,4 @@
-package plan
+package gitops
 
 import (
 	"errors"
@@ -159,4 +159,51 @@ func TrackedFiles(root string) (files []string, tracked bool, err error) {
 	})
 	sort.Strings(files)
 	return files, false, err
+}
+
+// BaseBranch picks the branch promotions target: the configured one, else
+// the remote's default branch, else the current branch.
+func BaseBranch(root, configured, remote string) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	repo, err := git.PlainOpen(root)
+	if err != nil {
+		return "", exitcode.InputErr(fmt.Errorf("promotion needs a Git repository at %s: %w", root, err))
+	}
+	if remote != "" {
+		if ref, err := repo.Reference(plumbing.NewRemoteHEADReferenceName(remote), false); err == nil && ref.Type() == plumbing.SymbolicReference {
+			return strings.TrimPrefix(ref.Target().Short(), remote+"/"), nil
+		}
+	}
+	head, err := repo.Head()
+	if err != nil || !head.Name().IsBranch() {
+		return "", exitcode.InputErr(errors.New("cannot tell the base branch: HEAD is not on a branch; set settings.baseBranch"))
+	}
+	return head.Name().Short(), nil
+}
+
+// DefaultRemote returns "origin" when the repository has it, else "".
+func DefaultRemote(root string) string {
+	repo, err := git.PlainOpen(root)
+	if err != nil {
+		return ""
+	}
+	if _, err := repo.Remote("origin"); err == nil {
+		return "origin"
+	}
+	return ""
+}
+
+// RemoteURL returns the first URL of a remote, or "".
+func RemoteURL(root, remote string) string {
+	repo, err := git.PlainOpen(root)
+	if err != nil {
+		return ""
+	}
+	r, err := repo.Remote(remote)
+	if err != nil || len(r.Config().URLs) == 0 {
+		return ""
+	}
+	return r.Config().URLs[0]
 }

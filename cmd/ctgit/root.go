@@ -108,7 +108,7 @@ func groupCommand(cmd *cobra.Command) *cobra.Command {
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 			msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
 		}
-		return &flagError{fmt.Errorf("%s\nRun '%s --help' for usage.", msg, cmd.CommandPath())}
+		return &flagError{fmt.Errorf("%s\nRun '%s --help' for usage", msg, cmd.CommandPath())}
 	}
 	return cmd
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ctgit/ctgit/internal/drift"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/report"
 )
 
@@ -88,10 +88,10 @@ the data set drifted; 2 for bad input.`,
 					return err
 				}
 				if err := json.Unmarshal(b, &p); err != nil {
-					return exitcode.InputErr(fmt.Errorf("--%s %s: %w", flagPolicy, policyFile, err))
+					return fault.Input(fmt.Errorf("--%s %s: %w", flagPolicy, policyFile, err))
 				}
 				if err := p.Validate(); err != nil {
-					return exitcode.InputErr(fmt.Errorf("--%s %s: %w", flagPolicy, policyFile, err))
+					return fault.Input(fmt.Errorf("--%s %s: %w", flagPolicy, policyFile, err))
 				}
 			} else {
 				var err error
@@ -107,24 +107,24 @@ the data set drifted; 2 for bad input.`,
 			// /dev/stdin): each is read once, here, before either is parsed.
 			ref, refDone, err := drift.OpenStream(cmd.Context(), refPath)
 			if err != nil {
-				return exitcode.InputErr(err)
+				return fault.Input(err)
 			}
 			defer refDone()
 			cur, curDone, err := drift.OpenStream(cmd.Context(), curPath)
 			if err != nil {
-				return exitcode.InputErr(err)
+				return fault.Input(err)
 			}
 			defer curDone()
 			opt := drift.ReadOptions{Format: inputFormat}
 			rep, err := drift.CompareInputs(ref, cur, opt, p, int64(budgetMiB)<<20)
 			if err != nil {
-				return exitcode.InputErr(err)
+				return fault.Input(err)
 			}
 			if err := report.Drift(cmd.OutOrStdout(), rep, format); err != nil {
 				return err
 			}
 			if failOnDrift && rep.Drifted {
-				return exitcode.CheckErr(fmt.Errorf("data drifted: %d of %d columns (%s, dataset threshold %s)",
+				return fault.Check(fmt.Errorf("data drifted: %d of %d columns (%s, dataset threshold %s)",
 					countDrifted(rep), len(rep.Columns), report.Percent(rep.DriftShare), report.Percent(rep.ShareThreshold)))
 			}
 			return nil

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/ctgit/ctgit/internal/exitcode"
 )
 
 // TestExamplesVetAndPlan: every example repository, and this repository's
@@ -51,11 +49,11 @@ func TestExamplesVetAndPlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			code, stdout, stderr := runCtgit(t, "--root", dir, "vet")
-			if code != exitcode.OK || !strings.Contains(stdout, "valid in pipelines") {
+			if code != exitOK || !strings.Contains(stdout, "valid in pipelines") {
 				t.Fatalf("vet: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
 			code, stdout, stderr = runCtgit(t, "--root", dir, "plan")
-			if code != exitcode.OK {
+			if code != exitOK {
 				t.Fatalf("plan: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
 			if !strings.Contains(stdout, "+ validate  run") {
@@ -73,7 +71,7 @@ func TestMultiModelTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runCtgit(t, "--root", dir, "plan", "--format", "json")
-	if code != exitcode.OK {
+	if code != exitOK {
 		t.Fatalf("plan: exit %d: %s", code, stderr)
 	}
 	for _, region := range []string{"eu", "us", "apac"} {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/scaffold"
 )
 
@@ -44,13 +44,13 @@ nothing; --force overwrites them.`,
 				dir = "."
 			}
 			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-				return exitcode.InputErr(fmt.Errorf("%s is not a directory", dir))
+				return fault.Input(fmt.Errorf("%s is not a directory", dir))
 			}
 			written, err := scaffold.Write(dir, force)
 			if err != nil {
 				// Files in the way, or a directory ctgit cannot write to:
 				// the user's to fix.
-				return exitcode.InputErr(fmt.Errorf("init %s: %w", dir, err))
+				return fault.Input(fmt.Errorf("init %s: %w", dir, err))
 			}
 			out := cmd.OutOrStdout()
 			for _, p := range written {

@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/telemetry"
 )
@@ -59,9 +59,9 @@ func publishMetrics(cmd *cobra.Command, run *record.Run, pushgatewayURL, metrics
 	}
 	if metricsFile != "" {
 		if err := telemetry.WriteTextfile(metricsFile, run); err != nil {
-			return exitcode.InfraErr(err)
+			return fault.Infra(err)
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "metrics of %s written to %s\n", run.Pipeline, metricsFile)
 	}
-	return exitcode.InfraErr(pushErr)
+	return fault.Infra(pushErr)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -125,7 +125,7 @@ func (c *commentFlags) check() error {
 		return err
 	}
 	if token == "" {
-		return exitcode.InputErr(errors.New("--comment needs a GitHub token: set GITHUB_TOKEN or --token-file (the token needs pull-requests: write)"))
+		return fault.Input(errors.New("--comment needs a GitHub token: set GITHUB_TOKEN or --token-file (the token needs pull-requests: write)"))
 	}
 	c.token = token
 	return nil
@@ -141,7 +141,7 @@ func (c commentFlags) postPlan(cmd *cobra.Command, p *plan.Plan) (string, error)
 	}
 	owner, name, ok := forge.GitHubRepository(gh.Repository, gitops.RemoteURL(p.Root, gitops.DefaultRemote(p.Root)))
 	if !ok {
-		return "", exitcode.InputErr(errors.New("--comment cannot tell the GitHub repository: set settings.github.repository or GITHUB_REPOSITORY, or use a github.com origin"))
+		return "", fault.Input(errors.New("--comment cannot tell the GitHub repository: set settings.github.repository or GITHUB_REPOSITORY, or use a github.com origin"))
 	}
 	url := c.githubURL
 	if url == "" {
@@ -163,11 +163,11 @@ func (c commentFlags) postPlan(cmd *cobra.Command, p *plan.Plan) (string, error)
 // pull_request_target event.
 func eventPullRequest(path string) (int, error) {
 	if path == "" {
-		return 0, exitcode.InputErr(fmt.Errorf("--comment needs the pull request: pass --%s N, or run on a pull_request event (GITHUB_EVENT_PATH is not set)", flagPR))
+		return 0, fault.Input(fmt.Errorf("--comment needs the pull request: pass --%s N, or run on a pull_request event (GITHUB_EVENT_PATH is not set)", flagPR))
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, exitcode.InputErr(fmt.Errorf("reading the event payload (GITHUB_EVENT_PATH): %w", err))
+		return 0, fault.Input(fmt.Errorf("reading the event payload (GITHUB_EVENT_PATH): %w", err))
 	}
 	var ev struct {
 		PullRequest *struct {
@@ -175,10 +175,10 @@ func eventPullRequest(path string) (int, error) {
 		} `json:"pull_request"`
 	}
 	if err := json.Unmarshal(b, &ev); err != nil {
-		return 0, exitcode.InputErr(fmt.Errorf("event payload %s: %w", path, err))
+		return 0, fault.Input(fmt.Errorf("event payload %s: %w", path, err))
 	}
 	if ev.PullRequest == nil || ev.PullRequest.Number <= 0 {
-		return 0, exitcode.InputErr(fmt.Errorf("event payload %s holds no pull_request.number: --comment runs on pull_request events, or pass --%s N", path, flagPR))
+		return 0, fault.Input(fmt.Errorf("event payload %s holds no pull_request.number: --comment runs on pull_request events, or pass --%s N", path, flagPR))
 	}
 	return ev.PullRequest.Number, nil
 }

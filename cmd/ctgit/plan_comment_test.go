@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/forge/githubtest"
 	"github.com/ctgit/ctgit/internal/report"
 )
@@ -54,7 +53,7 @@ func TestPlanCommentUpdatesOneComment(t *testing.T) {
 		{"GET comments", "PATCH comment"},
 	} {
 		code, stdout, stderr := runCtgit(t, "--root", dir, "plan", "--comment", "--github-url", gh.URL())
-		if code != exitcode.OK {
+		if code != exitOK {
 			t.Fatalf("push %d: exit %d, stderr:\n%s", i+1, code, stderr)
 		}
 		if !strings.Contains(stdout, "fraud (fraud-detector)") {
@@ -91,7 +90,7 @@ func TestPlanCommentPRFlag(t *testing.T) {
 	t.Setenv("GITHUB_EVENT_PATH", "")
 	gh := githubtest.New(t)
 	code, _, stderr := runCtgit(t, "--root", dir, "plan", "--comment", "--pr", "12", "--github-url", gh.URL(), "--format", "json")
-	if code != exitcode.OK {
+	if code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 	if len(gh.Comments) != 1 || gh.Comments[0].Issue != 12 {
@@ -109,7 +108,7 @@ func TestPlanCommentTokenFile(t *testing.T) {
 	}
 	gh := githubtest.New(t)
 	code, _, stderr := runCtgit(t, "--root", dir, "plan", "--comment", "--token-file", tok, "--github-url", gh.URL())
-	if code != exitcode.OK {
+	if code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 	if len(gh.Comments) != 1 {
@@ -134,38 +133,38 @@ func TestPlanCommentErrors(t *testing.T) {
 		{
 			name:   "no event and no --pr",
 			env:    map[string]string{"GITHUB_EVENT_PATH": ""},
-			code:   exitcode.Input,
+			code:   exitInput,
 			stderr: "--comment needs the pull request: pass --pr N",
 		},
 		{
 			name:   "a push event",
 			env:    map[string]string{"GITHUB_EVENT_PATH": notPR},
-			code:   exitcode.Input,
+			code:   exitInput,
 			stderr: "holds no pull_request.number",
 		},
 		{
 			name:   "no token",
 			env:    map[string]string{"GITHUB_TOKEN": ""},
-			code:   exitcode.Input,
+			code:   exitInput,
 			stderr: "--comment needs a GitHub token",
 		},
 		{
 			name:   "no repository",
 			env:    map[string]string{"GITHUB_REPOSITORY": ""},
-			code:   exitcode.Input,
+			code:   exitInput,
 			stderr: "cannot tell the GitHub repository",
 		},
 		{
 			name:   "--pr without --comment",
 			args:   []string{"--pr", "3"},
-			code:   exitcode.Input,
+			code:   exitInput,
 			stderr: "only apply with --comment",
 		},
 		{
 			name:   "a token the API refuses",
 			env:    map[string]string{"GITHUB_TOKEN": "ghs_wrongTOKEN"},
 			args:   []string{"--comment"},
-			code:   exitcode.Infra,
+			code:   exitInfra,
 			stderr: "listing comments of #7",
 		},
 	} {

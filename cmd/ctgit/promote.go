@@ -11,7 +11,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
@@ -108,7 +108,7 @@ func loadPipeline(dir, name string) (*workspace, *config.Pipeline, error) {
 	if pp := ws.cfg.Pipeline(name); pp != nil {
 		return ws, pp, nil
 	}
-	return nil, nil, exitcode.InputErr(fmt.Errorf("no pipeline named %q; pipelines here: %s", name, pipelineNames(ws.cfg)))
+	return nil, nil, fault.Input(fmt.Errorf("no pipeline named %q; pipelines here: %s", name, pipelineNames(ws.cfg)))
 }
 
 func pipelineNames(cfg *config.Config) string {
@@ -149,7 +149,7 @@ func reportOutcome(w io.Writer, root string, out *promote.Outcome, dryRun bool) 
 	case record.PromotionRefused:
 		// The work ran and a rule said no: a human owns the branch or
 		// closed its pull request.
-		return exitcode.CheckErr(fmt.Errorf("promotion refused: %s", pr.Reason))
+		return fault.Check(fmt.Errorf("promotion refused: %s", pr.Reason))
 	default: // unchanged, superseded: nothing left to do
 		fmt.Fprintf(w, "%s: %s\n", pr.Status, pr.Reason)
 	}

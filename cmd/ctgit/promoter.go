@@ -12,7 +12,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -102,7 +102,7 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun b
 	// would fail only after training, even when settings.baseBranch spares
 	// BaseBranch from opening the repository.
 	if _, err := os.Stat(filepath.Join(root, ".git")); err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("promotion needs a Git repository at %s, and there is none (no .git); run inside a work tree, or pass --%s none", root, flagPromote))
+		return nil, fault.Input(fmt.Errorf("promotion needs a Git repository at %s, and there is none (no .git); run inside a work tree, or pass --%s none", root, flagPromote))
 	}
 	remote := gitops.DefaultRemote(root)
 	base, err := gitops.BaseBranch(root, p.Settings.BaseBranch, remote)
@@ -149,10 +149,10 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun b
 	switch mode {
 	case "github":
 		if token == "" {
-			return nil, exitcode.InputErr(fmt.Errorf("promoting through GitHub needs a token: set GITHUB_TOKEN or --token-file (the token needs contents: write and pull-requests: write)"))
+			return nil, fault.Input(fmt.Errorf("promoting through GitHub needs a token: set GITHUB_TOKEN or --token-file (the token needs contents: write and pull-requests: write)"))
 		}
 		if !haveRepo {
-			return nil, exitcode.InputErr(fmt.Errorf("cannot tell the GitHub repository: set settings.github.repository or GITHUB_REPOSITORY, or use a github.com origin"))
+			return nil, fault.Input(fmt.Errorf("cannot tell the GitHub repository: set settings.github.repository or GITHUB_REPOSITORY, or use a github.com origin"))
 		}
 		url := f.githubURL
 		if url == "" {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 )
@@ -53,12 +53,12 @@ metrics could not be delivered.`,
 			}
 			run, err := record.Read(args[0])
 			if err != nil {
-				return exitcode.InputErr(fmt.Errorf("reading run record: %w", err))
+				return fault.Input(fmt.Errorf("reading run record: %w", err))
 			}
 			var history []*record.Run
 			if historyDir != "" {
 				if history, err = readHistory(historyDir); err != nil {
-					return exitcode.InputErr(err)
+					return fault.Input(err)
 				}
 			}
 			var links report.Links

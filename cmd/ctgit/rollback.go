@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
 )
@@ -57,7 +57,7 @@ func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
 	}
 	pp := findModel(ws.cfg, model)
 	if pp == nil {
-		return exitcode.InputErr(fmt.Errorf("no model or pipeline named %q; pipelines here: %s", model, pipelineNames(ws.cfg)))
+		return fault.Input(fmt.Errorf("no model or pipeline named %q; pipelines here: %s", model, pipelineNames(ws.cfg)))
 	}
 	p := &plan.Plan{Root: ws.root, Settings: ws.cfg.Settings}
 	promoter, err := f.promote.newPromoter(p, nil, f.dryRun, cmd.ErrOrStderr())

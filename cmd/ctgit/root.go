@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // Main runs ctgit with os.Args and returns the process exit code. Errors are
@@ -31,11 +31,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return exitcode.OK
+		return exitOK
 	}
 	// The one place an error becomes an exit code: by the code it carries
-	// (a *flagError carries exitcode.Input), never by its text.
-	code := exitcode.Of(err)
+	// (a *flagError carries exitInput), never by its text.
+	code := exitCode(err)
 	if !errors.Is(err, errSilent) {
 		fmt.Fprintf(stderr, "ctgit: %v\n", err)
 	}
@@ -48,7 +48,7 @@ var errSilent = errors.New("(details printed above)")
 
 // withCode returns silent carrying the exit code of the error it stands for.
 func withCode(code error, silent error) error {
-	return exitcode.Wrap(exitcode.Of(code), silent)
+	return fault.As(fault.KindOf(code), silent)
 }
 
 func newRootCmd() *cobra.Command {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/exec"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/record"
@@ -157,7 +157,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 		// Before any step runs: a promotion that cannot be pushed or opened
 		// fails now, not after training.
 		if err := promoter.Preflight(ctx); err != nil {
-			return exitcode.Wrap(exitcode.Of(err), fmt.Errorf("%w (to run the pipelines without promoting, pass --promote none)", err))
+			return fault.As(fault.KindOf(err), fmt.Errorf("%w (to run the pipelines without promoting, pass --promote none)", err))
 		}
 	}
 	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet)

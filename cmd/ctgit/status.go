@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/report"
@@ -42,7 +42,7 @@ the local forge's .ctgit/prs/ files. Nothing is written.`,
 			if len(args) == 1 {
 				pp := findModel(ws.cfg, args[0])
 				if pp == nil {
-					return exitcode.InputErr(fmt.Errorf("no model or pipeline named %q; pipelines here: %s", args[0], pipelineNames(ws.cfg)))
+					return fault.Input(fmt.Errorf("no model or pipeline named %q; pipelines here: %s", args[0], pipelineNames(ws.cfg)))
 				}
 				pipelines = []*config.Pipeline{pp}
 			}

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // Every command checks its flags and arguments first, with the helpers
@@ -24,9 +24,9 @@ type flagError struct{ err error }
 func (e *flagError) Error() string { return e.err.Error() }
 func (e *flagError) Unwrap() error { return e.err }
 
-// ExitCode makes a usage error exit 2 through exitcode.Of, the one place
-// errors become exit codes.
-func (e *flagError) ExitCode() int { return exitcode.Input }
+// Fault makes a usage error bad input (exit 2 through exitCode, the one
+// place errors become exit codes).
+func (e *flagError) Fault() fault.Kind { return fault.BadInput }
 
 // usagef returns a usage error.
 func usagef(format string, args ...any) error {

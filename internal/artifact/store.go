@@ -32,7 +32,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/ctgit/ctgit/internal/digest"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/record"
 )
@@ -82,7 +82,7 @@ func (e *UnreadableError) Error() string {
 func Open(ctx context.Context, rawURL, root string) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("artifact store URL %q: %w", rawURL, err))
+		return nil, fault.Input(fmt.Errorf("artifact store URL %q: %w", rawURL, err))
 	}
 	openURL := rawURL
 	dir := ""
@@ -92,7 +92,7 @@ func Open(ctx context.Context, rawURL, root string) (*Store, error) {
 			p = filepath.Join(root, filepath.FromSlash(p))
 		}
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return nil, exitcode.InputErr(fmt.Errorf("artifact store %s is not a directory", p))
+			return nil, fault.Input(fmt.Errorf("artifact store %s is not a directory", p))
 		}
 		dir = p
 		// metadata=skip keeps the store a plain tree of files.
@@ -125,13 +125,13 @@ func (s *Store) open(ctx context.Context, create bool) (*blob.Bucket, error) {
 				return nil, nil
 			}
 			if err := os.MkdirAll(s.dir, 0o755); err != nil {
-				return nil, exitcode.InfraErr(fmt.Errorf("creating artifact store %s: %w", s.dir, err))
+				return nil, fault.Infra(fmt.Errorf("creating artifact store %s: %w", s.dir, err))
 			}
 		}
 	}
 	b, err := blob.OpenBucket(ctx, s.openURL)
 	if err != nil {
-		return nil, exitcode.InfraErr(fmt.Errorf("opening artifact store %s: %w", s.base, err))
+		return nil, fault.Infra(fmt.Errorf("opening artifact store %s: %w", s.base, err))
 	}
 	s.bucket = b
 	return b, nil
@@ -200,7 +200,7 @@ func (s *Store) PutModel(ctx context.Context, model, path string) (*Artifact, er
 		return nil, err
 	}
 	if ok, err := bucket.Exists(ctx, key); err != nil {
-		return nil, exitcode.InfraErr(fmt.Errorf("artifact store: %w", err))
+		return nil, fault.Infra(fmt.Errorf("artifact store: %w", err))
 	} else if ok {
 		return a, nil
 	}
@@ -209,15 +209,15 @@ func (s *Store) PutModel(ctx context.Context, model, path string) (*Artifact, er
 	}
 	w, err := bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
 	if err != nil {
-		return nil, exitcode.InfraErr(fmt.Errorf("artifact store: %w", err))
+		return nil, fault.Infra(fmt.Errorf("artifact store: %w", err))
 	}
 	if _, err := io.Copy(w, f); err != nil {
 		w.Close()
-		return nil, exitcode.InfraErr(fmt.Errorf("uploading %s: %w", key, err))
+		return nil, fault.Infra(fmt.Errorf("uploading %s: %w", key, err))
 	}
 	// Close commits the object; until then readers see nothing.
 	if err := w.Close(); err != nil {
-		return nil, exitcode.InfraErr(fmt.Errorf("uploading %s: %w", key, err))
+		return nil, fault.Infra(fmt.Errorf("uploading %s: %w", key, err))
 	}
 	return a, nil
 }
@@ -282,7 +282,7 @@ func (s *Store) PutRecord(ctx context.Context, r *record.Run) (string, error) {
 		return "", err
 	}
 	if err := bucket.WriteAll(ctx, key, append(b, '\n'), &blob.WriterOptions{ContentType: "application/json"}); err != nil {
-		return "", exitcode.InfraErr(fmt.Errorf("writing run record %s: %w", s.URI(key), err))
+		return "", fault.Infra(fmt.Errorf("writing run record %s: %w", s.URI(key), err))
 	}
 	return s.URI(key), nil
 }
@@ -309,7 +309,7 @@ func (s *Store) Records(ctx context.Context, pipeline string) ([]*record.Run, er
 			if gcerrors.Code(err) == gcerrors.NotFound {
 				break
 			}
-			return nil, exitcode.InfraErr(fmt.Errorf("listing run records: %w", err))
+			return nil, fault.Infra(fmt.Errorf("listing run records: %w", err))
 		}
 		if !strings.HasSuffix(obj.Key, ".json") {
 			continue
@@ -317,7 +317,7 @@ func (s *Store) Records(ctx context.Context, pipeline string) ([]*record.Run, er
 		b, err := bucket.ReadAll(ctx, obj.Key)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, exitcode.InfraErr(fmt.Errorf("reading run records: %w", ctx.Err()))
+				return nil, fault.Infra(fmt.Errorf("reading run records: %w", ctx.Err()))
 			}
 			unreadable = append(unreadable, s.URI(obj.Key))
 			continue

@@ -12,7 +12,7 @@ import (
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // Diagnostic is one problem found in the pipelines, located in a file of the
@@ -60,8 +60,8 @@ func (ds Diagnostics) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// ExitCode makes Diagnostics bad input (exit 2).
-func (ds Diagnostics) ExitCode() int { return exitcode.Input }
+// Fault makes Diagnostics bad input.
+func (ds Diagnostics) Fault() fault.Kind { return fault.BadInput }
 
 // sortAndDedupe orders diagnostics by file, line and column, and drops
 // exact repeats (CUE reports a conflict once per conjunct).

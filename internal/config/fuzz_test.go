@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // FuzzLoad feeds arbitrary CUE to the loader as a pipelines file of a
@@ -51,8 +51,8 @@ func FuzzLoad(f *testing.F) {
 		if !errors.As(err, &ds) || len(ds) == 0 {
 			t.Fatalf("rejection is not a list of diagnostics: %T %v", err, err)
 		}
-		if exitcode.Of(err) != exitcode.Input {
-			t.Fatalf("exit code %d for bad input", exitcode.Of(err))
+		if fault.KindOf(err) != fault.BadInput {
+			t.Fatalf("exit code %d for bad input", fault.KindOf(err))
 		}
 		for _, d := range ds {
 			if d.Message == "" {

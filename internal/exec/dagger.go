@@ -19,7 +19,7 @@ import (
 	"dagger.io/dagger"
 
 	"github.com/ctgit/ctgit/internal/drift"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // Container paths of a step under the Dagger executor; the CTGIT_*
@@ -79,7 +79,7 @@ func EngineConfigured() (string, bool) {
 func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 	host, _ := EngineConfigured()
 	if err := probeEngine(host); err != nil {
-		return nil, exitcode.InfraErr(err)
+		return nil, fault.Infra(err)
 	}
 	bin := opt.CtgitBinary
 	if bin == "" {
@@ -90,7 +90,7 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 		bin = exe
 	}
 	if err := checkStatic(bin); err != nil {
-		return nil, exitcode.InputErr(err)
+		return nil, fault.Input(err)
 	}
 	timeout := opt.ConnectTimeout
 	if timeout == 0 {
@@ -116,13 +116,13 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 	select {
 	case r := <-ch:
 		if r.err != nil {
-			return nil, exitcode.InfraErr(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, r.err))
+			return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, r.err))
 		}
 		return &Dagger{client: r.c, ctgitBinary: bin, runnerHost: where}, nil
 	case <-time.After(timeout):
-		return nil, exitcode.InfraErr(fmt.Errorf("connecting to the Dagger engine at %s: no answer within %s", where, timeout))
+		return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: no answer within %s", where, timeout))
 	case <-ctx.Done():
-		return nil, exitcode.InfraErr(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, ctx.Err()))
+		return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, ctx.Err()))
 	}
 }
 
@@ -240,7 +240,10 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 		if errors.As(err, &ee) {
 			msg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ee.Stderr), "ctgit: "))
 			msg = strings.NewReplacer(ctrInput+"/reference."+ext, req.RefName, ctrInput+"/current."+ext, req.CurName).Replace(msg)
-			if ee.ExitCode == exitcode.Input {
+			// ctgit drift runs as a process in the engine: its exit code
+			// is the CLI's contract, 2 for bad input.
+			const badInputExit = 2
+			if ee.ExitCode == badInputExit {
 				return nil, &drift.InputError{File: req.CurName, Err: errors.New(msg)}
 			}
 			return nil, fmt.Errorf("ctgit drift in the engine exited %d: %s", ee.ExitCode, msg)

@@ -20,7 +20,7 @@ import (
 	"github.com/ctgit/ctgit/internal/cache"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 )
@@ -237,8 +237,8 @@ func TestDaggerFailingStepAndSecrets(t *testing.T) {
 	script := `echo "token is $API_TOKEN"; echo "failing for ` + nonce() + `: token $API_TOKEN" >&2; exit 3`
 	r := newRepo(t, daggerPipeline(busybox, `command: ["sh", "-c", `+jsonString(script)+`], secrets: ["API_TOKEN"]`, ""), map[string]string{"train/keep": ""})
 	res := r.runWith(ctx, newDagger(t, ctx), append(os.Environ(), "API_TOKEN="+secret))
-	if exitcode.Of(res.Err) != exitcode.Check {
-		t.Fatalf("exit code %d: %v", exitcode.Of(res.Err), res.Err)
+	if fault.KindOf(res.Err) != fault.CheckFailed {
+		t.Fatalf("failure kind %s: %v", fault.KindOf(res.Err), res.Err)
 	}
 	st := res.Records[0].Steps[2]
 	if st.ExitCode == nil || *st.ExitCode != 3 || !strings.Contains(st.Stderr, "failing for") {
@@ -289,14 +289,14 @@ func TestDaggerUnreachableEngine(t *testing.T) {
 	t.Setenv(RunnerHostEnv, "unix://"+sock)
 	start := time.Now()
 	_, err := NewDagger(context.Background(), DaggerOptions{CtgitBinary: "/nonexistent"})
-	if exitcode.Of(err) != exitcode.Infra || !strings.Contains(err.Error(), "cannot reach the Dagger engine at unix://"+sock) {
-		t.Fatalf("err = %v (exit %d)", err, exitcode.Of(err))
+	if fault.KindOf(err) != fault.Infrastructure || !strings.Contains(err.Error(), "cannot reach the Dagger engine at unix://"+sock) {
+		t.Fatalf("err = %v (exit %d)", err, fault.KindOf(err))
 	}
 	if time.Since(start) > 30*time.Second {
 		t.Error("reaching an absent engine should fail at once")
 	}
 	t.Setenv(RunnerHostEnv, "tcp://127.0.0.1:1")
-	if _, err := NewDagger(context.Background(), DaggerOptions{}); exitcode.Of(err) != exitcode.Infra || !strings.Contains(err.Error(), "tcp://127.0.0.1:1") {
+	if _, err := NewDagger(context.Background(), DaggerOptions{}); fault.KindOf(err) != fault.Infrastructure || !strings.Contains(err.Error(), "tcp://127.0.0.1:1") {
 		t.Fatalf("tcp: %v", err)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/ctgit/ctgit/internal/drift"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 )
@@ -32,7 +32,7 @@ func (r *pipelineRun) checkHistory() error {
 	if r.opt.HistoryLost == "" || (tr.MinInterval == "" && tr.MaxRetrains == nil) {
 		return nil
 	}
-	return exitcode.InputErr(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos.String(), Why: r.opt.HistoryLost})
+	return fault.Input(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos.String(), Why: r.opt.HistoryLost})
 }
 
 // guardrails decides whether training may run now: not within

@@ -18,7 +18,7 @@ import (
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/drift"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
@@ -117,12 +117,12 @@ func Run(ctx context.Context, p *plan.Plan, opt Options) *Result {
 	return &Result{Records: records, Err: mostSevere(errs)}
 }
 
-// mostSevere picks the error whose exit code matters most.
+// mostSevere picks the error whose kind matters most: an infrastructure
+// failure, then bad input, then a check that said no (fault.Kind's order).
 func mostSevere(errs []error) error {
-	rank := map[int]int{exitcode.Infra: 3, exitcode.Input: 2, exitcode.Check: 1}
 	var worst error
 	for _, err := range errs {
-		if err != nil && (worst == nil || rank[exitcode.Of(err)] > rank[exitcode.Of(worst)]) {
+		if err != nil && (worst == nil || fault.KindOf(err) > fault.KindOf(worst)) {
 			worst = err
 		}
 	}
@@ -281,7 +281,7 @@ func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
 	var out stepOutcome
 	if ctx.Err() != nil {
 		out = stepOutcome{status: record.StepCanceled, reason: "interrupted", stop: true,
-			outcome: record.OutcomeCanceled, skipReason: "run interrupted", err: exitcode.InfraErr(errors.New("run interrupted"))}
+			outcome: record.OutcomeCanceled, skipReason: "run interrupted", err: fault.Infra(errors.New("run interrupted"))}
 	} else if !r.fromCache(s, &out) {
 		r.emit(Event{Kind: EventStepStart, Step: string(s.Name)})
 		switch s.Name {
@@ -442,7 +442,7 @@ func (r *pipelineRun) validated(s *plan.Step, res validateResult, out stepOutcom
 	if len(failed) > 0 {
 		msg := fmt.Sprintf("%d data check(s) failed: %s", len(failed), joinSemi(failed))
 		return stepOutcome{status: record.StepFailed, reason: msg, stop: true, outcome: record.OutcomeInvalidData,
-			skipReason: "the current data failed its checks; the current model is kept", err: exitcode.CheckErr(fmt.Errorf("%s: %s", s.ID, msg))}
+			skipReason: "the current data failed its checks; the current model is kept", err: fault.Check(fmt.Errorf("%s: %s", s.ID, msg))}
 	}
 	out.reason = joinReason(out.reason, fmt.Sprintf("%d rows, %d checks passed", res.Current.Rows, len(res.Checks)))
 	return out
@@ -595,7 +595,7 @@ func (r *pipelineRun) writeRecord(ctx context.Context) error {
 		}
 		path := filepath.Join(r.opt.RunsDir, r.rec.Pipeline, r.rec.ID+".json")
 		if err := fsutil.WriteFileAtomic(path, append(b, '\n'), 0o644); err != nil {
-			return exitcode.InfraErr(fmt.Errorf("writing run record: %w", err))
+			return fault.Infra(fmt.Errorf("writing run record: %w", err))
 		}
 	}
 	if r.opt.Artifacts != nil {
@@ -636,23 +636,23 @@ func inputFailure(s *plan.Step, err error) stepOutcome {
 		where = s.ID // the error already names the line to look at
 	}
 	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
-		skipReason: "an earlier step failed; the current model is kept", err: exitcode.InputErr(fmt.Errorf("%s: %w", where, err))}
+		skipReason: "an earlier step failed; the current model is kept", err: fault.Input(fmt.Errorf("%s: %w", where, err))}
 }
 
 // failure is a step that failed with err, whose exit code it keeps.
 func failure(s *plan.Step, err error) stepOutcome {
 	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
-		skipReason: "an earlier step failed; the current model is kept", err: exitcode.Wrap(exitcode.Of(err), fmt.Errorf("%s: %w", s.ID, err))}
+		skipReason: "an earlier step failed; the current model is kept", err: fault.As(fault.KindOf(err), fmt.Errorf("%s: %w", s.ID, err))}
 }
 
 func infraFailure(s *plan.Step, err error) stepOutcome {
 	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
-		skipReason: "an earlier step failed; the current model is kept", err: exitcode.InfraErr(fmt.Errorf("%s: %w", s.ID, err))}
+		skipReason: "an earlier step failed; the current model is kept", err: fault.Infra(fmt.Errorf("%s: %w", s.ID, err))}
 }
 
 func canceled(s *plan.Step) stepOutcome {
 	return stepOutcome{status: record.StepCanceled, reason: "interrupted", stop: true, outcome: record.OutcomeCanceled,
-		skipReason: "run interrupted", err: exitcode.InfraErr(fmt.Errorf("%s: interrupted", s.ID))}
+		skipReason: "run interrupted", err: fault.Infra(fmt.Errorf("%s: interrupted", s.ID))}
 }
 
 func joinSemi(s []string) string {

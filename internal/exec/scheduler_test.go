@@ -18,7 +18,7 @@ import (
 	"github.com/ctgit/ctgit/internal/cache"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 )
@@ -221,7 +221,7 @@ func TestRunNoDriftKeepsTheCurrentModel(t *testing.T) {
 	}
 	// --force-train trains anyway; this training fails.
 	forced := r.run(runOpts{force: true})
-	if exitcode.Of(forced.Err) != exitcode.Check || forced.Records[0].Outcome != record.OutcomeFailed {
+	if fault.KindOf(forced.Err) != fault.CheckFailed || forced.Records[0].Outcome != record.OutcomeFailed {
 		t.Fatalf("forced: %v, %s", forced.Err, forced.Records[0].Outcome)
 	}
 }
@@ -249,7 +249,7 @@ if [ $n -lt 3 ]; then echo "attempt $n failed" >&2; exit 7; fi
 	r2 := newRepo(t, pipeline(`command: ["sh", "train.sh"], retries: 1, `+env, ""), map[string]string{"train/train.sh": flaky})
 	res = r2.run(runOpts{})
 	st := res.Records[0].Steps[2]
-	if exitcode.Of(res.Err) != exitcode.Check || st.Attempts != 2 || st.ExitCode == nil || *st.ExitCode != 7 {
+	if fault.KindOf(res.Err) != fault.CheckFailed || st.Attempts != 2 || st.ExitCode == nil || *st.ExitCode != 7 {
 		t.Fatalf("err %v, train %+v", res.Err, st)
 	}
 	if !strings.Contains(st.Stderr, "attempt 2 failed") || !strings.Contains(st.Reason, "the current model is kept") {
@@ -306,7 +306,7 @@ func TestRunTimeoutKillsTheProcessGroup(t *testing.T) {
 	start := time.Now()
 	res := r.run(runOpts{})
 	st := res.Records[0].Steps[2]
-	if exitcode.Of(res.Err) != exitcode.Check || !strings.Contains(st.Reason, "timed out after 1s") {
+	if fault.KindOf(res.Err) != fault.CheckFailed || !strings.Contains(st.Reason, "timed out after 1s") {
 		t.Fatalf("err %v, train %+v", res.Err, st)
 	}
 	if time.Since(start) > 20*time.Second {
@@ -331,7 +331,7 @@ func TestRunCancelStopsTheStepAndWritesNothingHalfway(t *testing.T) {
 	}()
 	res := r.run(runOpts{ctx: ctx})
 	rec := res.Records[0]
-	if rec.Outcome != record.OutcomeCanceled || exitcode.Of(res.Err) != exitcode.Infra {
+	if rec.Outcome != record.OutcomeCanceled || fault.KindOf(res.Err) != fault.Infrastructure {
 		t.Fatalf("outcome %s, err %v", rec.Outcome, res.Err)
 	}
 	waitGone(t, pidFile)
@@ -353,7 +353,7 @@ func TestRunGateFailure(t *testing.T) {
 	r := newRepo(t, p, map[string]string{"train/train.sh": okTrain})
 	res := r.run(runOpts{})
 	rec := res.Records[0]
-	if exitcode.Of(res.Err) != exitcode.Check || rec.Outcome != record.OutcomeGatesFailed {
+	if fault.KindOf(res.Err) != fault.CheckFailed || rec.Outcome != record.OutcomeGatesFailed {
 		t.Fatalf("err %v, outcome %s", res.Err, rec.Outcome)
 	}
 	g := rec.Gates[0]
@@ -380,8 +380,8 @@ func TestRunBadTrainingOutputIsBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRepo(t, pipeline(`command: `+tt.command, ""), map[string]string{"train/train.sh": tt.script})
 			res := r.run(runOpts{})
-			if exitcode.Of(res.Err) != exitcode.Input {
-				t.Fatalf("exit code %d (%v), want 2", exitcode.Of(res.Err), res.Err)
+			if fault.KindOf(res.Err) != fault.BadInput {
+				t.Fatalf("failure kind %s (%v), want bad input", fault.KindOf(res.Err), res.Err)
 			}
 			if !strings.Contains(res.Err.Error(), tt.want) {
 				t.Errorf("error %q lacks %q", res.Err, tt.want)
@@ -400,7 +400,7 @@ func TestRunDataCheckFailureNamesTheLine(t *testing.T) {
 	})
 	res := r.run(runOpts{})
 	rec := res.Records[0]
-	if exitcode.Of(res.Err) != exitcode.Check || rec.Outcome != record.OutcomeInvalidData {
+	if fault.KindOf(res.Err) != fault.CheckFailed || rec.Outcome != record.OutcomeInvalidData {
 		t.Fatalf("err %v, outcome %s", res.Err, rec.Outcome)
 	}
 	if !strings.Contains(res.Err.Error(), "x min (2 of 6 values not ≥ 0 (first: -2 in row 2), declared at pipelines/p.cue:8:32)") {
@@ -427,7 +427,7 @@ func TestRunSecretsNeverRecorded(t *testing.T) {
 	}
 	// A missing secret is bad input, before anything runs.
 	res = r.run(runOpts{environ: []string{"PATH=" + os.Getenv("PATH")}})
-	if exitcode.Of(res.Err) != exitcode.Input || !strings.Contains(res.Err.Error(), "API_TOKEN, not set") {
+	if fault.KindOf(res.Err) != fault.BadInput || !strings.Contains(res.Err.Error(), "API_TOKEN, not set") {
 		t.Errorf("missing secret: %v", res.Err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
@@ -115,11 +115,11 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 			failure.reason = fmt.Sprintf("%s; training failed after %d attempt(s): the current model is kept", msg, a)
 			switch {
 			case se.Infra:
-				failure.err = exitcode.InfraErr(fmt.Errorf("%s: %s", s.ID, msg))
+				failure.err = fault.Infra(fmt.Errorf("%s: %s", s.ID, msg))
 			case !se.Retryable:
-				failure.err = exitcode.InputErr(fmt.Errorf("%s (declared at %s): %s", s.ID, s.Pos, msg))
+				failure.err = fault.Input(fmt.Errorf("%s (declared at %s): %s", s.ID, s.Pos, msg))
 			default:
-				failure.err = exitcode.CheckErr(fmt.Errorf("%s (declared at %s): %s", s.ID, s.Pos, msg))
+				failure.err = fault.Check(fmt.Errorf("%s (declared at %s): %s", s.ID, s.Pos, msg))
 			}
 			return failure
 		}
@@ -357,7 +357,7 @@ func (r *pipelineRun) records(ctx context.Context) ([]*record.Run, error) {
 	if r.history == nil && r.opt.Artifacts != nil {
 		recs, err := r.opt.Artifacts.Records(ctx, r.pp.Name)
 		if err != nil {
-			return nil, exitcode.InfraErr(fmt.Errorf("reading the run records of pipeline %s: %w", r.pp.Name, err))
+			return nil, fault.Infra(fmt.Errorf("reading the run records of pipeline %s: %w", r.pp.Name, err))
 		}
 		r.history = append([]*record.Run{}, recs...)
 	}
@@ -373,7 +373,7 @@ func (r *pipelineRun) findBaseline(ctx context.Context) (*record.Baseline, error
 	}
 	cur, err := r.currentVersion()
 	if err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("reading the current version from %s: %w", r.pp.Pipeline.Model.Target.File, err))
+		return nil, fault.Input(fmt.Errorf("reading the current version from %s: %w", r.pp.Pipeline.Model.Target.File, err))
 	}
 	r.curVer = cur
 	b := &record.Baseline{Version: cur}
@@ -444,7 +444,7 @@ func (r *pipelineRun) evaluated(s *plan.Step, ev evaluateResult, out stepOutcome
 		}
 		msg := failedGates(ev.Gates)
 		return stepOutcome{status: status, reason: msg, stop: true, outcome: record.OutcomeGatesFailed,
-			skipReason: "the candidate failed its gates; the current model is kept", err: exitcode.CheckErr(errors.New(msg))}
+			skipReason: "the candidate failed its gates; the current model is kept", err: fault.Check(errors.New(msg))}
 	}
 	out.reason = joinReason(out.reason, fmt.Sprintf("%d gate(s) passed", len(ev.Gates)))
 	return out
@@ -522,7 +522,7 @@ func (r *pipelineRun) baselineHold(ctx context.Context, s *plan.Step) (stepOutco
 	r.rec.Gates, r.rec.Baseline = blocked, base
 	msg := failedGates(blocked)
 	return stepOutcome{status: record.StepSkipped, reason: "not trained: " + msg, stop: true, outcome: record.OutcomeGatesFailed,
-		skipReason: "a gate cannot be evaluated; the current model is kept", err: exitcode.CheckErr(errors.New(msg))}, true
+		skipReason: "a gate cannot be evaluated; the current model is kept", err: fault.Check(errors.New(msg))}, true
 }
 
 func failedGates(gates []record.Gate) string {
@@ -581,9 +581,9 @@ func (r *pipelineRun) promote(ctx context.Context, s *plan.Step) stepOutcome {
 		if ctx.Err() != nil {
 			return canceled(s)
 		}
-		code := exitcode.Of(err)
+		code := fault.KindOf(err)
 		return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
-			skipReason: "promotion failed", err: exitcode.Wrap(code, fmt.Errorf("%s: %w", s.ID, err))}
+			skipReason: "promotion failed", err: fault.As(code, fmt.Errorf("%s: %w", s.ID, err))}
 	}
 	return r.promoted(s, pr)
 }
@@ -607,10 +607,10 @@ func (r *pipelineRun) promoted(s *plan.Step, pr *record.Promotion) stepOutcome {
 		out.status, out.outcome = record.StepSkipped, record.OutcomePassed
 	case record.PromotionRefused:
 		out.status, out.outcome = record.StepFailed, record.OutcomeRefused
-		out.err = exitcode.CheckErr(fmt.Errorf("%s: promotion refused: %s", s.ID, pr.Reason))
+		out.err = fault.Check(fmt.Errorf("%s: promotion refused: %s", s.ID, pr.Reason))
 	default:
 		out.status, out.outcome = record.StepFailed, record.OutcomeFailed
-		out.err = exitcode.InfraErr(fmt.Errorf("%s: the promoter answered an unknown status %q", s.ID, pr.Status))
+		out.err = fault.Infra(fmt.Errorf("%s: the promoter answered an unknown status %q", s.ID, pr.Status))
 	}
 	return out
 }

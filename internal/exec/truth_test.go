@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 )
@@ -48,7 +48,7 @@ func TestFirstRunBlocksBeforeTrainingWhileAVersionIsDeployed(t *testing.T) {
 	r := newRepo(t, gatedPipeline(""), map[string]string{"train/train.sh": okTrain})
 	res := r.run(runOpts{})
 	rec := res.Records[0]
-	if exitcode.Of(res.Err) != exitcode.Check || rec.Outcome != record.OutcomeGatesFailed {
+	if fault.KindOf(res.Err) != fault.CheckFailed || rec.Outcome != record.OutcomeGatesFailed {
 		t.Fatalf("outcome %s, err %v", rec.Outcome, res.Err)
 	}
 	want := []string{"validate=succeeded", "drift=succeeded", "train=skipped", "evaluate=skipped", "promote=skipped"}
@@ -100,7 +100,7 @@ func TestBaselineWithoutTheGatedMetricBlocks(t *testing.T) {
 	r.write("pipelines/p.cue", gatedPipeline(""))
 	res := r.run(runOpts{promoter: &statusPromoter{status: record.PromotionOpened}})
 	rec := res.Records[0]
-	if exitcode.Of(res.Err) != exitcode.Check || rec.Outcome != record.OutcomeGatesFailed ||
+	if fault.KindOf(res.Err) != fault.CheckFailed || rec.Outcome != record.OutcomeGatesFailed ||
 		!strings.Contains(rec.Gates[0].Reason, "recorded no auc") {
 		t.Fatalf("outcome %s, err %v, gates %+v", rec.Outcome, res.Err, rec.Gates)
 	}
@@ -138,7 +138,7 @@ func TestRefusedPromotionIsACheckThatSaidNo(t *testing.T) {
 	r := newRepo(t, pipeline(`command: ["sh", "train.sh"]`, ""), map[string]string{"train/train.sh": okTrain})
 	res := r.run(runOpts{promoter: &statusPromoter{status: record.PromotionRefused}})
 	rec := res.Records[0]
-	if exitcode.Of(res.Err) != exitcode.Check || rec.Outcome != record.OutcomeRefused || rec.Steps[4].Status != record.StepFailed {
+	if fault.KindOf(res.Err) != fault.CheckFailed || rec.Outcome != record.OutcomeRefused || rec.Steps[4].Status != record.StepFailed {
 		t.Fatalf("outcome %s, err %v, promote %+v", rec.Outcome, res.Err, rec.Steps[4])
 	}
 	if !strings.Contains(res.Err.Error(), "commits ctgit did not write") {
@@ -177,7 +177,7 @@ func TestGuardrailsFailClosedOnTheirHistory(t *testing.T) {
 			".ctgit/artifacts/runs/p/20261101T000000Z-abcdef.json": "{not json"})
 		res := r.run(runOpts{})
 		rec := res.Records[0]
-		if exitcode.Of(res.Err) != exitcode.Infra || rec.Outcome != record.OutcomeFailed || rec.Candidate != nil ||
+		if fault.KindOf(res.Err) != fault.Infrastructure || rec.Outcome != record.OutcomeFailed || rec.Candidate != nil ||
 			!strings.Contains(res.Err.Error(), "20261101T000000Z-abcdef.json") {
 			t.Fatalf("outcome %s, err %v, train %+v", rec.Outcome, res.Err, rec.Steps[2])
 		}
@@ -186,7 +186,7 @@ func TestGuardrailsFailClosedOnTheirHistory(t *testing.T) {
 		r := newRepo(t, pipeline(`command: ["sh", "train.sh"]`, extra), map[string]string{"train/train.sh": okTrain})
 		res := r.run(runOpts{lost: "the artifact store is a directory of this runner"})
 		rec := res.Records[0]
-		if exitcode.Of(res.Err) != exitcode.Input || rec.Outcome != record.OutcomeFailed || !strings.Contains(res.Err.Error(), "Set settings.artifacts") {
+		if fault.KindOf(res.Err) != fault.BadInput || rec.Outcome != record.OutcomeFailed || !strings.Contains(res.Err.Error(), "Set settings.artifacts") {
 			t.Fatalf("outcome %s, err %v", rec.Outcome, res.Err)
 		}
 		for _, s := range rec.Steps {
@@ -237,8 +237,8 @@ func TestLiveAndCachedRunsAgree(t *testing.T) {
 			}
 			live := r.run(opts())
 			cached := r.run(opts())
-			if exitcode.Of(live.Err) != exitcode.Of(cached.Err) {
-				t.Errorf("exit code live %d (%v), cached %d (%v)", exitcode.Of(live.Err), live.Err, exitcode.Of(cached.Err), cached.Err)
+			if fault.KindOf(live.Err) != fault.KindOf(cached.Err) {
+				t.Errorf("failure kind live %s (%v), cached %s (%v)", fault.KindOf(live.Err), live.Err, fault.KindOf(cached.Err), cached.Err)
 			}
 			a, b := live.Records[0], cached.Records[0]
 			if diff := cmp.Diff(a, b, ignore); diff != "" {

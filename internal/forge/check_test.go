@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/forge/githubtest"
 )
 
@@ -46,8 +46,8 @@ func TestGitHubCheck(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-			} else if err == nil || !strings.Contains(err.Error(), tc.want) || exitcode.Of(err) != exitcode.Infra {
-				t.Fatalf("err = %v (exit %d), want exit 3 and %q", err, exitcode.Of(err), tc.want)
+			} else if err == nil || !strings.Contains(err.Error(), tc.want) || fault.KindOf(err) != fault.Infrastructure {
+				t.Fatalf("err = %v (exit %d), want exit 3 and %q", err, fault.KindOf(err), tc.want)
 			}
 			for _, r := range f.Reqs() {
 				if !strings.HasPrefix(r, "GET ") {
@@ -70,10 +70,10 @@ func TestOpenActionsMayNotCreatePRs(t *testing.T) {
 	}
 	f.Reqs()
 	_, err := g.Open(ctx, promoReq("body"))
-	if err == nil || exitcode.Of(err) != exitcode.Infra ||
+	if err == nil || fault.KindOf(err) != fault.Infrastructure ||
 		!strings.Contains(err.Error(), "GitHub Actions is not permitted to create or approve pull requests.") ||
 		!strings.Contains(err.Error(), "Allow GitHub Actions to create and approve pull requests") {
-		t.Fatalf("err = %v (exit %d)", err, exitcode.Of(err))
+		t.Fatalf("err = %v (exit %d)", err, fault.KindOf(err))
 	}
 	if diff := cmp.Diff([]string{"GET pulls", "POST pulls"}, f.Reqs()); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
@@ -95,7 +95,7 @@ func TestLocalCheck(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, ".ctgit"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Check(context.Background()); err == nil || exitcode.Of(err) != exitcode.Input || !strings.Contains(err.Error(), "is not a directory") {
-		t.Fatalf("err = %v (exit %d)", err, exitcode.Of(err))
+	if err := l.Check(context.Background()); err == nil || fault.KindOf(err) != fault.BadInput || !strings.Contains(err.Error(), "is not a directory") {
+		t.Fatalf("err = %v (exit %d)", err, fault.KindOf(err))
 	}
 }

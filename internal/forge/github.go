@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // GitHubConfig configures the GitHub forge.
@@ -49,10 +49,10 @@ type GitHub struct {
 // NewGitHub returns the GitHub forge for cfg.
 func NewGitHub(cfg GitHubConfig) (*GitHub, error) {
 	if cfg.Owner == "" || cfg.Repo == "" {
-		return nil, exitcode.InputErr(errors.New("the GitHub forge needs the repository as OWNER/REPO"))
+		return nil, fault.Input(errors.New("the GitHub forge needs the repository as OWNER/REPO"))
 	}
 	if cfg.Token == "" {
-		return nil, exitcode.InputErr(errors.New("the GitHub forge needs a token (GITHUB_TOKEN or --token-file) with pull-requests: write"))
+		return nil, fault.Input(errors.New("the GitHub forge needs a token (GITHUB_TOKEN or --token-file) with pull-requests: write"))
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
@@ -70,11 +70,11 @@ func NewGitHub(cfg GitHubConfig) (*GitHub, error) {
 	if cfg.URL != "" {
 		u, err := url.Parse(cfg.URL)
 		if err != nil || u.Scheme == "" || u.Host == "" {
-			return nil, exitcode.InputErr(fmt.Errorf("invalid GitHub URL %q: want https://HOST or an API base URL", cfg.URL))
+			return nil, fault.Input(fmt.Errorf("invalid GitHub URL %q: want https://HOST or an API base URL", cfg.URL))
 		}
 		if u.Path == "" || u.Path == "/" {
 			if c, err = c.WithEnterpriseURLs(cfg.URL, cfg.URL); err != nil {
-				return nil, exitcode.InputErr(fmt.Errorf("GitHub URL %q: %w", cfg.URL, err))
+				return nil, fault.Input(fmt.Errorf("GitHub URL %q: %w", cfg.URL, err))
 			}
 		} else {
 			if !strings.HasSuffix(u.Path, "/") {
@@ -104,7 +104,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // merging returns ErrClosed unless req.Reopen.
 func (g *GitHub) Open(ctx context.Context, req Request) (*PullRequest, error) {
 	if req.Branch == "" || req.Base == "" || req.Title == "" {
-		return nil, exitcode.InputErr(errors.New("a pull request needs a branch, a base and a title"))
+		return nil, fault.Input(errors.New("a pull request needs a branch, a base and a title"))
 	}
 	users, teams := splitReviewers(req.Reviewers)
 	var prs []*github.PullRequest
@@ -240,11 +240,11 @@ func (g *GitHub) Check(ctx context.Context) error {
 			have[strings.TrimSpace(s)] = true
 		}
 		if !have["repo"] && (repo.GetPrivate() || !have["public_repo"]) {
-			return exitcode.InfraErr(fmt.Errorf("preflight: the token for %s is a classic token with scopes %q, without repo%s: it cannot push the promotion branch or open its pull request; give it the repo scope, or use a fine-grained token with contents: write and pull-requests: write",
+			return fault.Infra(fmt.Errorf("preflight: the token for %s is a classic token with scopes %q, without repo%s: it cannot push the promotion branch or open its pull request; give it the repo scope, or use a fine-grained token with contents: write and pull-requests: write",
 				full, strings.Join(scopes, ","), map[bool]string{true: "", false: " or public_repo"}[repo.GetPrivate()]))
 		}
 		if push, ok := repo.Permissions["push"]; ok && !push {
-			return exitcode.InfraErr(fmt.Errorf("preflight: the token's user may not push to %s (permissions.push is false): ask for write access to the repository", full))
+			return fault.Infra(fmt.Errorf("preflight: the token's user may not push to %s (permissions.push is false): ask for write access to the repository", full))
 		}
 	}
 	err = g.do(ctx, "preflight: listing pull requests", func() (*github.Response, error) {
@@ -326,7 +326,7 @@ func (g *GitHub) List(ctx context.Context, prefix string) ([]PullRequest, error)
 // when body lacks it. It returns the comment's URL.
 func (g *GitHub) Comment(ctx context.Context, number int, marker, body string) (string, error) {
 	if marker == "" {
-		return "", exitcode.InputErr(errors.New("a comment marker is required to find the comment again"))
+		return "", fault.Input(errors.New("a comment marker is required to find the comment again"))
 	}
 	if !strings.Contains(body, marker) {
 		body = marker + "\n" + body
@@ -392,17 +392,17 @@ func (g *GitHub) do(ctx context.Context, what string, call func() (*github.Respo
 			break
 		}
 		if wait > g.cfg.MaxWait {
-			return exitcode.InfraErr(fmt.Errorf("%s on %s/%s: GitHub rate limit resets in %s, longer than ctgit waits (%s); retry after %s: %s",
+			return fault.Infra(fmt.Errorf("%s on %s/%s: GitHub rate limit resets in %s, longer than ctgit waits (%s); retry after %s: %s",
 				what, g.cfg.Owner, g.cfg.Repo, wait.Round(time.Second), g.cfg.MaxWait, time.Now().Add(wait).UTC().Format(time.RFC3339), g.scrub(err)))
 		}
 		if wait == backoff {
 			backoff *= 2
 		}
 		if err := g.cfg.Sleep(ctx, wait); err != nil {
-			return exitcode.InfraErr(fmt.Errorf("%s on %s/%s: %w", what, g.cfg.Owner, g.cfg.Repo, err))
+			return fault.Infra(fmt.Errorf("%s on %s/%s: %w", what, g.cfg.Owner, g.cfg.Repo, err))
 		}
 	}
-	return exitcode.InfraErr(fmt.Errorf("%s on %s/%s: %s", what, g.cfg.Owner, g.cfg.Repo, g.scrub(last)))
+	return fault.Infra(fmt.Errorf("%s on %s/%s: %s", what, g.cfg.Owner, g.cfg.Repo, g.scrub(last)))
 }
 
 // retryAfter says whether a failed call is worth retrying and after how long.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/forge/githubtest"
 )
 
@@ -177,8 +177,8 @@ func TestRetries(t *testing.T) {
 			f.Fail("GET pulls", failure{Status: 502, Body: `{"message":"Server Error"}`})
 		}
 		_, err := g.Open(context.Background(), promoReq("b"))
-		if exitcode.Of(err) != exitcode.Infra || !strings.Contains(err.Error(), "listing pull requests on acme/models") {
-			t.Errorf("err = %v (exit %d)", err, exitcode.Of(err))
+		if fault.KindOf(err) != fault.Infrastructure || !strings.Contains(err.Error(), "listing pull requests on acme/models") {
+			t.Errorf("err = %v (exit %d)", err, fault.KindOf(err))
 		}
 		if !cmp.Equal(waits, []time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond, 8 * time.Millisecond}) {
 			t.Errorf("waits = %v, want exponential backoff", waits)
@@ -189,7 +189,7 @@ func TestRetries(t *testing.T) {
 		g := newForge(f)
 		f.Fail("GET pulls", rateLimited(time.Now().Add(time.Hour)))
 		_, err := g.Open(context.Background(), promoReq("b"))
-		if exitcode.Of(err) != exitcode.Infra || !strings.Contains(err.Error(), "retry after") || len(waits) != 0 {
+		if fault.KindOf(err) != fault.Infrastructure || !strings.Contains(err.Error(), "retry after") || len(waits) != 0 {
 			t.Errorf("err = %v, waits %v", err, waits)
 		}
 	})
@@ -198,7 +198,7 @@ func TestRetries(t *testing.T) {
 		g := newForge(f)
 		f.Fail("GET pulls", failure{Status: 403, Body: `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest/pulls/pulls#list-pull-requests"}`})
 		_, err := g.Open(context.Background(), promoReq("b"))
-		if exitcode.Of(err) != exitcode.Infra || !strings.Contains(err.Error(), "Resource not accessible by integration") || len(waits) != 0 {
+		if fault.KindOf(err) != fault.Infrastructure || !strings.Contains(err.Error(), "Resource not accessible by integration") || len(waits) != 0 {
 			t.Errorf("err = %v, waits %v", err, waits)
 		}
 		if strings.Contains(err.Error(), testToken) {
@@ -214,10 +214,10 @@ func TestBadToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = g.Open(context.Background(), promoReq("b"))
-	if exitcode.Of(err) != exitcode.Infra || strings.Contains(err.Error(), "wrong-TOKEN") || !strings.Contains(err.Error(), "Bad credentials") {
+	if fault.KindOf(err) != fault.Infrastructure || strings.Contains(err.Error(), "wrong-TOKEN") || !strings.Contains(err.Error(), "Bad credentials") {
 		t.Errorf("err = %v", err)
 	}
-	if _, err := NewGitHub(GitHubConfig{Owner: "acme", Repo: "models"}); exitcode.Of(err) != exitcode.Input {
+	if _, err := NewGitHub(GitHubConfig{Owner: "acme", Repo: "models"}); fault.KindOf(err) != fault.BadInput {
 		t.Errorf("no token: %v", err)
 	}
 }
@@ -272,7 +272,7 @@ func TestEnterpriseURL(t *testing.T) {
 	if got := g.client.BaseURL.String(); got != "https://github.acme.com/api/v3/" {
 		t.Errorf("BaseURL = %s", got)
 	}
-	if _, err := NewGitHub(GitHubConfig{Owner: "o", Repo: "r", Token: "t", URL: "github.acme.com"}); exitcode.Of(err) != exitcode.Input {
+	if _, err := NewGitHub(GitHubConfig{Owner: "o", Repo: "r", Token: "t", URL: "github.acme.com"}); fault.KindOf(err) != fault.BadInput {
 		t.Errorf("URL without scheme: %v", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gitops"
 )
 
@@ -39,10 +39,10 @@ func (l Local) Path(branch string) string {
 // human "closes" a local pull request by deleting its file.
 func (l Local) Open(_ context.Context, req Request) (*PullRequest, error) {
 	if req.Branch == "" || req.Base == "" || req.Title == "" {
-		return nil, exitcode.InputErr(fmt.Errorf("a pull request needs a branch, a base and a title"))
+		return nil, fault.Input(fmt.Errorf("a pull request needs a branch, a base and a title"))
 	}
 	if strings.Contains(req.Branch, "..") || strings.ContainsAny(req.Branch, "\\\n") {
-		return nil, exitcode.InputErr(fmt.Errorf("invalid branch name %q", req.Branch))
+		return nil, fault.Input(fmt.Errorf("invalid branch name %q", req.Branch))
 	}
 	path := l.Path(req.Branch)
 	_, statErr := os.Stat(path)
@@ -56,7 +56,7 @@ func (l Local) Open(_ context.Context, req Request) (*PullRequest, error) {
 	}
 	fmt.Fprintf(&b, " -->\n# %s\n\n%s\n", strings.ReplaceAll(req.Title, "\n", " "), strings.TrimRight(req.Body, "\n"))
 	if err := writeAtomic(path, []byte(b.String())); err != nil {
-		return nil, exitcode.InfraErr(fmt.Errorf("writing pull request file %s: %w", path, err))
+		return nil, fault.Infra(fmt.Errorf("writing pull request file %s: %w", path, err))
 	}
 	return &PullRequest{URL: path, Branch: req.Branch, Base: req.Base, Title: req.Title, Created: os.IsNotExist(statErr)}, nil
 }
@@ -70,10 +70,10 @@ func (l Local) Check(context.Context) error {
 			return nil
 		}
 		if err != nil {
-			return exitcode.InfraErr(fmt.Errorf("preflight: local forge: %w", err))
+			return fault.Infra(fmt.Errorf("preflight: local forge: %w", err))
 		}
 		if !fi.IsDir() {
-			return exitcode.InputErr(fmt.Errorf("preflight: local forge: %s is not a directory, so pull request files cannot be written under it; move it away", d))
+			return fault.Input(fmt.Errorf("preflight: local forge: %s is not a directory, so pull request files cannot be written under it; move it away", d))
 		}
 	}
 	return nil

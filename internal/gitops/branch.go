@@ -9,7 +9,7 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // tips are the commits Promote starts from.
@@ -22,12 +22,12 @@ type tips struct {
 func localTips(repo *git.Repository, req Request) (tips, error) {
 	ref, err := repo.Reference(plumbing.NewBranchReferenceName(req.Base), true)
 	if err != nil {
-		return tips{}, exitcode.InputErr(fmt.Errorf("base branch %q: %w", req.Base, err))
+		return tips{}, fault.Input(fmt.Errorf("base branch %q: %w", req.Base, err))
 	}
 	t := tips{base: ref.Hash()}
 	if head, err := repo.Storer.Reference(plumbing.HEAD); err == nil && head.Type() == plumbing.SymbolicReference &&
 		head.Target() == plumbing.NewBranchReferenceName(req.Branch) {
-		return tips{}, exitcode.InputErr(fmt.Errorf("branch %s is checked out; ctgit does not move the branch under your working tree", req.Branch))
+		return tips{}, fault.Input(fmt.Errorf("branch %s is checked out; ctgit does not move the branch under your working tree", req.Branch))
 	}
 	if b, err := repo.Reference(plumbing.NewBranchReferenceName(req.Branch), true); err == nil {
 		t.branch = b.Hash()
@@ -42,19 +42,19 @@ func localTips(repo *git.Repository, req Request) (tips, error) {
 func fetchTips(ctx context.Context, repo *git.Repository, req Request) (tips, error) {
 	rem, err := repo.Remote(req.Remote)
 	if err != nil {
-		return tips{}, exitcode.InputErr(fmt.Errorf("remote %q: %w", req.Remote, err))
+		return tips{}, fault.Input(fmt.Errorf("remote %q: %w", req.Remote, err))
 	}
 	urls := rem.Config().URLs
 	if len(urls) == 0 {
-		return tips{}, exitcode.InputErr(fmt.Errorf("remote %q has no URL", req.Remote))
+		return tips{}, fault.Input(fmt.Errorf("remote %q has no URL", req.Remote))
 	}
 	t := tips{url: urls[0]}
 	if err := req.Auth.checkURL(t.url); err != nil {
-		return tips{}, exitcode.InputErr(err)
+		return tips{}, fault.Input(err)
 	}
 	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: req.Auth.transport()})
 	if err != nil {
-		return tips{}, exitcode.InfraErr(fmt.Errorf("listing branches of %s: %w", redactURL(t.url), err))
+		return tips{}, fault.Infra(fmt.Errorf("listing branches of %s: %w", redactURL(t.url), err))
 	}
 	baseRef, branchRef := plumbing.NewBranchReferenceName(req.Base), plumbing.NewBranchReferenceName(req.Branch)
 	specs := []config.RefSpec{}
@@ -69,11 +69,11 @@ func fetchTips(ctx context.Context, repo *git.Repository, req Request) (tips, er
 		}
 	}
 	if t.base == plumbing.ZeroHash {
-		return tips{}, exitcode.InputErr(fmt.Errorf("base branch %q does not exist on %s", req.Base, redactURL(t.url)))
+		return tips{}, fault.Input(fmt.Errorf("base branch %q does not exist on %s", req.Base, redactURL(t.url)))
 	}
 	err = rem.FetchContext(ctx, &git.FetchOptions{RefSpecs: specs, Auth: req.Auth.transport(), Tags: git.NoTags, Force: true})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return tips{}, exitcode.InfraErr(fmt.Errorf("fetching %s from %s: %w", req.Base, redactURL(t.url), err))
+		return tips{}, fault.Infra(fmt.Errorf("fetching %s from %s: %w", req.Base, redactURL(t.url), err))
 	}
 	// The refs may have moved between the listing and the fetch: the
 	// fetched objects are what we judge, and the push lease catches the rest.

@@ -11,7 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/rewrite"
 )
 
@@ -40,11 +40,11 @@ type Version struct {
 func History(dir, rev, file, field string) ([]Version, error) {
 	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("opening the git repository at %s: %w", dir, err))
+		return nil, fault.Input(fmt.Errorf("opening the git repository at %s: %w", dir, err))
 	}
 	h, err := repo.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("resolving %q: %w", rev, err))
+		return nil, fault.Input(fmt.Errorf("resolving %q: %w", rev, err))
 	}
 	iter, err := repo.Log(&git.LogOptions{From: *h, FileName: &file, Order: git.LogOrderCommitterTime})
 	if err != nil {
@@ -91,7 +91,7 @@ func History(dir, rev, file, field string) ([]Version, error) {
 		out = append(out, at)
 	}
 	if len(out) == 0 {
-		return nil, exitcode.InputErr(fmt.Errorf("%s has no readable %s in the history of %s", file, field, rev))
+		return nil, fault.Input(fmt.Errorf("%s has no readable %s in the history of %s", file, field, rev))
 	}
 	return out, nil
 }
@@ -102,11 +102,11 @@ func History(dir, rev, file, field string) ([]Version, error) {
 func FieldAt(dir, rev, file, field string) (string, error) {
 	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
-		return "", exitcode.InputErr(fmt.Errorf("opening the git repository at %s: %w", dir, err))
+		return "", fault.Input(fmt.Errorf("opening the git repository at %s: %w", dir, err))
 	}
 	h, err := repo.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
-		return "", exitcode.InputErr(fmt.Errorf("resolving %q: %w", rev, err))
+		return "", fault.Input(fmt.Errorf("resolving %q: %w", rev, err))
 	}
 	c, err := repo.CommitObject(*h)
 	if err != nil {
@@ -114,7 +114,7 @@ func FieldAt(dir, rev, file, field string) (string, error) {
 	}
 	f, err := c.File(file)
 	if err != nil {
-		return "", exitcode.InputErr(fmt.Errorf("%s at %s: %w", file, h.String()[:12], err))
+		return "", fault.Input(fmt.Errorf("%s at %s: %w", file, h.String()[:12], err))
 	}
 	src, err := f.Contents()
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // RemoteCheck names the remote a promotion will push to.
@@ -42,15 +42,15 @@ func CheckRemote(ctx context.Context, c RemoteCheck) error {
 func checkRemote(ctx context.Context, c RemoteCheck) error {
 	repo, err := git.PlainOpenWithOptions(c.Dir, &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
-		return exitcode.InputErr(fmt.Errorf("opening the git repository at %s: %w", c.Dir, err))
+		return fault.Input(fmt.Errorf("opening the git repository at %s: %w", c.Dir, err))
 	}
 	rem, err := repo.Remote(c.Remote)
 	if err != nil {
-		return exitcode.InputErr(fmt.Errorf("remote %q: %w", c.Remote, err))
+		return fault.Input(fmt.Errorf("remote %q: %w", c.Remote, err))
 	}
 	urls := rem.Config().URLs
 	if len(urls) == 0 {
-		return exitcode.InputErr(fmt.Errorf("remote %q has no URL", c.Remote))
+		return fault.Input(fmt.Errorf("remote %q has no URL", c.Remote))
 	}
 	raw := urls[0]
 	if err := c.Auth.checkURL(raw); err != nil {
@@ -58,16 +58,16 @@ func checkRemote(ctx context.Context, c RemoteCheck) error {
 		if h := httpsFor(raw); h != "" {
 			fix = fmt.Sprintf("git remote set-url %s %s", c.Remote, h)
 		}
-		return exitcode.InputErr(fmt.Errorf("remote %s is %s, but ctgit pushes promotion branches with the GitHub token, which only travels over https: %v; fix: %s (actions/checkout sets an https origin by default), or push without a token by unsetting GITHUB_TOKEN and using the local forge",
+		return fault.Input(fmt.Errorf("remote %s is %s, but ctgit pushes promotion branches with the GitHub token, which only travels over https: %v; fix: %s (actions/checkout sets an https origin by default), or push without a token by unsetting GITHUB_TOKEN and using the local forge",
 			c.Remote, redactURL(raw), err, fix))
 	}
 	ep, err := transport.NewEndpoint(raw)
 	if err != nil {
-		return exitcode.InputErr(fmt.Errorf("remote %s URL %s: %w", c.Remote, redactURL(raw), err))
+		return fault.Input(fmt.Errorf("remote %s URL %s: %w", c.Remote, redactURL(raw), err))
 	}
 	cl, err := client.NewClient(ep)
 	if err != nil {
-		return exitcode.InputErr(fmt.Errorf("remote %s URL %s: %w", c.Remote, redactURL(raw), err))
+		return fault.Input(fmt.Errorf("remote %s URL %s: %w", c.Remote, redactURL(raw), err))
 	}
 	sess, err := cl.NewReceivePackSession(ep, c.Auth.transport())
 	if err != nil {
@@ -80,10 +80,10 @@ func checkRemote(ctx context.Context, c RemoteCheck) error {
 	}
 	refs, err := adv.AllReferences()
 	if err != nil {
-		return exitcode.InfraErr(fmt.Errorf("reading the branches of %s: %w", redactURL(raw), err))
+		return fault.Infra(fmt.Errorf("reading the branches of %s: %w", redactURL(raw), err))
 	}
 	if _, err := refs.Reference(plumbing.NewBranchReferenceName(c.Base)); err != nil {
-		return exitcode.InputErr(fmt.Errorf("base branch %q does not exist on %s", c.Base, redactURL(raw)))
+		return fault.Input(fmt.Errorf("base branch %q does not exist on %s", c.Base, redactURL(raw)))
 	}
 	return nil
 }
@@ -104,7 +104,7 @@ func remoteRefused(c RemoteCheck, raw string, err error) error {
 	default:
 		why = "it cannot be reached"
 	}
-	return exitcode.InfraErr(fmt.Errorf("preflight: cannot push to %s (remote %s): %s: %w", where, c.Remote, why, err))
+	return fault.Infra(fmt.Errorf("preflight: cannot push to %s (remote %s): %s: %w", where, c.Remote, why, err))
 }
 
 var scpLikeRE = regexp.MustCompile(`^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):([^/].*)$`)

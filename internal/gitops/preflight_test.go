@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gittest"
 )
 
@@ -23,19 +23,19 @@ func TestCheckRemote(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		check RemoteCheck
-		code  int
+		code  fault.Kind
 		want  string
 	}{
-		{"wrong token", RemoteCheck{Dir: dir, Remote: "origin", Base: "main", Auth: Auth{Token: "ghs_wrong"}}, exitcode.Infra, "refused the token"},
-		{"no token", RemoteCheck{Dir: dir, Remote: "origin", Base: "main"}, exitcode.Infra, "set GITHUB_TOKEN"},
-		{"read-only token", RemoteCheck{Dir: dir, Remote: "origin", Base: "main", Auth: Auth{Token: readToken}}, exitcode.Infra, "it needs contents: write"},
-		{"no base", RemoteCheck{Dir: dir, Remote: "origin", Base: "release", Auth: Auth{Token: token}}, exitcode.Input, `base branch "release" does not exist`},
-		{"no remote", RemoteCheck{Dir: dir, Remote: "upstream", Base: "main", Auth: Auth{Token: token}}, exitcode.Input, `remote "upstream"`},
+		{"wrong token", RemoteCheck{Dir: dir, Remote: "origin", Base: "main", Auth: Auth{Token: "ghs_wrong"}}, fault.Infrastructure, "refused the token"},
+		{"no token", RemoteCheck{Dir: dir, Remote: "origin", Base: "main"}, fault.Infrastructure, "set GITHUB_TOKEN"},
+		{"read-only token", RemoteCheck{Dir: dir, Remote: "origin", Base: "main", Auth: Auth{Token: readToken}}, fault.Infrastructure, "it needs contents: write"},
+		{"no base", RemoteCheck{Dir: dir, Remote: "origin", Base: "release", Auth: Auth{Token: token}}, fault.BadInput, `base branch "release" does not exist`},
+		{"no remote", RemoteCheck{Dir: dir, Remote: "upstream", Base: "main", Auth: Auth{Token: token}}, fault.BadInput, `remote "upstream"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := CheckRemote(ctx, tc.check)
-			if err == nil || exitcode.Of(err) != tc.code || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v (exit %d), want exit %d and %q", err, exitcode.Of(err), tc.code, tc.want)
+			if err == nil || fault.KindOf(err) != tc.code || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v (exit %d), want exit %d and %q", err, fault.KindOf(err), tc.code, tc.want)
 			}
 			if strings.Contains(err.Error(), tc.check.Auth.Token) && tc.check.Auth.Token != "" {
 				t.Error("the token is in the error")
@@ -46,8 +46,8 @@ func TestCheckRemote(t *testing.T) {
 	// A token and an ssh remote: bad input, with the https URL to use.
 	gittest.Git(t, dir, "remote", "set-url", "origin", "git@github.com:acme/models.git")
 	err := CheckRemote(ctx, RemoteCheck{Dir: dir, Remote: "origin", Base: "main", Auth: Auth{Token: token}})
-	if err == nil || exitcode.Of(err) != exitcode.Input || !strings.Contains(err.Error(), "git remote set-url origin https://github.com/acme/models.git") {
-		t.Fatalf("ssh remote with a token: %v (exit %d)", err, exitcode.Of(err))
+	if err == nil || fault.KindOf(err) != fault.BadInput || !strings.Contains(err.Error(), "git remote set-url origin https://github.com/acme/models.git") {
+		t.Fatalf("ssh remote with a token: %v (exit %d)", err, fault.KindOf(err))
 	}
 	if after := gittest.Git(t, s.Bare(), "for-each-ref"); after != before {
 		t.Errorf("the check wrote to the remote:\n%s\n%s", before, after)

@@ -14,7 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 	"github.com/go-git/go-git/v5/storage/transactional"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/rewrite"
 )
 
@@ -109,18 +109,18 @@ func Promote(ctx context.Context, req Request) (*Result, error) {
 func promote(ctx context.Context, req Request) (*Result, error) {
 	req.Author, req.Committer = req.Author.orDefault(), req.Committer.orDefault()
 	if err := req.validate(); err != nil {
-		return nil, exitcode.InputErr(err)
+		return nil, fault.Input(err)
 	}
 	msg, err := Message(req.Subject, req.Body, req.Provenance)
 	if err != nil {
-		return nil, exitcode.InputErr(err)
+		return nil, fault.Input(err)
 	}
 	if !hasCtgitTrailer(msg) {
-		return nil, exitcode.InputErr(errors.New("the promotion commit needs provenance (at least the pipeline): ctgit recognises its own branch commits by their Ctgit-* trailers"))
+		return nil, fault.Input(errors.New("the promotion commit needs provenance (at least the pipeline): ctgit recognises its own branch commits by their Ctgit-* trailers"))
 	}
 	repo, err := git.PlainOpenWithOptions(req.Dir, &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("opening the git repository at %s: %w", req.Dir, err))
+		return nil, fault.Input(fmt.Errorf("opening the git repository at %s: %w", req.Dir, err))
 	}
 	if req.DryRun {
 		// Reads fall through to the repository; the fetch's objects and
@@ -211,7 +211,7 @@ func promote(ctx context.Context, req Request) (*Result, error) {
 	if err := pushLease(ctx, repo, tips.url, req.Auth, branchRef, tips.branch, commit, objects); err != nil {
 		var race *leaseError
 		if !errors.As(err, &race) {
-			return nil, exitcode.InfraErr(fmt.Errorf("pushing %s to %s: %w", req.Branch, redactURL(tips.url), err))
+			return nil, fault.Infra(fmt.Errorf("pushing %s to %s: %w", req.Branch, redactURL(tips.url), err))
 		}
 		// The branch moved under us. Fetch what is there now and judge it.
 		now, ferr := fetchTips(ctx, repo, req)
@@ -221,7 +221,7 @@ func promote(ctx context.Context, req Request) (*Result, error) {
 		if now.branch == tips.branch {
 			// The branch did not move: the remote refused for another
 			// reason (a hook, branch protection, permissions).
-			return nil, exitcode.InfraErr(fmt.Errorf("pushing %s to %s: the remote refused: %w", req.Branch, redactURL(tips.url), err))
+			return nil, fault.Infra(fmt.Errorf("pushing %s to %s: the remote refused: %w", req.Branch, redactURL(tips.url), err))
 		}
 		return lostRace(repo, now.branch, base, files, req, res, err)
 	}
@@ -274,7 +274,7 @@ func applyEdits(base *object.Commit, edits []Edit, res *Result) (map[string][]by
 		if !ok {
 			f, err := tree.File(e.File)
 			if err != nil {
-				return nil, exitcode.InputErr(fmt.Errorf("target file %s does not exist on the base branch at %s: %w", e.File, base.Hash.String()[:12], err))
+				return nil, fault.Input(fmt.Errorf("target file %s does not exist on the base branch at %s: %w", e.File, base.Hash.String()[:12], err))
 			}
 			s, err := f.Contents()
 			if err != nil {

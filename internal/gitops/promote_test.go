@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gittest"
 )
 
@@ -305,8 +305,8 @@ func TestPromoteTokenAuthAndScrubbing(t *testing.T) {
 	if err == nil {
 		t.Fatal("wrong token accepted")
 	}
-	if strings.Contains(err.Error(), "ghs_wrongTOKEN") || exitcode.Of(err) != exitcode.Infra {
-		t.Errorf("err = %q (exit %d)", err, exitcode.Of(err))
+	if strings.Contains(err.Error(), "ghs_wrongTOKEN") || fault.KindOf(err) != fault.Infrastructure {
+		t.Errorf("err = %q (exit %d)", err, fault.KindOf(err))
 	}
 
 	good := request(dir, "1.5.0")
@@ -451,8 +451,8 @@ func TestPromoteBadInput(t *testing.T) {
 			req := request(dir, "1.5.0")
 			mutate(&req)
 			_, err := Promote(context.Background(), req)
-			if exitcode.Of(err) != exitcode.Input {
-				t.Errorf("err = %v (exit %d), want exit 2", err, exitcode.Of(err))
+			if fault.KindOf(err) != fault.BadInput {
+				t.Errorf("err = %v (exit %d), want exit 2", err, fault.KindOf(err))
 			}
 		})
 	}

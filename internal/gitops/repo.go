@@ -12,7 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // FindRoot returns the root of the Git repository holding dir, or dir itself
@@ -63,19 +63,19 @@ func ChangedFiles(root, rev string) ([]string, error) {
 	}
 	repo, err := git.PlainOpen(root)
 	if err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("--changed-since needs a Git repository at %s: %w", root, err))
+		return nil, fault.Input(fmt.Errorf("--changed-since needs a Git repository at %s: %w", root, err))
 	}
 	hash, err := repo.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("--changed-since %q: cannot resolve the revision: %w (is the history fetched? actions/checkout needs fetch-depth: 0 or 2)", rev, err))
+		return nil, fault.Input(fmt.Errorf("--changed-since %q: cannot resolve the revision: %w (is the history fetched? actions/checkout needs fetch-depth: 0 or 2)", rev, err))
 	}
 	from, err := repo.CommitObject(*hash)
 	if err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("--changed-since %q: %w", rev, err))
+		return nil, fault.Input(fmt.Errorf("--changed-since %q: %w", rev, err))
 	}
 	head, err := repo.Head()
 	if err != nil {
-		return nil, exitcode.InputErr(fmt.Errorf("reading HEAD: %w", err))
+		return nil, fault.Input(fmt.Errorf("reading HEAD: %w", err))
 	}
 	to, err := repo.CommitObject(head.Hash())
 	if err != nil {
@@ -169,7 +169,7 @@ func BaseBranch(root, configured, remote string) (string, error) {
 	}
 	repo, err := git.PlainOpen(root)
 	if err != nil {
-		return "", exitcode.InputErr(fmt.Errorf("promotion needs a Git repository at %s: %w", root, err))
+		return "", fault.Input(fmt.Errorf("promotion needs a Git repository at %s: %w", root, err))
 	}
 	if remote != "" {
 		if ref, err := repo.Reference(plumbing.NewRemoteHEADReferenceName(remote), false); err == nil && ref.Type() == plumbing.SymbolicReference {
@@ -178,7 +178,7 @@ func BaseBranch(root, configured, remote string) (string, error) {
 	}
 	head, err := repo.Head()
 	if err != nil || !head.Name().IsBranch() {
-		return "", exitcode.InputErr(errors.New("cannot tell the base branch: HEAD is not on a branch; set settings.baseBranch"))
+		return "", fault.Input(errors.New("cannot tell the base branch: HEAD is not on a branch; set settings.baseBranch"))
 	}
 	return head.Name().Short(), nil
 }

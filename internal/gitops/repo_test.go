@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gittest"
 )
 
@@ -37,7 +37,7 @@ func TestChangedFiles(t *testing.T) {
 		t.Errorf("changed (-want +got):\n%s", diff)
 	}
 
-	if _, err := ChangedFiles(root, "no-such-rev"); err == nil || !strings.Contains(err.Error(), "cannot resolve the revision") || exitcode.Of(err) != exitcode.Input {
+	if _, err := ChangedFiles(root, "no-such-rev"); err == nil || !strings.Contains(err.Error(), "cannot resolve the revision") || fault.KindOf(err) != fault.BadInput {
 		t.Errorf("bad rev: %v", err)
 	}
 	if _, err := ChangedFiles(root, strings.Repeat("0", 40)); err != ErrNoBase {

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
@@ -67,9 +67,9 @@ func StageOf(pp *config.Pipeline, channel string) (Stage, error) {
 		return Stage{Channel: channel, Target: c.Target, From: &from, Branch: pp.PromotionBranch(channel)}, nil
 	}
 	if len(names) == 0 {
-		return Stage{}, exitcode.InputErr(fmt.Errorf("pipeline %q has no promote.channels, so --channel %q means nothing (declared at %s)", pp.Name, channel, pp.Promote.Pos))
+		return Stage{}, fault.Input(fmt.Errorf("pipeline %q has no promote.channels, so --channel %q means nothing (declared at %s)", pp.Name, channel, pp.Promote.Pos))
 	}
-	return Stage{}, exitcode.InputErr(fmt.Errorf("pipeline %q has no channel %q; its channels are %s", pp.Name, channel, strings.Join(names, ", ")))
+	return Stage{}, fault.Input(fmt.Errorf("pipeline %q has no channel %q; its channels are %s", pp.Name, channel, strings.Join(names, ", ")))
 }
 
 // ReadField reads a target's field from the file in the work tree under
@@ -78,11 +78,11 @@ func StageOf(pp *config.Pipeline, channel string) (Stage, error) {
 func ReadField(root, file, field string) (string, error) {
 	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
 	if err != nil {
-		return "", exitcode.InputErr(fmt.Errorf("reading the promotion target: %w", err))
+		return "", fault.Input(fmt.Errorf("reading the promotion target: %w", err))
 	}
 	v, err := rewrite.Get(file, src, field)
 	if err != nil {
-		return "", exitcode.InputErr(err)
+		return "", fault.Input(err)
 	}
 	return v, nil
 }
@@ -91,7 +91,7 @@ func ReadField(root, file, field string) (string, error) {
 // (semver.Check); what it is not is bad input.
 func checkVersion(pp *config.Pipeline, v string) error {
 	if err := semver.Check(v, pp.Promote.Scheme); err != nil {
-		return exitcode.InputErr(fmt.Errorf("%w (pipeline %q has promote.scheme %q)", err, pp.Name, pp.Promote.Scheme))
+		return fault.Input(fmt.Errorf("%w (pipeline %q has promote.scheme %q)", err, pp.Name, pp.Promote.Scheme))
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ var artifactRE = regexp.MustCompile(`^(\S+)@(sha256:[0-9a-f]{64})$`)
 func ParseArtifact(s string) (uri, digest string, err error) {
 	m := artifactRE.FindStringSubmatch(s)
 	if m == nil {
-		return "", "", exitcode.InputErr(fmt.Errorf("artifact %q: want URI@sha256:<64 lowercase hex digits>", s))
+		return "", "", fault.Input(fmt.Errorf("artifact %q: want URI@sha256:<64 lowercase hex digits>", s))
 	}
 	return m[1], m[2], nil
 }
@@ -138,7 +138,7 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 		}
 	}
 	if version == "" {
-		return nil, exitcode.InputErr(errors.New("--version is required (it may be left out only with --channel, which carries the previous stage's version)"))
+		return nil, fault.Input(errors.New("--version is required (it may be left out only with --channel, which carries the previous stage's version)"))
 	}
 	if err := checkVersion(pp, version); err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 		}
 	}
 	if req.Artifact != "" && st.Target.Artifact == "" {
-		return nil, exitcode.InputErr(fmt.Errorf("--artifact given, but the target %s of pipeline %q has no artifact field (set target.artifact, declared at %s)", st.Target.File, pp.Name, st.Target.Pos))
+		return nil, fault.Input(fmt.Errorf("--artifact given, but the target %s of pipeline %q has no artifact field (set target.artifact, declared at %s)", st.Target.File, pp.Name, st.Target.Pos))
 	}
 	if st.Target.Artifact != "" {
 		// The artifact field must exist too, before anything is written.

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
@@ -21,7 +21,7 @@ func TestCheckVersionAndArtifact(t *testing.T) {
 		{intP, "7", true}, {intP, "007", false}, {intP, "-1", false}, {intP, "1.0.0", false},
 	} {
 		err := checkVersion(tc.p, tc.v)
-		if (err == nil) != tc.ok || (err != nil && exitcode.Of(err) != exitcode.Input) {
+		if (err == nil) != tc.ok || (err != nil && fault.KindOf(err) != fault.BadInput) {
 			t.Errorf("checkVersion(%s, %q) = %v, want ok=%v (exit 2 otherwise)", tc.p.Promote.Scheme, tc.v, err, tc.ok)
 		}
 	}
@@ -30,7 +30,7 @@ func TestCheckVersionAndArtifact(t *testing.T) {
 		t.Errorf("ParseArtifact = %q %q %v", uri, d, err)
 	}
 	for _, bad := range []string{"s3://m/fraud", "s3://m/fraud@sha256:abc", "@sha256:" + hex, "s3://m/fraud@sha256:" + strings.ToUpper(hex)} {
-		if _, _, err := ParseArtifact(bad); exitcode.Of(err) != exitcode.Input {
+		if _, _, err := ParseArtifact(bad); fault.KindOf(err) != fault.BadInput {
 			t.Errorf("ParseArtifact(%q) = %v, want exit 2", bad, err)
 		}
 	}
@@ -91,7 +91,7 @@ func TestStageOf(t *testing.T) {
 			t.Errorf("StageOf(%q) = %+v (from %q)", tc.channel, st, from)
 		}
 	}
-	if _, err := StageOf(pp, "qa"); exitcode.Of(err) != exitcode.Input || !strings.Contains(err.Error(), `"staging", "prod"`) {
+	if _, err := StageOf(pp, "qa"); fault.KindOf(err) != fault.BadInput || !strings.Contains(err.Error(), `"staging", "prod"`) {
 		t.Errorf("unknown channel: %v", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
@@ -62,12 +62,12 @@ func (p *Promoter) Rollback(ctx context.Context, req RollbackRequest) (*Outcome,
 	var to *gitops.Version
 	switch {
 	case req.To == "" && len(versions) < 2:
-		return nil, exitcode.InputErr(fmt.Errorf("no earlier version of %s to roll back to: %s %s has held %s since commit %s (%s) in the history of %s; a shallow clone shows less history (fetch with fetch-depth: 0)",
+		return nil, fault.Input(fmt.Errorf("no earlier version of %s to roll back to: %s %s has held %s since commit %s (%s) in the history of %s; a shallow clone shows less history (fetch with fetch-depth: 0)",
 			pp.Model.Name, t.File, t.Path, cur.Value, cur.Commit[:12], cur.Subject, shortRev(rev)))
 	case req.To == "":
 		to = &versions[1]
 	case req.To == cur.Value:
-		return nil, exitcode.InputErr(fmt.Errorf("%s already holds %s on %s; nothing to roll back", t.File, req.To, shortRev(rev)))
+		return nil, fault.Input(fmt.Errorf("%s already holds %s on %s; nothing to roll back", t.File, req.To, shortRev(rev)))
 	default:
 		for i := 1; i < len(versions); i++ {
 			if versions[i].Value == req.To {
@@ -83,7 +83,7 @@ func (p *Promoter) Rollback(ctx context.Context, req RollbackRequest) (*Outcome,
 			if len(known) == 0 {
 				known = []string{"none"}
 			}
-			return nil, exitcode.InputErr(fmt.Errorf("%s never held %s in the history of %s; earlier versions, newest first: %s",
+			return nil, fault.Input(fmt.Errorf("%s never held %s in the history of %s; earlier versions, newest first: %s",
 				t.File, req.To, shortRev(rev), strings.Join(known, ", ")))
 		}
 	}

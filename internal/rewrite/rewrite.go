@@ -26,7 +26,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 )
 
 // Format is the syntax of a file rewrite understands.
@@ -56,7 +56,7 @@ func FormatOf(filename string) (Format, error) {
 	case ".yaml", ".yml":
 		return YAML, nil
 	}
-	return 0, exitcode.InputErr(fmt.Errorf("%s: cannot rewrite a field in this file: want a .cue, .yaml or .yml file", filename))
+	return 0, fault.Input(fmt.Errorf("%s: cannot rewrite a field in this file: want a .cue, .yaml or .yml file", filename))
 }
 
 // Kind says what kind of scalar a field holds.
@@ -111,7 +111,7 @@ func (e *Error) Error() string {
 // errorf returns an *Error at line:col marked as bad input (exit 2): a file
 // ctgit cannot rewrite safely is something the user has to change.
 func errorf(filename string, line, col int, format string, args ...any) error {
-	return exitcode.InputErr(&Error{Filename: filename, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+	return fault.Input(&Error{Filename: filename, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
 }
 
 // Lookup finds the scalar at path in src, which was read from filename.
@@ -177,7 +177,7 @@ type segment struct {
 
 func parsePath(path string) ([]segment, error) {
 	bad := func(why string) error {
-		return exitcode.InputErr(fmt.Errorf("invalid field path %q: %s", path, why))
+		return fault.Input(fmt.Errorf("invalid field path %q: %s", path, why))
 	}
 	if path == "" {
 		return nil, bad("empty")

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/golden"
 )
 
@@ -167,8 +167,8 @@ func TestErrors(t *testing.T) {
 			if err.Error() != tc.want {
 				t.Errorf("error:\n got %s\nwant %s", err, tc.want)
 			}
-			if code := exitcode.Of(err); code != exitcode.Input {
-				t.Errorf("exit code %d, want %d", code, exitcode.Input)
+			if code := fault.KindOf(err); code != fault.BadInput {
+				t.Errorf("exit code %d, want %d", code, fault.BadInput)
 			}
 			var pe *Error
 			if strings.Contains(tc.want, ".cue:") || strings.Contains(tc.want, ".yaml:") && !strings.HasPrefix(tc.want, "k.yaml: ") {

@@ -55,7 +55,7 @@ func TestNextVersion(t *testing.T) {
 // version yet" in either scheme's spelling.
 func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
-		v, scheme    string
+		v, scheme   string
 		check, held bool // Check accepts v; CheckVersion accepts it in a target
 	}{
 		{"1.2.3", "semver", true, true},

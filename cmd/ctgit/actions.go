@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -18,20 +17,21 @@ import (
 // Actions (GITHUB_ACTIONS=true): masks, annotations, the step summary and
 // step outputs. Elsewhere it does nothing.
 type actionsSurface struct {
-	on bool
+	on  bool
+	env environment
 	// commands receives workflow commands: stdout, or stderr when stdout
 	// carries JSON that commands would corrupt.
 	commands io.Writer
 	links    report.Links
 }
 
-func newActionsSurface(cmd *cobra.Command, format string) *actionsSurface {
-	a := &actionsSurface{on: os.Getenv("GITHUB_ACTIONS") == "true", commands: cmd.OutOrStdout()}
+func newActionsSurface(cmd *cobra.Command, format string, env environment) *actionsSurface {
+	a := &actionsSurface{on: env.inActions(), env: env, commands: cmd.OutOrStdout()}
 	if format == report.FormatJSON {
 		a.commands = cmd.ErrOrStderr()
 	}
 	if a.on {
-		a.links = report.LinksFromEnv(os.Getenv)
+		a.links = report.LinksFromEnv(env.get)
 	}
 	return a
 }
@@ -48,13 +48,13 @@ func (a *actionsSurface) maskSecrets(p *plan.Plan) {
 			continue
 		}
 		for _, name := range pp.Pipeline.Train.Secrets {
-			if v := os.Getenv(name); v != "" && !seen[v] {
+			if v := a.env.get(name); v != "" && !seen[v] {
 				seen[v] = true
 				ghactions.AddMask(a.commands, v)
 			}
 		}
 	}
-	if t := os.Getenv("GITHUB_TOKEN"); t != "" && !seen[t] {
+	if t := a.env.get("GITHUB_TOKEN"); t != "" && !seen[t] {
 		ghactions.AddMask(a.commands, t)
 	}
 }
@@ -67,7 +67,7 @@ func (a *actionsSurface) report(ctx context.Context, r *record.Run, store *artif
 	if err := ghactions.AnnotateAll(a.commands, report.RunAnnotations(r)); err != nil {
 		return err
 	}
-	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+	if path := a.env.get("GITHUB_STEP_SUMMARY"); path != "" {
 		history, _ := store.Records(ctx, r.Pipeline)
 		if err := ghactions.AppendStepSummary(path, func(room int) (string, bool) {
 			return report.StepSummary(r, history, a.links, room)
@@ -75,7 +75,7 @@ func (a *actionsSurface) report(ctx context.Context, r *record.Run, store *artif
 			return err
 		}
 	}
-	if path := os.Getenv("GITHUB_OUTPUT"); path != "" {
+	if path := a.env.get("GITHUB_OUTPUT"); path != "" {
 		if err := ghactions.WriteOutputs(path, report.RunOutputs(r)); err != nil {
 			return err
 		}

@@ -12,7 +12,7 @@ import (
 
 const flagOlderThan = "older-than"
 
-func newCacheCmd() *cobra.Command {
+func newCacheCmd(env environment) *cobra.Command {
 	cmd := groupCommand(&cobra.Command{
 		Use:   "cache",
 		Short: "Manage the step cache",

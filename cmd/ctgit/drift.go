@@ -32,7 +32,7 @@ const (
 	flagPolicy             = "policy"
 )
 
-func newDriftCmd() *cobra.Command {
+func newDriftCmd(env environment) *cobra.Command {
 	var (
 		refPath, curPath, method, inputFormat, correction, format, policyFile string
 		threshold, share, nullShare                                           float64

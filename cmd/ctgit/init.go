@@ -14,7 +14,7 @@ import (
 // flagForce is ctgit init's permission to overwrite.
 const flagForce = "force"
 
-func newInitCmd() *cobra.Command {
+func newInitCmd(env environment) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "init [DIR]",

@@ -23,11 +23,11 @@ const (
 	flagPR      = "pr"
 )
 
-func newPlanCmd() *cobra.Command {
+func newPlanCmd(env environment) *cobra.Command {
 	var (
 		format, dir, since string
 		forceTrain         bool
-		comment            commentFlags
+		comment            = commentFlags{env: env}
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [PIPELINE...]",
@@ -92,6 +92,9 @@ $GITHUB_REPOSITORY, else a github.com origin.`,
 
 // commentFlags say where `ctgit plan --comment` posts the plan.
 type commentFlags struct {
+	// env is the process environment (GITHUB_EVENT_PATH, GITHUB_TOKEN,
+	// GITHUB_REPOSITORY).
+	env                  environment
 	post                 bool
 	pr                   int
 	tokenFile, githubURL string
@@ -113,13 +116,13 @@ func (c *commentFlags) check() error {
 		return usagef("--%s %d: a pull request number is positive", flagPR, c.pr)
 	}
 	if c.pr == 0 {
-		n, err := eventPullRequest(os.Getenv("GITHUB_EVENT_PATH"))
+		n, err := eventPullRequest(c.env.get("GITHUB_EVENT_PATH"))
 		if err != nil {
 			return err
 		}
 		c.pr = n
 	}
-	pf := promoteFlags{mode: "auto", tokenFile: c.tokenFile, githubURL: c.githubURL}
+	pf := promoteFlags{mode: "auto", tokenFile: c.tokenFile, githubURL: c.githubURL, env: c.env}
 	token, err := pf.token()
 	if err != nil {
 		return err
@@ -139,7 +142,7 @@ func (c commentFlags) postPlan(cmd *cobra.Command, p *plan.Plan) (string, error)
 	if gh == nil {
 		gh = &config.GitHubSettings{}
 	}
-	owner, name, ok := forge.GitHubRepository(gh.Repository, gitops.RemoteURL(p.Root, gitops.DefaultRemote(p.Root)))
+	owner, name, ok := forge.GitHubRepository(gh.Repository, c.env.get("GITHUB_REPOSITORY"), gitops.RemoteURL(p.Root, gitops.DefaultRemote(p.Root)))
 	if !ok {
 		return "", fault.Input(errors.New("--comment cannot tell the GitHub repository: set settings.github.repository or GITHUB_REPOSITORY, or use a github.com origin"))
 	}

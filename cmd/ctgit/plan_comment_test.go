@@ -36,7 +36,7 @@ func planCommentRepo(t *testing.T) string {
 func runCtgit(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, &out, &errb)
+	code = run(context.Background(), args, &out, &errb, osEnvironment())
 	return code, out.String(), errb.String()
 }
 

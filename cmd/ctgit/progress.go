@@ -41,9 +41,9 @@ type progress struct {
 
 var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 
-func newProgress(w io.Writer, quiet, verbose bool) *progress {
+func newProgress(w io.Writer, quiet, verbose bool, env environment) *progress {
 	p := &progress{w: w, quiet: quiet, verbose: verbose, logs: map[string][]string{}, running: map[string]time.Time{}}
-	if f, ok := w.(*os.File); ok && !quiet && isatty.IsTerminal(f.Fd()) && os.Getenv("CI") == "" && os.Getenv("TERM") != "dumb" {
+	if f, ok := w.(*os.File); ok && !quiet && isatty.IsTerminal(f.Fd()) && env.get("CI") == "" && env.get("TERM") != "dumb" {
 		p.live = true
 		p.stop, p.done = make(chan struct{}), make(chan struct{})
 		go p.tick()

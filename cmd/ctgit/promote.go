@@ -34,7 +34,7 @@ type promoteCmdFlags struct {
 	promote                         promoteFlags
 }
 
-func newPromoteCmd() *cobra.Command {
+func newPromoteCmd(env environment) *cobra.Command {
 	var f promoteCmdFlags
 	cmd := &cobra.Command{
 		Use:   "promote PIPELINE --version V [--artifact URI@sha256:HEX]",
@@ -64,7 +64,7 @@ no token for GitHub), 3 push or API failure.`,
 	fl.StringVar(&f.artifact, flagArtifact, "", "model artifact to pin, URI@sha256:HEX (default: the run record's candidate, when it has this version)")
 	fl.StringVar(&f.channel, flagChannel, "", "promotion stage from promote.channels (default: the model's own target)")
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
-	f.promote.add(cmd, true)
+	f.promote.add(cmd, true, env)
 	return cmd
 }
 

@@ -43,7 +43,7 @@ func quickstartFiles(t *testing.T) map[string]string {
 func ctgit(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	code := run(context.Background(), args, &out, &errb, osEnvironment())
 	return code, out.String(), errb.String()
 }
 

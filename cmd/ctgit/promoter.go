@@ -36,12 +36,15 @@ type promoteFlags struct {
 	// checked says check ran; tokenValue is the token it read.
 	checked    bool
 	tokenValue string
+	// env is the process environment, for GITHUB_TOKEN and Actions links.
+	env environment
 }
 
 // promoteModes are the values of --promote.
 var promoteModes = []string{"auto", "local", "github", "none"}
 
-func (f *promoteFlags) add(cmd *cobra.Command, withMode bool) {
+func (f *promoteFlags) add(cmd *cobra.Command, withMode bool, env environment) {
+	f.env = env
 	fl := cmd.Flags()
 	if withMode {
 		fl.StringVar(&f.mode, flagPromote, "auto", "how to promote a passing candidate: "+strings.Join(promoteModes, ", "))
@@ -66,7 +69,7 @@ func (f *promoteFlags) check() error {
 	if err := checkHTTPURL(flagGitHubURL, f.githubURL, "https://github.example.com"); err != nil {
 		return err
 	}
-	f.tokenValue = os.Getenv("GITHUB_TOKEN")
+	f.tokenValue = f.env.get("GITHUB_TOKEN")
 	if f.tokenFile != "" {
 		b, err := readFlagFile(flagTokenFile, f.tokenFile)
 		if err != nil {
@@ -123,7 +126,7 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun b
 	} else {
 		gh = &config.GitHubSettings{}
 	}
-	owner, name, haveRepo := forge.GitHubRepository(gh.Repository, gitops.RemoteURL(root, remote))
+	owner, name, haveRepo := forge.GitHubRepository(gh.Repository, f.env.get("GITHUB_REPOSITORY"), gitops.RemoteURL(root, remote))
 	if mode == "auto" {
 		mode = "local"
 		if token != "" && haveRepo {
@@ -136,7 +139,7 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun b
 		Base:   base,
 		Token:  token,
 		Bot:    gitops.Identity{Name: p.Settings.Bot.Name, Email: p.Settings.Bot.Email},
-		Links:  report.LinksFromEnv(os.Getenv),
+		Links:  report.LinksFromEnv(f.env.get),
 		Reopen: f.reopen,
 		DryRun: dryRun,
 	}

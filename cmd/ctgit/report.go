@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -17,7 +16,7 @@ import (
 // flagHistory names the directory of earlier run records.
 const flagHistory = "history"
 
-func newReportCmd() *cobra.Command {
+func newReportCmd(env environment) *cobra.Command {
 	var (
 		format, historyDir string
 		metrics            metricsFlags
@@ -62,8 +61,8 @@ metrics could not be delivered.`,
 				}
 			}
 			var links report.Links
-			if os.Getenv("GITHUB_ACTIONS") == "true" {
-				links = report.LinksFromEnv(os.Getenv)
+			if env.inActions() {
+				links = report.LinksFromEnv(env.get)
 			}
 			if err := report.Run(cmd.OutOrStdout(), run, format, history, links); err != nil {
 				return err

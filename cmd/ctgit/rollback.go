@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -18,7 +17,7 @@ type rollbackFlags struct {
 	promote         promoteFlags
 }
 
-func newRollbackCmd() *cobra.Command {
+func newRollbackCmd(env environment) *cobra.Command {
 	var f rollbackFlags
 	cmd := &cobra.Command{
 		Use:   "rollback MODEL [--to VERSION] [--reason TEXT]",
@@ -43,7 +42,7 @@ version the target never held), 3 push or API failure.`,
 	fl.StringVar(&f.to, flagTo, "", "version to return to (default: the previous one)")
 	fl.StringVar(&f.reason, flagReason, "", "why, for the pull request body")
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
-	f.promote.add(cmd, false)
+	f.promote.add(cmd, false, env)
 	return cmd
 }
 
@@ -65,7 +64,7 @@ func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
 		return err
 	}
 	out, err := promoter.Rollback(cmd.Context(), promote.RollbackRequest{
-		Pipeline: pp, To: f.to, Reason: f.reason, RequestedBy: os.Getenv("GITHUB_ACTOR"),
+		Pipeline: pp, To: f.to, Reason: f.reason, RequestedBy: f.promote.env.get("GITHUB_ACTOR"),
 	})
 	if err != nil {
 		return err

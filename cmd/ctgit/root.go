@@ -20,12 +20,35 @@ import (
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr, osEnvironment())
 }
 
+// environment is how commands read the process environment. Main reads it
+// once and passes it down, so that nothing reads os.Getenv behind a
+// command's back and tests give each run its own.
+type environment struct {
+	getenv  func(string) string
+	environ []string
+}
+
+func osEnvironment() environment {
+	return environment{getenv: os.Getenv, environ: os.Environ()}
+}
+
+// get returns a variable's value, "" when unset.
+func (e environment) get(name string) string {
+	if e.getenv == nil {
+		return ""
+	}
+	return e.getenv(name)
+}
+
+// inActions reports whether ctgit runs as a GitHub Actions step.
+func (e environment) inActions() bool { return e.get("GITHUB_ACTIONS") == "true" }
+
 // run is Main without process globals, for tests.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env environment) int {
+	root := newRootCmd(env)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -51,7 +74,7 @@ func withCode(code error, silent error) error {
 	return fault.As(fault.KindOf(code), silent)
 }
 
-func newRootCmd() *cobra.Command {
+func newRootCmd(env environment) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ctgit",
 		Short: "Continuous training with Git as the control plane",
@@ -67,7 +90,7 @@ pull request that bumps the model's version when a candidate passes its gates.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err} })
 	root.PersistentFlags().StringVar(&repoRoot, flagRoot, "", "repository root (default: the Git work tree holding the current directory)")
 	for _, add := range subcommands {
-		root.AddCommand(add())
+		root.AddCommand(add(env))
 	}
 	return root
 }
@@ -78,7 +101,7 @@ var repoRoot string
 
 // subcommands are ctgit's commands, one file each: the one list of what
 // the CLI offers.
-var subcommands = []func() *cobra.Command{
+var subcommands = []func(environment) *cobra.Command{
 	newVetCmd,
 	newPlanCmd,
 	newRunCmd,

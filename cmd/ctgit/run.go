@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	osexec "os/exec"
 	"path/filepath"
 	"strings"
@@ -41,7 +40,7 @@ type runFlags struct {
 	metrics                               metricsFlags
 }
 
-func newRunCmd() *cobra.Command {
+func newRunCmd(env environment) *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run [PIPELINE...]",
@@ -56,7 +55,7 @@ Exit codes: 0 success (including "no drift: current model kept"), 1 a check
 said no (data check, gate) or training failed, 2 bad input, 3 infrastructure
 failure or interruption.`,
 		Args: cobra.ArbitraryArgs, // pipeline names, checked against the configuration
-		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, args, f) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, args, f, env) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, flagFormat, report.FormatText, "summary format: text or json")
@@ -68,7 +67,7 @@ failure or interruption.`,
 	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: "+strings.Join(triggerKinds, ", ")+" (default: from GITHUB_EVENT_NAME, else manual)")
 	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")
 	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
-	f.promote.add(cmd, true)
+	f.promote.add(cmd, true, env)
 	addMetricsFlags(fl, &f.metrics)
 	return cmd
 }
@@ -105,7 +104,7 @@ func (f *runFlags) check(cmd *cobra.Command) error {
 	return f.promote.check()
 }
 
-func runRun(cmd *cobra.Command, args []string, f runFlags) error {
+func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) error {
 	if err := f.check(cmd); err != nil {
 		return err
 	}
@@ -125,7 +124,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 	}
 	defer store.Close()
 
-	trigger := triggerFrom(f.trigger, f.since, p)
+	trigger := triggerFrom(f.trigger, f.since, p, env)
 	if trigger.Kind == "schedule" {
 		// A scheduled workflow runs often; each pipeline runs once per slot
 		// of its own trigger.schedule, as its run records tell.
@@ -160,14 +159,14 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 			return fault.As(fault.KindOf(err), fmt.Errorf("%w (to run the pipelines without promoting, pass --promote none)", err))
 		}
 	}
-	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet)
+	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet, env)
 	if err != nil {
 		return err
 	}
 	defer executor.Close()
-	actions := newActionsSurface(cmd, f.format)
+	actions := newActionsSurface(cmd, f.format, env)
 	actions.maskSecrets(p)
-	progress := newProgress(stderr, f.quiet, f.verbose || actions.on)
+	progress := newProgress(stderr, f.quiet, f.verbose || actions.on, env)
 	defer progress.close()
 	if actions.on && (f.parallel == 1 || countSelected(p) == 1) {
 		// Step logs fold into one group per step; groups cannot nest or
@@ -183,10 +182,11 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 		Parallel:    f.parallel,
 		ForceTrain:  f.forceTrain,
 		Trigger:     trigger,
-		CI:          ciFromEnv(),
+		CI:          ciFromEnv(env),
 		Observe:     progress.observe,
 		Promoter:    promoterOrNil(promoter),
-		HistoryLost: historyLost(store, p.Root, os.Getenv),
+		HistoryLost: historyLost(store, p.Root, env),
+		Environ:     env.environ,
 	})
 	progress.close()
 	// The memo only saves work; failing to keep it is not worth failing for.
@@ -235,11 +235,11 @@ func runRun(cmd *cobra.Command, args []string, f runFlags) error {
 // under GitHub Actions: a file:// store on a GitHub-hosted runner (a fresh
 // machine per job), or one inside the checkout, which actions/checkout
 // cleans before the next job on a self-hosted runner. "" when they will.
-func historyLost(store *artifact.Store, root string, getenv func(string) string) string {
-	if getenv("GITHUB_ACTIONS") != "true" || !store.Local() {
+func historyLost(store *artifact.Store, root string, env environment) string {
+	if !env.inActions() || !store.Local() {
 		return ""
 	}
-	if getenv("RUNNER_ENVIRONMENT") != "self-hosted" {
+	if env.get("RUNNER_ENVIRONMENT") != "self-hosted" {
 		return fmt.Sprintf("the artifact store %s is a directory of this GitHub-hosted runner, gone when the job ends", store)
 	}
 	if rel, err := filepath.Rel(root, store.Dir()); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
@@ -268,10 +268,10 @@ func writeRecordsJSON(w io.Writer, recs []*record.Run) error {
 
 // triggerFrom says why this run happens: the flag, else GitHub Actions'
 // event, else a manual run.
-func triggerFrom(flag, since string, p *plan.Plan) record.Trigger {
+func triggerFrom(flag, since string, p *plan.Plan, env environment) record.Trigger {
 	t := record.Trigger{Kind: flag}
 	if t.Kind == "" {
-		t.Kind = os.Getenv("GITHUB_EVENT_NAME")
+		t.Kind = env.get("GITHUB_EVENT_NAME")
 	}
 	if t.Kind == "" {
 		t.Kind = "manual"
@@ -283,41 +283,40 @@ func triggerFrom(flag, since string, p *plan.Plan) record.Trigger {
 }
 
 // ciFromEnv describes the GitHub Actions run ctgit is part of, if any.
-func ciFromEnv() *record.CI {
-	if os.Getenv("GITHUB_ACTIONS") != "true" {
+func ciFromEnv(env environment) *record.CI {
+	if !env.inActions() {
 		return nil
 	}
-	ci := &record.CI{Provider: "github-actions", Ref: os.Getenv("GITHUB_REF"), Actor: os.Getenv("GITHUB_ACTOR")}
-	if srv, repo, id := os.Getenv("GITHUB_SERVER_URL"), os.Getenv("GITHUB_REPOSITORY"), os.Getenv("GITHUB_RUN_ID"); srv != "" && repo != "" && id != "" {
+	ci := &record.CI{Provider: "github-actions", Ref: env.get("GITHUB_REF"), Actor: env.get("GITHUB_ACTOR")}
+	if srv, repo, id := env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID"); srv != "" && repo != "" && id != "" {
 		ci.RunURL = fmt.Sprintf("%s/%s/actions/runs/%s", srv, repo, id)
 	}
 	return ci
 }
 
 // chooseExecutor picks where steps run and says why.
-func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool) (exec.Executor, error) {
+func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, env environment) (exec.Executor, error) {
 	note := func(format string, args ...any) {
 		if !quiet {
 			fmt.Fprintf(w, format+"\n", args...)
 		}
 	}
 	const localNote = "steps run on this host and their images are not used"
+	host, configured := exec.EngineConfigured(env.get)
 	switch name {
 	case "local":
 		note("executor: local (--executor local); %s", localNote)
-		return newLocal()
+		return newLocal(env)
 	case "dagger":
-		d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
+		d, err := exec.NewDagger(ctx, exec.DaggerOptions{RunnerHost: host})
 		if err != nil {
 			return nil, err
 		}
-		host, _ := exec.EngineConfigured()
 		note("executor: dagger (--executor dagger), engine %s", orDefault(host, "provisioned by the Dagger SDK"))
 		return d, nil
 	case "auto":
-		host, ok := exec.EngineConfigured()
-		if !ok {
-			if sock, found := dockerSocket(); found {
+		if !configured {
+			if sock, found := dockerSocket(env); found {
 				d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
 				if err != nil {
 					return nil, err
@@ -326,9 +325,9 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool) (
 				return d, nil
 			}
 			note("executor: local (auto: %s is not set and no Docker engine answers); %s", exec.RunnerHostEnv, localNote)
-			return newLocal()
+			return newLocal(env)
 		}
-		d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
+		d, err := exec.NewDagger(ctx, exec.DaggerOptions{RunnerHost: host})
 		if err != nil {
 			return nil, err
 		}
@@ -339,9 +338,9 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool) (
 }
 
 // dockerSocket finds a Docker engine the Dagger SDK could provision on.
-func dockerSocket() (string, bool) {
+func dockerSocket(env environment) (string, bool) {
 	addr := "/var/run/docker.sock"
-	if h := os.Getenv("DOCKER_HOST"); strings.HasPrefix(h, "unix://") {
+	if h := env.get("DOCKER_HOST"); strings.HasPrefix(h, "unix://") {
 		addr = strings.TrimPrefix(h, "unix://")
 	} else if h != "" {
 		return "", false

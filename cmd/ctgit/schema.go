@@ -8,7 +8,7 @@ import (
 	"github.com/ctgit/ctgit/schema"
 )
 
-func newSchemaCmd() *cobra.Command {
+func newSchemaCmd(env environment) *cobra.Command {
 	return &cobra.Command{
 		Use:   "schema",
 		Short: "Print ctgit's CUE schema",

@@ -13,7 +13,7 @@ import (
 	"github.com/ctgit/ctgit/internal/report"
 )
 
-func newStatusCmd() *cobra.Command {
+func newStatusCmd(env environment) *cobra.Command {
 	var (
 		format, dir string
 		pf          promoteFlags
@@ -66,6 +66,6 @@ the local forge's .ctgit/prs/ files. Nothing is written.`,
 	f.StringVar(&dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	f.StringVar(&pf.tokenFile, flagTokenFile, "", "file holding the GitHub token (default: $GITHUB_TOKEN)")
 	f.StringVar(&pf.githubURL, flagGitHubURL, "", "GitHub Enterprise URL (default: settings.github.url, else github.com)")
-	pf.mode = "auto"
+	pf.mode, pf.env = "auto", env
 	return cmd
 }

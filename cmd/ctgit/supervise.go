@@ -20,10 +20,10 @@ func init() {
 
 // newLocal returns the local executor, its steps supervised by this
 // binary. A step that could outlive ctgit is not started at all.
-func newLocal() (exec.Executor, error) {
+func newLocal(env environment) (exec.Executor, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("local executor: finding ctgit's own binary, which supervises each step: %w", err)
 	}
-	return &exec.Local{Supervisor: self}, nil
+	return &exec.Local{Supervisor: self, Environ: env.environ}, nil
 }

@@ -30,5 +30,5 @@ func TestCommandsValidateThemselves(t *testing.T) {
 			walk(sub)
 		}
 	}
-	walk(newRootCmd())
+	walk(newRootCmd(osEnvironment()))
 }

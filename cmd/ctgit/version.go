@@ -9,7 +9,7 @@ import (
 	"github.com/ctgit/ctgit/internal/version"
 )
 
-func newVersionCmd() *cobra.Command {
+func newVersionCmd(env environment) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print ctgit's version",

@@ -11,7 +11,7 @@ import (
 	"github.com/ctgit/ctgit/internal/report"
 )
 
-func newVetCmd() *cobra.Command {
+func newVetCmd(env environment) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "vet [DIR]",

@@ -63,12 +63,15 @@ type DaggerOptions struct {
 	Log io.Writer
 	// ConnectTimeout bounds reaching the engine (30s when zero).
 	ConnectTimeout time.Duration
+	// RunnerHost is the engine the Dagger SDK connects to, as
+	// EngineConfigured read it ("" lets the SDK provision one).
+	RunnerHost string
 }
 
-// EngineConfigured reports whether an engine is named by the environment,
-// and which.
-func EngineConfigured() (string, bool) {
-	h := os.Getenv(RunnerHostEnv)
+// EngineConfigured reports whether an engine is named by the environment
+// getenv reads (the Dagger SDK's own variable), and which.
+func EngineConfigured(getenv func(string) string) (string, bool) {
+	h := getenv(RunnerHostEnv)
 	return h, h != ""
 }
 
@@ -77,7 +80,7 @@ func EngineConfigured() (string, bool) {
 // tcp:// runner host is dialled first: an engine that is not there is an
 // infrastructure error naming the host, at once.
 func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
-	host, _ := EngineConfigured()
+	host := opt.RunnerHost
 	if err := probeEngine(host); err != nil {
 		return nil, fault.Infra(err)
 	}

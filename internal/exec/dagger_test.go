@@ -103,7 +103,8 @@ func (r *repo) runWith(ctx context.Context, ex Executor, environ []string) *Resu
 
 func newDagger(t *testing.T, ctx context.Context) *Dagger {
 	t.Helper()
-	d, err := NewDagger(ctx, DaggerOptions{CtgitBinary: staticCtgit(t)})
+	host, _ := EngineConfigured(os.Getenv)
+	d, err := NewDagger(ctx, DaggerOptions{CtgitBinary: staticCtgit(t), RunnerHost: host})
 	if err != nil {
 		t.Fatalf("NewDagger: %v", err)
 	}
@@ -288,7 +289,7 @@ func TestDaggerUnreachableEngine(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "no-engine.sock")
 	t.Setenv(RunnerHostEnv, "unix://"+sock)
 	start := time.Now()
-	_, err := NewDagger(context.Background(), DaggerOptions{CtgitBinary: "/nonexistent"})
+	_, err := NewDagger(context.Background(), DaggerOptions{CtgitBinary: "/nonexistent", RunnerHost: "unix://" + sock})
 	if fault.KindOf(err) != fault.Infrastructure || !strings.Contains(err.Error(), "cannot reach the Dagger engine at unix://"+sock) {
 		t.Fatalf("err = %v (exit %d)", err, fault.KindOf(err))
 	}
@@ -296,7 +297,7 @@ func TestDaggerUnreachableEngine(t *testing.T) {
 		t.Error("reaching an absent engine should fail at once")
 	}
 	t.Setenv(RunnerHostEnv, "tcp://127.0.0.1:1")
-	if _, err := NewDagger(context.Background(), DaggerOptions{}); fault.KindOf(err) != fault.Infrastructure || !strings.Contains(err.Error(), "tcp://127.0.0.1:1") {
+	if _, err := NewDagger(context.Background(), DaggerOptions{RunnerHost: "tcp://127.0.0.1:1"}); fault.KindOf(err) != fault.Infrastructure || !strings.Contains(err.Error(), "tcp://127.0.0.1:1") {
 		t.Fatalf("tcp: %v", err)
 	}
 }

@@ -1,16 +1,13 @@
 package forge
 
-import (
-	"os"
-	"strings"
-)
+import "strings"
 
 // GitHubRepository finds "owner/name" for the GitHub forge: configured,
-// else GITHUB_REPOSITORY, else from a github.com remote URL.
-func GitHubRepository(configured, remoteURL string) (owner, name string, ok bool) {
+// else fromEnv (GITHUB_REPOSITORY, read by the caller), else from a github.com remote URL.
+func GitHubRepository(configured, fromEnv, remoteURL string) (owner, name string, ok bool) {
 	full := configured
 	if full == "" {
-		full = os.Getenv("GITHUB_REPOSITORY")
+		full = fromEnv
 	}
 	if full == "" {
 		u := strings.TrimSuffix(remoteURL, ".git")

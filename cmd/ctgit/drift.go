@@ -13,6 +13,7 @@ import (
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/exitcode"
 	"github.com/ctgit/ctgit/internal/report"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // Flags of ctgit drift.
@@ -105,17 +106,17 @@ the data set drifted; 2 for bad input.`,
 			defer debug.SetGCPercent(debug.SetGCPercent(10))
 			// A data file may be a stream (<(zcat x.csv.gz), a FIFO,
 			// /dev/stdin): each is read once, here, before either is parsed.
-			ref, refDone, err := drift.OpenStream(cmd.Context(), refPath)
+			ref, refDone, err := table.OpenStream(cmd.Context(), refPath)
 			if err != nil {
 				return exitcode.InputErr(err)
 			}
 			defer refDone()
-			cur, curDone, err := drift.OpenStream(cmd.Context(), curPath)
+			cur, curDone, err := table.OpenStream(cmd.Context(), curPath)
 			if err != nil {
 				return exitcode.InputErr(err)
 			}
 			defer curDone()
-			opt := drift.ReadOptions{Format: inputFormat}
+			opt := table.ReadOptions{Format: inputFormat}
 			rep, err := drift.CompareInputs(ref, cur, opt, p, int64(budgetMiB)<<20)
 			if err != nil {
 				return exitcode.InputErr(err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/exitcode"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // Container paths of a step under the Dagger executor; the CTGIT_*
@@ -241,7 +242,7 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 			msg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ee.Stderr), "ctgit: "))
 			msg = strings.NewReplacer(ctrInput+"/reference."+ext, req.RefName, ctrInput+"/current."+ext, req.CurName).Replace(msg)
 			if ee.ExitCode == exitcode.Input {
-				return nil, &drift.InputError{File: req.CurName, Err: errors.New(msg)}
+				return nil, &table.InputError{File: req.CurName, Err: errors.New(msg)}
 			}
 			return nil, fmt.Errorf("ctgit drift in the engine exited %d: %s", ee.ExitCode, msg)
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fsutil"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // Local runs steps on the host: each training attempt in a fresh working
@@ -59,7 +60,7 @@ func (l *Local) Drift(ctx context.Context, req DriftRequest) (*drift.Report, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep, err := drift.CompareFiles(req.Reference, req.Current, drift.ReadOptions{Format: req.Format}, req.Policy, driftMemoryBudget)
+	rep, err := drift.CompareFiles(req.Reference, req.Current, table.ReadOptions{Format: req.Format}, req.Policy, driftMemoryBudget)
 	if err != nil {
 		return nil, err
 	}

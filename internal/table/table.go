@@ -1,16 +1,4 @@
-// Package drift compares a reference and a current data set column by
-// column and says whether, and where, their distributions drifted.
-//
-// The tests are defined as Evidently defines its stattests, with the numbers
-// SciPy computes underneath: two-sample Kolmogorov–Smirnov ("ks"), Pearson's
-// χ² ("chisquare"), normalised Wasserstein distance ("wasserstein"),
-// Jensen–Shannon distance ("jensenshannon") and the population stability
-// index ("psi"), plus "auto", which picks one per column. Beyond those, a
-// change of a column's share of missing values is drift of its own.
-//
-// The package is pure apart from its readers (CSV and Parquet): Compare takes
-// two Tables and a Policy and returns a Report.
-package drift
+package table
 
 import (
 	"bytes"
@@ -66,7 +54,7 @@ type Column struct {
 	scale int
 	// codes, when not nil, holds a column of only text and missing cells
 	// instead of values: the index into text, or codeMissing. Only Len,
-	// Missing, At and categoryCounts read it; floatView leaves it as is.
+	// Missing, At and Tally read it; FloatView leaves it as is.
 	codes []int32
 }
 
@@ -96,13 +84,55 @@ func codesToFloat(dst []float64, codes []int32) []float64 {
 }
 
 // decMissing marks a missing cell in Column.dec.
-const decMissing = math.MinInt32
+const decMissing = MissingDecimal
 
-// maxScale is the most digits after the point Column.dec takes.
-const maxScale = 9
+// MissingDecimal marks a missing cell among a column's Decimals.
+const MissingDecimal = math.MinInt32
+
+// Pow10 is 10^scale, exactly, for the scales of Decimals (0 to MaxScale).
+func Pow10(scale int) float64 { return pow10[scale] }
+
+// Decimals returns the cells of c when it holds them as integers at one
+// scale, as the CSV reader holds plain decimals: cell i is missing when
+// d[i] is MissingDecimal and otherwise exactly float64(d[i]) /
+// Pow10(scale). d is nil when c holds its cells otherwise. It is c's own
+// slice, for hot loops to read without a copy: never write to it.
+func (c *Column) Decimals() (d []int32, scale int) { return c.dec, c.scale }
+
+// Floats returns the cells of c when it holds them as floats: a number is
+// itself, a missing or text cell is a NaN. It is nil when c holds its
+// cells compactly (see Decimals and FloatView). It is c's own slice: never
+// write to it.
+func (c *Column) Floats() []float64 { return c.values }
+
+// Tally counts the cells of c held as floats or as text codes: textCount[i]
+// counts the cells of texts[i], numCount each number. A column held as
+// Decimals counts nothing: take its FloatView first.
+func (c *Column) Tally() (texts []string, textCount []int64, numCount map[float64]int64) {
+	textCount = make([]int64, len(c.text))
+	numCount = map[float64]int64{}
+	for _, code := range c.codes {
+		if code != codeMissing {
+			textCount[code]++
+		}
+	}
+	for _, v := range c.values {
+		switch {
+		case v == v:
+			numCount[v]++
+		case isText(v):
+			textCount[math.Float64bits(v)&payloadMask]++
+		}
+	}
+	return c.text, textCount, numCount
+}
+
+// MaxScale is the most digits after the point a column held as Decimals
+// has.
+const MaxScale = 9
 
 // toDec converts vals, numbers and missing cells only, to dec at the
-// smallest scale up to maxScale that holds every number exactly, bit for
+// smallest scale up to MaxScale that holds every number exactly, bit for
 // bit. ok is false when there is none.
 func toDec(dst []int32, vals []float64) (_ []int32, scale int, ok bool) {
 	dst = slices.Grow(dst[:0], len(vals))[:len(vals)]
@@ -119,7 +149,7 @@ func toDec(dst []int32, vals []float64) (_ []int32, scale int, ok bool) {
 		m := math.Round(v * p)
 		if m > math.MaxInt32 || m <= decMissing || math.Float64bits(float64(int32(m))/p) != math.Float64bits(v) {
 			// Not at this scale: try the next one from the start.
-			if scale++; scale > maxScale {
+			if scale++; scale > MaxScale {
 				return dst, 0, false
 			}
 			p = pow10[scale]
@@ -164,10 +194,10 @@ func decToFloat(dst []float64, d []int32, scale int) []float64 {
 	return dst
 }
 
-// compacted returns c held in 4 bytes a cell where that is exact: its
+// Compact returns c held in 4 bytes a cell where that is exact: its
 // numbers as integers at one scale (see toDec), or its texts as codes when
 // it has no numbers; ok is false, and c is returned, when neither fits.
-func (c *Column) compacted() (_ *Column, ok bool) {
+func (c *Column) Compact() (_ *Column, ok bool) {
 	if c.values == nil {
 		return c, false
 	}
@@ -190,10 +220,11 @@ func (c *Column) compacted() (_ *Column, ok bool) {
 	return &Column{Name: c.Name, text: c.text, texts: c.texts, codes: codes}, true
 }
 
-// floatView returns c with its cells as values: c itself, or a copy
-// whose values are dec expanded into buf (grown as needed). It returns
-// the buffer for reuse.
-func (c *Column) floatView(buf []float64) (*Column, []float64) {
+// FloatView returns c with its cells as floats: c itself, or a copy
+// whose floats are its Decimals expanded into buf (grown as needed). It
+// returns the buffer for reuse. A column held as text codes is returned
+// as it is.
+func (c *Column) FloatView(buf []float64) (*Column, []float64) {
 	if c.dec == nil {
 		return c, buf
 	}

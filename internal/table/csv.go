@@ -1,4 +1,4 @@
-package drift
+package table
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func ReadFile(path string, opt ReadOptions) (*Table, error) {
 // readInput reads a CSV or Parquet input into a Table; errors name the
 // input as the user named it.
 func readInput(in Input, opt ReadOptions) (*Table, error) {
-	format := formatOf(in.Name, opt.Format)
+	format := FormatOf(in.Name, opt.Format)
 	switch format {
 	case "csv", "parquet":
 	default:
@@ -58,7 +58,7 @@ func readInput(in Input, opt ReadOptions) (*Table, error) {
 }
 
 // formatOf is the explicit format, or the one path's extension implies.
-func formatOf(path, format string) string {
+func FormatOf(path, format string) string {
 	if format != "" {
 		return format
 	}
@@ -934,7 +934,7 @@ func (res *csvResult) decAt(ci int, m uint64, frac int) (int32, bool) {
 			m /= 10
 		}
 	}
-	if s > maxScale || m > math.MaxInt32 {
+	if s > MaxScale || m > math.MaxInt32 {
 		return 0, false
 	}
 	if s > res.scale[ci] {

@@ -149,7 +149,7 @@ the data set drifted; 2 for bad input.`,
 	f.StringVar(&format, flagFormat, report.FormatText, "output format: text, json or markdown")
 	f.BoolVar(&failOnDrift, flagFailOnDrift, false, "exit 1 when the data set drifted")
 	f.StringVar(&policyFile, flagPolicy, "", "a pipeline's drift policy as JSON, instead of the policy flags (how the Dagger executor's drift step is told)")
-	f.IntVar(&budgetMiB, flagMemoryBudget, 256, "MiB of parsed values to hold at once; wider CSV files are read in column groups (0: no limit)")
+	f.IntVar(&budgetMiB, flagMemoryBudget, table.DefaultMemoryBudget>>20, "MiB of parsed values to hold at once; wider CSV files are read in column groups (0: no limit)")
 	return cmd
 }
 

@@ -12,7 +12,7 @@
 // texts (4 bytes), and anything else as one float64 a cell (8 bytes), a
 // text or missing cell as a NaN whose payload says which.
 //
-// The memory budget bounds the parsed cells a reader holds at once: Shape
+// The memory budget bounds the parsed cells a reader holds at once: CSVShape
 // estimates, from the start of a CSV file, the rows and the bytes a cell of
 // each column will take, so that a caller can read a wide file in groups of
 // columns (ReadOptions.Columns) that each fit. DefaultMemoryBudget is the

@@ -5,6 +5,11 @@ import (
 	"io"
 )
 
+// DefaultMemoryBudget is the bytes of parsed cells a comparison of two
+// data files holds at once unless told otherwise: the default of ctgit
+// drift's --memory-budget, and the budget of a pipeline's drift step.
+const DefaultMemoryBudget = 256 << 20
+
 // Header reads the column names of a CSV or Parquet input; ok is false
 // for an input that cannot be read, whose error the full read reports.
 func Header(in Input, opt ReadOptions) (names []string, ok bool) {

@@ -13,6 +13,7 @@ import (
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/report"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // Flags of ctgit drift.
@@ -105,17 +106,17 @@ the data set drifted; 2 for bad input.`,
 			defer debug.SetGCPercent(debug.SetGCPercent(10))
 			// A data file may be a stream (<(zcat x.csv.gz), a FIFO,
 			// /dev/stdin): each is read once, here, before either is parsed.
-			ref, refDone, err := drift.OpenStream(cmd.Context(), refPath)
+			ref, refDone, err := table.OpenStream(cmd.Context(), refPath)
 			if err != nil {
 				return fault.Input(err)
 			}
 			defer refDone()
-			cur, curDone, err := drift.OpenStream(cmd.Context(), curPath)
+			cur, curDone, err := table.OpenStream(cmd.Context(), curPath)
 			if err != nil {
 				return fault.Input(err)
 			}
 			defer curDone()
-			opt := drift.ReadOptions{Format: inputFormat}
+			opt := table.ReadOptions{Format: inputFormat}
 			rep, err := drift.CompareInputs(ref, cur, opt, p, int64(budgetMiB)<<20)
 			if err != nil {
 				return fault.Input(err)
@@ -148,7 +149,7 @@ the data set drifted; 2 for bad input.`,
 	f.StringVar(&format, flagFormat, report.FormatText, "output format: text, json or markdown")
 	f.BoolVar(&failOnDrift, flagFailOnDrift, false, "exit 1 when the data set drifted")
 	f.StringVar(&policyFile, flagPolicy, "", "a pipeline's drift policy as JSON, instead of the policy flags (how the Dagger executor's drift step is told)")
-	f.IntVar(&budgetMiB, flagMemoryBudget, 256, "MiB of parsed values to hold at once; wider CSV files are read in column groups (0: no limit)")
+	f.IntVar(&budgetMiB, flagMemoryBudget, table.DefaultMemoryBudget>>20, "MiB of parsed values to hold at once; wider CSV files are read in column groups (0: no limit)")
 	return cmd
 }
 

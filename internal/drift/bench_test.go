@@ -1,12 +1,13 @@
 package drift
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 func benchSample(n int, shift float64, seed uint64) []float64 {
@@ -61,7 +62,7 @@ func BenchmarkKernels(b *testing.B) {
 			Wasserstein(sa, sc)
 		}
 	})
-	ref, cur := NewNumericColumn("x", a), NewNumericColumn("x", c)
+	ref, cur := table.NewNumericColumn("x", a), table.NewNumericColumn("x", c)
 	for _, m := range []Method{MethodKS, MethodWasserstein, MethodPSI, MethodJensenShannon} {
 		b.Run("column/"+string(m), func(b *testing.B) {
 			var w worker
@@ -73,15 +74,18 @@ func BenchmarkKernels(b *testing.B) {
 	}
 	// The same samples as a CSV reader holds them, four decimals as
 	// integers at one scale: counted per integer rather than sorted.
-	toInts := func(x []float64) []int32 {
-		d := make([]int32, len(x))
+	toDecimals := func(x []float64) *table.Column {
+		d := make([]float64, len(x))
 		for i, v := range x {
-			d[i] = int32(math.Round(v * 1e4))
+			d[i] = float64(int32(math.Round(v*1e4))) / 1e4
 		}
-		return d
+		c, ok := table.NewNumericColumn("x", d).Compact()
+		if d, scale := c.Decimals(); !ok || d == nil || scale != 4 {
+			b.Fatalf("not held as decimals at scale 4")
+		}
+		return c
 	}
-	dref := &Column{Name: "x", dec: toInts(a), scale: 4}
-	dcur := &Column{Name: "x", dec: toInts(c), scale: 4}
+	dref, dcur := toDecimals(a), toDecimals(c)
 	for _, m := range []Method{MethodKS, MethodWasserstein, MethodPSI} {
 		b.Run("compact/"+string(m), func(b *testing.B) {
 			var w worker
@@ -95,7 +99,7 @@ func BenchmarkKernels(b *testing.B) {
 	for i := range cats {
 		cats[i] = fmt.Sprintf("c%d", i%50)
 	}
-	cref, ccur := NewColumn("c", cats), NewColumn("c", cats[:n/2])
+	cref, ccur := table.NewColumn("c", cats), table.NewColumn("c", cats[:n/2])
 	for _, m := range []Method{MethodChiSquare, MethodPSI} {
 		b.Run("categorical/"+string(m), func(b *testing.B) {
 			var w worker
@@ -104,26 +108,5 @@ func BenchmarkKernels(b *testing.B) {
 				w.compare(cref, ccur, n, n/2, p)
 			}
 		})
-	}
-}
-
-// BenchmarkReadCSV times parsing a 100,000-row, 10-column CSV.
-func BenchmarkReadCSV(b *testing.B) {
-	var buf bytes.Buffer
-	buf.WriteString("a,b,c,d,e,f,g,h,i,j\n")
-	r := rand.New(rand.NewPCG(3, 4))
-	for range 100_000 {
-		for j := range 9 {
-			fmt.Fprintf(&buf, "%.6f,", r.NormFloat64()*100)
-			_ = j
-		}
-		fmt.Fprintf(&buf, "cat%d\n", r.IntN(20))
-	}
-	data := buf.Bytes()
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if _, err := ReadCSV(bytes.NewReader(data), "bench.csv", ReadOptions{}); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // LeftOut is a column of either data file that a comparison did not test,
@@ -25,7 +27,7 @@ type header struct {
 	names []string
 }
 
-func tableHeader(t *Table) header {
+func tableHeader(t *table.Table) header {
 	h := header{path: t.Path}
 	for _, c := range t.Columns {
 		h.names = append(h.names, c.Name)
@@ -43,13 +45,13 @@ func tableHeader(t *Table) header {
 func selectColumns(ref, cur header, p Policy) (tested []string, left []LeftOut, err error) {
 	for _, name := range p.Subset {
 		if !slices.Contains(ref.names, name) {
-			return nil, nil, &InputError{File: ref.path, Column: name, Err: errors.New("no such column in the reference data")}
+			return nil, nil, &table.InputError{File: ref.path, Column: name, Err: errors.New("no such column in the reference data")}
 		}
 	}
 	for _, list := range [][]string{p.Categorical, mapKeys(p.Columns)} {
 		for _, name := range list {
 			if !slices.Contains(ref.names, name) && !slices.Contains(cur.names, name) {
-				return nil, nil, &InputError{File: ref.path, Column: name, Err: errors.New("no such column in either data file")}
+				return nil, nil, &table.InputError{File: ref.path, Column: name, Err: errors.New("no such column in either data file")}
 			}
 		}
 	}
@@ -82,7 +84,7 @@ func selectColumns(ref, cur header, p Policy) (tested []string, left []LeftOut, 
 			continue
 		}
 		if !inCur {
-			return nil, nil, &InputError{File: cur.path, Column: name, Err: errors.New("missing from the current data (present in the reference)")}
+			return nil, nil, &table.InputError{File: cur.path, Column: name, Err: errors.New("missing from the current data (present in the reference)")}
 		}
 		tested = append(tested, name)
 	}
@@ -92,7 +94,7 @@ func selectColumns(ref, cur header, p Policy) (tested []string, left []LeftOut, 
 		}
 	}
 	if len(tested) == 0 {
-		return nil, nil, &InputError{File: cur.path, Err: fmt.Errorf("no column left to compare: %s", describeLeftOut(left))}
+		return nil, nil, &table.InputError{File: cur.path, Err: fmt.Errorf("no column left to compare: %s", describeLeftOut(left))}
 	}
 	return tested, left, nil
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 func TestSelectColumns(t *testing.T) {
@@ -62,7 +64,7 @@ func TestSelectColumns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tested, left, err := selectColumns(ref, cur, tc.p)
 			if tc.wantErr != "" {
-				var ie *InputError
+				var ie *table.InputError
 				if !errors.As(err, &ie) || err.Error() != tc.wantErr {
 					t.Fatalf("error %v, want the input error %q", err, tc.wantErr)
 				}
@@ -125,7 +127,7 @@ func TestCompareFilesLeavesOutTheSameColumnsWhateverTheBudget(t *testing.T) {
 	p := Policy{Method: MethodKS, Threshold: &threshold, Exclude: []LeftOut{{Name: "target", Reason: "drift.skip"}}}
 	wantLeft := []LeftOut{{"target", "drift.skip"}, {"old", ReasonOnlyReference}, {"new", ReasonOnlyCurrent}}
 	for _, budget := range []int64{0, 1 << 20, 64 << 10} {
-		rep, err := CompareFiles(ref, cur, ReadOptions{}, p, budget)
+		rep, err := CompareFiles(ref, cur, table.ReadOptions{}, p, budget)
 		if err != nil {
 			t.Fatalf("budget %d: %v", budget, err)
 		}
@@ -147,33 +149,6 @@ func TestCompareFilesLeavesOutTheSameColumnsWhateverTheBudget(t *testing.T) {
 	}
 }
 
-func TestParquetHeader(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "in.parquet")
-	if err := os.WriteFile(path, sampleParquet(t), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	names, err := parquetHeader(File(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff([]string{"f", "i", "s", "b"}, names); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
-	}
-	h, ok := regularHeader(File(path), ReadOptions{})
-	if !ok || h.path != path || len(h.names) != 4 {
-		t.Errorf("regularHeader = %v, %v", h, ok)
-	}
-	bad := filepath.Join(t.TempDir(), "bad.parquet")
-	if err := os.WriteFile(bad, []byte("a,b\n1,2\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := parquetHeader(File(bad)); err == nil {
-		t.Error("want an error for a CSV file read as Parquet")
-	}
-}
-
-// TestPolicyJSONKeepsExclusions: the Dagger executor hands the policy to
-// ctgit drift --policy as JSON, so what is left out, and why, must survive.
 func TestPolicyJSONKeepsExclusions(t *testing.T) {
 	p := Policy{Subset: []string{"a", "b"}, SubsetFrom: "checks.drift.columns at x.cue:1:2",
 		Exclude: []LeftOut{{Name: "b", Reason: "drift.skip at x.cue:3:4"}}}

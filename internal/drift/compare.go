@@ -9,6 +9,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/ctgit/ctgit/internal/table"
 	"github.com/ctgit/ctgit/internal/version"
 )
 
@@ -86,9 +87,9 @@ type NullShare struct {
 // every column present in both, unless the policy narrows or excludes (see
 // Policy); the report names every other column and why it was left out.
 // Errors are *InputError values naming the file and column at fault.
-func Compare(ref, cur *Table, p Policy) (*Report, error) {
+func Compare(ref, cur *table.Table, p Policy) (*Report, error) {
 	if err := p.Validate(); err != nil {
-		return nil, &InputError{File: "policy", Err: err}
+		return nil, &table.InputError{File: "policy", Err: err}
 	}
 	names, left, err := selectColumns(tableHeader(ref), tableHeader(cur), p)
 	if err != nil {
@@ -103,16 +104,16 @@ func Compare(ref, cur *Table, p Policy) (*Report, error) {
 
 // compareColumns tests the named columns of ref, which cur has too,
 // against their namesakes in cur, in parallel.
-func compareColumns(ref, cur *Table, names []string, p Policy) ([]columnResult, error) {
-	cols := make([]*Column, len(names))
-	pairs := make([]*Column, len(names))
+func compareColumns(ref, cur *table.Table, names []string, p Policy) ([]columnResult, error) {
+	cols := make([]*table.Column, len(names))
+	pairs := make([]*table.Column, len(names))
 	for i, name := range names {
 		cols[i], pairs[i] = ref.Column(name), cur.Column(name)
 		if cols[i] == nil {
-			return nil, &InputError{File: ref.Path, Column: name, Err: errors.New("no such column in the reference data")}
+			return nil, &table.InputError{File: ref.Path, Column: name, Err: errors.New("no such column in the reference data")}
 		}
 		if pairs[i] == nil {
-			return nil, &InputError{File: cur.Path, Column: name, Err: errors.New("missing from the current data (present in the reference)")}
+			return nil, &table.InputError{File: cur.Path, Column: name, Err: errors.New("missing from the current data (present in the reference)")}
 		}
 	}
 	for i, c := range cols {
@@ -123,7 +124,7 @@ func compareColumns(ref, cur *Table, names []string, p Policy) ([]columnResult, 
 			if c.Numerical() && !slices.Contains(p.Categorical, c.Name) {
 				file = cur.Path
 			}
-			return nil, &InputError{File: file, Column: c.Name, Err: fmt.Errorf(
+			return nil, &table.InputError{File: file, Column: c.Name, Err: fmt.Errorf(
 				"method %s needs a numerical column, and this one is categorical; choose chisquare, jensenshannon or psi for it, or leave it out with --columns", m)}
 		}
 	}
@@ -195,6 +196,9 @@ type columnResult struct {
 	decide float64 // the score the threshold is applied to
 }
 
+// decMissing marks a missing cell among a column's Decimals.
+const decMissing = table.MissingDecimal
+
 // worker holds the buffers one goroutine reuses across columns, so that
 // comparing a million-row column allocates nothing per value.
 type worker struct {
@@ -241,7 +245,7 @@ func (w *worker) countInts(a, b []int32) bool {
 	return true
 }
 
-func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnResult {
+func (w *worker) compare(rc, cc *table.Column, refRows, curRows int, p Policy) columnResult {
 	res := columnResult{ColumnReport: ColumnReport{Name: rc.Name, Kind: Numerical}}
 	categorical := slices.Contains(p.Categorical, rc.Name) || !rc.Numerical() || !cc.Numerical()
 	if categorical {
@@ -268,7 +272,9 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 	// Compact columns are expanded to floats only where a test needs the
 	// values; KS needs only their order, which the integers of two
 	// columns at one scale have too.
-	ksInts := m == MethodKS && rc.dec != nil && cc.dec != nil && rc.scale == cc.scale
+	rd, rs := rc.Decimals()
+	cd, cs := cc.Decimals()
+	ksInts := m == MethodKS && rd != nil && cd != nil && rs == cs
 	if m == MethodAuto {
 		m = autoMethod(rc, categorical, nRef)
 	}
@@ -278,34 +284,34 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 	var score, stat float64
 	hasStat := false
 	switch {
-	case ksInts && w.countInts(rc.dec, cc.dec):
+	case ksInts && w.countInts(rd, cd):
 		// Few integers span both columns: counted, not sorted.
 		stat = ksStatisticCounts(w.ca, w.cb, nRef, nCur)
 		stat, score = ksPValue(stat, nRef, nCur)
 		hasStat = true
-	case m == MethodWasserstein && rc.dec != nil && cc.dec != nil && rc.scale == cc.scale && w.countInts(rc.dec, cc.dec):
+	case m == MethodWasserstein && rd != nil && cd != nil && rs == cs && w.countInts(rd, cd):
 		// The same, for the distance between the two distributions.
-		std := decPopulationStd(rc.dec, rc.scale)
-		score = wassersteinCounts(w.ca, w.cb, w.lo, rc.scale, nRef, nCur) / max(std, 0.001)
+		std := decPopulationStd(rd, rs)
+		score = wassersteinCounts(w.ca, w.cb, w.lo, rs, nRef, nCur) / max(std, 0.001)
 	case m == MethodKS || m == MethodWasserstein:
 		var std float64
 		switch {
 		case ksInts:
-			w.a, w.keys, w.tmp = sortDecNumbers(w.a[:0], rc.dec, w.keys, w.tmp)
-			w.b, w.keys, w.tmp = sortDecNumbers(w.b[:0], cc.dec, w.keys, w.tmp)
+			w.a, w.keys, w.tmp = sortDecNumbers(w.a[:0], rd, w.keys, w.tmp)
+			w.b, w.keys, w.tmp = sortDecNumbers(w.b[:0], cd, w.keys, w.tmp)
 		case m == MethodWasserstein:
 			// The reference's deviation is summed in file order, as
 			// PopulationStd does; then each side is sorted on its own.
-			if rc.dec != nil {
-				std = decPopulationStd(rc.dec, rc.scale)
-				w.a = w.sortedDec(w.a, rc)
+			if rd != nil {
+				std = decPopulationStd(rd, rs)
+				w.a = w.sortedDec(w.a, rd, rs)
 			} else {
 				w.a = numbers(w.a[:0], rc)
 				std = PopulationStd(w.a)
 				w.scratch = sortFloats(w.a, w.scratch)
 			}
-			if cc.dec != nil {
-				w.b = w.sortedDec(w.b, cc)
+			if cd != nil {
+				w.b = w.sortedDec(w.b, cd, cs)
 			} else {
 				w.b = numbers(w.b[:0], cc)
 				w.scratch = sortFloats(w.b, w.scratch)
@@ -330,8 +336,8 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 			score = Wasserstein(w.a, w.b) / max(std, 0.001)
 		}
 	case m == MethodChiSquare:
-		rc, w.rv = rc.floatView(w.rv)
-		cc, w.cv = cc.floatView(w.cv)
+		rc, w.rv = rc.FloatView(w.rv)
+		cc, w.cv = cc.FloatView(w.cv)
 		rp, cp := categoryCounts(rc, cc)
 		k := float64(nCur) / float64(nRef)
 		for i := range rp {
@@ -365,7 +371,7 @@ func (w *worker) compare(rc, cc *Column, refRows, curRows int, p Policy) columnR
 }
 
 // autoMethod picks the test for a column as Evidently's defaults do.
-func autoMethod(rc *Column, categorical bool, nRef int) Method {
+func autoMethod(rc *table.Column, categorical bool, nRef int) Method {
 	numeric := !categorical && distinctNumbers(rc, 6) > 5
 	switch {
 	case numeric && nRef <= 1000:
@@ -379,13 +385,14 @@ func autoMethod(rc *Column, categorical bool, nRef int) Method {
 	}
 }
 
-// sortedDec returns the numbers of the compact column c sorted, in dst
-// (reused). It sorts the integers, whose order is that of their values at
-// the column's one scale, and only then divides them by 10^scale: the same
-// floats as numbers gives, sorted as sortFloats sorts them.
-func (w *worker) sortedDec(dst []float64, c *Column) []float64 {
-	dst, w.keys, w.tmp = sortDecNumbers(dst[:0], c.dec, w.keys, w.tmp)
-	p := pow10[c.scale]
+// sortedDec returns the numbers of a compact column, dec at scale,
+// sorted, in dst (reused). It sorts the integers, whose order is that of
+// their values at the column's one scale, and only then divides them by
+// 10^scale: the same floats as numbers gives, sorted as sortFloats sorts
+// them.
+func (w *worker) sortedDec(dst []float64, dec []int32, scale int) []float64 {
+	dst, w.keys, w.tmp = sortDecNumbers(dst[:0], dec, w.keys, w.tmp)
+	p := table.Pow10(scale)
 	for i, v := range dst {
 		dst[i] = v / p
 	}
@@ -396,7 +403,7 @@ func (w *worker) sortedDec(dst []float64, c *Column) []float64 {
 // file order, computed on the same floats in the same order, so to the
 // same bits, without making them a slice first.
 func decPopulationStd(dec []int32, scale int) float64 {
-	p := pow10[scale]
+	p := table.Pow10(scale)
 	var s neumaier
 	n := 0
 	for _, d := range dec {
@@ -420,17 +427,17 @@ func decPopulationStd(dec []int32, scale int) float64 {
 }
 
 // numbers appends the numeric cells of c to dst, in order.
-func numbers(dst []float64, c *Column) []float64 {
-	if c.dec != nil {
-		p := pow10[c.scale]
-		for _, d := range c.dec {
+func numbers(dst []float64, c *table.Column) []float64 {
+	if dec, scale := c.Decimals(); dec != nil {
+		p := table.Pow10(scale)
+		for _, d := range dec {
 			if d != decMissing {
 				dst = append(dst, float64(d)/p)
 			}
 		}
 		return dst
 	}
-	for _, v := range c.values {
+	for _, v := range c.Floats() {
 		if v == v {
 			dst = append(dst, v)
 		}
@@ -439,21 +446,22 @@ func numbers(dst []float64, c *Column) []float64 {
 }
 
 // histogram counts the numbers of c into the bins of edges.
-func (w *worker) histogram(counts []int64, c *Column, edges []float64) {
-	if c.dec == nil {
-		histogram(counts, c.values, edges)
+func (w *worker) histogram(counts []int64, c *table.Column, edges []float64) {
+	dec, scale := c.Decimals()
+	if dec == nil {
+		histogram(counts, c.Floats(), edges)
 		return
 	}
-	histogramDec(counts, c.dec, c.scale, edges)
+	histogramDec(counts, dec, scale, edges)
 }
 
 // distinctNumbers counts distinct numeric values of c, stopping at limit.
-func distinctNumbers(c *Column, limit int) int {
-	if c.dec != nil {
+func distinctNumbers(c *table.Column, limit int) int {
+	if dec, _ := c.Decimals(); dec != nil {
 		// Distinct integers at one scale are distinct values.
 		seen := make([]int32, 0, limit)
 	outerDec:
-		for _, d := range c.dec {
+		for _, d := range dec {
 			if d == decMissing {
 				continue
 			}
@@ -471,7 +479,7 @@ func distinctNumbers(c *Column, limit int) int {
 	}
 	seen := make([]float64, 0, limit)
 outer:
-	for _, v := range c.values {
+	for _, v := range c.Floats() {
 		if v != v {
 			continue
 		}
@@ -492,10 +500,10 @@ outer:
 // histogram bins for numerical columns with more than 20 distinct reference
 // values, one bin per category of the union otherwise; each count is divided
 // by that side's number of values.
-func (w *worker) proportions(rc, cc *Column, categorical bool, nRef, nCur int) ([]float64, []float64) {
+func (w *worker) proportions(rc, cc *table.Column, categorical bool, nRef, nCur int) ([]float64, []float64) {
 	if categorical || distinctNumbers(rc, 21) <= 20 {
-		rc, w.rv = rc.floatView(w.rv)
-		cc, w.cv = cc.floatView(w.cv)
+		rc, w.rv = rc.FloatView(w.rv)
+		cc, w.cv = cc.FloatView(w.cv)
 		rp, cp := categoryCounts(rc, cc)
 		for i := range rp {
 			rp[i] /= float64(nRef)
@@ -504,22 +512,22 @@ func (w *worker) proportions(rc, cc *Column, categorical bool, nRef, nCur int) (
 		return rp, cp
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, c := range []*Column{rc, cc} {
-		if c.dec != nil {
+	for _, c := range []*table.Column{rc, cc} {
+		if dec, scale := c.Decimals(); dec != nil {
 			// d/10^scale is monotonic in d: the extremes are those of d.
 			dlo, dhi := int32(math.MaxInt32), int32(math.MinInt32+1)
-			for _, d := range c.dec {
+			for _, d := range dec {
 				if d != decMissing {
 					dlo, dhi = min(dlo, d), max(dhi, d)
 				}
 			}
 			if dlo <= dhi {
-				p := pow10[c.scale]
+				p := table.Pow10(scale)
 				lo, hi = min(lo, float64(dlo)/p), max(hi, float64(dhi)/p)
 			}
 			continue
 		}
-		for _, v := range c.values {
+		for _, v := range c.Floats() {
 			if v == v {
 				lo, hi = min(lo, v), max(hi, v)
 			}
@@ -541,25 +549,11 @@ func (w *worker) proportions(rc, cc *Column, categorical bool, nRef, nCur int) (
 
 // categoryCounts counts each category of the union of both columns: text
 // cells by their text, numeric cells by their value.
-func categoryCounts(rc, cc *Column) (ref, cur []float64) {
+func categoryCounts(rc, cc *table.Column) (ref, cur []float64) {
 	idx := map[string]int{}
 	numIdx := map[float64]int{}
-	count := func(c *Column, side int) {
-		textCount := make([]int64, len(c.text))
-		numCount := map[float64]int64{}
-		for _, code := range c.codes {
-			if code != codeMissing {
-				textCount[code]++
-			}
-		}
-		for _, v := range c.values {
-			switch {
-			case v == v:
-				numCount[v]++
-			case isText(v):
-				textCount[math.Float64bits(v)&payloadMask]++
-			}
-		}
+	count := func(c *table.Column, side int) {
+		texts, textCount, numCount := c.Tally()
 		add := func(i int, n int64) {
 			for len(ref) <= i {
 				ref = append(ref, 0)
@@ -575,7 +569,7 @@ func categoryCounts(rc, cc *Column) (ref, cur []float64) {
 			if n == 0 {
 				continue
 			}
-			t := c.text[code]
+			t := texts[code]
 			i, ok := idx[t]
 			if !ok {
 				i = len(idx) + len(numIdx)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // TestCompareFilesInGroups checks that reading in column groups under a
@@ -34,11 +36,11 @@ func TestCompareFilesInGroups(t *testing.T) {
 	}
 	ref, cur := write("ref.csv", 0, 1), write("cur.csv", 0.1, 2)
 	for _, p := range []Policy{{}, {Correction: CorrectionBH}, {Correction: CorrectionBonferroni, Subset: []string{"e", "a", "c"}}} {
-		whole, err := CompareFiles(ref, cur, ReadOptions{}, p, 0)
+		whole, err := CompareFiles(ref, cur, table.ReadOptions{}, p, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		grouped, err := CompareFiles(ref, cur, ReadOptions{}, p, 2*8*3001) // two to four columns a pass
+		grouped, err := CompareFiles(ref, cur, table.ReadOptions{}, p, 2*8*3001) // two to four columns a pass
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,30 +51,8 @@ func TestCompareFilesInGroups(t *testing.T) {
 			t.Fatal("no columns compared")
 		}
 	}
-	if _, err := CompareFiles(ref, filepath.Join(dir, "nope.csv"), ReadOptions{}, Policy{}, 1); err == nil {
+	if _, err := CompareFiles(ref, filepath.Join(dir, "nope.csv"), table.ReadOptions{}, Policy{}, 1); err == nil {
 		t.Error("want an error for a missing file")
-	}
-}
-
-// TestCSVShapeCellBytes checks the per-column memory estimate the column
-// groups are cut by: 4 bytes for plain decimals and text-only columns, 8
-// for anything else.
-func TestCSVShapeCellBytes(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "s.csv")
-	data := "int,dec,missing,text,mixed,exp,long\n1,1.25,,x,x,1e300,0.1234567890123\n-2,3.5,7,y,2,2,1\n"
-	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	header, lines, cell, err := csvShape(File(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]int64{"int": 4, "dec": 4, "missing": 4, "text": 4, "mixed": 8, "exp": 8, "long": 8}
-	if d := cmp.Diff(want, cell); d != "" {
-		t.Errorf("cell bytes (-want +got):\n%s", d)
-	}
-	if len(header) != 7 || lines < 2 {
-		t.Errorf("header %v, lines %d", header, lines)
 	}
 }
 
@@ -89,7 +69,10 @@ func TestFileInputsRefuseSpecialFiles(t *testing.T) {
 	for _, cur := range []string{fifo, "/dev/zero"} {
 		for _, budget := range []int64{0, 1} {
 			done := make(chan error, 1)
-			go func() { _, err := CompareFiles(ref, cur, ReadOptions{Format: "csv"}, Policy{}, budget); done <- err }()
+			go func() {
+				_, err := CompareFiles(ref, cur, table.ReadOptions{Format: "csv"}, Policy{}, budget)
+				done <- err
+			}()
 			select {
 			case err := <-done:
 				if err == nil || !strings.Contains(err.Error(), cur+": this is a") || !strings.Contains(err.Error(), "not a regular file") {
@@ -99,7 +82,7 @@ func TestFileInputsRefuseSpecialFiles(t *testing.T) {
 				t.Fatalf("CompareFiles(%s) blocks", cur)
 			}
 		}
-		if _, err := ReadFile(cur, ReadOptions{}); err == nil {
+		if _, err := table.ReadFile(cur, table.ReadOptions{}); err == nil {
 			t.Errorf("ReadFile(%s) read a special file", cur)
 		}
 	}
@@ -117,7 +100,7 @@ func TestOpenStreamReadsOnce(t *testing.T) {
 		fmt.Fprintf(&data, "%d,%d,%d\n", i%97, i%13, i%7)
 	}
 	os.WriteFile(ref, []byte(data.String()), 0o644)
-	want, err := CompareFiles(ref, ref, ReadOptions{}, Policy{}, 0)
+	want, err := CompareFiles(ref, ref, table.ReadOptions{}, Policy{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,11 +118,11 @@ func TestOpenStreamReadsOnce(t *testing.T) {
 			f.WriteString(data.String())
 			f.Close()
 		}()
-		in, cleanup, err := OpenStream(context.Background(), fifo)
+		in, cleanup, err := table.OpenStream(context.Background(), fifo)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := CompareInputs(File(ref), in, ReadOptions{}, Policy{}, budget)
+		got, err := CompareInputs(table.File(ref), in, table.ReadOptions{}, Policy{}, budget)
 		cleanup()
 		if err != nil {
 			t.Fatal(err)
@@ -150,42 +133,6 @@ func TestOpenStreamReadsOnce(t *testing.T) {
 		got.Current.Path = want.Current.Path
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("budget %d: (-file +stream):\n%s", budget, d)
-		}
-	}
-}
-
-// TestOpenStreamEndsWithContext checks that waiting for a FIFO's writer,
-// and for a silent writer's data, end when the context does, and that a
-// device or a directory is refused.
-func TestOpenStreamEndsWithContext(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "cur.csv")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip("no FIFOs here:", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	if _, _, err := OpenStream(ctx, fifo); err == nil || !strings.Contains(err.Error(), "waiting for a writer") {
-		t.Errorf("no writer: %v", err)
-	}
-	// A writer that opens and then says nothing.
-	w := make(chan *os.File, 1)
-	go func() {
-		f, _ := os.OpenFile(fifo, os.O_WRONLY, 0)
-		w <- f
-	}()
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel2()
-	_, _, err := OpenStream(ctx2, fifo)
-	if f := <-w; f != nil {
-		f.Close()
-	}
-	if err == nil || !strings.Contains(err.Error(), "reading the stream") {
-		t.Errorf("silent writer: %v", err)
-	}
-	for _, p := range []string{"/dev/zero", dir} {
-		if _, _, err := OpenStream(context.Background(), p); err == nil || !strings.Contains(err.Error(), "give a regular file or a pipe") {
-			t.Errorf("OpenStream(%s) = %v", p, err)
 		}
 	}
 }

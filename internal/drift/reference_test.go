@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // referenceFile is produced by testdata/gen_reference.py from SciPy 1.10,
@@ -126,8 +128,8 @@ func TestAgainstSciPy(t *testing.T) {
 	}
 	for _, c := range f.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			ref := &Table{Path: "ref", Columns: []*Column{NewColumn("x", loadCells(t, c.Ref))}}
-			cur := &Table{Path: "cur", Columns: []*Column{NewColumn("x", loadCells(t, c.Cur))}}
+			ref := &table.Table{Path: "ref", Columns: []*table.Column{table.NewColumn("x", loadCells(t, c.Ref))}}
+			cur := &table.Table{Path: "cur", Columns: []*table.Column{table.NewColumn("x", loadCells(t, c.Cur))}}
 			ref.Rows, cur.Rows = ref.Columns[0].Len(), cur.Columns[0].Len()
 			if n := ref.Rows - ref.Columns[0].Missing(); n != c.RefCount {
 				t.Fatalf("reference has %d values, SciPy saw %d", n, c.RefCount)
@@ -201,13 +203,13 @@ func TestChiSquareSFAgainstSciPy(t *testing.T) {
 	}
 }
 
-// compactTable returns t with every column that Column.dec can hold held
+// compactTable returns t with every column that Column.Decimals can hold held
 // that way, as the CSV reader holds plain decimals.
-func compactTable(t *Table) (*Table, int) {
-	out := &Table{Path: t.Path, Rows: t.Rows}
+func compactTable(t *table.Table) (*table.Table, int) {
+	out := &table.Table{Path: t.Path, Rows: t.Rows}
 	n := 0
 	for _, c := range t.Columns {
-		c, ok := c.compacted()
+		c, ok := c.Compact()
 		if ok {
 			n++
 		}
@@ -223,8 +225,8 @@ func TestCompactSameReport(t *testing.T) {
 	f := loadReference(t)
 	compacted := 0
 	for _, c := range f.Cases {
-		ref := &Table{Path: "ref", Columns: []*Column{NewColumn("x", loadCells(t, c.Ref))}}
-		cur := &Table{Path: "cur", Columns: []*Column{NewColumn("x", loadCells(t, c.Cur))}}
+		ref := &table.Table{Path: "ref", Columns: []*table.Column{table.NewColumn("x", loadCells(t, c.Ref))}}
+		cur := &table.Table{Path: "cur", Columns: []*table.Column{table.NewColumn("x", loadCells(t, c.Cur))}}
 		ref.Rows, cur.Rows = ref.Columns[0].Len(), cur.Columns[0].Len()
 		cref, n1 := compactTable(ref)
 		ccur, n2 := compactTable(cur)

@@ -2,6 +2,8 @@ package drift
 
 import (
 	"math"
+
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // ChiSquare is Pearson's χ² goodness-of-fit statistic of observed against
@@ -66,7 +68,7 @@ func Wasserstein(a, b []float64) float64 {
 // numbers in all: the same terms, at the same pooled values in the same
 // order, so the same sum, bit for bit, without sorting.
 func wassersteinCounts(ca, cb []uint32, lo int64, scale, n1, n2 int) float64 {
-	f1, f2, p := float64(n1), float64(n2), pow10[scale]
+	f1, f2, p := float64(n1), float64(n2), table.Pow10(scale)
 	var s neumaier
 	i, j := 0, 0
 	v := math.NaN() // the pooled value the counts so far reach
@@ -272,7 +274,7 @@ func (n *neumaier) sum() float64 {
 // the bins histogram gives the same floats.
 func histogramDec(counts []int64, dec []int32, scale int, edges []float64) {
 	k := len(edges) - 1
-	p := pow10[scale]
+	p := table.Pow10(scale)
 	val := func(d int64) float64 { return float64(d) / p }
 	// t[i] is the smallest d with val(d) >= edges[i]; top is the largest d
 	// with val(d) <= edges[k]. Both are searched from a guess within the

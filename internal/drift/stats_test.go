@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // TestHistogramDec checks that binning the integers of a compact column
@@ -15,7 +17,7 @@ import (
 func TestHistogramDec(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	for trial := range 3000 {
-		scale := trial % (maxScale + 1)
+		scale := trial % (table.MaxScale + 1)
 		n := 1 + r.IntN(300)
 		if trial%5 == 0 {
 			n = 1 + r.IntN(20_000) // enough cells for a table of bins
@@ -33,7 +35,7 @@ func TestHistogramDec(t *testing.T) {
 				dec[i] = int32(min(max(base+r.Int64N(2*spread+1)-spread, math.MinInt32+1), math.MaxInt32))
 			}
 		}
-		vals := decToFloat(nil, dec, scale)
+		vals := decFloats(dec, scale)
 		nums := slices.DeleteFunc(slices.Clone(vals), func(v float64) bool { return v != v })
 		if len(nums) == 0 {
 			continue
@@ -101,9 +103,8 @@ func TestCountedLikeSorted(t *testing.T) {
 		if math.Float64bits(d) != math.Float64bits(wd) || math.Float64bits(p) != math.Float64bits(wp) {
 			t.Fatalf("trial %d: counted D=%v p=%v, sorted D=%v p=%v", trial, d, p, wd, wp)
 		}
-		scale := trial % (maxScale + 1)
-		ra, rb := &Column{dec: a, scale: scale}, &Column{dec: b, scale: scale}
-		want := Wasserstein(w.sortedDec(nil, ra), w.sortedDec(nil, rb))
+		scale := trial % (table.MaxScale + 1)
+		want := Wasserstein(w.sortedDec(nil, a, scale), w.sortedDec(nil, b, scale))
 		if got := wassersteinCounts(w.ca, w.cb, w.lo, scale, len(sa), len(sb)); math.Float64bits(got) != math.Float64bits(want) {
 			t.Fatalf("trial %d: counted Wasserstein %v, sorted %v", trial, got, want)
 		}
@@ -112,4 +113,16 @@ func TestCountedLikeSorted(t *testing.T) {
 	if w.countInts([]int32{0, 1_000_000}, []int32{5}) {
 		t.Error("3 cells spanning a million integers were counted")
 	}
+}
+
+// decFloats is the cells of dec at scale as floats, a missing cell NaN.
+func decFloats(dec []int32, scale int) []float64 {
+	vals := make([]float64, len(dec))
+	for i, d := range dec {
+		vals[i] = math.NaN()
+		if d != decMissing {
+			vals[i] = float64(d) / table.Pow10(scale)
+		}
+	}
+	return vals
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fault"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // Container paths of a step under the Dagger executor; the CTGIT_*
@@ -247,7 +248,7 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 			// is the CLI's contract, 2 for bad input.
 			const badInputExit = 2
 			if ee.ExitCode == badInputExit {
-				return nil, &drift.InputError{File: req.CurName, Err: errors.New(msg)}
+				return nil, &table.InputError{File: req.CurName, Err: errors.New(msg)}
 			}
 			return nil, fmt.Errorf("ctgit drift in the engine exited %d: %s", ee.ExitCode, msg)
 		}

@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // checkData runs the declared checks on the current data. Each result names
 // the CUE line that declared the check, so a failure points where to look.
-func checkData(t *drift.Table, c *config.Checks) []record.Check {
+func checkData(t *table.Table, c *config.Checks) []record.Check {
 	var out []record.Check
 	add := func(col, check string, passed bool, pos config.Pos, format string, args ...any) {
 		out = append(out, record.Check{Column: col, Check: check, Passed: passed, Detail: fmt.Sprintf(format, args...), Pos: pos.String()})
@@ -78,7 +78,7 @@ func (v *violations) detail(total int, what string) string {
 	return fmt.Sprintf("%d of %d values not %s (first: %s in row %d)", v.n, total, what, v.first, v.row)
 }
 
-func checkColumn(col *drift.Column, decl config.Column, defaultNull *float64) []record.Check {
+func checkColumn(col *table.Column, decl config.Column, defaultNull *float64) []record.Check {
 	var out []record.Check
 	name := decl.FieldPos
 	var typ, lo, hi, allowed violations
@@ -89,20 +89,20 @@ func checkColumn(col *drift.Column, decl config.Column, defaultNull *float64) []
 	}
 	for i := 0; i < col.Len(); i++ {
 		v, kind, text := col.At(i)
-		if kind == drift.CellMissing {
+		if kind == table.CellMissing {
 			continue
 		}
 		present++
 		row := i + 1
 		cell := text
-		if kind == drift.CellNumber {
+		if kind == table.CellNumber {
 			cell = strconv.FormatFloat(v, 'g', -1, 64)
 		}
 		if !typeMatches(decl.Type, v, kind, text) {
 			typ.add(row, strconv.Quote(cell))
 			continue
 		}
-		if kind == drift.CellNumber {
+		if kind == table.CellNumber {
 			if decl.Min != nil && v < *decl.Min {
 				lo.add(row, cell)
 			}
@@ -153,7 +153,7 @@ func allowedKey(a any) string {
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case string:
-		if v, kind := drift.Cell([]byte(x)); kind == drift.CellNumber {
+		if v, kind := table.Cell([]byte(x)); kind == table.CellNumber {
 			return strconv.FormatFloat(v, 'g', -1, 64)
 		}
 		return x
@@ -165,8 +165,8 @@ var timestampLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-0
 
 // parseTimestamp reads a timestamp cell: RFC 3339, a date, a date and time,
 // or Unix seconds.
-func parseTimestamp(v float64, kind drift.CellKind, text string) (time.Time, bool) {
-	if kind == drift.CellNumber {
+func parseTimestamp(v float64, kind table.CellKind, text string) (time.Time, bool) {
+	if kind == table.CellNumber {
 		if v < 0 || v > 1e11 || math.IsNaN(v) {
 			return time.Time{}, false
 		}
@@ -181,14 +181,14 @@ func parseTimestamp(v float64, kind drift.CellKind, text string) (time.Time, boo
 	return time.Time{}, false
 }
 
-func typeMatches(typ string, v float64, kind drift.CellKind, text string) bool {
+func typeMatches(typ string, v float64, kind table.CellKind, text string) bool {
 	switch typ {
 	case "number":
-		return kind == drift.CellNumber
+		return kind == table.CellNumber
 	case "integer":
-		return kind == drift.CellNumber && v == math.Trunc(v)
+		return kind == table.CellNumber && v == math.Trunc(v)
 	case "bool":
-		if kind == drift.CellNumber {
+		if kind == table.CellNumber {
 			return v == 0 || v == 1
 		}
 		switch strings.ToLower(text) {

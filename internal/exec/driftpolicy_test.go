@@ -10,14 +10,15 @@ import (
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // wideTables builds a reference and a current table of n numeric feature
 // columns f01…fNN plus a target, with the columns in shifted scaled by 1.15
 // in the current table.
-func wideTables(n, rows int, shifted ...string) (ref, cur *drift.Table) {
+func wideTables(n, rows int, shifted ...string) (ref, cur *table.Table) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	ref, cur = &drift.Table{Path: "ref.csv", Rows: rows}, &drift.Table{Path: "cur.csv", Rows: rows}
+	ref, cur = &table.Table{Path: "ref.csv", Rows: rows}, &table.Table{Path: "cur.csv", Rows: rows}
 	names := []string{}
 	for i := 1; i <= n; i++ {
 		names = append(names, fmt.Sprintf("f%02d", i))
@@ -36,8 +37,8 @@ func wideTables(n, rows int, shifted ...string) (ref, cur *drift.Table) {
 				r[i], c[i] = float64(rng.IntN(2)), float64(rng.IntN(2))
 			}
 		}
-		ref.Columns = append(ref.Columns, drift.NewNumericColumn(name, r))
-		cur.Columns = append(cur.Columns, drift.NewNumericColumn(name, c))
+		ref.Columns = append(ref.Columns, table.NewNumericColumn(name, r))
+		cur.Columns = append(cur.Columns, table.NewNumericColumn(name, c))
 	}
 	return ref, cur
 }

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // HistoryError is a guardrail that cannot keep its promise because the run
@@ -121,7 +121,7 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 		var newest time.Time
 		for i := 0; i < col.Len(); i++ {
 			v, kind, text := col.At(i)
-			if kind == drift.CellMissing {
+			if kind == table.CellMissing {
 				continue
 			}
 			labeled++

@@ -21,6 +21,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fsutil"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // Local runs steps on the host: each training attempt in a fresh working
@@ -59,17 +60,13 @@ func (l *Local) Drift(ctx context.Context, req DriftRequest) (*drift.Report, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep, err := drift.CompareFiles(req.Reference, req.Current, drift.ReadOptions{Format: req.Format}, req.Policy, driftMemoryBudget)
+	rep, err := drift.CompareFiles(req.Reference, req.Current, table.ReadOptions{Format: req.Format}, req.Policy, table.DefaultMemoryBudget)
 	if err != nil {
 		return nil, err
 	}
 	rep.Reference.Path, rep.Current.Path = req.RefName, req.CurName
 	return rep, nil
 }
-
-// driftMemoryBudget is the parsed data the local drift step holds at once,
-// as ctgit drift's default --memory-budget.
-const driftMemoryBudget = 256 << 20
 
 // allowedEnv are the runner's variables a local step inherits: what tools
 // need to be found and to behave (PATH, HOME, locale, Python and CUDA

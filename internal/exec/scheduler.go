@@ -23,6 +23,7 @@ import (
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/rewrite"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // Options configure a run.
@@ -137,7 +138,7 @@ type pipelineRun struct {
 	rec  *record.Run
 
 	// Results carried between steps.
-	current   *drift.Table
+	current   *table.Table
 	drifted   *bool
 	trainDir  string // outputs of the training step
 	metrics   map[string]any
@@ -476,9 +477,9 @@ func (r *pipelineRun) dataset(_ *plan.Step, role plan.InputRole, rows int) recor
 	return record.Dataset{Path: path, Rows: rows}
 }
 
-func (r *pipelineRun) readData(rel string) (*drift.Table, error) {
+func (r *pipelineRun) readData(rel string) (*table.Table, error) {
 	p := r.pp.Pipeline
-	t, err := drift.ReadFile(r.abs(rel), drift.ReadOptions{Format: config.DataFormat(rel, p.Data.Format)})
+	t, err := table.ReadFile(r.abs(rel), table.ReadOptions{Format: config.DataFormat(rel, p.Data.Format)})
 	if err != nil {
 		return nil, err
 	}
@@ -507,7 +508,7 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 		if ctx.Err() != nil {
 			return canceled(s)
 		}
-		var ie *drift.InputError
+		var ie *table.InputError
 		if errors.As(err, &ie) {
 			return inputFailure(s, err)
 		}

@@ -19,7 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 func main() {
@@ -43,7 +43,7 @@ func main() {
 
 // toParquet writes the table ctgit reads from csvPath as Parquet.
 func toParquet(csvPath, path string) error {
-	tab, err := drift.ReadFile(csvPath, drift.ReadOptions{})
+	tab, err := table.ReadFile(csvPath, table.ReadOptions{})
 	if err != nil {
 		return err
 	}
@@ -63,13 +63,13 @@ func toParquet(csvPath, path string) error {
 			v, kind, text := c.At(row)
 			switch b := rb.Field(i).(type) {
 			case *array.Float64Builder:
-				if kind == drift.CellMissing {
+				if kind == table.CellMissing {
 					b.AppendNull()
 				} else {
 					b.Append(v)
 				}
 			case *array.StringBuilder:
-				if kind == drift.CellMissing {
+				if kind == table.CellMissing {
 					b.AppendNull()
 				} else {
 					b.Append(text)

@@ -1,4 +1,4 @@
-package drift
+package table
 
 import (
 	"bytes"
@@ -246,7 +246,7 @@ func TestReadCSVCompact(t *testing.T) {
 	}
 	for j, c := range cols {
 		col := tab.Columns[j]
-		view, _ := col.floatView(nil)
+		view, _ := col.FloatView(nil)
 		for i := range n {
 			raw := c.cell(i)
 			v, kind, text := col.At(i)

@@ -1,4 +1,4 @@
-package drift
+package table
 
 import (
 	"context"
@@ -91,7 +91,7 @@ func ReadParquetFrom(r interface {
 		}
 		// Held as CSV columns are, in 4 bytes a cell where exact, for
 		// half the memory and the kernels that work on integers.
-		col, _ = col.compacted()
+		col, _ = col.Compact()
 		t.Columns = append(t.Columns, col)
 	}
 	return t, nil

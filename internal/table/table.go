@@ -1,24 +1,8 @@
-// Package drift compares a reference and a current data set column by
-// column and says whether, and where, their distributions drifted.
-//
-// The tests are defined as Evidently defines its stattests, with the numbers
-// SciPy computes underneath: two-sample Kolmogorov–Smirnov ("ks"), Pearson's
-// χ² ("chisquare"), normalised Wasserstein distance ("wasserstein"),
-// Jensen–Shannon distance ("jensenshannon") and the population stability
-// index ("psi"), plus "auto", which picks one per column. Beyond those, a
-// change of a column's share of missing values is drift of its own.
-//
-// The package is pure apart from its readers (CSV and Parquet): Compare takes
-// two Tables and a Policy and returns a Report.
-package drift
+package table
 
 import (
-	"bytes"
-	"fmt"
 	"math"
 	"slices"
-	"strconv"
-	"unsafe"
 )
 
 // Table is a data set read column-wise: every column has Rows entries.
@@ -66,7 +50,7 @@ type Column struct {
 	scale int
 	// codes, when not nil, holds a column of only text and missing cells
 	// instead of values: the index into text, or codeMissing. Only Len,
-	// Missing, At and categoryCounts read it; floatView leaves it as is.
+	// Missing, At and Tally read it; FloatView leaves it as is.
 	codes []int32
 }
 
@@ -96,13 +80,55 @@ func codesToFloat(dst []float64, codes []int32) []float64 {
 }
 
 // decMissing marks a missing cell in Column.dec.
-const decMissing = math.MinInt32
+const decMissing = MissingDecimal
 
-// maxScale is the most digits after the point Column.dec takes.
-const maxScale = 9
+// MissingDecimal marks a missing cell among a column's Decimals.
+const MissingDecimal = math.MinInt32
+
+// Pow10 is 10^scale, exactly, for the scales of Decimals (0 to MaxScale).
+func Pow10(scale int) float64 { return pow10[scale] }
+
+// Decimals returns the cells of c when it holds them as integers at one
+// scale, as the CSV reader holds plain decimals: cell i is missing when
+// d[i] is MissingDecimal and otherwise exactly float64(d[i]) /
+// Pow10(scale). d is nil when c holds its cells otherwise. It is c's own
+// slice, for hot loops to read without a copy: never write to it.
+func (c *Column) Decimals() (d []int32, scale int) { return c.dec, c.scale }
+
+// Floats returns the cells of c when it holds them as floats: a number is
+// itself, a missing or text cell is a NaN. It is nil when c holds its
+// cells compactly (see Decimals and FloatView). It is c's own slice: never
+// write to it.
+func (c *Column) Floats() []float64 { return c.values }
+
+// Tally counts the cells of c held as floats or as text codes: textCount[i]
+// counts the cells of texts[i], numCount each number. A column held as
+// Decimals counts nothing: take its FloatView first.
+func (c *Column) Tally() (texts []string, textCount []int64, numCount map[float64]int64) {
+	textCount = make([]int64, len(c.text))
+	numCount = map[float64]int64{}
+	for _, code := range c.codes {
+		if code != codeMissing {
+			textCount[code]++
+		}
+	}
+	for _, v := range c.values {
+		switch {
+		case v == v:
+			numCount[v]++
+		case isText(v):
+			textCount[math.Float64bits(v)&payloadMask]++
+		}
+	}
+	return c.text, textCount, numCount
+}
+
+// MaxScale is the most digits after the point a column held as Decimals
+// has.
+const MaxScale = 9
 
 // toDec converts vals, numbers and missing cells only, to dec at the
-// smallest scale up to maxScale that holds every number exactly, bit for
+// smallest scale up to MaxScale that holds every number exactly, bit for
 // bit. ok is false when there is none.
 func toDec(dst []int32, vals []float64) (_ []int32, scale int, ok bool) {
 	dst = slices.Grow(dst[:0], len(vals))[:len(vals)]
@@ -119,7 +145,7 @@ func toDec(dst []int32, vals []float64) (_ []int32, scale int, ok bool) {
 		m := math.Round(v * p)
 		if m > math.MaxInt32 || m <= decMissing || math.Float64bits(float64(int32(m))/p) != math.Float64bits(v) {
 			// Not at this scale: try the next one from the start.
-			if scale++; scale > maxScale {
+			if scale++; scale > MaxScale {
 				return dst, 0, false
 			}
 			p = pow10[scale]
@@ -164,10 +190,10 @@ func decToFloat(dst []float64, d []int32, scale int) []float64 {
 	return dst
 }
 
-// compacted returns c held in 4 bytes a cell where that is exact: its
+// Compact returns c held in 4 bytes a cell where that is exact: its
 // numbers as integers at one scale (see toDec), or its texts as codes when
 // it has no numbers; ok is false, and c is returned, when neither fits.
-func (c *Column) compacted() (_ *Column, ok bool) {
+func (c *Column) Compact() (_ *Column, ok bool) {
 	if c.values == nil {
 		return c, false
 	}
@@ -190,10 +216,11 @@ func (c *Column) compacted() (_ *Column, ok bool) {
 	return &Column{Name: c.Name, text: c.text, texts: c.texts, codes: codes}, true
 }
 
-// floatView returns c with its cells as values: c itself, or a copy
-// whose values are dec expanded into buf (grown as needed). It returns
-// the buffer for reuse.
-func (c *Column) floatView(buf []float64) (*Column, []float64) {
+// FloatView returns c with its cells as floats: c itself, or a copy
+// whose floats are its Decimals expanded into buf (grown as needed). It
+// returns the buffer for reuse. A column held as text codes is returned
+// as it is.
+func (c *Column) FloatView(buf []float64) (*Column, []float64) {
 	if c.dec == nil {
 		return c, buf
 	}
@@ -306,176 +333,3 @@ func (c *Column) countMissing(start int) int {
 	}
 	return n
 }
-
-// CellKind says what a raw cell holds.
-type CellKind int
-
-// The kinds of cell.
-const (
-	CellNumber CellKind = iota
-	CellMissing
-	CellText
-)
-
-// Cell classifies a raw cell (without CSV quoting). Surrounding spaces and
-// tabs are ignored. Missing: the empty cell, NA, N/A, NaN, null, None, <NA>
-// (any case), and infinities (inf, infinity, either sign, any case) including
-// numbers too large for a float64. A number is a decimal [+-]digits[.digits]
-// with an optional exponent; everything else is text.
-func Cell(b []byte) (float64, CellKind) {
-	if v, ok := fastNumber(b); ok {
-		return v, CellNumber
-	}
-	b = trimSpace(b)
-	if len(b) == 0 || isMissingWord(b) {
-		return 0, CellMissing
-	}
-	if !isDecimal(b) {
-		return 0, CellText
-	}
-	v, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(b), len(b)), 64)
-	if err != nil && !math.IsInf(v, 0) {
-		return 0, CellText
-	}
-	if math.IsInf(v, 0) {
-		return 0, CellMissing
-	}
-	if v == 0 {
-		v = 0
-	}
-	return v, CellNumber
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-var missingWords = []string{"na", "n/a", "nan", "-nan", "+nan", "null", "none", "<na>",
-	"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
-
-func isMissingWord(b []byte) bool {
-	if len(b) == 0 || len(b) > 9 {
-		return false
-	}
-	switch b[0] | 0x20 { // every missing word starts with one of these
-	case 'n', 'i', '<', '-', '+':
-	default:
-		return false
-	}
-	for _, w := range missingWords {
-		if len(w) == len(b) && bytes.EqualFold(b, []byte(w)) {
-			return true
-		}
-	}
-	return false
-}
-
-// isDecimal matches [+-]?(d+\.?d*|\.d+)([eE][+-]?d+)?
-func isDecimal(b []byte) bool {
-	i := 0
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		i++
-	}
-	digits := 0
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return false
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		ed := 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-			ed++
-		}
-		if ed == 0 {
-			return false
-		}
-	}
-	return i == len(b)
-}
-
-var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
-// fastNumber parses the common plain decimal (no spaces, at most 19 digits,
-// no exponent) exactly: when the digits form an integer below 2^53 and at
-// most 22 of them follow the point, one IEEE division by an exact power of
-// ten is correctly rounded (Clinger's fast path). Anything else reports
-// false and goes the slow way.
-func fastNumber(b []byte) (float64, bool) {
-	i := 0
-	neg := false
-	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
-		neg = b[0] == '-'
-		i++
-	}
-	var m uint64
-	nd, frac := 0, 0
-	seenDot := false
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			m = m*10 + uint64(c-'0')
-			nd++
-			if seenDot {
-				frac++
-			}
-		case c == '.' && !seenDot:
-			seenDot = true
-		default:
-			return 0, false
-		}
-	}
-	if nd == 0 || nd > 19 || m >= 1<<53 || frac > 22 {
-		return 0, false
-	}
-	v := float64(m) / pow10[frac]
-	if neg && v != 0 {
-		v = -v
-	}
-	return v, true
-}
-
-// InputError is bad input, located as precisely as is known: the file, the
-// line (0 when unknown or not line-based) and the column (empty when the
-// whole file is concerned).
-type InputError struct {
-	File   string
-	Line   int
-	Column string
-	Err    error
-}
-
-func (e *InputError) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", loc, e.Line)
-	}
-	if e.Column != "" {
-		return fmt.Sprintf("%s: column %q: %v", loc, e.Column, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", loc, e.Err)
-}
-
-func (e *InputError) Unwrap() error { return e.Err }

@@ -1,0 +1,82 @@
+package table
+
+import "math/bits"
+
+// textDict interns the texts of one column of a block: an open-addressing
+// table of indices into the block's texts, cheaper per lookup than a map
+// keyed by string for the short, few categories of a column. Each slot
+// holds a key besides the index: a text of at most 7 bytes is its own key
+// (its bytes and its length), so finding it compares one integer; a longer
+// text's key is its hash, and a matching key is confirmed on the bytes.
+type textDict struct {
+	keys  []uint64
+	slots []int32 // index+1 into the texts; 0 is empty; len is a power of two
+}
+
+// textKey is t's key (see textDict); short reports whether the key alone
+// identifies t. Short keys have a length below 8 in their top byte, long
+// keys have the top bit set.
+func textKey[T string | []byte](t T) (key uint64, short bool) {
+	if len(t) <= 7 {
+		for i := 0; i < len(t); i++ {
+			key |= uint64(t[i]) << (8 * i)
+		}
+		return key | uint64(len(t))<<56, true
+	}
+	h := uint64(14695981039346656037) // FNV-1a
+	for i := 0; i < len(t); i++ {
+		h ^= uint64(t[i])
+		h *= 1099511628211
+	}
+	return h | 1<<63, false
+}
+
+// slotOf is where the probe for key starts: the high bits of a
+// multiplicative hash, which spread packed bytes that differ in one byte.
+func (d *textDict) slotOf(key uint64) uint64 {
+	return (key * 0x9e3779b97f4a7c15) >> (64 - bits.TrailingZeros(uint(len(d.slots))))
+}
+
+// code returns the index of t in *texts, appending t if it is new.
+func (d *textDict) code(t []byte, texts *[]string) int {
+	key, _ := textKey(t)
+	return d.codeKey(t, key, texts)
+}
+
+// codeKey is code for a text whose key is known.
+func (d *textDict) codeKey(t []byte, key uint64, texts *[]string) int {
+	// At most an eighth of a small table is used, so a lookup rarely
+	// probes twice; half of a large one, so a column of many distinct
+	// texts does not clear megabytes per block.
+	if n := len(*texts) + 1; 8*n > len(d.slots) && (len(d.slots) < 4096 || 2*n > len(d.slots)) {
+		d.grow(*texts)
+	}
+	short := key>>63 == 0
+	mask := uint64(len(d.slots) - 1)
+	for i := d.slotOf(key); ; i = (i + 1) & mask {
+		s := d.slots[i]
+		if s == 0 {
+			*texts = append(*texts, string(t))
+			d.slots[i], d.keys[i] = int32(len(*texts)), key
+			return len(*texts) - 1
+		}
+		if d.keys[i] == key && (short || (*texts)[s-1] == string(t)) {
+			return int(s - 1)
+		}
+	}
+}
+
+// grow doubles the table (to at least 256 slots) and re-enters texts.
+func (d *textDict) grow(texts []string) {
+	n := max(256, 2*len(d.slots))
+	d.slots, d.keys = make([]int32, n), make([]uint64, n)
+	mask := uint64(n - 1)
+	for code, s := range texts {
+		key, _ := textKey(s)
+		i := d.slotOf(key)
+		for d.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		d.slots[i], d.keys[i] = int32(code+1), key
+	}
+}

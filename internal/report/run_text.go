@@ -20,8 +20,8 @@ func runText(w io.Writer, r *record.Run) error {
 		if p.URL != "" {
 			line += ": " + p.URL
 		}
-		if p.Reason != "" {
-			line += " (" + p.Reason + ")"
+		if p.Reason != "" && !strings.Contains(r.Reason, p.Reason) {
+			line += " (" + p.Reason + ")" // not said by the line above already
 		}
 		fmt.Fprintln(w, line)
 	}

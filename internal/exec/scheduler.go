@@ -379,7 +379,7 @@ func (r *pipelineRun) fromCache(s *plan.Step, out *stepOutcome) bool {
 		}
 		*out = r.validated(s, v, cached)
 	case plan.StepDrift:
-		var d drift.Report
+		var d plan.DriftResult
 		if err := json.Unmarshal(e.Result, &d); err != nil {
 			return miss(err)
 		}
@@ -521,7 +521,7 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 }
 
 // afterDrift records the drift verdict and decides whether training runs.
-func (r *pipelineRun) afterDrift(rep *drift.Report, out stepOutcome) stepOutcome {
+func (r *pipelineRun) afterDrift(rep *plan.DriftResult, out stepOutcome) stepOutcome {
 	r.rec.Drift = rep
 	r.drifted = &rep.Drifted
 	r.rec.Data.Reference.Rows, r.rec.Data.Current.Rows = rep.Reference.Rows, rep.Current.Rows

@@ -81,7 +81,7 @@ func (r *pipelineRun) evaluated(s *plan.Step, ev evaluateResult, out stepOutcome
 // says which and how to change it.
 func (r *pipelineRun) unevaluable(g config.Gate, base *record.Baseline, cand *float64) record.Gate {
 	p := r.pp.Pipeline
-	out := record.Gate{Metric: g.Metric, Candidate: cand, Pos: g.Pos.String(), Kind: "maxDropFromBaseline"}
+	out := record.Gate{Metric: g.Metric, Candidate: cand, Pos: g.Pos, Kind: "maxDropFromBaseline"}
 	if g.MaxDropFromBaseline != nil {
 		out.Threshold = *g.MaxDropFromBaseline
 	} else {

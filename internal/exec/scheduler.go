@@ -162,7 +162,7 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	p := r.pp.Pipeline
 	start := r.opt.Now()
 	r.rec = record.New(newRunID(start), p.Name, p.Model.Name, start)
-	r.rec.Pos = p.Pos.String()
+	r.rec.Pos = p.Pos
 	r.rec.SourceCommit = r.plan.Commit
 	r.rec.Executor = r.opt.Executor.Name()
 	r.rec.Trigger = r.opt.Trigger
@@ -176,7 +176,7 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	if err != nil {
 		r.rec.Outcome, r.rec.Reason = record.OutcomeFailed, err.Error()
 		for _, s := range r.pp.Steps {
-			r.rec.Steps = append(r.rec.Steps, record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos.String(), Status: record.StepSkipped, Reason: "not run: a guardrail cannot keep its promise"})
+			r.rec.Steps = append(r.rec.Steps, record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos, Status: record.StepSkipped, Reason: "not run: a guardrail cannot keep its promise"})
 		}
 	} else {
 		err = r.walk(ctx)
@@ -228,7 +228,7 @@ func (r *pipelineRun) walk(ctx context.Context) error {
 			if out.stop {
 				for _, d := range g.Downstream(id) {
 					if !done[d] {
-						r.rec.Steps = append(r.rec.Steps, record.Step{ID: d, Name: string(steps[d].Name), Key: steps[d].Key, Pos: steps[d].Pos.String(), Status: record.StepSkipped, Reason: out.skipReason})
+						r.rec.Steps = append(r.rec.Steps, record.Step{ID: d, Name: string(steps[d].Name), Key: steps[d].Key, Pos: steps[d].Pos, Status: record.StepSkipped, Reason: out.skipReason})
 						r.emit(Event{Kind: EventStepDone, Step: string(steps[d].Name), Status: record.StepSkipped, Message: out.skipReason})
 						done[d] = true
 					}
@@ -259,7 +259,7 @@ func runOutcome(decisive []stepOutcome, drifted *bool, hasTrain bool) (record.Ou
 // record entry and progress events.
 func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
 	started := r.opt.Now()
-	rs := record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos.String(), StartedAt: started}
+	rs := record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos, StartedAt: started}
 
 	var out stepOutcome
 	if ctx.Err() != nil {

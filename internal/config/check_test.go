@@ -3,12 +3,14 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/ctgit/ctgit/internal/pos"
 )
 
 func TestCheckBranchesRejectsCollisions(t *testing.T) {
 	pipe := func(name, model, branch string, channels ...string) *Pipeline {
-		p := &Pipeline{Name: name, Model: Model{Name: model, Pos: ParsePos(name + ".cue:1:1")}, Promote: Promote{Branch: branch, Pos: ParsePos(name + ".cue:2:1")},
-			fields: fieldPositions{fieldKey("pipelines", name, "promote", "branch"): ParsePos(name + ".cue:2:3")}}
+		p := &Pipeline{Name: name, Model: Model{Name: model, Pos: pos.Parse(name + ".cue:1:1")}, Promote: Promote{Branch: branch, Pos: pos.Parse(name + ".cue:2:1")},
+			fields: fieldPositions{fieldKey("pipelines", name, "promote", "branch"): pos.Parse(name + ".cue:2:3")}}
 		for _, c := range channels {
 			p.Promote.Channels = append(p.Promote.Channels, Channel{Name: c})
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/ctgit/ctgit/internal/pos"
 )
 
 // TestPathFilterGitHubCheatSheet pins the examples of GitHub's "filter
@@ -189,7 +191,7 @@ func TestUnmatchedPaths(t *testing.T) {
 		{[]string{"data/**", "!data/*/raw/**"}, []string{"pipelines.p.trigger.paths"}},
 		{[]string{"!README.md"}, []string{"pipelines.p.trigger.paths"}},
 	} {
-		p := &Pipeline{Name: "p", Trigger: Trigger{Paths: tc.globs, Pos: ParsePos("p.cue:1:1"), PathsPos: make([]Pos, len(tc.globs))}}
+		p := &Pipeline{Name: "p", Trigger: Trigger{Paths: tc.globs, Pos: pos.Parse("p.cue:1:1"), PathsPos: make([]Pos, len(tc.globs))}}
 		for i := range tc.globs {
 			p.Trigger.PathsPos[i] = Pos{File: "p.cue", Line: 2, Col: i + 1}
 		}

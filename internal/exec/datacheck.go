@@ -18,7 +18,7 @@ import (
 func checkData(t *table.Table, c *config.Checks) []record.Check {
 	var out []record.Check
 	add := func(col, check string, passed bool, pos config.Pos, format string, args ...any) {
-		out = append(out, record.Check{Column: col, Check: check, Passed: passed, Detail: fmt.Sprintf(format, args...), Pos: pos.String()})
+		out = append(out, record.Check{Column: col, Check: check, Passed: passed, Detail: fmt.Sprintf(format, args...), Pos: pos})
 	}
 	add("", "minRows", t.Rows >= c.MinRows, c.MinRowsPos, "%d rows, at least %d required", t.Rows, c.MinRows)
 
@@ -116,7 +116,7 @@ func checkColumn(col *table.Column, decl config.Column, defaultNull *float64) []
 	}
 	colName := col.Name
 	check := func(kind string, v violations, pos config.Pos, what string) {
-		out = append(out, record.Check{Column: colName, Check: kind, Passed: v.n == 0, Detail: v.detail(present, what), Pos: pos.String()})
+		out = append(out, record.Check{Column: colName, Check: kind, Passed: v.n == 0, Detail: v.detail(present, what), Pos: pos})
 	}
 	check("type", typ, name.Type, "of type "+decl.Type)
 	if decl.Min != nil {
@@ -137,7 +137,7 @@ func checkColumn(col *table.Column, decl config.Column, defaultNull *float64) []
 		if col.Len() > 0 {
 			share = float64(col.Len()-present) / float64(col.Len())
 		}
-		out = append(out, record.Check{Column: colName, Check: "maxNullShare", Passed: share <= *limit+1e-12, Pos: pos.String(),
+		out = append(out, record.Check{Column: colName, Check: "maxNullShare", Passed: share <= *limit+1e-12, Pos: pos,
 			Detail: fmt.Sprintf("%.4g of values missing, at most %g allowed", share, *limit)})
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/pos"
 	"github.com/ctgit/ctgit/internal/table"
 )
 
@@ -51,7 +52,7 @@ func TestDriftPolicyCoversUndeclaredColumns(t *testing.T) {
 	p := &config.Pipeline{Checks: &config.Checks{
 		Columns: map[string]config.Column{
 			"f01": {Type: "number"}, "f02": {Type: "number"}, "f03": {Type: "number"}, "f04": {Type: "number"},
-			"target": {Type: "integer", Drift: &config.ColumnDrift{Skip: true}, FieldPos: config.ColumnFieldPos{DriftSkip: config.ParsePos("pipelines/x.cue:12:5")}},
+			"target": {Type: "integer", Drift: &config.ColumnDrift{Skip: true}, FieldPos: config.ColumnFieldPos{DriftSkip: pos.Parse("pipelines/x.cue:12:5")}},
 		},
 		Drift: &config.DriftPolicy{Method: "auto", Share: 0.5, NullShare: 0.1, Correction: "none"},
 	}}
@@ -79,8 +80,8 @@ func TestDriftPolicyCoversUndeclaredColumns(t *testing.T) {
 }
 
 func TestDriftPolicy(t *testing.T) {
-	labelLag := config.Trigger{LabelLag: &config.LabelLag{Column: "label_ts"}, Pos: config.ParsePos("pipelines/x.cue:30:2")}
-	skip := config.Column{Type: "integer", Drift: &config.ColumnDrift{Skip: true}, FieldPos: config.ColumnFieldPos{DriftSkip: config.ParsePos("pipelines/x.cue:12:5")}}
+	labelLag := config.Trigger{LabelLag: &config.LabelLag{Column: "label_ts"}, Pos: pos.Parse("pipelines/x.cue:30:2")}
+	skip := config.Column{Type: "integer", Drift: &config.ColumnDrift{Skip: true}, FieldPos: config.ColumnFieldPos{DriftSkip: pos.Parse("pipelines/x.cue:12:5")}}
 	for _, tc := range []struct {
 		name        string
 		p           config.Pipeline
@@ -96,7 +97,7 @@ func TestDriftPolicy(t *testing.T) {
 		wantExclude: []drift.LeftOut{{Name: "label_ts", Reason: "trigger.labelLag column: a label, not a feature"}, {Name: "target", Reason: "drift.skip at pipelines/x.cue:12:5"}},
 	}, {
 		name:        "drift.columns narrows, skip still applies",
-		p:           config.Pipeline{Checks: &config.Checks{Columns: map[string]config.Column{"target": skip}, Drift: &config.DriftPolicy{Columns: []string{"a", "target"}, ColumnsPos: config.ParsePos("pipelines/x.cue:20:3")}}},
+		p:           config.Pipeline{Checks: &config.Checks{Columns: map[string]config.Column{"target": skip}, Drift: &config.DriftPolicy{Columns: []string{"a", "target"}, ColumnsPos: pos.Parse("pipelines/x.cue:20:3")}}},
 		wantSubset:  []string{"a", "target"},
 		wantExclude: []drift.LeftOut{{Name: "target", Reason: "drift.skip at pipelines/x.cue:12:5"}},
 		wantFrom:    "checks.drift.columns at pipelines/x.cue:20:3",

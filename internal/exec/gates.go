@@ -29,7 +29,7 @@ func (e *gateError) Located() string { return e.gate.Pos.String() }
 func evaluateGates(gates []config.Gate, metrics map[string]any, baseline map[string]float64, modelBytes int64, metricsFile string) ([]record.Gate, error) {
 	var out []record.Gate
 	for _, g := range gates {
-		r := record.Gate{Metric: g.Metric, Pos: g.Pos.String()}
+		r := record.Gate{Metric: g.Metric, Pos: g.Pos}
 		var cand float64
 		if g.MaxModelBytes == nil && g.MaxSliceGap == nil {
 			v, err := metricValue(metrics, g.Metric)

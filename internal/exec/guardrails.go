@@ -7,6 +7,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/pos"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/table"
 )
@@ -14,7 +15,9 @@ import (
 // HistoryError is a guardrail that cannot keep its promise because the run
 // history it counts from does not outlive the run.
 type HistoryError struct {
-	Pipeline, Pos string
+	Pipeline string
+	// Pos is where the pipeline is declared.
+	Pos pos.Pos
 	// Why says why the history is lost (Options.HistoryLost).
 	Why string
 }
@@ -32,7 +35,7 @@ func (r *pipelineRun) checkHistory() error {
 	if r.opt.HistoryLost == "" || (tr.MinInterval == "" && tr.MaxRetrains == nil) {
 		return nil
 	}
-	return fault.Input(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos.String(), Why: r.opt.HistoryLost})
+	return fault.Input(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos, Why: r.opt.HistoryLost})
 }
 
 // guardrails decides whether training may run now: not within

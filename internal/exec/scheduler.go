@@ -7,22 +7,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/cache"
-	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
-	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
-	"github.com/ctgit/ctgit/internal/rewrite"
 	"github.com/ctgit/ctgit/internal/table"
 )
 
@@ -149,19 +144,6 @@ type pipelineRun struct {
 	history   []*record.Run
 }
 
-// stepOutcome is what a step handler decided.
-type stepOutcome struct {
-	status record.StepStatus
-	reason string
-	// stop ends the pipeline after this step: the remaining steps are
-	// skipped with skipReason, and the run ends with outcome.
-	stop       bool
-	outcome    record.Outcome
-	skipReason string
-	// err is returned from the run (its exit code counts).
-	err error
-}
-
 func newRunID(now time.Time) string {
 	var b [3]byte
 	rand.Read(b[:])
@@ -180,7 +162,7 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	p := r.pp.Pipeline
 	start := r.opt.Now()
 	r.rec = record.New(newRunID(start), p.Name, p.Model.Name, start)
-	r.rec.Pos = p.Pos.String()
+	r.rec.Pos = p.Pos
 	r.rec.SourceCommit = r.plan.Commit
 	r.rec.Executor = r.opt.Executor.Name()
 	r.rec.Trigger = r.opt.Trigger
@@ -194,7 +176,7 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	if err != nil {
 		r.rec.Outcome, r.rec.Reason = record.OutcomeFailed, err.Error()
 		for _, s := range r.pp.Steps {
-			r.rec.Steps = append(r.rec.Steps, record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos.String(), Status: record.StepSkipped, Reason: "not run: a guardrail cannot keep its promise"})
+			r.rec.Steps = append(r.rec.Steps, record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos, Status: record.StepSkipped, Reason: "not run: a guardrail cannot keep its promise"})
 		}
 	} else {
 		err = r.walk(ctx)
@@ -246,7 +228,7 @@ func (r *pipelineRun) walk(ctx context.Context) error {
 			if out.stop {
 				for _, d := range g.Downstream(id) {
 					if !done[d] {
-						r.rec.Steps = append(r.rec.Steps, record.Step{ID: d, Name: string(steps[d].Name), Key: steps[d].Key, Pos: steps[d].Pos.String(), Status: record.StepSkipped, Reason: out.skipReason})
+						r.rec.Steps = append(r.rec.Steps, record.Step{ID: d, Name: string(steps[d].Name), Key: steps[d].Key, Pos: steps[d].Pos, Status: record.StepSkipped, Reason: out.skipReason})
 						r.emit(Event{Kind: EventStepDone, Step: string(steps[d].Name), Status: record.StepSkipped, Message: out.skipReason})
 						done[d] = true
 					}
@@ -277,7 +259,7 @@ func runOutcome(decisive []stepOutcome, drifted *bool, hasTrain bool) (record.Ou
 // record entry and progress events.
 func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
 	started := r.opt.Now()
-	rs := record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos.String(), StartedAt: started}
+	rs := record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos, StartedAt: started}
 
 	var out stepOutcome
 	if ctx.Err() != nil {
@@ -323,27 +305,6 @@ func (r *pipelineRun) put(s *plan.Step, result any, outputs string) error {
 	return r.opt.Cache.Put(&cache.Entry{Key: s.Key, Step: s.ID, Parts: parts, Result: res}, outputs, r.opt.Memo)
 }
 
-// Cached results of each step.
-type (
-	validateResult struct {
-		Reference record.Dataset `json:"reference"`
-		Current   record.Dataset `json:"current"`
-		Checks    []record.Check `json:"checks"`
-	}
-	trainResult struct {
-		GPUs            []string         `json:"gpus,omitempty"`
-		DurationSeconds float64          `json:"durationSeconds"`
-		Candidate       *record.Artifact `json:"candidate"`
-		Ran             *Ran             `json:"ran,omitempty"`
-	}
-	evaluateResult struct {
-		Gates    []record.Gate    `json:"gates"`
-		Passed   bool             `json:"passed"`
-		Baseline *record.Baseline `json:"baseline,omitempty"`
-		Current  string           `json:"current"`
-	}
-)
-
 // cacheHit looks a step's result up in the step cache. Promotion acts on
 // the outside world (a branch, a pull request) and is never answered from
 // the cache: it re-checks both and reports what is true now. Under
@@ -379,7 +340,7 @@ func (r *pipelineRun) fromCache(s *plan.Step, out *stepOutcome) bool {
 		}
 		*out = r.validated(s, v, cached)
 	case plan.StepDrift:
-		var d drift.Report
+		var d plan.DriftResult
 		if err := json.Unmarshal(e.Result, &d); err != nil {
 			return miss(err)
 		}
@@ -406,184 +367,8 @@ func (r *pipelineRun) fromCache(s *plan.Step, out *stepOutcome) bool {
 	return true
 }
 
-// validate reads the current data and runs the declared checks.
-func (r *pipelineRun) validate(s *plan.Step) stepOutcome {
-	p := r.pp.Pipeline
-	cur, err := r.readData(p.Data.Current)
-	if err != nil {
-		return inputFailure(s, err)
-	}
-	r.current = cur
-	res := validateResult{Current: r.dataset(s, plan.RoleCurrentData, cur.Rows), Reference: r.dataset(s, plan.RoleReferenceData, 0), Checks: checkData(cur, p.Checks)}
-	out := r.validated(s, res, stepOutcome{status: record.StepSucceeded})
-	if out.status == record.StepSucceeded {
-		// Only passing checks are cached: failing data is read again.
-		if err := r.put(s, res, ""); err != nil {
-			return infraFailure(s, err)
-		}
-	}
-	return out
-}
-
-// validated derives the validate step's result from its checks, live or
-// cached.
-func (r *pipelineRun) validated(s *plan.Step, res validateResult, out stepOutcome) stepOutcome {
-	r.rec.Data = record.Data{Reference: res.Reference, Current: res.Current}
-	r.rec.Checks = res.Checks
-	var failed []string
-	for _, c := range res.Checks {
-		if !c.Passed {
-			where := c.Check
-			if c.Column != "" {
-				where = c.Column + " " + c.Check
-			}
-			failed = append(failed, fmt.Sprintf("%s (%s, declared at %s)", where, c.Detail, c.Pos))
-		}
-	}
-	if len(failed) > 0 {
-		msg := fmt.Sprintf("%d data check(s) failed: %s", len(failed), joinSemi(failed))
-		return stepOutcome{status: record.StepFailed, reason: msg, stop: true, outcome: record.OutcomeInvalidData,
-			skipReason: "the current data failed its checks; the current model is kept", err: fault.Check(fmt.Errorf("%s: %s", s.ID, msg))}
-	}
-	out.reason = joinReason(out.reason, fmt.Sprintf("%d rows, %d checks passed", res.Current.Rows, len(res.Checks)))
-	return out
-}
-
-// joinReason appends a verdict to a reason ("unchanged since …; 3 gates
-// passed").
-func joinReason(reason, verdict string) string {
-	if reason == "" {
-		return verdict
-	}
-	return reason + "; " + verdict
-}
-
-// dataset describes a data input of a step, with its row count when known.
-func (r *pipelineRun) dataset(_ *plan.Step, role plan.InputRole, rows int) record.Dataset {
-	// Any step that reads the file has its digest (validate reads only
-	// the current data; drift and training read both).
-	for _, st := range r.pp.Steps {
-		for _, in := range st.Inputs {
-			if in.Role == role {
-				return record.Dataset{Path: in.Path, Digest: in.Digest, Rows: rows}
-			}
-		}
-	}
-	p := r.pp.Pipeline
-	path := p.Data.Current
-	if role == plan.RoleReferenceData {
-		path = p.Data.Reference
-	}
-	return record.Dataset{Path: path, Rows: rows}
-}
-
-func (r *pipelineRun) readData(rel string) (*table.Table, error) {
-	p := r.pp.Pipeline
-	t, err := table.ReadFile(r.abs(rel), table.ReadOptions{Format: config.DataFormat(rel, p.Data.Format)})
-	if err != nil {
-		return nil, err
-	}
-	t.Path = rel
-	return t, nil
-}
-
 func (r *pipelineRun) abs(rel string) string {
 	return filepath.Join(r.plan.Root, filepath.FromSlash(rel))
-}
-
-// drift compares the data through the executor.
-func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
-	p := r.pp.Pipeline
-	req := DriftRequest{
-		Step:      s,
-		Reference: r.abs(p.Data.Reference),
-		Current:   r.abs(p.Data.Current),
-		Format:    config.DataFormat(p.Data.Current, p.Data.Format),
-		Policy:    DriftPolicy(p),
-		RefName:   p.Data.Reference,
-		CurName:   p.Data.Current,
-	}
-	rep, err := r.opt.Executor.Drift(ctx, req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return canceled(s)
-		}
-		var ie *table.InputError
-		if errors.As(err, &ie) {
-			return inputFailure(s, err)
-		}
-		return infraFailure(s, err)
-	}
-	if err := r.put(s, rep, ""); err != nil {
-		return infraFailure(s, err)
-	}
-	return r.afterDrift(rep, stepOutcome{status: record.StepSucceeded})
-}
-
-// afterDrift records the drift verdict and decides whether training runs.
-func (r *pipelineRun) afterDrift(rep *drift.Report, out stepOutcome) stepOutcome {
-	r.rec.Drift = rep
-	r.drifted = &rep.Drifted
-	r.rec.Data.Reference.Rows, r.rec.Data.Current.Rows = rep.Reference.Rows, rep.Current.Rows
-	n := 0
-	for _, c := range rep.Columns {
-		if c.Drifted {
-			n++
-		}
-	}
-	verdict := fmt.Sprintf("%d of %d columns drifted (share %.2f, threshold %.2f)", n, len(rep.Columns), rep.DriftShare, rep.ShareThreshold)
-	out.reason = joinReason(out.reason, verdict)
-	p := r.pp.Pipeline
-	if !rep.Drifted && p.Trigger.OnDrift && !r.opt.ForceTrain && r.pp.Step(plan.StepTrain) != nil {
-		out.stop, out.outcome = true, record.OutcomeNoDrift
-		out.skipReason = "no drift: current model kept"
-		out.reason = "no drift: " + verdict
-	}
-	return out
-}
-
-// DriftPolicy turns a pipeline's checks into the drift package's policy.
-// Drift covers every column present in both data files, or only those of
-// drift.columns when given; the columns of p.DriftExclusions (drift.skip,
-// and the label-lag column, as a label is not a feature) are left out, and
-// the report names them with their reasons.
-func DriftPolicy(p *config.Pipeline) drift.Policy {
-	var pol drift.Policy
-	c := p.Checks
-	if c == nil || c.Drift == nil {
-		return pol
-	}
-	d := c.Drift
-	pol.Method = drift.Method(d.Method)
-	pol.Threshold = d.Threshold
-	share, null := d.Share, d.NullShare
-	pol.Share, pol.NullShareThreshold = &share, &null
-	if d.Correction != "none" {
-		pol.Correction = drift.Correction(d.Correction)
-	}
-	pol.Subset, pol.SubsetFrom = d.Columns, p.DriftColumnsFrom()
-	pol.Exclude = p.DriftExclusions()
-	names := make([]string, 0, len(c.Columns))
-	for n := range c.Columns {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		col := c.Columns[n]
-		if col.Drift != nil && col.Drift.Skip {
-			continue
-		}
-		if col.Type == "category" || col.Type == "string" || col.Type == "bool" {
-			pol.Categorical = append(pol.Categorical, n)
-		}
-		if col.Drift != nil {
-			if pol.Columns == nil {
-				pol.Columns = map[string]drift.ColumnPolicy{}
-			}
-			pol.Columns[n] = drift.ColumnPolicy{Method: drift.Method(col.Drift.Method), Threshold: col.Drift.Threshold}
-		}
-	}
-	return pol
 }
 
 // writeRecord stores the run record in the artifact store and, as a local
@@ -610,69 +395,4 @@ func (r *pipelineRun) writeRecord(ctx context.Context) error {
 // RecordPath is where RunsDir keeps a record.
 func RecordPath(runsDir string, rec *record.Run) string {
 	return filepath.Join(runsDir, rec.Pipeline, rec.ID+".json")
-}
-
-// located is an error whose message already names the CUE line at fault
-// (a gate, a field), so a step failure need not add its declaration's.
-type located interface {
-	error
-	Located() string
-}
-
-// locatedError is bad input found while a step ran, at the CUE line of the
-// field it concerns.
-type locatedError struct {
-	pos string
-	err error
-}
-
-func (e *locatedError) Error() string   { return e.pos + ": " + e.err.Error() }
-func (e *locatedError) Unwrap() error   { return e.err }
-func (e *locatedError) Located() string { return e.pos }
-
-func inputFailure(s *plan.Step, err error) stepOutcome {
-	where := fmt.Sprintf("%s (declared at %s)", s.ID, s.Pos)
-	var l located
-	if errors.As(err, &l) {
-		where = s.ID // the error already names the line to look at
-	}
-	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
-		skipReason: "an earlier step failed; the current model is kept", err: fault.Input(fmt.Errorf("%s: %w", where, err))}
-}
-
-// failure is a step that failed with err, whose exit code it keeps.
-func failure(s *plan.Step, err error) stepOutcome {
-	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
-		skipReason: "an earlier step failed; the current model is kept", err: fault.As(fault.KindOf(err), fmt.Errorf("%s: %w", s.ID, err))}
-}
-
-func infraFailure(s *plan.Step, err error) stepOutcome {
-	return stepOutcome{status: record.StepFailed, reason: err.Error(), stop: true, outcome: record.OutcomeFailed,
-		skipReason: "an earlier step failed; the current model is kept", err: fault.Infra(fmt.Errorf("%s: %w", s.ID, err))}
-}
-
-func canceled(s *plan.Step) stepOutcome {
-	return stepOutcome{status: record.StepCanceled, reason: "interrupted", stop: true, outcome: record.OutcomeCanceled,
-		skipReason: "run interrupted", err: fault.Infra(fmt.Errorf("%s: interrupted", s.ID))}
-}
-
-func joinSemi(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += "; "
-		}
-		out += x
-	}
-	return out
-}
-
-// currentVersion reads the version the target file holds now.
-func (r *pipelineRun) currentVersion() (string, error) {
-	t := r.pp.Pipeline.Model.Target
-	src, err := os.ReadFile(r.abs(t.File))
-	if err != nil {
-		return "", err
-	}
-	return rewrite.Get(t.File, src, t.Path)
 }

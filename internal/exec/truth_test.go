@@ -59,7 +59,7 @@ func TestFirstRunBlocksBeforeTrainingWhileAVersionIsDeployed(t *testing.T) {
 		t.Errorf("training ran: %+v, candidate %+v", rec.Steps[2], rec.Candidate)
 	}
 	if len(rec.Gates) != 1 || rec.Gates[0].Passed || !strings.Contains(rec.Gates[0].Reason, `evaluate.firstRun is "block" (the default while a version is deployed)`) ||
-		!strings.Contains(rec.Gates[0].Reason, "no run record promoted m 1.0.0") || rec.Gates[0].Pos == "" {
+		!strings.Contains(rec.Gates[0].Reason, "no run record promoted m 1.0.0") || rec.Gates[0].Pos.IsZero() {
 		t.Errorf("gates %+v", rec.Gates)
 	}
 }

@@ -86,23 +86,19 @@ func cachedDrifted(opt Options, drift *Step) bool {
 	if !ok {
 		return true
 	}
-	var r struct {
-		Drifted *bool `json:"drifted"`
-	}
-	if json.Unmarshal(e.Result, &r) != nil || r.Drifted == nil {
+	r, ok := readDriftResult(e.Result)
+	if !ok {
 		return true
 	}
-	return *r.Drifted
+	return r.Drifted
 }
 
 func driftVerdict(result json.RawMessage) string {
-	var r struct {
-		Drifted *bool `json:"drifted"`
-	}
-	if json.Unmarshal(result, &r) != nil || r.Drifted == nil {
+	r, ok := readDriftResult(result)
+	if !ok {
 		return ""
 	}
-	if *r.Drifted {
+	if r.Drifted {
 		return " (drift found)"
 	}
 	return " (no drift)"

@@ -65,7 +65,7 @@ func complete(t *testing.T, store *cache.Store, p *Plan, drifted bool) {
 		parts, _ := json.Marshal(s.Parts)
 		e := &cache.Entry{Key: s.Key, Step: s.ID, Parts: parts}
 		if s.Name == StepDrift {
-			e.Result, _ = json.Marshal(map[string]bool{"drifted": drifted})
+			e.Result, _ = json.Marshal(&DriftResult{Drifted: drifted})
 		}
 		if err := store.Put(e, "", digest.NewMemo()); err != nil {
 			t.Fatal(err)
@@ -157,7 +157,7 @@ func TestPlanNoDriftSkipsTraining(t *testing.T) {
 		parts, _ := json.Marshal(s.Parts)
 		e := &cache.Entry{Key: s.Key, Step: s.ID, Parts: parts}
 		if s.Name == StepDrift {
-			e.Result = json.RawMessage(`{"drifted": false}`)
+			e.Result, _ = json.Marshal(&DriftResult{})
 		}
 		store.Put(e, "", digest.NewMemo())
 	}

@@ -193,7 +193,7 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 		}
 	} else {
 		view = *record.New("none (promoted by hand)", pp.Name, pp.Model.Name, now)
-		view.Pos, view.FinishedAt, view.Executor = pp.Pos.String(), now, "no"
+		view.Pos, view.FinishedAt, view.Executor = pp.Pos, now, "no"
 		view.Trigger = record.Trigger{Kind: "manual", Detail: "ctgit promote", At: now}
 		view.SourceCommit = gitops.HeadCommit(p.Root)
 		view.Reason = fmt.Sprintf("Promoted by hand%s with `ctgit promote`; no run record of pipeline %s has this candidate, so there are no gates, drift or metrics to show", where, pp.Name)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/pos"
 	"github.com/ctgit/ctgit/internal/version"
 )
 
@@ -69,7 +70,7 @@ type Run struct {
 	Pipeline string `json:"pipeline"`
 	Model    string `json:"model"`
 	// Pos is where the pipeline is declared (file:line:col).
-	Pos string `json:"pos,omitempty"`
+	Pos pos.Pos `json:"pos,omitzero"`
 
 	Trigger Trigger `json:"trigger"`
 	// SourceCommit is the repository's HEAD when the run started.
@@ -141,7 +142,7 @@ type Step struct {
 	ID     string     `json:"id"`
 	Name   string     `json:"name"`
 	Key    string     `json:"key"`
-	Pos    string     `json:"pos,omitempty"`
+	Pos    pos.Pos    `json:"pos,omitzero"`
 	Status StepStatus `json:"status"`
 	// Reason explains a skip, a cache hit or a failure.
 	Reason          string    `json:"reason,omitempty"`
@@ -177,7 +178,7 @@ type Check struct {
 	// Detail says what was found: "37 of 2000 values below 0 (first: -3 at line 18)".
 	Detail string `json:"detail"`
 	// Pos is the CUE line that declared the check.
-	Pos string `json:"pos,omitempty"`
+	Pos pos.Pos `json:"pos,omitzero"`
 }
 
 // Guardrail is one guardrail's decision.
@@ -274,7 +275,7 @@ type Gate struct {
 	// allowed 0.01".
 	Reason string `json:"reason"`
 	// Pos is the CUE line that declared the gate.
-	Pos string `json:"pos,omitempty"`
+	Pos pos.Pos `json:"pos,omitzero"`
 }
 
 // Artifact is a stored model.

@@ -3,10 +3,10 @@ package report
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/ghactions"
+	"github.com/ctgit/ctgit/internal/pos"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
@@ -14,33 +14,10 @@ import (
 // annotations, the step summary and the step outputs of a run. Writing them
 // in the workflow-command protocol is internal/ghactions' job.
 
-// atPos fills an annotation's place from a file:line:col string.
-func atPos(a ghactions.Annotation, pos string) ghactions.Annotation {
-	a.File, a.Line, a.Col = splitPosition(pos)
+// atPos fills an annotation's place from a position in a run record.
+func atPos(a ghactions.Annotation, p pos.Pos) ghactions.Annotation {
+	a.File, a.Line, a.Col = p.File, p.Line, p.Col
 	return a
-}
-
-// splitPosition parses file:line:col, file:line or file; a file name may
-// itself hold colons. It is the one place a position string recorded in a
-// run is taken apart.
-func splitPosition(pos string) (file string, line, col int) {
-	file = pos
-	for range 2 {
-		i := strings.LastIndexByte(file, ':')
-		if i < 0 {
-			break
-		}
-		n, err := strconv.Atoi(file[i+1:])
-		if err != nil {
-			break
-		}
-		line, col = n, line
-		file = file[:i]
-	}
-	if col != 0 && line == 0 {
-		line, col = col, 0
-	}
-	return file, line, col
 }
 
 // VetAnnotations are the error annotations for each problem ctgit vet

@@ -37,25 +37,6 @@ func fixedDelimiters(b []byte) []byte {
 	})
 }
 
-func TestSplitPosition(t *testing.T) {
-	for _, tc := range []struct {
-		in        string
-		file      string
-		line, col int
-	}{
-		{"pipelines/fraud.cue:42:3", "pipelines/fraud.cue", 42, 3},
-		{"pipelines/fraud.cue:42", "pipelines/fraud.cue", 42, 0},
-		{"pipelines/fraud.cue", "pipelines/fraud.cue", 0, 0},
-		{`C:\x.cue:1:2`, `C:\x.cue`, 1, 2},
-		{"", "", 0, 0},
-	} {
-		f, l, c := splitPosition(tc.in)
-		if f != tc.file || l != tc.line || c != tc.col {
-			t.Errorf("splitPosition(%q) = %q %d %d, want %q %d %d", tc.in, f, l, c, tc.file, tc.line, tc.col)
-		}
-	}
-}
-
 func TestVetAnnotationsGolden(t *testing.T) {
 	ds := config.Diagnostics{
 		{File: "pipelines/fraud.cue", Line: 12, Column: 9, Path: "pipelines.fraud.train.timeout", Message: `invalid duration "10 minutes"`},

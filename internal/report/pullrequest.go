@@ -196,7 +196,7 @@ func writeChecks(b *strings.Builder, r *record.Run) {
 	fmt.Fprintf(b, "### ❌ Data checks — %d of %d failed\n\n", len(failed), len(r.Checks))
 	b.WriteString("| Check | Found | Declared at |\n|---|---|---|\n")
 	for _, c := range failed {
-		fmt.Fprintf(b, "| %s | %s | `%s` |\n", mdEscape(checkName(c)), mdEscape(c.Detail), mdEscape(c.Pos))
+		fmt.Fprintf(b, "| %s | %s | `%s` |\n", mdEscape(checkName(c)), mdEscape(c.Detail), mdEscape(c.Pos.String()))
 	}
 	b.WriteString("\n")
 }
@@ -284,8 +284,8 @@ func writeProvenance(b *strings.Builder, r *record.Run, links Links) {
 		row("Source commit", code(r.SourceCommit))
 	}
 	pipeline := code(r.Pipeline)
-	if r.Pos != "" {
-		pipeline += " declared at " + code(r.Pos)
+	if !r.Pos.IsZero() {
+		pipeline += " declared at " + code(r.Pos.String())
 	}
 	row("Pipeline", pipeline)
 	dataset := func(d record.Dataset) string {

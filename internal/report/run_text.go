@@ -64,7 +64,7 @@ func runText(w io.Writer, r *record.Run) error {
 	if len(r.Checks) > 0 {
 		fmt.Fprintf(w, "\nData checks: %d of %d passed\n", len(r.Checks)-len(failedChecks), len(r.Checks))
 		for _, c := range failedChecks {
-			fmt.Fprintf(w, "  ✗ %s: %s%s\n", checkName(c), c.Detail, at(c.Pos))
+			fmt.Fprintf(w, "  ✗ %s: %s%s\n", checkName(c), c.Detail, at(c.Pos.String()))
 		}
 	}
 	for _, g := range r.Guardrails {

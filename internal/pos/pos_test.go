@@ -1,4 +1,4 @@
-package config
+package pos
 
 import (
 	"encoding/json"
@@ -20,8 +20,8 @@ func TestPosText(t *testing.T) {
 		if got := tc.pos.String(); got != tc.text {
 			t.Errorf("%#v.String() = %q, want %q", tc.pos, got, tc.text)
 		}
-		if got := ParsePos(tc.text); got != tc.pos {
-			t.Errorf("ParsePos(%q) = %#v, want %#v", tc.text, got, tc.pos)
+		if got := Parse(tc.text); got != tc.pos {
+			t.Errorf("Parse(%q) = %#v, want %#v", tc.text, got, tc.pos)
 		}
 		b, err := json.Marshal(tc.pos)
 		if err != nil {

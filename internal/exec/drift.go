@@ -1,0 +1,109 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/table"
+)
+
+// drift compares the data through the executor.
+func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
+	p := r.pp.Pipeline
+	req := DriftRequest{
+		Step:      s,
+		Reference: r.abs(p.Data.Reference),
+		Current:   r.abs(p.Data.Current),
+		Format:    config.DataFormat(p.Data.Current, p.Data.Format),
+		Policy:    DriftPolicy(p),
+		RefName:   p.Data.Reference,
+		CurName:   p.Data.Current,
+	}
+	rep, err := r.opt.Executor.Drift(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return canceled(s)
+		}
+		var ie *table.InputError
+		if errors.As(err, &ie) {
+			return inputFailure(s, err)
+		}
+		return infraFailure(s, err)
+	}
+	if err := r.put(s, rep, ""); err != nil {
+		return infraFailure(s, err)
+	}
+	return r.afterDrift(rep, stepOutcome{status: record.StepSucceeded})
+}
+
+// afterDrift records the drift verdict and decides whether training runs.
+func (r *pipelineRun) afterDrift(rep *plan.DriftResult, out stepOutcome) stepOutcome {
+	r.rec.Drift = rep
+	r.drifted = &rep.Drifted
+	r.rec.Data.Reference.Rows, r.rec.Data.Current.Rows = rep.Reference.Rows, rep.Current.Rows
+	n := 0
+	for _, c := range rep.Columns {
+		if c.Drifted {
+			n++
+		}
+	}
+	verdict := fmt.Sprintf("%d of %d columns drifted (share %.2f, threshold %.2f)", n, len(rep.Columns), rep.DriftShare, rep.ShareThreshold)
+	out.reason = joinReason(out.reason, verdict)
+	p := r.pp.Pipeline
+	if !rep.Drifted && p.Trigger.OnDrift && !r.opt.ForceTrain && r.pp.Step(plan.StepTrain) != nil {
+		out.stop, out.outcome = true, record.OutcomeNoDrift
+		out.skipReason = "no drift: current model kept"
+		out.reason = "no drift: " + verdict
+	}
+	return out
+}
+
+// DriftPolicy turns a pipeline's checks into the drift package's policy.
+// Drift covers every column present in both data files, or only those of
+// drift.columns when given; the columns of p.DriftExclusions (drift.skip,
+// and the label-lag column, as a label is not a feature) are left out, and
+// the report names them with their reasons.
+func DriftPolicy(p *config.Pipeline) drift.Policy {
+	var pol drift.Policy
+	c := p.Checks
+	if c == nil || c.Drift == nil {
+		return pol
+	}
+	d := c.Drift
+	pol.Method = drift.Method(d.Method)
+	pol.Threshold = d.Threshold
+	share, null := d.Share, d.NullShare
+	pol.Share, pol.NullShareThreshold = &share, &null
+	if d.Correction != "none" {
+		pol.Correction = drift.Correction(d.Correction)
+	}
+	pol.Subset, pol.SubsetFrom = d.Columns, p.DriftColumnsFrom()
+	pol.Exclude = p.DriftExclusions()
+	names := make([]string, 0, len(c.Columns))
+	for n := range c.Columns {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		col := c.Columns[n]
+		if col.Drift != nil && col.Drift.Skip {
+			continue
+		}
+		if col.Type == "category" || col.Type == "string" || col.Type == "bool" {
+			pol.Categorical = append(pol.Categorical, n)
+		}
+		if col.Drift != nil {
+			if pol.Columns == nil {
+				pol.Columns = map[string]drift.ColumnPolicy{}
+			}
+			pol.Columns[n] = drift.ColumnPolicy{Method: drift.Method(col.Drift.Method), Threshold: col.Drift.Threshold}
+		}
+	}
+	return pol
+}

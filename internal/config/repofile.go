@@ -1,0 +1,122 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/ctgit/ctgit/internal/fsutil"
+)
+
+// cleanRel rejects paths that are absolute or climb out with "..". It is
+// stricter than filepath.IsLocal, which accepts "a/../b": a path in a
+// pipeline names its file one way only.
+func cleanRel(rel string) error {
+	switch {
+	case rel == "":
+		return errors.New("path is empty")
+	case strings.HasPrefix(rel, "/") || filepath.IsAbs(rel):
+		return fmt.Errorf("%q is absolute: paths are relative to the repository root", rel)
+	case strings.Contains(rel, `\`):
+		return fmt.Errorf("%q uses backslashes: write paths with /", rel)
+	}
+	for _, part := range strings.Split(rel, "/") {
+		if part == ".." {
+			return fmt.Errorf("%q leaves the repository through \"..\"", rel)
+		}
+	}
+	return nil
+}
+
+// RepoFile checks that rel names an existing file (or directory, when
+// wantDir) inside root, also after following symlinks.
+func RepoFile(root, rel string, wantDir bool) error {
+	if err := cleanRel(rel); err != nil {
+		return err
+	}
+	abs := filepath.Join(root, filepath.FromSlash(rel))
+	resolved, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s does not exist", rel)
+		}
+		return fmt.Errorf("%s: %w", rel, err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	if r, err := filepath.Rel(realRoot, resolved); err != nil || !filepath.IsLocal(r) {
+		return fmt.Errorf("%s is a symlink that leaves the repository (to %s)", rel, resolved)
+	}
+	st, err := os.Stat(resolved)
+	if err != nil {
+		return fmt.Errorf("%s: %w", rel, err)
+	}
+	if wantDir && !st.IsDir() {
+		return fmt.Errorf("%s is a file, not a directory", rel)
+	}
+	if !wantDir && st.IsDir() {
+		return fmt.Errorf("%s is a directory, not a file", rel)
+	}
+	if !wantDir && !st.Mode().IsRegular() {
+		return regularOnly(rel, st.Mode())
+	}
+	if wantDir {
+		return regularTree(resolved, rel)
+	}
+	return nil
+}
+
+// regularTree refuses a directory (train.code) that holds a FIFO, a socket
+// or a device, which hashing or copying it for the step would block on;
+// it skips what the digest skips.
+func regularTree(dir, rel string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != dir && (d.Name() == "__pycache__" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil // the digest reports a dangling or escaping link
+			}
+			mode = st.Mode().Type()
+		}
+		if mode != 0 && !mode.IsDir() {
+			inner, _ := filepath.Rel(dir, p)
+			return regularOnly(path.Join(rel, filepath.ToSlash(inner)), mode)
+		}
+		return nil
+	})
+}
+
+// regularOnly is the refusal of a data or code file that is a FIFO, a
+// socket or a device: hashing or reading it could block forever or never
+// end, so ctgit reads regular files only.
+func regularOnly(rel string, mode fs.FileMode) error {
+	return fmt.Errorf("%s is %s, not a regular file: ctgit reads only regular files, since reading this one could block or never end", rel, fsutil.Kind(mode))
+}
+
+// DataFormat returns "csv" or "parquet" for a data file, from format when
+// it is not "auto", else from the extension; "" when unknown.
+func DataFormat(file, format string) string {
+	if format != "" && format != "auto" {
+		return format
+	}
+	switch strings.ToLower(path.Ext(file)) {
+	case ".csv":
+		return "csv"
+	case ".parquet", ".pq":
+		return "parquet"
+	}
+	return ""
+}

@@ -118,7 +118,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 	if err != nil {
 		return err
 	}
-	store, err := artifact.Open(ctx, p.Settings.Artifacts, p.Root)
+	store, err := artifact.OpenWith(ctx, p.Settings.Artifacts, p.Root, artifact.Options{Getenv: env.get})
 	if err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 // under GitHub Actions: a file:// store on a GitHub-hosted runner (a fresh
 // machine per job), or one inside the checkout, which actions/checkout
 // cleans before the next job on a self-hosted runner. "" when they will.
-func historyLost(store *artifact.Store, root string, env environment) string {
+func historyLost(store artifact.Store, root string, env environment) string {
 	if !env.inActions() || !store.Local() {
 		return ""
 	}

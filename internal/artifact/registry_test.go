@@ -212,3 +212,19 @@ func TestRegistryTagWithOtherBytes(t *testing.T) {
 		t.Fatalf("not a fault: %v", err)
 	}
 }
+
+func TestReference(t *testing.T) {
+	const d = "sha256:ab"
+	for _, tc := range []struct{ uri, format, want string }{
+		{"oci://ghcr.io/a/m", "uri@digest", "oci://ghcr.io/a/m@sha256:ab"},
+		{"oci://ghcr.io/a/m", "uri", "oci://ghcr.io/a/m@sha256:ab"},
+		{"oci://ghcr.io/a/m", "oci-image", "ghcr.io/a/m@sha256:ab"},
+		{"s3://b/models/m/sha256/ab", "uri@digest", "s3://b/models/m/sha256/ab@sha256:ab"},
+		{"s3://b/models/m/sha256/ab", "uri", "s3://b/models/m/sha256/ab"},
+		{"s3://b/models/m/sha256/ab", "", "s3://b/models/m/sha256/ab@sha256:ab"},
+	} {
+		if got := Reference(tc.uri, d, tc.format); got != tc.want {
+			t.Errorf("Reference(%s, %s) = %s, want %s", tc.uri, tc.format, got, tc.want)
+		}
+	}
+}

@@ -60,7 +60,7 @@ func (a *actionsSurface) maskSecrets(p *plan.Plan) {
 }
 
 // report writes one run's annotations, step summary and outputs.
-func (a *actionsSurface) report(ctx context.Context, r *record.Run, store *artifact.Store) error {
+func (a *actionsSurface) report(ctx context.Context, r *record.Run, store artifact.Store) error {
 	if !a.on {
 		return nil
 	}

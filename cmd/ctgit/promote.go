@@ -83,7 +83,7 @@ func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
 	p := &plan.Plan{Root: ws.root, Settings: ws.cfg.Settings}
 	// Opening the store writes nothing; it is read for the run record of
 	// the version promoted.
-	store, err := artifact.Open(ctx, p.Settings.Artifacts, p.Root)
+	store, err := artifact.OpenWith(ctx, p.Settings.Artifacts, p.Root, artifact.Options{Getenv: f.promote.env.get})
 	if err != nil {
 		return err
 	}

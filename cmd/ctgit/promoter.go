@@ -93,7 +93,7 @@ func (f *promoteFlags) token() (string, error) {
 
 // newPromoter builds the promoter a command uses, or nil for --promote
 // none, and says where promotions go.
-func (f *promoteFlags) newPromoter(p *plan.Plan, store *artifact.Store, dryRun bool, note io.Writer) (*promote.Promoter, error) {
+func (f *promoteFlags) newPromoter(p *plan.Plan, store artifact.Store, dryRun bool, note io.Writer) (*promote.Promoter, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,10 @@ func (e environment) get(name string) string {
 	return e.getenv(name)
 }
 
+// inCI reports whether ctgit runs in CI: CI=true (set by GitHub Actions,
+// GitLab, CircleCI and most others) or GITHUB_ACTIONS=true.
+func (e environment) inCI() bool { return e.get("CI") == "true" || e.inActions() }
+
 // inActions reports whether ctgit runs as a GitHub Actions step.
 func (e environment) inActions() bool { return e.get("GITHUB_ACTIONS") == "true" }
 

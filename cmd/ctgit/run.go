@@ -118,11 +118,16 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 	if err != nil {
 		return err
 	}
-	store, err := artifact.Open(ctx, p.Settings.Artifacts, p.Root)
+	store, err := artifact.OpenWith(ctx, p.Settings.Artifacts, p.Root, artifact.Options{Getenv: env.get})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	if why := runnerLocal(store, p.Root, env); why != "" && !p.Settings.AllowLocalArtifacts {
+		return fault.Input(fmt.Errorf("%s: models and run records must outlive the job; "+
+			"set settings.artifacts: \"oci://ghcr.io/OWNER/REPO-models\" (workflow permissions: packages: write) or a bucket (s3://, gs://, azblob://); "+
+			"on a self-hosted runner whose disk persists, settings.allowLocalArtifacts: true keeps it", why))
+	}
 
 	trigger := triggerFrom(f.trigger, f.since, p, env)
 	if trigger.Kind == "schedule" {
@@ -231,18 +236,40 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 	return nil
 }
 
+// runnerLocal says why, under CI, the store is a directory that the next
+// job will not see: one inside the checkout (a relative file:// path among
+// them), or any directory of a GitHub-hosted runner. "" outside CI or for a
+// shared store.
+func runnerLocal(store artifact.Store, root string, env environment) string {
+	if !env.inCI() || !store.Local() {
+		return ""
+	}
+	if within(root, store.Dir()) {
+		return fmt.Sprintf("the artifact store %s is inside the checkout, which CI discards or cleans between jobs", store)
+	}
+	if env.inActions() && env.get("RUNNER_ENVIRONMENT") != "self-hosted" {
+		return fmt.Sprintf("the artifact store %s is a directory of this GitHub-hosted runner, gone when the job ends", store)
+	}
+	return ""
+}
+
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
 // historyLost says why run records kept in store will not outlive this run
 // under GitHub Actions: a file:// store on a GitHub-hosted runner (a fresh
 // machine per job), or one inside the checkout, which actions/checkout
 // cleans before the next job on a self-hosted runner. "" when they will.
-func historyLost(store *artifact.Store, root string, env environment) string {
+func historyLost(store artifact.Store, root string, env environment) string {
 	if !env.inActions() || !store.Local() {
 		return ""
 	}
 	if env.get("RUNNER_ENVIRONMENT") != "self-hosted" {
 		return fmt.Sprintf("the artifact store %s is a directory of this GitHub-hosted runner, gone when the job ends", store)
 	}
-	if rel, err := filepath.Rel(root, store.Dir()); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	if within(root, store.Dir()) {
 		return fmt.Sprintf("the artifact store %s is inside the checkout, which actions/checkout cleans before the next job", store)
 	}
 	return ""

@@ -28,6 +28,9 @@ func scriptSetup(env *testscript.Env) error {
 	env.Setenv("GIT_COMMITTER_EMAIL", "test@example.com")
 	env.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(env.WorkDir, ".gitconfig-none"))
 	env.Setenv("GITHUB_ACTIONS", "")
+	// The project's own CI sets CI=true; a script that exercises CI mode
+	// says so itself.
+	env.Setenv("CI", "")
 	env.Setenv("GITHUB_TOKEN", "")
 	env.Setenv("EXAMPLES", filepath.Join(repoDir(), "examples"))
 	return nil

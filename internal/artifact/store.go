@@ -1,18 +1,14 @@
 // Package artifact is ctgit's artifact store: model files, content-addressed
-// by sha256 and never overwritten, and run records, behind one URL
-// (file://, s3://, gs://, azblob://) through gocloud.dev/blob.
+// and never overwritten, and run records, behind one URL. Two kinds of
+// store implement Store:
 //
-// Layout under the store's root:
-//
-//	models/<model>/sha256/<hex>          a model artifact (a directory is stored as a tar)
-//	runs/<pipeline>/<timestamp>-<id>.json  run records
+//   - Bucket, through gocloud.dev/blob: file://, s3://, gs://, azblob://;
+//   - Registry, an OCI registry through oras-go: oci://REGISTRY/REPOSITORY.
 package artifact
 
 import (
 	"archive/tar"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,15 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
-
-	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob:// URLs
-	_ "gocloud.dev/blob/fileblob"  // file:// URLs
-	_ "gocloud.dev/blob/gcsblob"   // gs:// URLs
-	_ "gocloud.dev/blob/s3blob"    // s3:// URLs
-	"gocloud.dev/gcerrors"
 
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/fault"
@@ -37,32 +25,67 @@ import (
 	"github.com/ctgit/ctgit/internal/record"
 )
 
-// Store is an open artifact store.
-type Store struct {
-	// base is the store URL as configured, for building artifact URIs.
-	base string
-	// dir is the directory of a file:// store, "" for other stores: a
-	// directory of this machine, gone with an ephemeral CI runner.
-	dir string
-	// openURL is what blob.OpenBucket is given.
-	openURL string
-
-	// mu guards bucket: a file:// store's directory is created by its
-	// first write, so a command that refuses (or only reads) leaves none
-	// behind, and the bucket is opened when the directory exists.
-	mu     sync.Mutex
-	bucket *blob.Bucket
+// Store keeps models and run records where later runs, on other machines,
+// find them again.
+type Store interface {
+	// PutModel stores the model at path (a file, or a directory stored as
+	// a deterministic tar). The same bytes of the same model are stored
+	// once: storing them again returns the artifact already stored.
+	PutModel(ctx context.Context, prov Provenance, path string) (*Artifact, error)
+	// Fetch copies the artifact at key into dst (a file path), checking
+	// wantDigest (when not "") on the way.
+	Fetch(ctx context.Context, key, wantDigest, dst string) error
+	// KeyOf returns the key of an artifact reference made by this store
+	// ("URI@sha256:…" or another form artifactFormat writes), or "".
+	KeyOf(ref string) string
+	// PutRecord stores a run record and returns where.
+	PutRecord(ctx context.Context, r *record.Run) (string, error)
+	// Records returns the stored run records of a pipeline, oldest first.
+	// Records that cannot be read are left out and named by an
+	// *UnreadableError returned with the readable ones.
+	Records(ctx context.Context, pipeline string) ([]*record.Run, error)
+	// Local reports whether the store is a directory of this machine
+	// rather than a shared, durable store; Dir is that directory.
+	Local() bool
+	Dir() string
+	// String is the store's URL, without credentials or options.
+	String() string
+	Close() error
 }
 
-// Local reports whether the store is a directory of this machine rather
-// than a shared, durable store.
-func (s *Store) Local() bool { return s.dir != "" }
+// Artifact is a stored model. URI + "@" + Digest is its reference.
+type Artifact struct {
+	URI    string
+	Key    string
+	Digest string
+	Size   int64
+}
 
-// Dir is the directory of a file:// store, "" for other stores.
-func (s *Store) Dir() string { return s.dir }
+// Provenance says where a model comes from; a registry keeps it as the
+// model's annotations.
+type Provenance struct {
+	Pipeline, Model, RunID, SourceCommit string
+	// Data maps each dataset's role ("reference", "current") to its digest.
+	Data map[string]string
+}
 
-// String is the store's URL.
-func (s *Store) String() string { return s.base }
+// ProvenanceOf is the provenance of the model trained in run r.
+func ProvenanceOf(r *record.Run) Provenance {
+	p := Provenance{Pipeline: r.Pipeline, Model: r.Model, RunID: r.ID, SourceCommit: r.SourceCommit, Data: map[string]string{}}
+	for role, d := range map[string]record.Dataset{"reference": r.Data.Reference, "current": r.Data.Current} {
+		if d.Digest != "" {
+			p.Data[role] = d.Digest
+		}
+	}
+	return p
+}
+
+// Options configure Open.
+type Options struct {
+	// Getenv reads the environment (credentials: DOCKER_CONFIG, HOME,
+	// GITHUB_TOKEN); nil reads nothing.
+	Getenv func(string) string
+}
 
 // UnreadableError names run records that exist but cannot be read: a
 // decision that needs the run history cannot trust a history with holes.
@@ -75,266 +98,85 @@ func (e *UnreadableError) Error() string {
 	return fmt.Sprintf("%d run record(s) cannot be read: %s (repair or delete them)", len(e.Keys), strings.Join(e.Keys, ", "))
 }
 
-// Open opens the store at rawURL. A file:// URL with a relative path is
-// relative to root. Open writes nothing: a file:// store's directory is
-// created by the first write into it, and until then the store reads as
-// empty.
-func Open(ctx context.Context, rawURL, root string) (*Store, error) {
+// Open opens the store at rawURL with no environment (no registry
+// credentials). A file:// URL with a relative path is relative to root.
+func Open(ctx context.Context, rawURL, root string) (Store, error) {
+	return OpenWith(ctx, rawURL, root, Options{})
+}
+
+// OpenWith opens the store at rawURL. Opening writes nothing; a remote
+// store is reached now, so a wrong URL, an unreachable registry or bucket
+// fails before any step runs.
+func OpenWith(ctx context.Context, rawURL, root string, opt Options) (Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fault.Input(fmt.Errorf("artifact store URL %q: %w", rawURL, err))
 	}
-	openURL := rawURL
-	dir := ""
-	if u.Scheme == "file" {
-		p := u.Host + u.Path // file://.ctgit/artifacts parses ".ctgit" as a host
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(root, filepath.FromSlash(p))
-		}
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return nil, fault.Input(fmt.Errorf("artifact store %s is not a directory", p))
-		}
-		dir = p
-		// metadata=skip keeps the store a plain tree of files.
-		openURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(p), RawQuery: "metadata=skip"}).String()
-		rawURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
+	if u.Scheme == "oci" {
+		return openRegistry(ctx, u, opt)
 	}
-	s := &Store{base: strings.TrimSuffix(rawURL, "/"), dir: dir, openURL: openURL}
-	if dir == "" {
-		// A remote store is opened now, so a wrong URL fails before any
-		// step runs; opening it writes nothing.
-		if _, err := s.open(ctx, false); err != nil {
-			return nil, err
-		}
-	}
-	return s, nil
+	return openBucket(ctx, rawURL, u, root)
 }
 
-// open returns the bucket, opening it on first use. A file:// store whose
-// directory does not exist yet has no bucket (nil, nil) unless create asks
-// for the directory, as a write does.
-func (s *Store) open(ctx context.Context, create bool) (*blob.Bucket, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.bucket != nil {
-		return s.bucket, nil
-	}
-	if s.dir != "" {
-		if _, err := os.Stat(s.dir); errors.Is(err, fs.ErrNotExist) {
-			if !create {
-				return nil, nil
-			}
-			if err := os.MkdirAll(s.dir, 0o755); err != nil {
-				return nil, fault.Infra(fmt.Errorf("creating artifact store %s: %w", s.dir, err))
-			}
-		}
-	}
-	b, err := blob.OpenBucket(ctx, s.openURL)
-	if err != nil {
-		return nil, fault.Infra(fmt.Errorf("opening artifact store %s: %w", s.base, err))
-	}
-	s.bucket = b
-	return b, nil
+// model is a model file opened for storing: the file itself, or a tar of
+// a directory in a temporary file.
+type model struct {
+	f      *os.File
+	digest string
+	size   int64
+	tmp    string
+	name   string
+	dir    bool
 }
 
-// Close releases the store.
-func (s *Store) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.bucket == nil {
-		return nil
-	}
-	return s.bucket.Close()
-}
-
-// URI returns the full URI of a key in the store.
-func (s *Store) URI(key string) string { return s.base + "/" + key }
-
-// Artifact is a stored model.
-type Artifact struct {
-	URI    string
-	Key    string
-	Digest string
-	Size   int64
-}
-
-// PutModel stores the model at path (a file, or a directory stored as a
-// deterministic tar) under its digest. An artifact with the same digest is
-// already the same bytes and is not written again.
-func (s *Store) PutModel(ctx context.Context, model, path string) (*Artifact, error) {
+func openModel(path string) (*model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
+	m := &model{name: filepath.Base(path), dir: st.IsDir()}
 	src := path
 	if st.IsDir() {
 		tmp, err := os.CreateTemp("", "ctgit-model-*.tar")
 		if err != nil {
 			return nil, err
 		}
-		defer os.Remove(tmp.Name())
+		m.tmp = tmp.Name()
 		if err := writeTar(tmp, path); err != nil {
 			tmp.Close()
+			m.close()
 			return nil, fmt.Errorf("packing model directory %s: %w", path, err)
 		}
 		if err := tmp.Close(); err != nil {
+			m.close()
 			return nil, err
 		}
 		src = tmp.Name()
 	}
 	// A model left as a FIFO or a device would block the digest or never
 	// end it: only regular files (and directories, as a tar) are stored.
-	f, err := fsutil.OpenRegular(src)
-	if err != nil {
+	if m.f, err = fsutil.OpenRegular(src); err != nil {
+		m.close()
 		return nil, err
 	}
-	defer f.Close()
-	d, size, err := digest.Reader(f)
-	if err != nil {
+	if m.digest, m.size, err = digest.Reader(m.f); err != nil {
+		m.close()
 		return nil, err
 	}
-	key := "models/" + model + "/sha256/" + strings.TrimPrefix(d, digest.Prefix)
-	a := &Artifact{URI: s.URI(key), Key: key, Digest: d, Size: size}
-	bucket, err := s.open(ctx, true)
-	if err != nil {
+	if _, err := m.f.Seek(0, io.SeekStart); err != nil {
+		m.close()
 		return nil, err
 	}
-	if ok, err := bucket.Exists(ctx, key); err != nil {
-		return nil, fault.Infra(fmt.Errorf("artifact store: %w", err))
-	} else if ok {
-		return a, nil
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	w, err := bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
-	if err != nil {
-		return nil, fault.Infra(fmt.Errorf("artifact store: %w", err))
-	}
-	if _, err := io.Copy(w, f); err != nil {
-		w.Close()
-		return nil, fault.Infra(fmt.Errorf("uploading %s: %w", key, err))
-	}
-	// Close commits the object; until then readers see nothing.
-	if err := w.Close(); err != nil {
-		return nil, fault.Infra(fmt.Errorf("uploading %s: %w", key, err))
-	}
-	return a, nil
+	return m, nil
 }
 
-// Fetch copies the artifact at key into dst (a file path), checking its
-// digest on the way.
-func (s *Store) Fetch(ctx context.Context, key, wantDigest, dst string) error {
-	bucket, err := s.open(ctx, false)
-	if err != nil {
-		return err
+func (m *model) close() {
+	if m.f != nil {
+		m.f.Close()
 	}
-	if bucket == nil {
-		return fmt.Errorf("reading %s: the artifact store %s does not exist yet", s.URI(key), s.dir)
+	if m.tmp != "" {
+		os.Remove(m.tmp)
 	}
-	r, err := bucket.NewReader(ctx, key, nil)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", s.URI(key), err)
-	}
-	defer r.Close()
-	f, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	d, _, err := digest.Reader(io.TeeReader(r, f))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if wantDigest != "" && d != wantDigest {
-		os.Remove(dst)
-		return fmt.Errorf("%s: content is %s, recorded %s", s.URI(key), digest.Short(d), digest.Short(wantDigest))
-	}
-	return nil
-}
-
-// KeyOf returns the store key of a URI made by this store, or "".
-func (s *Store) KeyOf(uri string) string {
-	uri, _, _ = strings.Cut(uri, "@")
-	if strings.HasPrefix(uri, s.base+"/") {
-		return strings.TrimPrefix(uri, s.base+"/")
-	}
-	return ""
-}
-
-// RecordKey is where a run record is stored.
-func RecordKey(r *record.Run) string {
-	return fmt.Sprintf("runs/%s/%s.json", r.Pipeline, r.ID)
-}
-
-// PutRecord writes a run record. Records are never overwritten: a run's ID
-// is unique.
-func (s *Store) PutRecord(ctx context.Context, r *record.Run) (string, error) {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	key := RecordKey(r)
-	bucket, err := s.open(ctx, true)
-	if err != nil {
-		return "", err
-	}
-	if err := bucket.WriteAll(ctx, key, append(b, '\n'), &blob.WriterOptions{ContentType: "application/json"}); err != nil {
-		return "", fault.Infra(fmt.Errorf("writing run record %s: %w", s.URI(key), err))
-	}
-	return s.URI(key), nil
-}
-
-// Records returns the stored run records of a pipeline, oldest first. Records
-// that cannot be read are left out and named by an *UnreadableError returned
-// with the readable ones: views may show what they have, while decisions
-// that rest on the history (guardrails, baselines) refuse a history with
-// holes.
-func (s *Store) Records(ctx context.Context, pipeline string) ([]*record.Run, error) {
-	bucket, err := s.open(ctx, false)
-	if err != nil || bucket == nil {
-		return nil, err
-	}
-	var out []*record.Run
-	var unreadable []string
-	it := bucket.List(&blob.ListOptions{Prefix: "runs/" + pipeline + "/"})
-	for {
-		obj, err := it.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if gcerrors.Code(err) == gcerrors.NotFound {
-				break
-			}
-			return nil, fault.Infra(fmt.Errorf("listing run records: %w", err))
-		}
-		if !strings.HasSuffix(obj.Key, ".json") {
-			continue
-		}
-		b, err := bucket.ReadAll(ctx, obj.Key)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, fault.Infra(fmt.Errorf("reading run records: %w", ctx.Err()))
-			}
-			unreadable = append(unreadable, s.URI(obj.Key))
-			continue
-		}
-		var r record.Run
-		if json.Unmarshal(b, &r) != nil || r.Kind != record.Kind {
-			unreadable = append(unreadable, s.URI(obj.Key))
-			continue
-		}
-		out = append(out, &r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
-	if len(unreadable) > 0 {
-		sort.Strings(unreadable)
-		return out, &UnreadableError{Keys: unreadable}
-	}
-	return out, nil
 }
 
 // writeTar writes dir as a tar with sorted entries and zeroed times and

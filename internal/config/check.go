@@ -46,6 +46,16 @@ func check(cfg *Config) Diagnostics {
 			ds = append(ds, checkTarget(cfg.Root, p, ch.Target, []string{"promote", "channels", strconv.Itoa(i), "target"}, false)...)
 		}
 		ds = append(ds, checkUniqueChannels(p)...)
+		for i, t := range append([]Target{p.Model.Target}, channelTargets(p)...) {
+			at := []string{"model", "target", "artifactFormat"}
+			if i > 0 {
+				at = []string{"promote", "channels", strconv.Itoa(i - 1), "target", "artifactFormat"}
+			}
+			if t.ArtifactFormat == ArtifactOCIImage && !strings.HasPrefix(cfg.Settings.Artifacts, "oci://") {
+				ds = append(ds, diagAt(p.FieldPos(at...), "pipelines."+p.Name+"."+strings.Join(at, "."),
+					"artifactFormat %q names an image in an OCI registry, but settings.artifacts is %s: use an oci:// store, or \"uri\"", t.ArtifactFormat, cfg.Settings.Artifacts))
+			}
+		}
 
 		if t := p.Train; t != nil {
 			if t.Code != "" {

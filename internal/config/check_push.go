@@ -134,6 +134,15 @@ type targetUse struct {
 	pos                Pos
 }
 
+// channelTargets are the targets of a pipeline's promotion channels.
+func channelTargets(p *Pipeline) []Target {
+	var ts []Target
+	for _, ch := range p.Promote.Channels {
+		ts = append(ts, ch.Target)
+	}
+	return ts
+}
+
 // checkTargetOwners rejects a field that two promotions rewrite (two
 // models' targets, a model's and a channel's, a version and an artifact
 // field): each would push its own branch over the same line, and the

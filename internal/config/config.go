@@ -43,11 +43,21 @@ type Model struct {
 	Pos Pos `json:"pos,omitzero"`
 }
 
+// The forms a target's artifact field receives (Target.ArtifactFormat).
+const (
+	ArtifactURIDigest = "uri@digest"
+	ArtifactURI       = "uri"
+	ArtifactOCIImage  = "oci-image"
+)
+
 // Target is a field in a CUE or YAML file of the repository.
 type Target struct {
 	File     string `json:"file"`
 	Path     string `json:"path"`
 	Artifact string `json:"artifact,omitempty"`
+	// ArtifactFormat is the form Artifact receives: ArtifactURIDigest,
+	// ArtifactURI or ArtifactOCIImage.
+	ArtifactFormat string `json:"artifactFormat,omitempty"`
 	// Pos is where the target is declared.
 	Pos Pos `json:"pos,omitzero"`
 }
@@ -233,12 +243,14 @@ type LabelLag struct {
 
 // Settings are repository-wide settings.
 type Settings struct {
-	Artifacts  string          `json:"artifacts"`
-	Cache      string          `json:"cache"`
-	Forge      string          `json:"forge"`
-	BaseBranch string          `json:"baseBranch,omitempty"`
-	GitHub     *GitHubSettings `json:"github,omitempty"`
-	Bot        Bot             `json:"bot"`
+	Artifacts string `json:"artifacts"`
+	// AllowLocalArtifacts keeps a file:// store under CI.
+	AllowLocalArtifacts bool            `json:"allowLocalArtifacts,omitempty"`
+	Cache               string          `json:"cache"`
+	Forge               string          `json:"forge"`
+	BaseBranch          string          `json:"baseBranch,omitempty"`
+	GitHub              *GitHubSettings `json:"github,omitempty"`
+	Bot                 Bot             `json:"bot"`
 }
 
 // GitHubSettings configure the GitHub forge.

@@ -26,7 +26,7 @@ type Options struct {
 	Executor  Executor
 	Cache     *cache.Store
 	Memo      *digest.Memo
-	Artifacts *artifact.Store
+	Artifacts artifact.Store
 	// RunsDir keeps a local copy of every run record (.ctgit/runs).
 	RunsDir string
 	// Parallel is how many pipelines run at once (1 when zero).

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/fsutil"
@@ -153,7 +154,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	}
 	var cand *record.Artifact
 	if r.opt.Artifacts != nil {
-		a, err := r.opt.Artifacts.PutModel(ctx, p.Model.Name, modelPath)
+		a, err := r.opt.Artifacts.PutModel(ctx, artifact.ProvenanceOf(r.rec), modelPath)
 		if err != nil {
 			return infraFailure(s, fmt.Errorf("storing the model: %w", err))
 		}

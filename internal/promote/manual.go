@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	artifactref "github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gitops"
@@ -171,7 +172,12 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 	prom := &record.Promotion{Channel: st.Channel, From: current, To: version, Branch: st.Branch}
 	edits := []gitops.Edit{{File: st.Target.File, Field: st.Target.Path, Value: version}}
 	if artifact != "" && st.Target.Artifact != "" {
-		edits = append(edits, gitops.Edit{File: st.Target.File, Field: st.Target.Artifact, Value: artifact})
+		value := artifact
+		if uri, dg, err := ParseArtifact(artifact); err == nil {
+			// In the form this target's consumer reads.
+			value = artifactref.Reference(uri, dg, st.Target.ArtifactFormat)
+		}
+		edits = append(edits, gitops.Edit{File: st.Target.File, Field: st.Target.Artifact, Value: value})
 	}
 
 	now := p.now()

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
@@ -58,7 +59,7 @@ func (p *Promoter) Promote(ctx context.Context, pl *plan.PipelinePlan, run *reco
 	target := pp.Model.Target
 	edits := []gitops.Edit{{File: target.File, Field: target.Path, Value: version}}
 	if target.Artifact != "" && run.Candidate != nil {
-		edits = append(edits, gitops.Edit{File: target.File, Field: target.Artifact, Value: run.Candidate.URI + "@" + run.Candidate.Digest})
+		edits = append(edits, gitops.Edit{File: target.File, Field: target.Artifact, Value: artifact.Reference(run.Candidate.URI, run.Candidate.Digest, target.ArtifactFormat)})
 	}
 	prom := &record.Promotion{From: current, To: version, Branch: pp.PromotionBranch("")}
 

@@ -13,7 +13,7 @@ import (
 	"github.com/ctgit/ctgit/internal/record"
 )
 
-func open(t *testing.T) (*Store, string) {
+func open(t *testing.T) (Store, string) {
 	t.Helper()
 	root := t.TempDir()
 	s, err := Open(context.Background(), "file://.ctgit/artifacts", root)
@@ -29,7 +29,7 @@ func TestPutModelIsContentAddressed(t *testing.T) {
 	s, root := open(t)
 	model := filepath.Join(t.TempDir(), "model.json")
 	os.WriteFile(model, []byte(`{"w": 1}`), 0o644)
-	a, err := s.PutModel(ctx, "m", model)
+	a, err := s.PutModel(ctx, Provenance{Model: "m"}, model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestPutModelIsContentAddressed(t *testing.T) {
 	}
 	// The same bytes again: nothing is rewritten.
 	time.Sleep(10 * time.Millisecond)
-	if _, err := s.PutModel(ctx, "m", model); err != nil {
+	if _, err := s.PutModel(ctx, Provenance{Model: "m"}, model); err != nil {
 		t.Fatal(err)
 	}
 	info2, _ := os.Stat(stored)
@@ -74,12 +74,12 @@ func TestPutModelDirectoryIsDeterministic(t *testing.T) {
 		os.WriteFile(filepath.Join(d, "config.json"), []byte("{}"), 0o644)
 		return d
 	}
-	a1, err := s.PutModel(ctx, "m", mk())
+	a1, err := s.PutModel(ctx, Provenance{Model: "m"}, mk())
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(1100 * time.Millisecond) // other modification times
-	a2, err := s.PutModel(ctx, "m", mk())
+	a2, err := s.PutModel(ctx, Provenance{Model: "m"}, mk())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,9 @@ func (r *pipelineRun) unevaluable(g config.Gate, base *record.Baseline, cand *fl
 	default:
 		why = fmt.Sprintf("the run that promoted %s %s (%s) recorded no %s", p.Model.Name, base.Version, base.RunID, g.Metric)
 	}
-	if base.Unscored != "" {
+	// When no artifact of it is known, the reason above already says all
+	// there is to say.
+	if base.Unscored != "" && r.deployedArtifact(base).Digest != "" {
 		why += "; it was not scored on the same rows: " + base.Unscored
 	}
 	policy := p.Evaluate.FirstRunPolicy(base.Version)

@@ -131,7 +131,7 @@ func TestDeployedArtifactOutsideTheStoreFallsBackToRecordedMetrics(t *testing.T)
 func TestSameDataSection(t *testing.T) {
 	for _, tc := range []struct {
 		name, metrics, err string
-		want              *record.SameData
+		want               *record.SameData
 	}{
 		{name: "absent", metrics: `{"auc": 0.9, "rows": 10}`},
 		{name: "same rows", metrics: `{"auc": 0.9, "rows": 10, "baseline": {"auc": 0.8, "loss": 0.3, "rows": 10}}`,

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/rewrite"
+	"github.com/ctgit/ctgit/internal/semver"
 )
 
 // noteDeployed records the version the target holds when no step did (a
@@ -37,26 +39,32 @@ func (r *pipelineRun) currentVersion() (string, error) {
 	return rewrite.Get(t.File, src, t.Path)
 }
 
-// deployedDigest is the digest of the deployed model's artifact and where
-// it was read: the target's artifact field when the pipeline declares one
-// (what Git says is deployed), else the run record that promoted the
-// deployed version. "" when neither knows.
-func (r *pipelineRun) deployedDigest(base *record.Baseline) (string, string) {
+// deployedRef is the deployed model's artifact: its URI and digest, and
+// where ctgit read them.
+type deployedRef struct {
+	URI, Digest, Where string
+}
+
+// deployedArtifact is the deployed model's artifact: the target's artifact
+// field when the pipeline declares one and it holds URI@DIGEST (what Git
+// says is deployed), else the run record that promoted the deployed
+// version. The zero value when neither knows.
+func (r *pipelineRun) deployedArtifact(base *record.Baseline) deployedRef {
 	t := r.pp.Pipeline.Model.Target
 	if t.Artifact != "" {
 		src, err := os.ReadFile(r.abs(t.File))
 		if err == nil {
 			if v, err := rewrite.Get(t.File, src, t.Artifact); err == nil {
 				if i := strings.LastIndex(v, "@"); i >= 0 && strings.HasPrefix(v[i+1:], digest.Prefix) {
-					return v[i+1:], t.File + " " + t.Artifact
+					return deployedRef{v[:i], v[i+1:], t.File + " " + t.Artifact}
 				}
 			}
 		}
 	}
 	if i := strings.LastIndex(base.Artifact, "@"); i >= 0 {
-		return base.Artifact[i+1:], "run record " + base.RunID
+		return deployedRef{base.Artifact[:i], base.Artifact[i+1:], "run record " + base.RunID}
 	}
-	return "", ""
+	return deployedRef{}
 }
 
 // findBaseline returns the current model, as the target file says, with the
@@ -107,30 +115,73 @@ func (r *pipelineRun) records(ctx context.Context) ([]*record.Run, error) {
 	return r.history, nil
 }
 
-// baselineDir fetches the current model's artifact, when the run records
-// know it, into a directory for CTGIT_BASELINE_DIR.
-func (r *pipelineRun) baselineDir(ctx context.Context) (string, func()) {
+// handedBaseline is what the training step was given in
+// CTGIT_BASELINE_DIR: the deployed artifact's digest, or why nothing.
+type handedBaseline struct {
+	Dir    string
+	Digest string
+	// Note says why no artifact was handed, when a version is deployed.
+	Note string
+}
+
+// baselineDir fetches the deployed model's artifact into a directory for
+// CTGIT_BASELINE_DIR, so that the training step can score it on the
+// candidate's evaluation rows. It fails closed: when the artifact is one
+// this store made (its URI is the store's) and the pipeline has gates
+// relative to it, an artifact that cannot be fetched, or whose bytes are
+// not its digest, is an infrastructure error before training; the gates
+// would otherwise compare with numbers from another holdout without
+// anyone noticing. An artifact the store cannot know (another store, a
+// hand-written reference, no artifact recorded at all) is not an error:
+// the handed baseline says why, and the record keeps it.
+func (r *pipelineRun) baselineDir(ctx context.Context) (handedBaseline, func(), error) {
 	nothing := func() {}
-	if r.opt.Artifacts == nil {
-		return "", nothing
-	}
+	p := r.pp.Pipeline
 	base, err := r.findBaseline(ctx)
-	if err != nil || base.Artifact == "" {
-		return "", nothing
+	if err != nil {
+		return handedBaseline{}, nothing, err
 	}
-	key := r.opt.Artifacts.KeyOf(base.Artifact)
+	if semver.NoVersionYet(base.Version) {
+		return handedBaseline{}, nothing, nil
+	}
+	ref := r.deployedArtifact(base)
+	switch {
+	case ref.Digest == "":
+		return handedBaseline{Note: fmt.Sprintf("no artifact of %s %s is known (%s names none, and no run record promoted it with one)",
+			p.Model.Name, base.Version, p.Model.Target.File)}, nothing, nil
+	case r.opt.Artifacts == nil:
+		return handedBaseline{Note: "no artifact store is configured"}, nothing, nil
+	}
+	key := r.opt.Artifacts.KeyOf(ref.URI)
 	if key == "" {
-		return "", nothing
+		return handedBaseline{Note: fmt.Sprintf("its artifact %s (%s) is not in the artifact store %s", ref.URI, ref.Where, r.opt.Artifacts)}, nothing, nil
 	}
 	dir, err := r.opt.Cache.TempDir("baseline-")
 	if err != nil {
-		return "", nothing
+		return handedBaseline{}, nothing, fault.Infra(err)
 	}
-	_, dg, _ := strings.Cut(base.Artifact, "@")
-	if err := r.opt.Artifacts.Fetch(ctx, key, dg, filepath.Join(dir, filepath.Base(r.pp.Pipeline.Train.Model))); err != nil {
-		r.emit(Event{Kind: EventNote, Step: "train", Message: "current model's artifact not available: " + err.Error()})
+	if err := r.opt.Artifacts.Fetch(ctx, key, ref.Digest, filepath.Join(dir, filepath.Base(p.Train.Model))); err != nil {
 		os.RemoveAll(dir)
-		return "", nothing
+		msg := fmt.Sprintf("the deployed model %s %s (%s, %s) cannot be fetched from the artifact store: %v",
+			p.Model.Name, base.Version, ref.Where, digest.Short(ref.Digest), err)
+		if hasRelativeGates(p) {
+			return handedBaseline{}, nothing, fault.Infra(fmt.Errorf("%s; its relative gates need it to score the deployed model on the same rows", msg))
+		}
+		r.emit(Event{Kind: EventNote, Step: "train", Message: msg})
+		return handedBaseline{Note: msg}, nothing, nil
 	}
-	return dir, func() { os.RemoveAll(dir) }
+	return handedBaseline{Dir: dir, Digest: ref.Digest}, func() { os.RemoveAll(dir) }, nil
+}
+
+// hasRelativeGates says whether a gate compares with the deployed model.
+func hasRelativeGates(p *config.Pipeline) bool {
+	if p.Evaluate == nil {
+		return false
+	}
+	for _, g := range p.Evaluate.Gates {
+		if g.Relative() {
+			return true
+		}
+	}
+	return false
 }

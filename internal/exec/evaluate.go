@@ -29,15 +29,18 @@ func (r *pipelineRun) evaluate(ctx context.Context, s *plan.Step) stepOutcome {
 	if err != nil {
 		return failure(s, err)
 	}
-	var baseMetrics map[string]float64
+	if err := r.sameData(base); err != nil {
+		return inputFailure(s, fmt.Errorf("evaluate.metrics: %w", err))
+	}
+	deployed := comparison{same: base.SameData}
 	if base.RunID != "" {
-		baseMetrics = base.Metrics
+		deployed.recorded = base.Metrics
 	}
 	size, err := sizeOf(filepath.Join(r.trainDir, filepath.FromSlash(p.Train.Model)))
 	if err != nil {
 		return inputFailure(s, err)
 	}
-	gates, err := evaluateGates(p.Evaluate.Gates, r.metrics, baseMetrics, size, p.Evaluate.Metrics)
+	gates, err := evaluateGates(p.Evaluate.Gates, r.metrics, deployed, size, p.Evaluate.Metrics)
 	if err != nil {
 		return inputFailure(s, err)
 	}
@@ -91,10 +94,23 @@ func (r *pipelineRun) unevaluable(g config.Gate, base *record.Baseline, cand *fl
 	switch {
 	case semver.NoVersionYet(base.Version):
 		why = fmt.Sprintf("%s holds no version yet, so there is no deployed model to compare with", p.Model.Target.File)
+	case base.SameData != nil:
+		why = fmt.Sprintf("the deployed model %s %s, scored on the same rows, has no %s in the %q section of %s, and ",
+			p.Model.Name, base.Version, g.Metric, sameDataKey, p.Evaluate.Metrics)
+		if base.RunID == "" {
+			why += fmt.Sprintf("no run record promoted %s %s", p.Model.Name, base.Version)
+		} else {
+			why += fmt.Sprintf("the run that promoted it (%s) recorded none", base.RunID)
+		}
 	case base.RunID == "":
 		why = fmt.Sprintf("no run record promoted %s %s, so its %s is unknown", p.Model.Name, base.Version, g.Metric)
 	default:
 		why = fmt.Sprintf("the run that promoted %s %s (%s) recorded no %s", p.Model.Name, base.Version, base.RunID, g.Metric)
+	}
+	// When no artifact of it is known, the reason above already says all
+	// there is to say.
+	if base.Unscored != "" && r.deployedArtifact(base).Digest != "" {
+		why += "; it was not scored on the same rows: " + base.Unscored
 	}
 	policy := p.Evaluate.FirstRunPolicy(base.Version)
 	if policy == "promote" {
@@ -112,10 +128,12 @@ func (r *pipelineRun) unevaluable(g config.Gate, base *record.Baseline, cand *fl
 
 // baselineHold stops a run before training when a gate relative to the
 // deployed model could not be evaluated and evaluate.firstRun blocks: the
-// candidate could never pass, so no time is spent training it.
+// candidate could never pass, so no time is spent training it. A step
+// handed the deployed model may still score it on the same rows: that
+// decides after training.
 func (r *pipelineRun) baselineHold(ctx context.Context, s *plan.Step) (stepOutcome, bool) {
 	p := r.pp.Pipeline
-	if p.Evaluate == nil || r.pp.Step(plan.StepEvaluate) == nil {
+	if p.Evaluate == nil || r.pp.Step(plan.StepEvaluate) == nil || r.handed.Digest != "" {
 		return stepOutcome{}, false
 	}
 	var rel []config.Gate

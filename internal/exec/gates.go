@@ -24,9 +24,31 @@ func (e *gateError) Error() string { return fmt.Sprintf("%s: gate: %s", e.gate.P
 // Located is where the gate is declared.
 func (e *gateError) Located() string { return e.gate.Pos.String() }
 
-// evaluateGates checks the candidate's metrics against the gates. baseline
-// holds the current model's metrics, nil when there is no current model.
-func evaluateGates(gates []config.Gate, metrics map[string]any, baseline map[string]float64, modelBytes int64, metricsFile string) ([]record.Gate, error) {
+// comparison is what relative gates compare the candidate with: the
+// deployed model scored on the same rows, else the metrics its promoting
+// run recorded. Both nil: there is no deployed model to compare with.
+type comparison struct {
+	same     *record.SameData
+	recorded map[string]float64
+}
+
+// value is the deployed model's metric, from the same rows when that run
+// measured it, else as recorded.
+func (c comparison) value(metric string) (float64, record.BaselineSource, bool) {
+	if c.same != nil {
+		if v, ok := c.same.Metrics[metric]; ok {
+			return v, record.BaselineSameData, true
+		}
+	}
+	if v, ok := c.recorded[metric]; ok {
+		return v, record.BaselineRecorded, true
+	}
+	return 0, "", false
+}
+
+// evaluateGates checks the candidate's metrics against the gates; relative
+// gates compare with base.
+func evaluateGates(gates []config.Gate, metrics map[string]any, deployed comparison, modelBytes int64, metricsFile string) ([]record.Gate, error) {
 	var out []record.Gate
 	for _, g := range gates {
 		r := record.Gate{Metric: g.Metric, Pos: g.Pos}
@@ -71,31 +93,36 @@ func evaluateGates(gates []config.Gate, metrics map[string]any, baseline map[str
 			} else {
 				r.Kind, r.Threshold = "maxRiseFromBaseline", *g.MaxRiseFromBaseline
 			}
-			base, ok := baseline[g.Metric]
-			if baseline == nil || !ok {
+			base, src, ok := deployed.value(g.Metric)
+			if !ok {
 				r.Passed, r.Skipped = true, true
-				if baseline == nil {
+				if deployed.same == nil && deployed.recorded == nil {
 					r.Reason = "no current model: relative gates skipped"
 				} else {
 					r.Reason = fmt.Sprintf("the current model has no recorded %s: gate skipped", g.Metric)
 				}
 				break
 			}
-			r.Baseline = &base
+			r.Baseline, r.BaselineSource = &base, src
+			on := ""
+			if src == record.BaselineSameData {
+				r.Rows = deployed.same.Rows
+				on = fmt.Sprintf(" on the same %d rows", r.Rows)
+			}
 			change := cand - base
 			if down {
 				r.Passed = leq(-change, r.Threshold)
 				if change >= 0 {
-					r.Reason = fmt.Sprintf("%s rose %s from %s", g.Metric, num(change), num(base))
+					r.Reason = fmt.Sprintf("%s rose %s from %s%s", g.Metric, num(change), num(base), on)
 				} else {
-					r.Reason = fmt.Sprintf("%s dropped %s from %s, allowed %s", g.Metric, num(-change), num(base), num(r.Threshold))
+					r.Reason = fmt.Sprintf("%s dropped %s from %s%s, allowed %s", g.Metric, num(-change), num(base), on, num(r.Threshold))
 				}
 			} else {
 				r.Passed = leq(change, r.Threshold)
 				if change <= 0 {
-					r.Reason = fmt.Sprintf("%s fell %s from %s", g.Metric, num(-change), num(base))
+					r.Reason = fmt.Sprintf("%s fell %s from %s%s", g.Metric, num(-change), num(base), on)
 				} else {
-					r.Reason = fmt.Sprintf("%s rose %s from %s, allowed %s", g.Metric, num(change), num(base), num(r.Threshold))
+					r.Reason = fmt.Sprintf("%s rose %s from %s%s, allowed %s", g.Metric, num(change), num(base), on, num(r.Threshold))
 				}
 			}
 		case g.MaxSliceGap != nil:
@@ -235,7 +262,10 @@ func numericMetrics(metrics map[string]any) map[string]float64 {
 			case float64:
 				out[prefix+k] = x
 			case map[string]any:
-				if prefix == "" && k == "slices" {
+				// Slices are per-slice values, and the same-data
+				// section is another model's: neither is this model's
+				// metric.
+				if prefix == "" && (k == "slices" || k == sameDataKey) {
 					continue
 				}
 				walk(prefix+k+".", x)

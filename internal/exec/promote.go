@@ -19,9 +19,9 @@ func (r *pipelineRun) promote(ctx context.Context, s *plan.Step) stepOutcome {
 	if err != nil {
 		return failure(s, err)
 	}
-	if deployed, where := r.deployedDigest(base); r.rec.Candidate != nil && deployed != "" && deployed == r.rec.Candidate.Digest {
+	if d := r.deployedArtifact(base); r.rec.Candidate != nil && d.Digest != "" && d.Digest == r.rec.Candidate.Digest {
 		return r.promoted(s, &record.Promotion{Status: record.PromotionAlreadyDeployed, From: base.Version, To: base.Version,
-			Reason: fmt.Sprintf("the candidate %s is the deployed model %s %s (%s): nothing to promote", digest.Short(deployed), p.Model.Name, base.Version, where)})
+			Reason: fmt.Sprintf("the candidate %s is the deployed model %s %s (%s): nothing to promote", digest.Short(d.Digest), p.Model.Name, base.Version, d.Where)})
 	}
 	next, err := semver.NextVersion(base.Version, p.Promote.Scheme, p.Promote.Bump)
 	if err != nil {

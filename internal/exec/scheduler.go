@@ -135,7 +135,8 @@ type pipelineRun struct {
 	// Results carried between steps.
 	current   *table.Table
 	drifted   *bool
-	trainDir  string // outputs of the training step
+	trainDir  string         // outputs of the training step
+	handed    handedBaseline // what the training step got in CTGIT_BASELINE_DIR
 	metrics   map[string]any
 	candidate *record.Artifact
 	gatesOK   bool

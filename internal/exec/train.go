@@ -26,6 +26,10 @@ type trainResult struct {
 	DurationSeconds float64          `json:"durationSeconds"`
 	Candidate       *record.Artifact `json:"candidate"`
 	Ran             *Ran             `json:"ran,omitempty"`
+	// BaselineDigest is the deployed artifact the step was handed in
+	// CTGIT_BASELINE_DIR; BaselineNote says why none was.
+	BaselineDigest string `json:"baselineDigest,omitempty"`
+	BaselineNote   string `json:"baselineNote,omitempty"`
 }
 
 // train runs the training step: guardrails first, then attempts with
@@ -37,6 +41,12 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if out, held := r.guardrails(ctx, s); held {
 		return out
 	}
+	handed, cleanup, err := r.baselineDir(ctx)
+	if err != nil {
+		return failure(s, err)
+	}
+	defer cleanup()
+	r.handed = handed
 	if out, held := r.baselineHold(ctx, s); held {
 		return out
 	}
@@ -53,9 +63,6 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if t.Code != "" {
 		codeDir = r.abs(t.Code)
 	}
-	baselineDir, cleanup := r.baselineDir(ctx)
-	defer cleanup()
-
 	outDir, err := r.opt.Cache.TempDir("train-out-")
 	if err != nil {
 		return infraFailure(s, err)
@@ -90,7 +97,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		res, err = r.opt.Executor.Train(actx, TrainRequest{
 			Step: s, Train: t, Pipeline: p.Name, Model: p.Model.Name, RunID: r.rec.ID, Attempt: a,
 			CodeDir: codeDir, Reference: r.abs(p.Data.Reference), Current: r.abs(p.Data.Current),
-			Format: config.DataFormat(p.Data.Current, p.Data.Format), OutputDir: outDir, BaselineDir: baselineDir,
+			Format: config.DataFormat(p.Data.Current, p.Data.Format), OutputDir: outDir, BaselineDir: handed.Dir,
 			WorkDir: work, MetricsFile: metricsFile, ModelPath: t.Model, Secrets: secrets, Log: log,
 		})
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
@@ -160,7 +167,8 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		}
 		cand = &record.Artifact{URI: a.URI, Digest: a.Digest, Size: a.Size}
 	}
-	tr := trainResult{GPUs: res.GPUs, DurationSeconds: res.Duration.Seconds(), Candidate: cand, Ran: &res.Ran}
+	tr := trainResult{GPUs: res.GPUs, DurationSeconds: res.Duration.Seconds(), Candidate: cand, Ran: &res.Ran,
+		BaselineDigest: handed.Digest, BaselineNote: handed.Note}
 	if err := r.put(s, tr, outDir); err != nil {
 		return infraFailure(s, err)
 	}
@@ -180,6 +188,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 // cached.
 func (r *pipelineRun) trained(s *plan.Step, tr trainResult, dir string, out stepOutcome) stepOutcome {
 	r.trainDir, r.candidate = dir, tr.Candidate
+	r.handed = handedBaseline{Digest: tr.BaselineDigest, Note: tr.BaselineNote}
 	if err := r.readTraining(tr); err != nil {
 		return inputFailure(s, err)
 	}

@@ -271,6 +271,12 @@ type Gate struct {
 	Passed    bool     `json:"passed"`
 	// Skipped is true for relative gates without a current model.
 	Skipped bool `json:"skipped,omitempty"`
+	// BaselineSource says where Baseline came from, for relative gates
+	// that were evaluated; empty for the others.
+	BaselineSource BaselineSource `json:"baselineSource,omitempty"`
+	// Rows is how many evaluation rows both models were scored on, for a
+	// same-data comparison.
+	Rows int `json:"rows,omitempty"`
 	// Reason in words: "auc 0.871 ≥ 0.85", "auc dropped 0.004 from 0.875,
 	// allowed 0.01".
 	Reason string `json:"reason"`
@@ -296,7 +302,37 @@ type Baseline struct {
 	RunID string `json:"runId,omitempty"`
 	// PromotedAt is when its version reached the target (from Git history).
 	PromotedAt *time.Time `json:"promotedAt,omitempty"`
+	// SameData is the deployed model scored by this run's training step on
+	// the candidate's evaluation rows; nil when it was not.
+	SameData *SameData `json:"sameData,omitempty"`
+	// Unscored says why the deployed model was not scored on the same rows,
+	// when a version is deployed and SameData is nil.
+	Unscored string `json:"unscored,omitempty"`
 }
+
+// SameData is the deployed model's metrics on the candidate's evaluation
+// rows: the "baseline" section of the metrics file.
+type SameData struct {
+	// Digest is the artifact ctgit handed the step in CTGIT_BASELINE_DIR.
+	Digest string `json:"digest"`
+	// Rows is how many rows both models were scored on; it equals the
+	// candidate's "rows".
+	Rows    int                `json:"rows"`
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// BaselineSource is where a relative gate's baseline value came from.
+type BaselineSource string
+
+// Baseline sources.
+const (
+	// BaselineSameData is the deployed model scored on the candidate's
+	// evaluation rows in this run.
+	BaselineSameData BaselineSource = "same-data"
+	// BaselineRecorded is the value the run that promoted the deployed
+	// model recorded, on that run's own evaluation data.
+	BaselineRecorded BaselineSource = "recorded"
+)
 
 // PromotionStatus is what a run's promotion did, in one word.
 type PromotionStatus string

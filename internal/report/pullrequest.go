@@ -113,8 +113,9 @@ func writeGates(b *strings.Builder, r *record.Run) {
 	if r.Baseline == nil {
 		b.WriteString("> No current model: relative gates skipped.\n\n")
 	}
-	b.WriteString("| Gate | Metric | Candidate | Current model | Threshold | Result | Why |\n")
-	b.WriteString("|---|---|---:|---:|---:|---|---|\n")
+	b.WriteString("| Gate | Metric | Candidate | Current model | Compared on | Threshold | Result | Why |\n")
+	b.WriteString("|---|---|---:|---:|---|---:|---|---|\n")
+	intervals := false
 	for _, g := range r.Gates {
 		res := "✅ pass"
 		switch {
@@ -127,21 +128,47 @@ func writeGates(b *strings.Builder, r *record.Run) {
 		if g.Metric != "" {
 			metric = "`" + mdEscape(g.Metric) + "`"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", g.Kind, metric, valuep(g.Candidate),
-			valuep(baselineValue(r, g)), value(g.Threshold), res, mdEscape(g.Reason))
+		cand, cur := valuep(g.Candidate), valuep(baselineValue(r, g))
+		if proportion(g) {
+			cand, cur, intervals = withInterval(*g.Candidate, g.Rows), withInterval(*g.Baseline, g.Rows), true
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", g.Kind, metric, cand, cur, comparedOn(r, g),
+			value(g.Threshold), res, mdEscape(g.Reason))
 	}
 	b.WriteString("\n")
+	if intervals {
+		b.WriteString("In parentheses: the Wilson score 95% interval of a proportion over the rows both models were scored on " +
+			"(shown for values in [0, 1]). On the same rows the difference between two models usually varies less than their intervals suggest.\n\n")
+	}
+	if bl := r.Baseline; bl != nil && bl.SameData == nil && bl.Unscored != "" && hasRelative(r.Gates) {
+		fmt.Fprintf(b, "> [!NOTE]\n> The current model was not scored on this run's rows: %s. Relative gates compare with the metrics its own run recorded, on other data.\n\n",
+			mdEscape(bl.Unscored))
+	}
+}
+
+// hasRelative says whether a gate compared with the current model.
+func hasRelative(gates []record.Gate) bool {
+	for _, g := range gates {
+		if g.Kind == "maxDropFromBaseline" || g.Kind == "maxRiseFromBaseline" {
+			return true
+		}
+	}
+	return false
 }
 
 // writeMetrics lists every numeric metric the candidate reported, the gated
-// ones with the kinds of gate on them, next to the current model's value
-// when its run recorded one; metrics that are not numbers are named.
+// ones with the kinds of gate on them, next to the current model's value:
+// scored on the same rows when this run did, else as its run recorded it;
+// metrics that are not numbers are named.
 func writeMetrics(b *strings.Builder, r *record.Run) {
 	if r.Training == nil || len(r.Training.Metrics) == 0 {
 		return
 	}
 	var names, other []string
 	for k, v := range r.Training.Metrics {
+		if k == "baseline" {
+			continue // the current model's column
+		}
 		if _, ok := v.(float64); ok {
 			names = append(names, k)
 		} else {
@@ -157,14 +184,25 @@ func writeMetrics(b *strings.Builder, r *record.Run) {
 		}
 	}
 	b.WriteString("### Metrics\n\n")
+	current := map[string]float64{}
+	if bl := r.Baseline; bl != nil {
+		current = bl.Metrics
+		if sd := bl.SameData; sd != nil {
+			current = map[string]float64{"rows": float64(sd.Rows)}
+			for k, v := range sd.Metrics {
+				current[k] = v
+			}
+			fmt.Fprintf(b, "Candidate and current model (`%s`) scored on the same %d rows.\n\n", shortDigest(sd.Digest), sd.Rows)
+		} else if len(bl.Metrics) > 0 {
+			b.WriteString("Current model: as recorded by the run that promoted it, on its own data.\n\n")
+		}
+	}
 	if len(names) > 0 {
 		b.WriteString("| Metric | Candidate | Current model | Gates |\n|---|---:|---:|---|\n")
 		for _, k := range names {
 			cur := "-"
-			if r.Baseline != nil {
-				if v, ok := r.Baseline.Metrics[k]; ok {
-					cur = value(v)
-				}
+			if v, ok := current[k]; ok {
+				cur = value(v)
 			}
 			gates := "-"
 			if len(gated[k]) > 0 {

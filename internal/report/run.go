@@ -211,10 +211,16 @@ func gateSummary(gs []record.Gate) string {
 }
 
 // baselineValue is the current model's value of the gate's metric: the
-// gate's own, else the baseline's recorded metrics.
+// gate's own, else the current model's on the same rows, else its
+// recorded metrics.
 func baselineValue(r *record.Run, g record.Gate) *float64 {
 	if g.Baseline != nil {
 		return g.Baseline
+	}
+	if r.Baseline != nil && r.Baseline.SameData != nil && g.Metric != "" {
+		if v, ok := r.Baseline.SameData.Metrics[g.Metric]; ok {
+			return &v
+		}
 	}
 	if r.Baseline != nil && g.Metric != "" {
 		if v, ok := r.Baseline.Metrics[g.Metric]; ok {

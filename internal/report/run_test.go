@@ -22,8 +22,9 @@ const recordsDir = "../../cmd/ctgit/testdata/records"
 // fixtures are the records of recordsDir by name: a promotion, a failed
 // gate, a first promotion, a run without drift, a 300-column drift table,
 // and a local-executor promotion as its pull request body sees it (the run
-// not yet finished).
-var fixtures = []string{"promotion", "gates_failed", "first_promotion", "no_drift", "huge_drift", "local_pr"}
+// not yet finished), and a promotion whose relative gates compared with the
+// current model on the same rows and as recorded.
+var fixtures = []string{"promotion", "gates_failed", "first_promotion", "no_drift", "huge_drift", "local_pr", "same_data"}
 
 func loadRecord(t testing.TB, name string) *record.Run {
 	t.Helper()

@@ -49,8 +49,8 @@ def main():
     with open(os.environ["CTGIT_CURRENT_FILE"], newline="") as f:
         rows = [r for r in csv.DictReader(f) if all(r[c] != "" for c in features)]
     random.Random(7).shuffle(rows)
-    xs = [[float(r[c]) for c in features] for r in rows]
-    ys = [int(r[label]) for r in rows]
+    raw = [[float(r[c]) for c in features] for r in rows]
+    xs, ys = raw, [int(r[label]) for r in rows]
     mean = [sum(c) / len(c) for c in zip(*xs)]
     std = [math.sqrt(sum((v - m) ** 2 for v in c) / len(c)) or 1.0 for c, m in zip(zip(*xs), mean)]
     xs = [[(v - m) / s for v, m, s in zip(x, mean, std)] for x in xs]
@@ -71,8 +71,20 @@ def main():
     metrics = {
         "auc": round(auc(scores, test_y), 6),
         "accuracy": round(sum((s >= 0.5) == (y == 1) for s, y in zip(scores, test_y)) / len(test_y), 6),
-        "rows": len(rows),
+        "rows": len(test_y),  # the held-out rows both models are scored on
     }
+    # The deployed model (same format), scored on the same held-out rows.
+    deployed = Path(os.environ.get("CTGIT_BASELINE_DIR") or "/nonexistent") / Path(os.environ["CTGIT_MODEL_PATH"]).name
+    if deployed.is_file():
+        d = json.loads(deployed.read_text())
+        if d["features"] == features:
+            dscores = [sigmoid(d["weights"][0] + sum(a * (v - m) / s for a, v, m, s in zip(d["weights"][1:], x, d["mean"], d["std"])))
+                       for x in raw[cut:]]
+            metrics["baseline"] = {
+                "auc": round(auc(dscores, test_y), 6),
+                "accuracy": round(sum((s >= 0.5) == (y == 1) for s, y in zip(dscores, test_y)) / len(test_y), 6),
+                "rows": len(test_y),
+            }
     model = Path(os.environ["CTGIT_MODEL_PATH"])
     model.parent.mkdir(parents=True, exist_ok=True)
     model.write_text(json.dumps({"features": features, "mean": mean, "std": std, "weights": w}) + "\n")

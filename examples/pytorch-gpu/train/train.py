@@ -9,6 +9,8 @@ a self-hosted GPU runner and in a Dagger container:
     CTGIT_OUTPUT_DIR     where the model and metrics go
     CTGIT_MODEL_PATH     the model directory to write (train.model)
     CTGIT_METRICS_FILE   the metrics JSON to write (evaluate.metrics)
+    CTGIT_BASELINE_DIR   the deployed model, when there is one: scored on the same
+                         test rows, its metrics written under "baseline"
     CTGIT_GPUS           GPUs the step asked for; "0" trains on the CPU
 
 Hyperparameters come from train.env in the pipeline, so changing one changes
@@ -302,6 +304,28 @@ def latency_ms(torch, model, x, device, n=50):
     return times[len(times) // 2]
 
 
+def score_deployed(torch, path, test_rows, device):
+    """The deployed model (CTGIT_BASELINE_DIR holds it as ctgit stored it: a
+    tar of its directory) scored on the candidate's test rows, with its own
+    preprocessing, in the shape ctgit reads under "baseline"."""
+    import tarfile
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(path) as tf:
+            if hasattr(tarfile, "data_filter"):
+                tf.extractall(tmp, filter="data")
+            else:
+                tf.extractall(tmp)
+        prep = json.loads((Path(tmp) / "preprocess.json").read_text())
+        xs, ys = encode(test_rows, prep)
+        model = build_model(torch.nn, len(xs[0]), prep["hidden"], prep["dropout"]).to(device)
+        model.load_state_dict(torch.load(Path(tmp) / "model.pt", map_location=device, weights_only=True))
+    model.eval()
+    scores = predict(torch, model, xs, device)
+    return {"auc": round(auc(scores, ys), 6), "accuracy": round(accuracy(scores, ys), 6),
+            "loss": round(log_loss(scores, ys), 6), "rows": len(ys)}
+
+
 def main():
     started = time.perf_counter()
     cfg = config()
@@ -346,7 +370,8 @@ def main():
         "loss": round(log_loss(scores, test_y), 6),
         "train_loss": round(timing["train_loss"], 6),
         "latency_ms": round(lat, 4),
-        "rows": len(rows),
+        "rows": len(test_x),  # the rows both models are scored on
+        "data_rows": len(rows),
         "train_rows": len(xs),
         "test_rows": len(test_x),
         "epochs": cfg["epochs"],
@@ -360,6 +385,9 @@ def main():
         "epoch_seconds": round(timing["epoch_seconds"], 5),
         "slices": slices(test_rows, scores, test_y),
     }
+    deployed = Path(os.environ.get("CTGIT_BASELINE_DIR") or "/nonexistent") / model_dir.name
+    if deployed.is_file():
+        metrics["baseline"] = score_deployed(torch, deployed, test_rows, device)
     metrics["total_seconds"] = round(time.perf_counter() - started, 3)
     metrics_path.parent.mkdir(parents=True, exist_ok=True)
     metrics_path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")

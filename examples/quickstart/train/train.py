@@ -8,6 +8,9 @@ runs this with its CTGIT_* environment (see the ctgit README):
     CTGIT_OUTPUT_DIR     where the model and metrics go
     CTGIT_MODEL_PATH     the model file to write
     CTGIT_METRICS_FILE   the metrics JSON to write
+    CTGIT_BASELINE_DIR   the deployed model's artifact, when there is one: it is
+                         scored on the same evaluation rows as the candidate and
+                         its metrics written under "baseline"
 
 Run by hand: CTGIT_CURRENT_FILE=../data/current.csv CTGIT_OUTPUT_DIR=/tmp/out python3 train.py
 """
@@ -79,6 +82,21 @@ def auc(scores, labels):
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
+def load_model(path):
+    """A model this script wrote, as a function from a row to a score."""
+    m = json.loads(Path(path).read_text())
+    mean, std, w = m["mean"], m["std"], m["weights"]
+    return lambda row: predict(w, [(v - mu) / s for v, mu, s in zip(featurize(row), mean, std)])
+
+
+def evaluate(score, rows):
+    """The gated metrics of a model on rows; "rows" is how many it scored."""
+    scores = [score(r) for r in rows]
+    labels = [int(r["is_fraud"]) for r in rows]
+    accuracy = sum((s >= 0.5) == (y == 1) for s, y in zip(scores, labels)) / len(labels)
+    return {"auc": round(auc(scores, labels), 6), "accuracy": round(accuracy, 6), "rows": len(rows)}
+
+
 def main():
     data = os.environ.get("CTGIT_CURRENT_FILE", "data/current.csv")
     out = Path(os.environ.get("CTGIT_OUTPUT_DIR", "out"))
@@ -121,9 +139,15 @@ def main():
         "auc": round(auc(scores, test_y), 6),
         "accuracy": round(accuracy, 6),
         "latency_ms": round(latency_ms, 6),
-        "rows": len(rows),
+        "rows": len(test_rows),
         "slices": slices,
     }
+    # The deployed model, scored on the same held-out rows, so that
+    # ctgit's relative gates compare like with like.
+    deployed = Path(os.environ.get("CTGIT_BASELINE_DIR", "")) / model_path.name
+    if os.environ.get("CTGIT_BASELINE_DIR") and deployed.is_file():
+        metrics["baseline"] = evaluate(load_model(deployed), test_rows)
+        print("deployed model on the same %d rows: auc=%.4f" % (len(test_rows), metrics["baseline"]["auc"]))
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
     print("trained on %d rows: auc=%.4f accuracy=%.4f" % (len(train_rows), metrics["auc"], metrics["accuracy"]))
 

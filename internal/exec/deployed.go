@@ -152,7 +152,7 @@ func (r *pipelineRun) baselineDir(ctx context.Context) (handedBaseline, func(), 
 	case r.opt.Artifacts == nil:
 		return handedBaseline{Note: "no artifact store is configured"}, nothing, nil
 	}
-	key := r.opt.Artifacts.KeyOf(ref.URI)
+	key := r.opt.Artifacts.KeyOf(ref.URI + "@" + ref.Digest)
 	if key == "" {
 		return handedBaseline{Note: fmt.Sprintf("its artifact %s (%s) is not in the artifact store %s", ref.URI, ref.Where, r.opt.Artifacts)}, nothing, nil
 	}

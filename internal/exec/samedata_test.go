@@ -10,6 +10,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/registrytest"
 )
 
 // scoringTrain scores the deployed model from $CTGIT_BASELINE_DIR on its
@@ -161,5 +162,34 @@ func TestSameDataSection(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSameRowsThroughAnOCIRegistry is the same sequence with the models in a
+// real OCI registry: the deployed model's reference in the target (the
+// registry's repository and manifest digest) is fetched and handed to
+// training.
+func TestSameRowsThroughAnOCIRegistry(t *testing.T) {
+	reg := registrytest.Start(t, registrytest.Options{})
+	store := "oci://" + reg.Host + "/models"
+	r := newRepo(t, gatedPipeline(""), map[string]string{"train/train.sh": scoringTrain,
+		"deploy/model.cue": "model: {\n\tversion: \"\"\n\tartifact: \"none\"\n}\n"})
+	first := r.run(runOpts{artifacts: store, promoter: &statusPromoter{status: record.PromotionOpened}})
+	if first.Err != nil || first.Records[0].Outcome != record.OutcomePromoted {
+		t.Fatalf("first run: %s %v", first.Records[0].Outcome, first.Err)
+	}
+	c := first.Records[0].Candidate
+	if !strings.HasPrefix(c.URI, "oci://") {
+		t.Fatalf("candidate %+v is not in the registry", c)
+	}
+	r.merge("0.1.0", c)
+	r.write("data/cur.csv", driftedCSV+"101,z\n")
+	res := r.run(runOpts{artifacts: store, promoter: &statusPromoter{status: record.PromotionOpened}})
+	rec := res.Records[0]
+	if res.Err != nil || rec.Baseline == nil || rec.Baseline.SameData == nil || rec.Baseline.SameData.Digest != c.Digest {
+		t.Fatalf("second run: %v; baseline %+v", res.Err, rec.Baseline)
+	}
+	if g := rec.Gates[1]; g.BaselineSource != record.BaselineSameData {
+		t.Errorf("relative gate %+v", g)
 	}
 }

@@ -110,6 +110,8 @@ type runOpts struct {
 	environ  []string
 	ci       *record.CI
 	lost     string
+	// artifacts is the artifact store URL (file://.ctgit/artifacts when "").
+	artifacts string
 }
 
 // run plans and runs the repository once with the local executor.
@@ -129,7 +131,11 @@ func (r *repo) run(o runOpts) *Result {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	arts, err := artifact.Open(ctx, "file://.ctgit/artifacts", r.root)
+	storeURL := o.artifacts
+	if storeURL == "" {
+		storeURL = "file://.ctgit/artifacts"
+	}
+	arts, err := artifact.Open(ctx, storeURL, r.root)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -1,17 +1,28 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/forge/githubtest"
 	"github.com/ctgit/ctgit/internal/gittest"
+	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/registrytest"
 )
 
@@ -162,4 +173,156 @@ func TestOCIRollback(t *testing.T) {
 			nothingWritten("a refused promote")
 		})
 	}
+}
+
+// TestOCITwoClones is issue 15's end to end: the quickstart with its
+// models and run records in a real registry (htpasswd auth), run under
+// CI=true from two fresh clones of a real git remote in sequence.
+func TestOCITwoClones(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed: the quickstart trains with it")
+	}
+	reg := registrytest.Start(t, registrytest.Options{User: "ci", Password: "s3cret-registry"})
+	t.Setenv("DOCKER_CONFIG", filepath.Dir(reg.DockerConfig(t, filepath.Join(t.TempDir(), "docker"))))
+	store := "oci://" + reg.Host + "/models"
+	s, a := ociRepo(t, `{forge: "local", artifacts: "`+store+`"}`, func(files map[string]string) {
+		// A guardrail the second run must find in the first run's record.
+		files["pipelines/fraud.cue"] = strings.Replace(files["pipelines/fraud.cue"], `schedule: "0 6 * * 1"`, `schedule: "0 6 * * 1"
+		minInterval: "24h"`, 1)
+	})
+	// Under CI, with settings.allowLocalArtifacts unset: the registry is
+	// a store that outlives the runner, so the run is not refused.
+	t.Setenv("CI", "true")
+
+	// Clone A trains (forced: the first run has no record to hold it
+	// back), stores the model and its record in the registry, and opens
+	// the promotion.
+	runA := runJSON(t, a, "--force-train")
+	if runA.Outcome != record.OutcomePromoted || runA.Candidate == nil || runA.Candidate.URI != store {
+		t.Fatalf("clone A: outcome %s (%s), candidate %+v", runA.Outcome, runA.Reason, runA.Candidate)
+	}
+	trained := trainerModel(t, a)
+	// The promotion is merged on the remote, as the merge button would.
+	mergeOnRemote(t, s, a, "ctgit/fraud-detector")
+
+	// Clone B, fresh: nothing of A's machine, only git and the registry.
+	b := s.Clone(t)
+	if _, err := os.Stat(filepath.Join(b, ".ctgit")); err == nil {
+		t.Fatal("clone B starts with a .ctgit directory")
+	}
+	// The guardrail holds on A's record, read from the registry.
+	held := runJSON(t, b)
+	var guard *record.Guardrail
+	for i := range held.Guardrails {
+		if held.Guardrails[i].Name == "minInterval" {
+			guard = &held.Guardrails[i]
+		}
+	}
+	// The last retrain it names is A's (B has no record of its own).
+	when := func(tm time.Time) string { return "(" + tm.UTC().Format(time.RFC3339) + ")" }
+	if guard == nil || !guard.Held || held.Training != nil || held.Outcome != record.OutcomeHeld ||
+		!(strings.Contains(guard.Reason, when(runA.StartedAt)) || strings.Contains(guard.Reason, when(runA.FinishedAt))) {
+		t.Errorf("clone B: minInterval did not hold on run %s's record: guardrails %+v, outcome %s (%s)", runA.ID, held.Guardrails, held.Outcome, held.Reason)
+	}
+	// Forced past the guardrail, B compares with the deployed model, whose
+	// metrics come from A's record in the registry.
+	forced := runJSON(t, b, "--force-train")
+	if forced.Baseline == nil || forced.Baseline.RunID != runA.ID || forced.Baseline.Version != runA.Candidate.Version {
+		t.Errorf("clone B: baseline %+v, want version %s from run %s", forced.Baseline, runA.Candidate.Version, runA.ID)
+	}
+	relative := 0
+	for _, g := range forced.Gates {
+		if g.Kind == "maxDropFromBaseline" {
+			relative++
+			if g.Skipped || g.Baseline == nil {
+				t.Errorf("clone B: %s gate not evaluated against the baseline: %s", g.Kind, g.Reason)
+			}
+		}
+	}
+	if relative != 1 {
+		t.Errorf("clone B: %d maxDropFromBaseline gates in the record, want the quickstart's 1", relative)
+	}
+
+	// The merged target names the artifact; a plain OCI client pulls the
+	// bytes the trainer wrote.
+	cue, err := os.ReadFile(filepath.Join(b, "deploy/model.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`artifact: "oci://([^@"]+)@(sha256:[0-9a-f]{64})"`).FindStringSubmatch(string(cue))
+	if m == nil || m[1] != reg.Host+"/models" {
+		t.Fatalf("merged deploy/model.cue names no artifact in %s:\n%s", store, cue)
+	}
+	if got := pullModel(t, reg, m[1], m[2]); !bytes.Equal(got, trained) {
+		t.Errorf("pulled %d bytes from %s@%s, the trainer wrote %d others", len(got), m[1], m[2], len(trained))
+	}
+}
+
+// runJSON runs the quickstart's pipeline in clone dir and returns its record.
+func runJSON(t *testing.T, dir string, args ...string) *record.Run {
+	t.Helper()
+	code, stdout, stderr := ctgit(t, append([]string{"--root", dir, "run", "fraud", "--executor", "local", "--format", "json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("ctgit run %s in %s: exit %d\n%s%s", strings.Join(args, " "), dir, code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, "s3cret-registry") {
+		t.Fatal("the registry password is in the output")
+	}
+	var list struct{ Runs []*record.Run }
+	if err := json.Unmarshal([]byte(stdout), &list); err != nil || len(list.Runs) != 1 {
+		t.Fatalf("run list: %v\n%s", err, stdout)
+	}
+	return list.Runs[0]
+}
+
+// trainerModel returns the model file the quickstart's trainer wrote in
+// clone dir (model.json in the step's output, the same bytes wherever
+// ctgit keeps copies of it).
+func trainerModel(t *testing.T, dir string) []byte {
+	t.Helper()
+	var found []byte
+	err := filepath.WalkDir(filepath.Join(dir, ".ctgit"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "model.json" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if found != nil && !bytes.Equal(found, b) {
+			t.Fatalf("two different model.json files under %s", dir)
+		}
+		found = b
+		return nil
+	})
+	if err != nil || found == nil {
+		t.Fatalf("no model.json written under %s/.ctgit: %v", dir, err)
+	}
+	return found
+}
+
+// pullModel pulls the one layer of the artifact name@dg with oras-go
+// alone, as any OCI client would.
+func pullModel(t *testing.T, reg *registrytest.Registry, name, dg string) []byte {
+	t.Helper()
+	ctx := context.Background()
+	repo, err := remote.NewRepository(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo.PlainHTTP = true
+	repo.Client = &auth.Client{Credential: auth.StaticCredential(reg.Host, auth.Credential{Username: reg.User, Password: reg.Password})}
+	desc, b, err := oras.FetchBytes(ctx, repo, dg, oras.DefaultFetchBytesOptions)
+	if err != nil {
+		t.Fatalf("pulling %s@%s: %v", name, dg, err)
+	}
+	var man ocispec.Manifest
+	if err := json.Unmarshal(b, &man); err != nil || len(man.Layers) != 1 {
+		t.Fatalf("manifest %s: %v, %d layers", desc.Digest, err, len(man.Layers))
+	}
+	layer, err := content.FetchAll(ctx, repo, man.Layers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return layer
 }

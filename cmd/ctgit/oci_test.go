@@ -326,3 +326,28 @@ func pullModel(t *testing.T, reg *registrytest.Registry, name, dg string) []byte
 	}
 	return layer
 }
+
+// TestOCIArtifactsFromEnvironment: the scaffolded workflow's way. The
+// settings keep the default runner-local store, which CI refuses;
+// CTGIT_ARTIFACTS, set by the workflow, puts the models in a registry.
+func TestOCIArtifactsFromEnvironment(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed: the quickstart trains with it")
+	}
+	reg := registrytest.Start(t, registrytest.Options{})
+	_, dir := ociRepo(t, `{forge: "local"}`, nil)
+	t.Setenv("CI", "true")
+	code, stdout, stderr := ctgit(t, "--root", dir, "run", "fraud", "--executor", "local")
+	if code != 2 || !strings.Contains(stderr, "CTGIT_ARTIFACTS") {
+		t.Fatalf("CI with the default store: exit %d, want 2 naming CTGIT_ARTIFACTS\n%s%s", code, stdout, stderr)
+	}
+	store := "oci://" + reg.Host + "/models"
+	t.Setenv(envArtifacts, store)
+	run := runJSON(t, dir, "--force-train")
+	if run.Candidate == nil || run.Candidate.URI != store {
+		t.Errorf("candidate %+v, want one in %s", run.Candidate, store)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".ctgit/artifacts")); err == nil {
+		t.Error("the runner-local store was written")
+	}
+}

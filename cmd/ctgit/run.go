@@ -125,7 +125,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 	defer store.Close()
 	if why := runnerLocal(store, p.Root, env); why != "" && !p.Settings.AllowLocalArtifacts {
 		return fault.Input(fmt.Errorf("%s: models and run records must outlive the job; "+
-			"set settings.artifacts, or CTGIT_ARTIFACTS in the workflow, to \"oci://ghcr.io/OWNER/REPO-models\" (workflow permissions: packages: write) or a bucket (s3://, gs://, azblob://); "+
+			"set settings.artifacts: \"oci://ghcr.io/OWNER/REPO-models\" (or CTGIT_ARTIFACTS in the workflow; workflow permissions: packages: write) or a bucket (s3://, gs://, azblob://); "+
 			"on a self-hosted runner whose disk persists, settings.allowLocalArtifacts: true keeps it", why))
 	}
 

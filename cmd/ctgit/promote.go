@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gitops"
@@ -83,7 +82,7 @@ func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
 	p := &plan.Plan{Root: ws.root, Settings: ws.cfg.Settings}
 	// Opening the store writes nothing; it is read for the run record of
 	// the version promoted.
-	store, err := artifact.OpenWith(ctx, p.Settings.Artifacts, p.Root, artifact.Options{Getenv: f.promote.env.get})
+	store, err := openStore(ctx, p, f.promote.env)
 	if err != nil {
 		return err
 	}

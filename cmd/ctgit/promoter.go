@@ -142,6 +142,7 @@ func (f *promoteFlags) newPromoter(p *plan.Plan, store artifact.Store, dryRun bo
 		Links:  report.LinksFromEnv(f.env.get),
 		Reopen: f.reopen,
 		DryRun: dryRun,
+		Store:  store,
 	}
 	if store != nil {
 		pr.History = func(ctx context.Context, pipeline string) []*record.Run {

@@ -32,8 +32,13 @@ reason goes into the pull request body. Nothing is retrained.
 MODEL is a model name or a pipeline name. The history needs the commits
 that set earlier versions: in CI, check out with fetch-depth: 0.
 
+The restored artifact must still be in the artifact store
+(settings.artifacts): a version whose artifact is gone, or whose artifact
+reference points into another store, is refused before anything is written.
+
 Exit codes: 0 done, 2 bad input (unknown model, no earlier version, a
-version the target never held), 3 push or API failure.`,
+version the target never held, an artifact no longer in the store), 3 push,
+API or artifact store failure (the store cannot be asked).`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return runRollback(cmd, args[0], f) },
 	}
@@ -59,7 +64,14 @@ func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
 		return fault.Input(fmt.Errorf("no model or pipeline named %q; pipelines here: %s", model, pipelineNames(ws.cfg)))
 	}
 	p := &plan.Plan{Root: ws.root, Settings: ws.cfg.Settings}
-	promoter, err := f.promote.newPromoter(p, nil, f.dryRun, cmd.ErrOrStderr())
+	// The store is asked whether the restored artifact is still there;
+	// opening it writes nothing.
+	store, err := openStore(cmd.Context(), p, f.promote.env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	promoter, err := f.promote.newPromoter(p, store, f.dryRun, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}

@@ -118,14 +118,14 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 	if err != nil {
 		return err
 	}
-	store, err := artifact.OpenWith(ctx, p.Settings.Artifacts, p.Root, artifact.Options{Getenv: env.get})
+	store, err := openStore(ctx, p, env)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	if why := runnerLocal(store, p.Root, env); why != "" && !p.Settings.AllowLocalArtifacts {
 		return fault.Input(fmt.Errorf("%s: models and run records must outlive the job; "+
-			"set settings.artifacts: \"oci://ghcr.io/OWNER/REPO-models\" (workflow permissions: packages: write) or a bucket (s3://, gs://, azblob://); "+
+			"set settings.artifacts: \"oci://ghcr.io/OWNER/REPO-models\" (or CTGIT_ARTIFACTS in the workflow; workflow permissions: packages: write) or a bucket (s3://, gs://, azblob://); "+
 			"on a self-hosted runner whose disk persists, settings.allowLocalArtifacts: true keeps it", why))
 	}
 

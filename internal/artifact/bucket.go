@@ -203,6 +203,20 @@ func (s *Bucket) Fetch(ctx context.Context, key, wantDigest, dst string) error {
 	return nil
 }
 
+// Exists reports whether an object is stored at key. A file:// store
+// whose directory does not exist yet holds nothing.
+func (s *Bucket) Exists(ctx context.Context, key string) (bool, error) {
+	bucket, err := s.open(ctx, false)
+	if err != nil || bucket == nil {
+		return false, err
+	}
+	ok, err := bucket.Exists(ctx, key)
+	if err != nil {
+		return false, fault.Infra(fmt.Errorf("artifact store %s: asking for %s: %w", s.base, key, err))
+	}
+	return ok, nil
+}
+
 // KeyOf returns the store key of a URI made by this store, or "".
 func (s *Bucket) KeyOf(uri string) string {
 	uri, _, _ = strings.Cut(uri, "@")

@@ -35,6 +35,9 @@ type Store interface {
 	// Fetch copies the artifact at key into dst (a file path), checking
 	// wantDigest (when not "") on the way.
 	Fetch(ctx context.Context, key, wantDigest, dst string) error
+	// Exists reports whether the artifact at key (from KeyOf) is still in
+	// the store; an error means the store could not be asked.
+	Exists(ctx context.Context, key string) (bool, error)
 	// KeyOf returns the key of an artifact reference made by this store
 	// ("URI@sha256:…" or another form artifactFormat writes), or "".
 	KeyOf(ref string) string

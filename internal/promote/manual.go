@@ -99,11 +99,15 @@ func checkVersion(pp *config.Pipeline, v string) error {
 
 var artifactRE = regexp.MustCompile(`^(\S+)@(sha256:[0-9a-f]{64})$`)
 
-// ParseArtifact splits "URI@sha256:HEX" into its URI and digest.
+// ParseArtifact splits "URI@sha256:HEX" into its URI and digest; an
+// oci:// URI must be a well-formed OCI repository (artifact.CheckURI).
 func ParseArtifact(s string) (uri, digest string, err error) {
 	m := artifactRE.FindStringSubmatch(s)
 	if m == nil {
 		return "", "", fault.Input(fmt.Errorf("artifact %q: want URI@sha256:<64 lowercase hex digits>", s))
+	}
+	if err := artifactref.CheckURI(m[1]); err != nil {
+		return "", "", fault.Input(err)
 	}
 	return m[1], m[2], nil
 }

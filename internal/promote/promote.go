@@ -40,6 +40,10 @@ type Promoter struct {
 	// History returns earlier run records of a pipeline, for the body's
 	// metric chart (nil: none).
 	History func(ctx context.Context, pipeline string) []*record.Run
+	// Store is the artifact store (settings.artifacts): a rollback checks
+	// that the artifact it restores is still there (nil: a rollback that
+	// restores an artifact reference is refused).
+	Store artifact.Store
 	// Reopen reopens a pull request a human closed.
 	Reopen bool
 	// DryRun computes everything and writes nothing.

@@ -93,6 +93,9 @@ func (p *Promoter) Rollback(ctx context.Context, req RollbackRequest) (*Outcome,
 	if t.Artifact != "" {
 		// The artifact the version had is the one of the same commit.
 		if a, err := gitops.FieldAt(p.Root, to.Commit, t.File, t.Artifact); err == nil {
+			if err := p.checkStored(ctx, pp, to.Value, a); err != nil {
+				return nil, err
+			}
 			rb.ToArtifact = a
 			edits = append(edits, gitops.Edit{File: t.File, Field: t.Artifact, Value: a})
 		}
@@ -111,6 +114,36 @@ func (p *Promoter) Rollback(ctx context.Context, req RollbackRequest) (*Outcome,
 	}
 	prov := gitops.Provenance{Pipeline: pp.Name, Run: rb.ToRunID, Artifact: rb.ToArtifact}
 	return p.open(ctx, prom, edits, report.RollbackTitle(rb), body.String(), commitBody, prov, pp)
+}
+
+// checkStored refuses a rollback whose restored artifact is no longer in
+// the artifact store, before anything is written: a target pointing at a
+// model that cannot be pulled is an outage, not a rollback. A value that is
+// no reference ("none", "") has nothing to check. A reference into another
+// store than settings.artifacts cannot be checked, so it is refused too.
+// "Not there" is bad input (exit 2: pick another --to); a store that cannot
+// be asked is an infrastructure failure (exit 3).
+func (p *Promoter) checkStored(ctx context.Context, pp *config.Pipeline, version, ref string) error {
+	if !strings.Contains(ref, "://") && !strings.Contains(ref, "@sha256:") {
+		return nil
+	}
+	if p.Store == nil {
+		return fault.Input(fmt.Errorf("rolling %s back to %s restores artifact %s, and no artifact store is open to check it is still there", pp.Model.Name, version, ref))
+	}
+	key := p.Store.KeyOf(ref)
+	if key == "" {
+		return fault.Input(fmt.Errorf("rolling %s back to %s restores artifact %s, which is not in the artifact store %s (settings.artifacts), so ctgit cannot check it is still there; roll back by hand, or to a version stored there",
+			pp.Model.Name, version, ref, p.Store))
+	}
+	ok, err := p.Store.Exists(ctx, key)
+	if err != nil {
+		return fault.Infra(fmt.Errorf("checking that the artifact of %s %s is still stored: %w", pp.Model.Name, version, err))
+	}
+	if !ok {
+		return fault.Input(fmt.Errorf("cannot roll %s back to %s: its artifact %s is no longer in the artifact store %s; pick another version with --to",
+			pp.Model.Name, version, ref, p.Store))
+	}
+	return nil
 }
 
 func shortRev(rev string) string {

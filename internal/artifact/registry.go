@@ -234,22 +234,6 @@ func modelTag(model, dg string) string {
 	return model + "." + strings.TrimPrefix(dg, "sha256:")
 }
 
-// pushEmptyConfig pushes the empty config blob that an artifact's
-// manifest names, before the manifest that needs it.
-// Pushing a blob that exists re-commits it, which some registries
-// (Distribution) expose as briefly absent to a concurrent manifest push:
-// it is pushed only when missing.
-func pushEmptyConfig(ctx context.Context, repo *remote.Repository) error {
-	if ok, err := repo.Exists(ctx, ocispec.DescriptorEmptyJSON); err != nil || ok {
-		return err
-	}
-	err := repo.Push(ctx, ocispec.DescriptorEmptyJSON, bytes.NewReader(ocispec.DescriptorEmptyJSON.Data))
-	if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
-		return err
-	}
-	return nil
-}
-
 // PutModel pushes the model as an artifact (ArtifactTypeModel) annotated
 // with its provenance, tagged <model>.<hex>, and returns it addressed by
 // its manifest's digest. When the tag exists, the artifact it names is
@@ -287,7 +271,14 @@ func (r *Registry) PutModel(ctx context.Context, prov Provenance, path string) (
 			return nil, r.infra("pushing the model", err)
 		}
 	}
-	if err := pushEmptyConfig(ctx, r.repo); err != nil {
+	// The config names the model and its bytes, so that concurrent pushes
+	// of other models share no blob (see PutRecord).
+	cfgBytes, err := json.Marshal(map[string]string{"model": prov.Model, "digest": m.digest})
+	if err != nil {
+		return nil, err
+	}
+	cfg := content.NewDescriptorFromBytes(MediaTypeModelConfig, cfgBytes)
+	if err := r.repo.Push(ctx, cfg, bytes.NewReader(cfgBytes)); err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
 		return nil, r.infra("pushing the model's config", err)
 	}
 	ann := map[string]string{
@@ -306,7 +297,7 @@ func (r *Registry) PutModel(ctx context.Context, prov Provenance, path string) (
 		ann[AnnotationDataPrefix+role] = dg
 	}
 	desc, err := oras.PackManifest(ctx, r.repo, oras.PackManifestVersion1_1, ArtifactTypeModel,
-		oras.PackManifestOptions{Layers: []ocispec.Descriptor{layer}, ManifestAnnotations: ann})
+		oras.PackManifestOptions{Layers: []ocispec.Descriptor{layer}, ConfigDescriptor: &cfg, ManifestAnnotations: ann})
 	if err != nil {
 		return nil, r.infra("pushing the model's manifest", err)
 	}
@@ -420,14 +411,63 @@ func (r *Registry) PutRecord(ctx context.Context, rec *record.Run) (string, erro
 		return "", r.infra("resolving "+where, err)
 	}
 	blob := content.NewDescriptorFromBytes(MediaTypeRun, b)
+	// Writers of one pipeline share its repository. Every blob of a
+	// record is its own (the config names the run), since a registry
+	// may answer one writer's manifest with "blob unknown" while another
+	// writer's upload of a shared blob commits; a failed push is tried
+	// again from the blobs, a bounded number of times.
+	for attempt := 1; ; attempt++ {
+		err := r.pushRecord(ctx, repo, blob, b, rec)
+		if err == nil {
+			return where, nil
+		}
+		if attempt == recordPushAttempts || ctx.Err() != nil {
+			return "", r.infra("pushing run record "+where, err)
+		}
+		select {
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		case <-ctx.Done():
+			return "", r.infra("pushing run record "+where, ctx.Err())
+		}
+	}
+}
+
+// recordPushAttempts bounds how often a run record's push is tried.
+const recordPushAttempts = 4
+
+// MediaTypeModelConfig is the config of a model's manifest: the model and
+// the digest of its bytes.
+const MediaTypeModelConfig = "application/vnd.ctgit.model.config.v1+json"
+
+// MediaTypeRunConfig is the config of a run record's manifest: the
+// pipeline and the run, so that no two records share a blob.
+const MediaTypeRunConfig = "application/vnd.ctgit.run.config.v1+json"
+
+// pushRecord pushes a record's blob, its config and its manifest, tagged
+// with the run's ID. Pushing the same record again is idempotent.
+func (r *Registry) pushRecord(ctx context.Context, repo *remote.Repository, blob ocispec.Descriptor, b []byte, rec *record.Run) error {
 	if err := repo.Push(ctx, blob, bytes.NewReader(b)); err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
-		return "", r.infra("pushing run record "+where, err)
+		return err
 	}
-	if err := pushEmptyConfig(ctx, repo); err != nil {
-		return "", r.infra("pushing run record "+where, err)
+	cfgBytes, err := json.Marshal(map[string]string{"pipeline": rec.Pipeline, "run": rec.ID})
+	if err != nil {
+		return err
 	}
-	desc, err := oras.PackManifest(ctx, repo, oras.PackManifestVersion1_1, ArtifactTypeRun, oras.PackManifestOptions{
-		Layers: []ocispec.Descriptor{blob},
+	cfg := content.NewDescriptorFromBytes(MediaTypeRunConfig, cfgBytes)
+	if err := repo.Push(ctx, cfg, bytes.NewReader(cfgBytes)); err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+		return err
+	}
+	desc, err := r.packRecord(ctx, repo, blob, cfg, rec)
+	if err != nil {
+		return err
+	}
+	return repo.Tag(ctx, desc, rec.ID)
+}
+
+func (r *Registry) packRecord(ctx context.Context, repo *remote.Repository, blob, cfg ocispec.Descriptor, rec *record.Run) (ocispec.Descriptor, error) {
+	return oras.PackManifest(ctx, repo, oras.PackManifestVersion1_1, ArtifactTypeRun, oras.PackManifestOptions{
+		Layers:           []ocispec.Descriptor{blob},
+		ConfigDescriptor: &cfg,
 		ManifestAnnotations: map[string]string{
 			ocispec.AnnotationCreated: rec.StartedAt.UTC().Format(time.RFC3339Nano),
 			AnnotationPipeline:        rec.Pipeline,
@@ -435,13 +475,6 @@ func (r *Registry) PutRecord(ctx context.Context, rec *record.Run) (string, erro
 			AnnotationRun:             rec.ID,
 		},
 	})
-	if err != nil {
-		return "", r.infra("pushing run record "+where, err)
-	}
-	if err := repo.Tag(ctx, desc, rec.ID); err != nil {
-		return "", r.infra("tagging "+where, err)
-	}
-	return where, nil
 }
 
 // recordTags lists a pipeline's records: the tags of its repository,

@@ -36,7 +36,9 @@ func check(cfg *Config) Diagnostics {
 			{"reference", p.Data.Reference, p.Data.ReferencePos},
 			{"current", p.Data.Current, p.Data.CurrentPos},
 		} {
-			file(d.pos, "data."+d.field, d.file, false)
+			if err := DataFile(cfg.Root, d.file); err != nil {
+				ds = append(ds, diagAt(d.pos, pp+".data."+d.field, "%v", err))
+			}
 			if DataFormat(d.file, p.Data.Format) == "" {
 				ds = append(ds, diagAt(d.pos, pp+".data."+d.field, "cannot tell the format of %q from its extension: use .csv or .parquet, or set data.format", d.file))
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ctgit/ctgit/internal/fsutil"
+	"github.com/ctgit/ctgit/internal/pointer"
 )
 
 // cleanRel rejects paths that are absolute or climb out with "..". It is
@@ -30,6 +31,23 @@ func cleanRel(rel string) error {
 		}
 	}
 	return nil
+}
+
+// DataFile checks a data file: a regular file inside the repository
+// (RepoFile) that holds the data itself, not a Git LFS pointer whose
+// object was not fetched; a missing file that DVC tracks says how to pull
+// it.
+func DataFile(root, rel string) error {
+	abs := filepath.Join(root, filepath.FromSlash(rel))
+	if err := RepoFile(root, rel, false); err != nil {
+		if _, statErr := os.Lstat(abs); errors.Is(statErr, fs.ErrNotExist) && cleanRel(rel) == nil {
+			if dvc := pointer.DVC(abs, rel); dvc != nil {
+				return dvc
+			}
+		}
+		return err
+	}
+	return pointer.Check(abs, rel)
 }
 
 // RepoFile checks that rel names an existing file (or directory, when

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/ctgit/ctgit/internal/fsutil"
+	"github.com/ctgit/ctgit/internal/pointer"
 )
 
 // Input is a data file to compare: Name is the file as the user named it,
@@ -35,6 +36,11 @@ func (in Input) open() (*os.File, error) {
 			return nil, &InputError{File: in.Name, Err: fmt.Errorf("this is %s, not a regular file", fsutil.Kind(nr.Mode))}
 		}
 		return nil, &InputError{File: in.Name, Err: err}
+	}
+	var pe *pointer.Error
+	if err := pointer.CheckFile(f, in.Name); errors.As(err, &pe) {
+		f.Close()
+		return nil, &InputError{File: in.Name, Err: fmt.Errorf("%s; %s", pe.Why, pe.Fix)}
 	}
 	return f, nil
 }

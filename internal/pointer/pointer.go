@@ -1,0 +1,118 @@
+// Package pointer recognises files that stand for data kept elsewhere: a
+// Git LFS pointer left in the work tree when its object was not fetched,
+// and a DVC-tracked path whose data was not pulled. Reading such a file as
+// the data would train and test drift on a few lines of metadata; ctgit
+// refuses it, naming the file and the command that fetches the data.
+package pointer
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// lfsVersion is the first line of every Git LFS pointer (the Git LFS
+// specification, v1).
+const lfsVersion = "version https://git-lfs.github.com/spec/v1"
+
+// maxPointer is the most bytes a pointer file holds: the specification
+// keeps them under 1024.
+const maxPointer = 1024
+
+// LFS is a parsed Git LFS pointer.
+type LFS struct {
+	// OID is the object's id, "sha256:<hex>".
+	OID string
+	// Size is the object's size in bytes.
+	Size int64
+}
+
+// ParseLFS reads head, the first bytes of a file, as a Git LFS pointer.
+func ParseLFS(head []byte) (LFS, bool) {
+	if len(head) > maxPointer || !bytes.HasPrefix(head, []byte(lfsVersion+"\n")) {
+		return LFS{}, false
+	}
+	var p LFS
+	sc := bufio.NewScanner(bytes.NewReader(head))
+	for sc.Scan() {
+		key, value, _ := strings.Cut(sc.Text(), " ")
+		switch key {
+		case "oid":
+			p.OID = value
+		case "size":
+			n, err := strconv.ParseInt(value, 10, 64)
+			if err != nil || n < 0 {
+				return LFS{}, false
+			}
+			p.Size = n
+		}
+	}
+	if !strings.HasPrefix(p.OID, "sha256:") {
+		return LFS{}, false
+	}
+	return p, true
+}
+
+// Error is a data file that is a pointer to data ctgit does not have.
+type Error struct {
+	// File is the path as the user named it.
+	File string
+	// Why says what the file is, and Fix how to get the data.
+	Why, Fix string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s %s; %s", e.File, e.Why, e.Fix) }
+
+// CheckFile refuses f (opened on the file name names) when it is a Git LFS
+// pointer. It reads at most the first 1 KiB with ReadAt, so f's offset is
+// unchanged.
+func CheckFile(f io.ReaderAt, name string) error {
+	head := make([]byte, maxPointer+1)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil // the reader reports its own errors
+	}
+	p, ok := ParseLFS(head[:n])
+	if !ok {
+		return nil
+	}
+	return &Error{File: name,
+		Why: fmt.Sprintf("is a Git LFS pointer (%s, %d bytes), not the data: its object was not fetched", shortOID(p.OID), p.Size),
+		Fix: fmt.Sprintf("fetch it with `git lfs pull --include %s` (ctgit does not fetch Git LFS objects itself yet)", name)}
+}
+
+// Check refuses the file at path (named name) when it is a Git LFS pointer.
+func Check(path, name string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // the caller reports a missing or unreadable file
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	return CheckFile(f, name)
+}
+
+// DVC says, for a data path that does not exist, whether DVC tracks it
+// (a "<path>.dvc" file beside it) and how to get the data; nil otherwise.
+func DVC(path, name string) error {
+	if _, err := os.Stat(path + ".dvc"); err != nil {
+		return nil
+	}
+	return &Error{File: name,
+		Why: fmt.Sprintf("is tracked by DVC (%s.dvc) and its data is not in the work tree", name),
+		Fix: fmt.Sprintf("fetch it with `dvc pull %s.dvc` (ctgit does not read DVC remotes itself yet)", name)}
+}
+
+func shortOID(oid string) string {
+	if len(oid) > len("sha256:")+12 {
+		return oid[:len("sha256:")+12] + "…"
+	}
+	return oid
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/pointer"
+	"github.com/ctgit/ctgit/internal/table"
 )
 
 // cleanRel rejects paths that are absolute or climb out with "..". It is
@@ -130,7 +131,7 @@ func DataFormat(file, format string) string {
 	if format != "" && format != "auto" {
 		return format
 	}
-	switch strings.ToLower(path.Ext(file)) {
+	switch strings.ToLower(path.Ext(table.TrimCompressed(file))) {
 	case ".csv":
 		return "csv"
 	case ".parquet", ".pq":

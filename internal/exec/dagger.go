@@ -209,13 +209,9 @@ func (d *Dagger) imageRef(ctx context.Context, ref string) string {
 
 // inputDir is the directory of the two data files under their step names.
 func (d *Dagger) inputDir(reference, current, format string) *dagger.Directory {
-	ext := "csv"
-	if format == "parquet" {
-		ext = "parquet"
-	}
 	return d.client.Directory().
-		WithFile("reference."+ext, d.client.Host().File(reference)).
-		WithFile("current."+ext, d.client.Host().File(current))
+		WithFile(inputName("reference", format, reference), d.client.Host().File(reference)).
+		WithFile(inputName("current", format, current), d.client.Host().File(current))
 }
 
 // Drift implements Executor: `ctgit drift` in a container holding only the
@@ -225,10 +221,7 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 	if err != nil {
 		return nil, err
 	}
-	ext := "csv"
-	if req.Format == "parquet" {
-		ext = "parquet"
-	}
+	refFile, curFile := ctrInput+"/"+inputName("reference", req.Format, req.Reference), ctrInput+"/"+inputName("current", req.Format, req.Current)
 	ctr := d.client.Container().
 		WithRootfs(d.client.Directory().
 			WithFile(ctrBin, d.client.Host().File(d.ctgitBinary)).
@@ -236,14 +229,14 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 			WithDirectory(ctrTmp, d.client.Directory())).
 		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format)).
 		WithExec([]string{ctrBin, "drift",
-			"--reference", ctrInput + "/reference." + ext, "--current", ctrInput + "/current." + ext,
-			"--input-format", ext, "--policy", "/ctgit/policy.json", "--format", "json"})
+			"--reference", refFile, "--current", curFile,
+			"--input-format", table.FormatOf(refFile, req.Format), "--policy", "/ctgit/policy.json", "--format", "json"})
 	out, err := ctr.Stdout(ctx)
 	if err != nil {
 		var ee *dagger.ExecError
 		if errors.As(err, &ee) {
 			msg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ee.Stderr), "ctgit: "))
-			msg = strings.NewReplacer(ctrInput+"/reference."+ext, req.RefName, ctrInput+"/current."+ext, req.CurName).Replace(msg)
+			msg = strings.NewReplacer(refFile, req.RefName, curFile, req.CurName).Replace(msg)
 			// ctgit drift runs as a process in the engine: its exit code
 			// is the CLI's contract, 2 for bad input.
 			const badInputExit = 2

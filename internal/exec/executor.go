@@ -11,6 +11,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/table"
+
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -141,17 +143,24 @@ const (
 	EnvGPUs          = "CTGIT_GPUS" // the number of GPUs the step asked for
 )
 
+// inputName is the name a step sees a data file under: its role and
+// format, and the compression suffix the file has in the repository
+// ("current.csv.gz"), so that the step's reader knows to decompress it.
+func inputName(role, format, src string) string {
+	ext := "csv"
+	if format == "parquet" {
+		ext = "parquet"
+	}
+	return role + "." + ext + src[len(table.TrimCompressed(src)):]
+}
+
 // stepEnv is the CTGIT_* environment of a training step, with directories
 // as the step sees them (host paths locally, mount points in containers).
 func stepEnv(req TrainRequest, inputDir, outputDir, baselineDir string) map[string]string {
-	ext := "csv"
-	if req.Format == "parquet" {
-		ext = "parquet"
-	}
 	env := map[string]string{
 		EnvInputDir:      inputDir,
-		EnvReferenceFile: inputDir + "/reference." + ext,
-		EnvCurrentFile:   inputDir + "/current." + ext,
+		EnvReferenceFile: inputDir + "/" + inputName("reference", req.Format, req.Reference),
+		EnvCurrentFile:   inputDir + "/" + inputName("current", req.Format, req.Current),
 		EnvOutputDir:     outputDir,
 		EnvModelPath:     outputDir + "/" + req.ModelPath,
 		EnvMetricsFile:   outputDir + "/" + req.MetricsFile,

@@ -125,11 +125,10 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 			return nil, err
 		}
 	}
-	ext := "csv"
-	if req.Format == "parquet" {
-		ext = "parquet"
-	}
-	for _, c := range []struct{ src, name string }{{req.Reference, "reference." + ext}, {req.Current, "current." + ext}} {
+	for _, c := range []struct{ src, name string }{
+		{req.Reference, inputName("reference", req.Format, req.Reference)},
+		{req.Current, inputName("current", req.Format, req.Current)},
+	} {
 		if err := copyFile(c.src, filepath.Join(inputDir, c.name), 0o444); err != nil {
 			return nil, fmt.Errorf("preparing input %s: %w", c.name, err)
 		}

@@ -42,7 +42,7 @@ func (in Input) open() (*os.File, error) {
 		f.Close()
 		return nil, &InputError{File: in.Name, Err: fmt.Errorf("%s; %s", pe.Why, pe.Fix)}
 	}
-	return f, nil
+	return decompressed(f, in.Name)
 }
 
 // OpenStream makes the input of path for `ctgit drift`, where a data file

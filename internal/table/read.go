@@ -53,7 +53,7 @@ func FormatOf(path, format string) string {
 	if format != "" {
 		return format
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
+	switch strings.ToLower(filepath.Ext(TrimCompressed(path))) {
 	case ".parquet", ".pq":
 		return "parquet"
 	}

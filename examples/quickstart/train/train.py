@@ -15,6 +15,7 @@ runs this with its CTGIT_* environment (see the ctgit README):
 Run by hand: CTGIT_CURRENT_FILE=../data/current.csv CTGIT_OUTPUT_DIR=/tmp/out python3 train.py
 """
 import csv
+import gzip
 import json
 import math
 import os
@@ -103,7 +104,9 @@ def main():
     model_path = Path(os.environ.get("CTGIT_MODEL_PATH", out / "model"))
     metrics_path = Path(os.environ.get("CTGIT_METRICS_FILE", out / "metrics.json"))
 
-    with open(data, newline="") as f:
+    # ctgit hands the data file as the repository stores it: gzip too.
+    opener = gzip.open if data.endswith(".gz") else open
+    with opener(data, "rt", newline="") as f:
         rows = list(csv.DictReader(f))
     random.Random(7).shuffle(rows)
     cut = int(len(rows) * 0.8)

@@ -26,25 +26,7 @@ func TestEveryOutcomeInEveryView(t *testing.T) {
 			if v == "" {
 				t.Fatalf("no verdict word for %s", o)
 			}
-			views := map[string]func(*bytes.Buffer) error{
-				"text":     func(b *bytes.Buffer) error { return Run(b, r, FormatText, nil, Links{}) },
-				"markdown": func(b *bytes.Buffer) error { return Run(b, r, FormatMarkdown, nil, Links{}) },
-				"summary": func(b *bytes.Buffer) error {
-					path := filepath.Join(t.TempDir(), "summary.md")
-					if err := writeStepSummary(path, r, nil, Links{}); err != nil {
-						return err
-					}
-					got, err := os.ReadFile(path)
-					b.Write(got)
-					return err
-				},
-			}
-			for name, render := range views {
-				var b bytes.Buffer
-				if err := render(&b); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				out := b.String()
+			for name, out := range renderEveryView(t, r) {
 				if strings.Contains(out, "❔") {
 					t.Errorf("%s view of %s shows the unknown mark", name, o)
 				}
@@ -64,25 +46,7 @@ func TestEveryPromotionStatusInEveryView(t *testing.T) {
 		t.Run(string(s), func(t *testing.T) {
 			r := loadRecord(t, "promotion")
 			r.Promotion.Status, r.Promotion.Reason = s, "the promoter's reason"
-			views := map[string]func(*bytes.Buffer) error{
-				"text":     func(b *bytes.Buffer) error { return Run(b, r, FormatText, nil, Links{}) },
-				"markdown": func(b *bytes.Buffer) error { return Run(b, r, FormatMarkdown, nil, Links{}) },
-				"summary": func(b *bytes.Buffer) error {
-					path := filepath.Join(t.TempDir(), "summary.md")
-					if err := writeStepSummary(path, r, nil, Links{}); err != nil {
-						return err
-					}
-					got, err := os.ReadFile(path)
-					b.Write(got)
-					return err
-				},
-			}
-			for name, render := range views {
-				var b bytes.Buffer
-				if err := render(&b); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				out := b.String()
+			for name, out := range renderEveryView(t, r) {
 				if strings.Contains(out, "❔") {
 					t.Errorf("%s view of promotion %s shows the unknown mark", name, s)
 				}
@@ -92,4 +56,28 @@ func TestEveryPromotionStatusInEveryView(t *testing.T) {
 			}
 		})
 	}
+}
+
+// renderEveryView renders r in each view a person reads: the terminal
+// summary, the pull request body and the step summary, by view name.
+func renderEveryView(t *testing.T, r *record.Run) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, f := range []struct{ name, format string }{{"text", FormatText}, {"markdown", FormatMarkdown}} {
+		var b bytes.Buffer
+		if err := Run(&b, r, f.format, nil, Links{}); err != nil {
+			t.Fatalf("%s: %v", f.name, err)
+		}
+		out[f.name] = b.String()
+	}
+	path := filepath.Join(t.TempDir(), "summary.md")
+	if err := writeStepSummary(path, r, nil, Links{}); err != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["summary"] = string(got)
+	return out
 }

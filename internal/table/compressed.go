@@ -37,6 +37,8 @@ func TrimCompressed(name string) string {
 // closed): the readers need a file they can read in blocks and seek in,
 // and spooling keeps the memory budget whatever the size. A file that is
 // not valid compressed data is an error naming the format.
+// Each open decompresses again: a file that drift reads in several passes
+// (header, shape, column groups) costs one decompression per pass.
 func decompressed(f *os.File, name string) (*os.File, error) {
 	head := make([]byte, 4)
 	n, _ := f.ReadAt(head, 0)

@@ -1,0 +1,205 @@
+package dataset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/storage"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/azureblob" // azblob:// URLs
+	_ "gocloud.dev/blob/gcsblob"   // gs:// URLs
+	"gocloud.dev/blob/s3blob"
+	"gocloud.dev/gcerrors"
+
+	"github.com/ctgit/ctgit/internal/fault"
+)
+
+// bucketStore is an object-store bucket behind gocloud.dev/blob.
+// Credentials and endpoints come from each store's usual environment:
+// for S3 the AWS SDK's (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, and
+// AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL for an S3-compatible server,
+// which is then addressed path-style), Google's application-default
+// credentials, Azure's AZURE_STORAGE_* variables.
+type bucketStore struct {
+	url    string // scheme://bucket
+	bucket *blob.Bucket
+}
+
+// openBucket opens the bucket of loc. It reads nothing yet: a bucket that
+// does not exist, or credentials that are wrong, fail on the first list.
+func openBucket(ctx context.Context, loc Location) (store, error) {
+	u := loc.Scheme + "://" + loc.Bucket
+	var b *blob.Bucket
+	var err error
+	if loc.Scheme == "s3" {
+		b, err = openS3(ctx, loc.Bucket)
+	} else {
+		b, err = blob.OpenBucket(ctx, u)
+	}
+	if err != nil {
+		return nil, fault.Input(fmt.Errorf("opening %s: %w", u, err))
+	}
+	return &bucketStore{url: u, bucket: b}, nil
+}
+
+// openS3 opens an S3 bucket with the AWS SDK's standard configuration.
+func openS3(ctx context.Context, bucket string) (*blob.Bucket, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		// S3-compatible servers take any region; AWS itself redirects.
+		cfg.Region = "us-east-1"
+	}
+	custom := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// An S3-compatible server (MinIO, Ceph, a gateway) is addressed
+		// path-style: it has no DNS name per bucket.
+		o.UsePathStyle = custom
+	})
+	return s3blob.OpenBucket(ctx, client, bucket, nil)
+}
+
+func (s *bucketStore) Close() error { return s.bucket.Close() }
+
+// identity is the content identity a store gives for an object.
+func (s *bucketStore) identity(as func(any) bool, md5 []byte, mod time.Time, size int64) string {
+	var so s3types.Object
+	if as(&so) && so.ETag != nil {
+		return "etag:" + strings.Trim(*so.ETag, `"`)
+	}
+	var ga storage.ObjectAttrs
+	if as(&ga) && ga.Generation != 0 {
+		return fmt.Sprintf("generation:%d", ga.Generation)
+	}
+	var gp *storage.ObjectAttrs
+	if as(&gp) && gp != nil && gp.Generation != 0 {
+		return fmt.Sprintf("generation:%d", gp.Generation)
+	}
+	if len(md5) > 0 {
+		return fmt.Sprintf("md5:%x", md5)
+	}
+	return fmt.Sprintf("modified:%s/%d", mod.UTC().Format(time.RFC3339Nano), size)
+}
+
+func (s *bucketStore) Stat(ctx context.Context, key string) (Object, bool, error) {
+	if key == "" || strings.HasSuffix(key, "/") {
+		return Object{}, false, nil
+	}
+	a, err := s.bucket.Attributes(ctx, key)
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.NotFound && !bucketMissing(err) {
+			return Object{}, false, nil
+		}
+		return Object{}, false, s.failed(key, err)
+	}
+	o := Object{URL: s.url + "/" + key, Size: a.Size, Modified: a.ModTime.UTC()}
+	switch {
+	case a.ETag != "" && strings.HasPrefix(s.url, "s3://"):
+		o.ID = "etag:" + strings.Trim(a.ETag, `"`)
+	default:
+		o.ID = s.identity(a.As, a.MD5, a.ModTime, a.Size)
+		if o.ID[:5] == "modif" && a.ETag != "" {
+			o.ID = "etag:" + strings.Trim(a.ETag, `"`)
+		}
+	}
+	return o, true, nil
+}
+
+func (s *bucketStore) List(ctx context.Context, prefix string) ([]Object, error) {
+	it := s.bucket.List(&blob.ListOptions{Prefix: prefix})
+	var out []Object
+	for {
+		lo, err := it.Next(ctx)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, s.failed(prefix, err)
+		}
+		if lo.IsDir {
+			continue
+		}
+		out = append(out, Object{
+			Key: lo.Key, URL: s.url + "/" + lo.Key, Size: lo.Size, Modified: lo.ModTime.UTC(),
+			ID: s.identity(lo.As, lo.MD5, lo.ModTime, lo.Size),
+		})
+	}
+}
+
+func (s *bucketStore) Open(ctx context.Context, key string, o Object) (io.ReadCloser, error) {
+	r, err := s.bucket.NewReader(ctx, key, nil)
+	if err != nil {
+		return nil, s.failed(key, err)
+	}
+	if r.Size() != o.Size {
+		r.Close()
+		return nil, fault.Input(fmt.Errorf("%s changed since ctgit listed it (%d bytes then, %d now); run again", o.URL, o.Size, r.Size()))
+	}
+	return r, nil
+}
+
+// failed classifies a store error: a bucket or object that does not
+// exist and credentials that are missing or refused are the user's to fix
+// (fault.Input); anything else, such as a server that cannot be reached,
+// is infrastructure.
+func (s *bucketStore) failed(key string, err error) error {
+	where := s.url + "/" + key
+	switch gcerrors.Code(err) {
+	case gcerrors.NotFound:
+		if bucketMissing(err) {
+			return fault.Input(fmt.Errorf("%s: the bucket %s does not exist", where, s.url))
+		}
+		return fault.Input(fmt.Errorf("%s: no such object", where))
+	case gcerrors.PermissionDenied:
+		return fault.Input(fmt.Errorf("%s: access denied: the store refuses the credentials from the environment (%s)", where, credentialHint(s.url)))
+	case gcerrors.Canceled:
+		return context.Canceled
+	}
+	if credentialError(err) {
+		return fault.Input(fmt.Errorf("%s: no usable credentials: %s (%v)", where, credentialHint(s.url), errors.Unwrap(err)))
+	}
+	return fault.Infra(fmt.Errorf("%s: %w", where, err))
+}
+
+// bucketMissing reports whether a not-found error is about the bucket.
+func bucketMissing(err error) bool {
+	var nsb *s3types.NoSuchBucket
+	if errors.As(err, &nsb) {
+		return true
+	}
+	return strings.Contains(err.Error(), "NoSuchBucket") || strings.Contains(err.Error(), "bucket doesn't exist") || strings.Contains(err.Error(), "ContainerNotFound")
+}
+
+// credentialError reports whether err says the credentials are missing
+// or wrong.
+func credentialError(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"InvalidAccessKeyId", "SignatureDoesNotMatch", "failed to retrieve credentials", "no EC2 IMDS role found", "could not find default credentials", "AccessDenied", "ExpiredToken", "AuthenticationFailed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// credentialHint says where each store reads its credentials from.
+func credentialHint(u string) string {
+	switch {
+	case strings.HasPrefix(u, "s3://"):
+		return "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE; AWS_ENDPOINT_URL_S3 for an S3-compatible server"
+	case strings.HasPrefix(u, "gs://"):
+		return "set GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`"
+	default:
+		return "set AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN"
+	}
+}

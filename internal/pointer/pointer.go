@@ -1,8 +1,10 @@
 // Package pointer recognises files that stand for data kept elsewhere: a
 // Git LFS pointer left in the work tree when its object was not fetched,
-// and a DVC-tracked path whose data was not pulled. Reading such a file as
-// the data would train and test drift on a few lines of metadata; ctgit
-// refuses it, naming the file and the command that fetches the data.
+// and a DVC-tracked path (a .dvc file beside it). Package dataset takes
+// their identities from them and fetches Git LFS objects; reading a pointer
+// as the data would train and test drift on a few lines of metadata, so a
+// pointer that still reaches a reader is refused, naming the file and the
+// command that fetches the data.
 package pointer
 
 import (
@@ -14,6 +16,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/ctgit/ctgit/internal/fsutil"
 )
 
 // lfsVersion is the first line of every Git LFS pointer (the Git LFS
@@ -58,6 +62,31 @@ func ParseLFS(head []byte) (LFS, bool) {
 	return p, true
 }
 
+// String is the pointer's canonical text, as Git LFS writes it: what `git
+// lfs smudge` reads to give the object.
+func (p LFS) String() string {
+	return fmt.Sprintf("%s\noid %s\nsize %d\n", lfsVersion, p.OID, p.Size)
+}
+
+// ReadLFS reads the file at path as a Git LFS pointer: ok is false for
+// any file that is not one (the data itself, or a file larger than a
+// pointer); err when it cannot be read or is not a regular file (a FIFO
+// would block the read).
+func ReadLFS(path string) (p LFS, ok bool, err error) {
+	f, err := fsutil.OpenRegular(path)
+	if err != nil {
+		return LFS{}, false, err
+	}
+	defer f.Close()
+	head := make([]byte, maxPointer+1)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return LFS{}, false, err
+	}
+	p, ok = ParseLFS(head[:n])
+	return p, ok, nil
+}
+
 // Error is a data file that is a pointer to data ctgit does not have.
 type Error struct {
 	// File is the path as the user named it.
@@ -83,7 +112,7 @@ func CheckFile(f io.ReaderAt, name string) error {
 	}
 	return &Error{File: name,
 		Why: fmt.Sprintf("is a Git LFS pointer (%s, %d bytes), not the data: its object was not fetched", shortOID(p.OID), p.Size),
-		Fix: fmt.Sprintf("fetch it with `git lfs pull --include %s` (ctgit does not fetch Git LFS objects itself yet)", name)}
+		Fix: fmt.Sprintf("fetch it with `git lfs pull --include %s` (ctgit fetches Git LFS objects itself when it resolves data; a pointer that reaches the reader means that fetch did not happen or failed)", name)}
 }
 
 // Check refuses the file at path (named name) when it is a Git LFS pointer.

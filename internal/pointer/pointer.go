@@ -56,7 +56,9 @@ func ParseLFS(head []byte) (LFS, bool) {
 			p.Size = n
 		}
 	}
-	if !strings.HasPrefix(p.OID, "sha256:") {
+	if h, ok := strings.CutPrefix(p.OID, "sha256:"); !ok || len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+		// The specification's oid is a lowercase hex sha256; anything
+		// else names no object a store could hold.
 		return LFS{}, false
 	}
 	return p, true

@@ -18,6 +18,7 @@ func TestParseLFS(t *testing.T) {
 		{"no oid", "version https://git-lfs.github.com/spec/v1\nsize 12\n", false, 0},
 		{"bad size", "version https://git-lfs.github.com/spec/v1\noid " + oid + "\nsize -1\n", false, 0},
 		{"too long to be a pointer", "version https://git-lfs.github.com/spec/v1\noid " + oid + "\n" + strings.Repeat("x", 1100), false, 0},
+		{"short oid", "version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 12\n", false, 0},
 		{"version without newline", "version https://git-lfs.github.com/spec/v1", false, 0},
 	} {
 		p, ok := ParseLFS([]byte(tc.text))

@@ -29,7 +29,7 @@ func TestParseDVC(t *testing.T) {
 			want: DVCOut{Path: "b.csv", MD5: md5Hex, Size: 2}},
 		{name: "several outs, none named", out: "c.csv",
 			text: "outs:\n- md5: " + md5Hex + "\n  path: a.csv\n- md5: " + md5Hex + "\n  path: b.csv\n",
-			err: "none of its outs is c.csv"},
+			err:  "none of its outs is c.csv"},
 		{name: "no outs", out: "x", text: "deps: []\n", err: "it has no outs"},
 		{name: "not yaml", out: "x", text: "outs: [\n", err: "not a DVC file"},
 		{name: "no md5", out: "x.csv", text: "outs:\n- path: x.csv\n  etag: abc\n", err: "records no md5 of x.csv"},

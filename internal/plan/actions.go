@@ -6,7 +6,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bmatcuk/doublestar/v4"
+
 	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/digest"
 )
 
@@ -182,6 +185,40 @@ func changedKeys(a, b map[string]string) []string {
 func short(d string) string    { return digest.Short(d) + "…" }
 func shortHex(d string) string { return strings.TrimPrefix(digest.Short(d), digest.Prefix) + "…" }
 
+// dataAffectedBy says how a change to the repository path c changes the
+// data at location (" changed: c", or ": c changed (DVC-tracked data)"),
+// or "" when it does not. A file location is changed by itself; a
+// directory by any path under it; a glob by any path it matches; each of
+// them also by the .dvc file of anything it holds, and by the .dvc file
+// of a DVC-tracked directory holding it, since that is what changes in Git
+// when DVC data does. A store location is never changed by a commit: its
+// objects change in the store.
+func dataAffectedBy(location, c string) string {
+	loc, err := dataset.Parse(location)
+	if err != nil || loc.Remote() {
+		return ""
+	}
+	holds := func(rel string) bool {
+		if loc.Pattern != "" {
+			ok, err := doublestar.Match(loc.Pattern, rel)
+			return err == nil && ok
+		}
+		dir := strings.TrimSuffix(loc.Prefix, "/")
+		return rel == dir || strings.HasPrefix(rel, dir+"/")
+	}
+	if tracked, ok := strings.CutSuffix(c, ".dvc"); ok && tracked != "" {
+		// What it tracks is in the location, or is a directory the
+		// location (or a glob's fixed part) lies in.
+		if holds(tracked) || strings.HasPrefix(loc.Prefix, tracked+"/") {
+			return ": " + c + " changed (DVC-tracked data)"
+		}
+	}
+	if holds(c) {
+		return " changed: " + c
+	}
+	return ""
+}
+
 // affectedBy returns why a change to any of changed (repository paths)
 // affects p, or "" when none does. The target file is left out on purpose:
 // merging a promotion must not trigger another training. trigger.paths
@@ -191,13 +228,15 @@ func affectedBy(p *config.Pipeline, changed []string) string {
 	// Load rejected every glob that does not compile.
 	paths, _ := config.CompilePathFilter(p.Trigger.Paths)
 	for _, c := range changed {
+		if why := dataAffectedBy(p.Data.Reference, c); why != "" {
+			return "reference data" + why
+		}
+		if why := dataAffectedBy(p.Data.Current, c); why != "" {
+			return "current data" + why
+		}
 		switch {
 		case contains(p.Files, c):
 			return "definition changed: " + c
-		case c == p.Data.Reference:
-			return "reference data changed: " + c
-		case c == p.Data.Current:
-			return "current data changed: " + c
 		case p.Train != nil && p.Train.Code != "" && strings.HasPrefix(c, strings.TrimSuffix(p.Train.Code, "/")+"/"):
 			return "training code changed: " + c
 		}

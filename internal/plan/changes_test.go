@@ -26,3 +26,42 @@ func TestAffectedByTriggerPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestAffectedByData: a change plans a pipeline when it changes the data
+// the pipeline reads: the file itself, anything under a directory or
+// matching a glob, and the .dvc file that stands for DVC-tracked data in
+// Git; never for data in a store, which no commit changes.
+func TestAffectedByData(t *testing.T) {
+	for _, tc := range []struct {
+		current, changed, want string
+	}{
+		{"data/current.csv", "data/current.csv", "current data changed: data/current.csv"},
+		{"data/current.csv", "data/other.csv", ""},
+		{"data/current.csv", "data/current.csv.dvc", "current data: data/current.csv.dvc changed (DVC-tracked data)"},
+		{"data/parts", "data/parts/dt=2026-11-29/part-0.parquet", "current data changed: data/parts/dt=2026-11-29/part-0.parquet"},
+		{"data/parts/", "data/parts/a.csv", "current data changed: data/parts/a.csv"},
+		{"data/parts", "data/partsx/a.csv", ""},
+		{"data/parts", "data/parts/b.csv.dvc", "current data: data/parts/b.csv.dvc changed (DVC-tracked data)"},
+		{"data/events", "data/events.dvc", "current data: data/events.dvc changed (DVC-tracked data)"},
+		{"data/events/part.csv", "data/events.dvc", "current data: data/events.dvc changed (DVC-tracked data)"},
+		{"data/events/**/*.csv", "data/events.dvc", "current data: data/events.dvc changed (DVC-tracked data)"},
+		{"data/*/part-*.csv", "data/eu/part-1.csv", "current data changed: data/eu/part-1.csv"},
+		{"data/*/part-*.csv", "data/eu/part-1.csv.dvc", "current data: data/eu/part-1.csv.dvc changed (DVC-tracked data)"},
+		{"data/*/part-*.csv", "data/eu/readme.md", ""},
+		{"data/*/part-*.csv", "data/eu/x/part-1.csv", ""},
+		{"data/current.csv", "other.dvc", ""},
+		{"data/current.csv", ".dvc", ""},
+		{"s3://bucket/data/current.csv", "data/current.csv", ""},
+		{"s3://bucket/data/", "data/x.csv.dvc", ""},
+		{"https://example.com/current.csv", "current.csv", ""},
+	} {
+		p := &config.Pipeline{Data: config.Data{Reference: "ref/reference.csv", Current: tc.current}}
+		if got := affectedBy(p, []string{tc.changed}); got != tc.want {
+			t.Errorf("data %s, %s changed: got %q, want %q", tc.current, tc.changed, got, tc.want)
+		}
+	}
+	p := &config.Pipeline{Data: config.Data{Reference: "ref/reference.csv.gz", Current: "data/current.csv"}}
+	if got, want := affectedBy(p, []string{"ref/reference.csv.gz.dvc"}), "reference data: ref/reference.csv.gz.dvc changed (DVC-tracked data)"; got != want {
+		t.Errorf("reference .dvc changed: got %q, want %q", got, want)
+	}
+}

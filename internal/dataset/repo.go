@@ -144,12 +144,12 @@ func (r *Resolver) dvcFile(o Object, abs string) (string, error) {
 // sha256 against the pointer.
 func (r *Resolver) lfsObject(rel string, p pointer.LFS) (string, error) {
 	fix := fmt.Sprintf("fetch it with `git lfs pull --include %s`", rel)
-	commonDir, err := r.gitCommonDir()
+	storeDir, err := r.lfsStore()
 	if err != nil {
 		return "", fault.Input(fmt.Errorf("%s is a Git LFS pointer and ctgit cannot find the repository's LFS store: %w; %s", rel, err, fix))
 	}
 	oid := strings.TrimPrefix(p.OID, "sha256:")
-	obj := filepath.Join(commonDir, "lfs", "objects", oid[0:2], oid[2:4], oid)
+	obj := filepath.Join(storeDir, "objects", oid[0:2], oid[2:4], oid)
 	if _, err := os.Stat(obj); err != nil {
 		if _, err := exec.LookPath("git-lfs"); err != nil {
 			return "", fault.Input(fmt.Errorf("%s is a Git LFS pointer and git-lfs is not installed to fetch its object: install git-lfs (https://git-lfs.com) and run `git lfs install`, or %s", rel, fix))
@@ -186,25 +186,42 @@ func (r *Resolver) lfsObject(rel string, p pointer.LFS) (string, error) {
 	return obj, nil
 }
 
-// gitCommonDir is the repository's common Git directory, where the LFS
-// store is (shared by every worktree).
-func (r *Resolver) gitCommonDir() (string, error) {
-	cmd := exec.Command("git", "rev-parse", "--git-common-dir")
+// lfsStore is the directory of the repository's Git LFS store: lfs in
+// the common Git directory (shared by every worktree), or where
+// lfs.storage puts it (relative to the common Git directory).
+func (r *Resolver) lfsStore() (string, error) {
+	out, err := r.git("rev-parse", "--git-common-dir")
+	if err != nil {
+		return "", err
+	}
+	common := out
+	if !filepath.IsAbs(common) {
+		common = filepath.Join(r.Root, common)
+	}
+	storage, err := r.git("config", "--default", "", "--get", "lfs.storage")
+	if err != nil || storage == "" {
+		return filepath.Join(common, "lfs"), nil
+	}
+	if !filepath.IsAbs(storage) {
+		storage = filepath.Join(common, storage)
+	}
+	return storage, nil
+}
+
+// git runs git in the repository root and returns its output, trimmed.
+func (r *Resolver) git(args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
 	cmd.Dir = r.Root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		if why := strings.TrimSpace(stderr.String()); why != "" {
-			return "", fmt.Errorf("git rev-parse: %s", firstLines(why, 2))
+			return "", fmt.Errorf("git %s: %s", args[0], firstLines(why, 2))
 		}
-		return "", fmt.Errorf("git rev-parse: %w", err)
+		return "", fmt.Errorf("git %s: %w", args[0], err)
 	}
-	dir := strings.TrimSpace(string(out))
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(r.Root, dir)
-	}
-	return dir, nil
+	return strings.TrimSpace(string(out)), nil
 }
 
 // withoutEnv is env less the variable name.

@@ -394,3 +394,25 @@ func TestPlainFile(t *testing.T) {
 	_, err = resolveOne(t, r, "missing.csv")
 	wantInput(t, err, "missing.csv does not exist")
 }
+
+// TestLFSStorageElsewhere: with lfs.storage set, the object is fetched into
+// and read from that store.
+func TestLFSStorageElsewhere(t *testing.T) {
+	dir := pointerClone(t, lfsRemote(t))
+	git(t, dir, "config", "lfs.storage", "elsewhere")
+	r := &Resolver{Root: dir, Memo: digest.NewMemo()}
+	s, err := resolveOne(t, r, "data/current.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := r.Fetch(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, ".git", "elsewhere", "objects") + string(filepath.Separator); !strings.HasPrefix(files[0], want) {
+		t.Errorf("Fetch gave %s, want a file under %s", files[0], want)
+	}
+	if b, err := os.ReadFile(files[0]); err != nil || string(b) != csvData {
+		t.Errorf("Fetch gave %q, %v; want the data", b, err)
+	}
+}

@@ -48,7 +48,7 @@ func (r *Resolver) repoObject(rel string) (Object, error) {
 		return Object{}, fault.Input(fmt.Errorf("%s: %w", rel, err))
 	}
 	o := Object{URL: rel, Modified: st.ModTime().UTC()}
-	if st.Mode().IsRegular() {
+	if st.Mode().IsRegular() && st.Size() <= pointer.MaxLFS {
 		if p, ok, err := pointer.ReadLFS(abs); err != nil {
 			return Object{}, fault.Input(fmt.Errorf("%s: %w", rel, err))
 		} else if ok {

@@ -24,9 +24,12 @@ import (
 // specification, v1).
 const lfsVersion = "version https://git-lfs.github.com/spec/v1"
 
-// maxPointer is the most bytes a pointer file holds: the specification
-// keeps them under 1024.
-const maxPointer = 1024
+// MaxLFS is the most bytes a Git LFS pointer file holds (the
+// specification keeps them under 1024): a larger file is data, and need
+// not be opened to tell.
+const MaxLFS = 1024
+
+const maxPointer = MaxLFS
 
 // LFS is a parsed Git LFS pointer.
 type LFS struct {

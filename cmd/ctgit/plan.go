@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -57,7 +58,7 @@ $GITHUB_REPOSITORY, else a github.com origin.`,
 			if err := comment.check(); err != nil {
 				return err
 			}
-			p, ws, err := buildPlan(dir, args, since, forceTrain)
+			p, ws, err := buildPlan(cmd.Context(), dir, args, since, forceTrain)
 			if err != nil {
 				return err
 			}
@@ -188,7 +189,7 @@ func eventPullRequest(path string) (int, error) {
 
 // buildPlan loads the workspace and plans the named pipelines (all when
 // none), restricted to those changed since a revision when since is set.
-func buildPlan(dir string, names []string, since string, forceTrain bool) (*plan.Plan, *workspace, error) {
+func buildPlan(ctx context.Context, dir string, names []string, since string, forceTrain bool) (*plan.Plan, *workspace, error) {
 	ws, err := loadWorkspace(dir)
 	if err != nil {
 		return nil, nil, err
@@ -202,6 +203,8 @@ func buildPlan(dir string, names []string, since string, forceTrain bool) (*plan
 		Cache:      ws.cache,
 		Memo:       ws.memo,
 		ForceTrain: forceTrain,
+		Context:    ctx,
+		Data:       ws.data,
 	}
 	if since != "" {
 		changed, err := gitops.ChangedFiles(ws.root, since)

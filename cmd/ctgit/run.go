@@ -114,7 +114,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 	// Everything below up to exec.Run only reads: the plan, the store's
 	// records, the promotion preflight and the executor. A refusal there
 	// leaves the repository as it was.
-	p, ws, err := buildPlan(f.dir, args, f.since, f.forceTrain)
+	p, ws, err := buildPlan(ctx, f.dir, args, f.since, f.forceTrain)
 	if err != nil {
 		return err
 	}
@@ -192,6 +192,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 		Promoter:    promoterOrNil(promoter),
 		HistoryLost: historyLost(store, p.Root, env),
 		Environ:     env.environ,
+		Data:        ws.data,
 	})
 	progress.close()
 	// The memo only saves work; failing to keep it is not worth failing for.

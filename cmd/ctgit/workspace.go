@@ -8,6 +8,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/cache"
 	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/gitops"
 )
@@ -19,6 +20,9 @@ type workspace struct {
 	cfg   *config.Config
 	cache *cache.Store
 	memo  *digest.Memo
+	// data resolves the pipelines' datasets; remote objects are
+	// downloaded under the step cache's directory (data/).
+	data *dataset.Resolver
 }
 
 // loadWorkspace finds the repository (--root, else the Git work tree
@@ -41,11 +45,13 @@ func loadWorkspace(dir string) (*workspace, error) {
 		return nil, err
 	}
 	cacheDir := filepath.Join(root, filepath.FromSlash(cfg.Settings.Cache))
+	memo := digest.LoadMemo(filepath.Join(cacheDir, "digests.json"))
 	return &workspace{
 		root:  root,
 		cfg:   cfg,
 		cache: cache.Open(cacheDir),
-		memo:  digest.LoadMemo(filepath.Join(cacheDir, "digests.json")),
+		memo:  memo,
+		data:  &dataset.Resolver{Root: root, Memo: memo, CacheDir: cacheDir},
 	}, nil
 }
 

@@ -32,16 +32,12 @@ func check(cfg *Config) Diagnostics {
 		for _, d := range []struct {
 			field, file string
 			pos         Pos
+			window      *Window
 		}{
-			{"reference", p.Data.Reference, p.Data.ReferencePos},
-			{"current", p.Data.Current, p.Data.CurrentPos},
+			{"reference", p.Data.Reference, p.Data.ReferencePos, p.Data.ReferenceWindow},
+			{"current", p.Data.Current, p.Data.CurrentPos, p.Data.CurrentWindow},
 		} {
-			if err := DataFile(cfg.Root, d.file); err != nil {
-				ds = append(ds, diagAt(d.pos, pp+".data."+d.field, "%v", err))
-			}
-			if DataFormat(d.file, p.Data.Format) == "" {
-				ds = append(ds, diagAt(d.pos, pp+".data."+d.field, "cannot tell the format of %q from its extension: use .csv or .parquet, or set data.format", d.file))
-			}
+			ds = append(ds, checkDataset(cfg.Root, p, d.field, d.file, d.pos, d.window)...)
 		}
 		ds = append(ds, checkTarget(cfg.Root, p, p.Model.Target, []string{"model", "target"}, true)...)
 		for i, ch := range p.Promote.Channels {

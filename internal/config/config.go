@@ -6,9 +6,12 @@ package config
 // live in the schema; here they only say what Go adds.
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/semver"
 )
 
@@ -62,16 +65,126 @@ type Target struct {
 	Pos Pos `json:"pos,omitzero"`
 }
 
-// Data names the reference and current datasets.
+// Data names the reference and current datasets. Each is a location (a
+// repository file, directory or glob, or a URL), written alone or as
+// {from: location, window: {...}}.
 type Data struct {
 	Reference string `json:"reference"`
 	Current   string `json:"current"`
 	Format    string `json:"format"`
+	// ReferenceWindow and CurrentWindow keep only the newest partitions of
+	// a partitioned dataset; nil without a window.
+	ReferenceWindow *Window `json:"referenceWindow,omitempty"`
+	CurrentWindow   *Window `json:"currentWindow,omitempty"`
 	// Pos is where the data block is declared; ReferencePos and CurrentPos
-	// where each file is named.
+	// where each location is named.
 	Pos          Pos `json:"pos,omitzero"`
 	ReferencePos Pos `json:"referencePos,omitzero"`
 	CurrentPos   Pos `json:"currentPos,omitzero"`
+}
+
+// Window is a data window as written: the partition column, and how many
+// partitions (a count) or how much time (a duration such as "7d") to keep
+// counting back from the newest, after skipping Skip of them.
+type Window struct {
+	Partition string `json:"partition"`
+	Last      Span   `json:"last"`
+	Skip      *Span  `json:"skip,omitempty"`
+	// Spec is the window decoded by Load.
+	Spec *dataset.Window `json:"-"`
+}
+
+// Span is a count of partitions or a duration.
+type Span struct {
+	Count    int    `json:"-"`
+	Duration string `json:"-"`
+}
+
+// MarshalJSON writes a span as it was written.
+func (s Span) MarshalJSON() ([]byte, error) {
+	if s.Duration != "" {
+		return json.Marshal(s.Duration)
+	}
+	return json.Marshal(s.Count)
+}
+
+// UnmarshalJSON reads a count or a duration.
+func (s *Span) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &s.Duration)
+	}
+	return json.Unmarshal(b, &s.Count)
+}
+
+func (s Span) String() string {
+	if s.Duration != "" {
+		return s.Duration
+	}
+	if s.Count == 1 {
+		return "1 partition"
+	}
+	return strconv.Itoa(s.Count) + " partitions"
+}
+
+// dataSource is one of data.reference and data.current in its long form.
+type dataSource struct {
+	From   string  `json:"from"`
+	Window *Window `json:"window,omitempty"`
+}
+
+// UnmarshalJSON reads each dataset as a location or {from, window}.
+func (d *Data) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Reference    json.RawMessage `json:"reference"`
+		Current      json.RawMessage `json:"current"`
+		Format       string          `json:"format"`
+		Pos          Pos             `json:"pos"`
+		ReferencePos Pos             `json:"referencePos"`
+		CurrentPos   Pos             `json:"currentPos"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	d.Format, d.Pos, d.ReferencePos, d.CurrentPos = raw.Format, raw.Pos, raw.ReferencePos, raw.CurrentPos
+	for _, f := range []struct {
+		in  json.RawMessage
+		loc *string
+		win **Window
+	}{{raw.Reference, &d.Reference, &d.ReferenceWindow}, {raw.Current, &d.Current, &d.CurrentWindow}} {
+		if len(f.in) == 0 {
+			continue
+		}
+		if f.in[0] == '"' {
+			if err := json.Unmarshal(f.in, f.loc); err != nil {
+				return err
+			}
+			continue
+		}
+		var src dataSource
+		if err := json.Unmarshal(f.in, &src); err != nil {
+			return err
+		}
+		*f.loc, *f.win = src.From, src.Window
+	}
+	return nil
+}
+
+// MarshalJSON writes the data block in the shape a pipeline writes it.
+func (d Data) MarshalJSON() ([]byte, error) {
+	src := func(loc string, w *Window) any {
+		if w == nil {
+			return loc
+		}
+		return dataSource{From: loc, Window: w}
+	}
+	return json.Marshal(struct {
+		Reference    any    `json:"reference"`
+		Current      any    `json:"current"`
+		Format       string `json:"format"`
+		Pos          Pos    `json:"pos,omitzero"`
+		ReferencePos Pos    `json:"referencePos,omitzero"`
+		CurrentPos   Pos    `json:"currentPos,omitzero"`
+	}{src(d.Reference, d.ReferenceWindow), src(d.Current, d.CurrentWindow), d.Format, d.Pos, d.ReferencePos, d.CurrentPos})
 }
 
 // Checks are data validation rules and the drift policy.
@@ -211,10 +324,13 @@ type Channel struct {
 
 // Trigger decides when a pipeline runs and trains.
 type Trigger struct {
-	Paths       []string `json:"paths,omitempty"`
-	Schedule    string   `json:"schedule,omitempty"`
-	OnDrift     bool     `json:"onDrift"`
-	MinInterval string   `json:"minInterval,omitempty"`
+	Paths    []string `json:"paths,omitempty"`
+	Schedule string   `json:"schedule,omitempty"`
+	OnDrift  bool     `json:"onDrift"`
+	// OnDataArrival runs the pipeline only when objects of its current
+	// data arrived (or changed) since its last run.
+	OnDataArrival bool   `json:"onDataArrival,omitempty"`
+	MinInterval   string `json:"minInterval,omitempty"`
 	// MinIntervalDuration is MinInterval, decoded by Load (0 when unset).
 	MinIntervalDuration time.Duration `json:"-"`
 	MaxRetrains         *MaxRetrains  `json:"maxRetrains,omitempty"`

@@ -80,9 +80,14 @@ func (ds Diagnostics) sortAndDedupe() Diagnostics {
 		}
 		return a.Message < b.Message
 	})
+	// A value that matches no branch of a disjunction (a number where a
+	// location or {from, window} goes) conflicts with each branch: the
+	// first conflict says enough.
+	conflict := func(d Diagnostic) bool { return strings.HasPrefix(d.Message, "conflicting values") }
 	out := ds[:0]
 	for i, d := range ds {
-		if i > 0 && d == ds[i-1] {
+		if i > 0 && (d == ds[i-1] || conflict(d) && conflict(ds[i-1]) && d.File == ds[i-1].File && d.Path == ds[i-1].Path &&
+			d.Line == ds[i-1].Line && d.Column == ds[i-1].Column) {
 			continue
 		}
 		out = append(out, d)

@@ -220,8 +220,13 @@ func locate(p *Pipeline) {
 	p.Model.Pos = at("model", "name")
 	p.Model.Target.Pos = at("model", "target")
 	p.Data.Pos = at("data")
-	p.Data.ReferencePos = at("data", "reference")
-	p.Data.CurrentPos = at("data", "current")
+	p.Data.ReferencePos, p.Data.CurrentPos = at("data", "reference"), at("data", "current")
+	if p.declares("data", "reference", "from") {
+		p.Data.ReferencePos = at("data", "reference", "from")
+	}
+	if p.declares("data", "current", "from") {
+		p.Data.CurrentPos = at("data", "current", "from")
+	}
 	p.Promote.Pos = at("promote")
 	p.Trigger.Pos = at("trigger")
 	p.Trigger.PathsPos = make([]Pos, len(p.Trigger.Paths))

@@ -23,8 +23,8 @@ func CompareInputs(refIn, curIn table.Input, opt table.ReadOptions, p Policy, bu
 	if err := p.Validate(); err != nil {
 		return nil, &table.InputError{File: "policy", Err: err}
 	}
-	refCSV := table.FormatOf(refIn.Name, opt.Format) == "csv"
-	curCSV := table.FormatOf(curIn.Name, opt.Format) == "csv"
+	refCSV := refIn.Format(opt.Format) == "csv"
+	curCSV := curIn.Format(opt.Format) == "csv"
 	if budget <= 0 || !refCSV || !curCSV {
 		return compareWhole(refIn, curIn, opt, p)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/drift"
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/table"
@@ -17,13 +18,31 @@ import (
 func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 	p := r.pp.Pipeline
 	req := DriftRequest{
-		Step:      s,
-		Reference: r.abs(p.Data.Reference),
-		Current:   r.abs(p.Data.Current),
-		Format:    config.DataFormat(p.Data.Current, p.Data.Format),
-		Policy:    DriftPolicy(p),
-		RefName:   p.Data.Reference,
-		CurName:   p.Data.Current,
+		Step:    s,
+		Format:  r.readFormat(),
+		Policy:  DriftPolicy(p),
+		RefName: p.Data.Reference,
+		CurName: p.Data.Current,
+	}
+	var err error
+	if req.RefInput, err = r.dataInput(ctx, plan.RoleReferenceData); err != nil {
+		return dataFailure(ctx, s, err)
+	}
+	if req.CurInput, err = r.dataInput(ctx, plan.RoleCurrentData); err != nil {
+		return dataFailure(ctx, s, err)
+	}
+	if r.opt.Executor.Name() != "local" {
+		// A container is handed files: each dataset as one.
+		if req.Reference, req.Format, err = r.dataFile(ctx, plan.RoleReferenceData); err != nil {
+			return dataFailure(ctx, s, err)
+		}
+		var curFormat string
+		if req.Current, curFormat, err = r.dataFile(ctx, plan.RoleCurrentData); err != nil {
+			return dataFailure(ctx, s, err)
+		}
+		if curFormat != req.Format {
+			return inputFailure(s, fmt.Errorf("the reference data is %s and the current data %s: drift compares data of one format", req.Format, curFormat))
+		}
 	}
 	rep, err := r.opt.Executor.Drift(ctx, req)
 	if err != nil {
@@ -31,7 +50,7 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 			return canceled(s)
 		}
 		var ie *table.InputError
-		if errors.As(err, &ie) {
+		if errors.As(err, &ie) || fault.KindOf(err) == fault.BadInput {
 			return inputFailure(s, err)
 		}
 		return infraFailure(s, err)

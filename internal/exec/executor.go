@@ -37,9 +37,15 @@ type Executor interface {
 // DriftRequest is one drift step.
 type DriftRequest struct {
 	Step *plan.Step
-	// Reference and Current are absolute paths of the data files.
+	// RefInput and CurInput are the datasets as table inputs, for a
+	// comparison in this process.
+	RefInput, CurInput table.Input
+	// Reference and Current are the absolute paths of the datasets as one
+	// file each, for a comparison in a container; set for executors other
+	// than local.
 	Reference, Current string
-	// Format is "csv" or "parquet".
+	// Format is "csv" or "parquet", or "" to tell each file's format by
+	// its extension.
 	Format string
 	Policy drift.Policy
 	// RefName and CurName are the repository-relative paths, for reports.

@@ -110,8 +110,8 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 		cur := r.current
 		if cur == nil {
 			var err error
-			if cur, err = r.readData(r.pp.Pipeline.Data.Current); err != nil {
-				return inputFailure(s, err), true
+			if cur, err = r.readData(ctx, plan.RoleCurrentData); err != nil {
+				return dataFailure(ctx, s, err), true
 			}
 		}
 		col := cur.Column(ll.Column)

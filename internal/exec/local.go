@@ -60,7 +60,7 @@ func (l *Local) Drift(ctx context.Context, req DriftRequest) (*drift.Report, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep, err := drift.CompareFiles(req.Reference, req.Current, table.ReadOptions{Format: req.Format}, req.Policy, table.DefaultMemoryBudget)
+	rep, err := drift.CompareInputs(req.RefInput, req.CurInput, table.ReadOptions{Format: req.Format}, req.Policy, table.DefaultMemoryBudget)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -84,4 +85,24 @@ func joinSemi(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// dataFailure is the outcome of a step that could not read its data: the
+// user's to fix (a missing file, parts that disagree, a pointer without
+// its object), or the infrastructure's (a store that cannot be reached).
+func dataFailure(ctx context.Context, s *plan.Step, err error) stepOutcome {
+	switch {
+	case ctx.Err() != nil:
+		return canceled(s)
+	case isInfra(err):
+		return infraFailure(s, err)
+	}
+	return inputFailure(s, err)
+}
+
+// isInfra reports whether err is marked as an infrastructure failure; an
+// unmarked error (a table.InputError) is not.
+func isInfra(err error) bool {
+	var c fault.Classified
+	return errors.As(err, &c) && c.Fault() == fault.Infrastructure
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/fsutil"
@@ -45,6 +46,9 @@ type Options struct {
 	// RetryBase is the first retry's backoff, doubled each retry (1s when
 	// zero); RetryMax caps it (1m when zero).
 	RetryBase, RetryMax time.Duration
+	// Data resolves and fetches datasets (a resolver over the repository
+	// and the step cache's directory when nil).
+	Data *dataset.Resolver
 	// Environ is where secrets are read from (os.Environ when nil).
 	Environ []string
 	// HistoryLost says why the artifact store's run records will not
@@ -270,7 +274,7 @@ func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
 		r.emit(Event{Kind: EventStepStart, Step: string(s.Name)})
 		switch s.Name {
 		case plan.StepValidate:
-			out = r.validate(s)
+			out = r.validate(ctx, s)
 		case plan.StepDrift:
 			out = r.drift(ctx, s)
 		case plan.StepTrain:

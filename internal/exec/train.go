@@ -82,6 +82,18 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	}}
 	defer log.Flush()
 
+	refFile, refFormat, err := r.dataFile(ctx, plan.RoleReferenceData)
+	if err != nil {
+		return dataFailure(ctx, s, err)
+	}
+	curFile, format, err := r.dataFile(ctx, plan.RoleCurrentData)
+	if err != nil {
+		return dataFailure(ctx, s, err)
+	}
+	if refFormat != format {
+		return inputFailure(s, fmt.Errorf("the training step is handed the reference data as %s and the current data as %s (a dataset of many parts is handed as one CSV file): give both datasets the same form", refFormat, format))
+	}
+
 	var res *TrainResult
 	attempts := 1 + t.Retries
 	for a := 1; a <= attempts; a++ {
@@ -96,8 +108,8 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		actx, cancel := context.WithTimeout(ctx, timeout)
 		res, err = r.opt.Executor.Train(actx, TrainRequest{
 			Step: s, Train: t, Pipeline: p.Name, Model: p.Model.Name, RunID: r.rec.ID, Attempt: a,
-			CodeDir: codeDir, Reference: r.abs(p.Data.Reference), Current: r.abs(p.Data.Current),
-			Format: config.DataFormat(p.Data.Current, p.Data.Format), OutputDir: outDir, BaselineDir: handed.Dir,
+			CodeDir: codeDir, Reference: refFile, Current: curFile,
+			Format: format, OutputDir: outDir, BaselineDir: handed.Dir,
 			WorkDir: work, MetricsFile: metricsFile, ModelPath: t.Model, Secrets: secrets, Log: log,
 		})
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil

@@ -1,13 +1,12 @@
 package exec
 
 import (
+	"context"
 	"fmt"
 
-	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
-	"github.com/ctgit/ctgit/internal/table"
 )
 
 // validateResult is what the validate step stores in the step cache.
@@ -18,11 +17,11 @@ type validateResult struct {
 }
 
 // validate reads the current data and runs the declared checks.
-func (r *pipelineRun) validate(s *plan.Step) stepOutcome {
+func (r *pipelineRun) validate(ctx context.Context, s *plan.Step) stepOutcome {
 	p := r.pp.Pipeline
-	cur, err := r.readData(p.Data.Current)
+	cur, err := r.readData(ctx, plan.RoleCurrentData)
 	if err != nil {
-		return inputFailure(s, err)
+		return dataFailure(ctx, s, err)
 	}
 	r.current = cur
 	res := validateResult{Current: r.dataset(s, plan.RoleCurrentData, cur.Rows), Reference: r.dataset(s, plan.RoleReferenceData, 0), Checks: checkData(cur, p.Checks)}
@@ -67,7 +66,7 @@ func (r *pipelineRun) dataset(_ *plan.Step, role plan.InputRole, rows int) recor
 	for _, st := range r.pp.Steps {
 		for _, in := range st.Inputs {
 			if in.Role == role {
-				return record.Dataset{Path: in.Path, Digest: in.Digest, Rows: rows}
+				return recordDataset(in, rows)
 			}
 		}
 	}
@@ -77,14 +76,4 @@ func (r *pipelineRun) dataset(_ *plan.Step, role plan.InputRole, rows int) recor
 		path = p.Data.Reference
 	}
 	return record.Dataset{Path: path, Rows: rows}
-}
-
-func (r *pipelineRun) readData(rel string) (*table.Table, error) {
-	p := r.pp.Pipeline
-	t, err := table.ReadFile(r.abs(rel), table.ReadOptions{Format: config.DataFormat(rel, p.Data.Format)})
-	if err != nil {
-		return nil, err
-	}
-	t.Path = rel
-	return t, nil
 }

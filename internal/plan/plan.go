@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/cache"
 	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/version"
 )
@@ -120,7 +122,17 @@ type Input struct {
 	Path   string    `json:"path"`
 	Digest string    `json:"digest"`
 	Size   int64     `json:"size,omitempty"`
+	// Objects is how many objects a dataset consists of, and Window
+	// which partitions its window kept; both only for datasets of more
+	// than one file.
+	Objects int    `json:"objects,omitempty"`
+	Window  string `json:"window,omitempty"`
+	// snapshot is the dataset's resolved snapshot, for the run.
+	snapshot *dataset.Snapshot
 }
+
+// Snapshot is the resolved dataset of a data input; nil for other inputs.
+func (in Input) Snapshot() *dataset.Snapshot { return in.snapshot }
 
 // InputRole is what a step's input is for, in words a reason can use.
 type InputRole string
@@ -175,12 +187,23 @@ type Options struct {
 	Memo *digest.Memo
 	// ForceTrain plans training even without drift.
 	ForceTrain bool
+	// Context bounds listing remote data (context.Background when nil).
+	Context context.Context
+	// Data resolves the pipelines' datasets; nil resolves repository
+	// paths only, with Memo.
+	Data *dataset.Resolver
 }
 
 // Build makes the plan of cfg.
 func Build(cfg *config.Config, opt Options) (*Plan, error) {
 	if opt.Memo == nil {
 		opt.Memo = digest.NewMemo()
+	}
+	if opt.Context == nil {
+		opt.Context = context.Background()
+	}
+	if opt.Data == nil {
+		opt.Data = &dataset.Resolver{Root: cfg.Root, Memo: opt.Memo}
 	}
 	known := map[string]bool{}
 	for _, p := range cfg.Pipelines {
@@ -253,9 +276,9 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 		}
 	}
 
-	in := inputHasher{root: cfg.Root, memo: opt.Memo}
-	ref := in.file(RoleReferenceData, p.Data.Reference)
-	cur := in.file(RoleCurrentData, p.Data.Current)
+	in := inputHasher{root: cfg.Root, pipeline: p.Name, memo: opt.Memo}
+	ref := in.data(opt, RoleReferenceData, p.Data.Reference, p.Data.ReferenceWindow, p.Data.ReferencePos, "data.reference")
+	cur := in.data(opt, RoleCurrentData, p.Data.Current, p.Data.CurrentWindow, p.Data.CurrentPos, "data.current")
 	target := in.file(RoleDeployedVersion, p.Model.Target.File)
 	var code *Input
 	if p.Train != nil && p.Train.Code != "" {
@@ -392,9 +415,10 @@ func stripPositions(v any) any {
 
 // inputHasher hashes repository inputs, keeping the first error.
 type inputHasher struct {
-	root string
-	memo *digest.Memo
-	err  error
+	root     string
+	pipeline string
+	memo     *digest.Memo
+	err      error
 }
 
 func (h *inputHasher) file(role InputRole, rel string) *Input {
@@ -407,6 +431,29 @@ func (h *inputHasher) file(role InputRole, rel string) *Input {
 		h.err = fmt.Errorf("hashing %s %s: %w", role, rel, err)
 	}
 	in.Digest, in.Size = d, n
+	return in
+}
+
+// data resolves a dataset: its objects and their identities, listed from
+// the store for a remote one. An error names the field that declares it.
+func (h *inputHasher) data(opt Options, role InputRole, loc string, w *config.Window, pos config.Pos, field string) *Input {
+	in := &Input{Role: role, Path: loc}
+	if h.err != nil {
+		return in
+	}
+	spec := dataset.Spec{Location: loc}
+	if w != nil {
+		spec.Window = w.Spec
+	}
+	snap, err := opt.Data.Resolve(opt.Context, spec)
+	if err != nil {
+		h.err = fmt.Errorf("%s: pipelines.%s.%s: %w", pos, h.pipeline, field, err)
+		return in
+	}
+	in.Digest, in.Size, in.snapshot = snap.Digest, snap.Size, snap
+	if len(snap.Objects) > 1 || strings.Contains(loc, "://") || snap.Window != "" {
+		in.Objects, in.Window = len(snap.Objects), snap.Window
+	}
 	return in
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/pos"
 	"github.com/ctgit/ctgit/internal/version"
@@ -165,6 +166,13 @@ type Dataset struct {
 	Path   string `json:"path"`
 	Digest string `json:"digest"`
 	Rows   int    `json:"rows"`
+	// Objects counts the objects of a dataset that is more than one
+	// repository file, Window says which partitions its window kept, and
+	// Manifest lists them with their identities: the snapshot a later
+	// run can reproduce.
+	Objects  int              `json:"objects,omitempty"`
+	Window   string           `json:"window,omitempty"`
+	Manifest []dataset.Object `json:"manifest,omitempty"`
 }
 
 // Check is one data check on the current data.

@@ -13,6 +13,10 @@ const DefaultMemoryBudget = 256 << 20
 // Header reads the column names of a CSV or Parquet input; ok is false
 // for an input that cannot be read, whose error the full read reports.
 func Header(in Input, opt ReadOptions) (names []string, ok bool) {
+	if in.parts != nil {
+		names, err := partsHeader(in, opt)
+		return names, err == nil
+	}
 	switch FormatOf(in.Name, opt.Format) {
 	case "csv":
 		f, err := in.open()
@@ -42,11 +46,13 @@ func Header(in Input, opt ReadOptions) (names []string, ok bool) {
 // that cannot be opened is reported before either is parsed.
 func ReadBoth(refIn, curIn Input, opt ReadOptions) (ref, cur *Table, err error) {
 	for _, in := range []Input{refIn, curIn} {
-		f, err := in.open()
-		if err != nil {
-			return nil, nil, err
+		for _, p := range in.each() {
+			f, err := p.open()
+			if err != nil {
+				return nil, nil, err
+			}
+			f.Close()
 		}
-		f.Close()
 	}
 	var curErr error
 	done := make(chan struct{})
@@ -72,6 +78,9 @@ func ReadBoth(refIn, curIn Input, opt ReadOptions) (ref, cur *Table, err error) 
 // Column.Decimals can hold, or only texts and missing cells, 8 otherwise). It
 // reads only the start of the file, unless that start holds all of it.
 func CSVShape(in Input) ([]string, int64, map[string]int64, error) {
+	if in.parts != nil {
+		return partsShape(in)
+	}
 	f, err := in.open()
 	if err != nil {
 		return nil, 0, nil, err
@@ -120,4 +129,44 @@ func CSVShape(in Input) ([]string, int64, map[string]int64, error) {
 		}
 	}
 	return header, lines, cell, nil
+}
+
+// each is the inputs of in's files: its parts, or itself.
+func (in Input) each() []Input {
+	if in.parts == nil {
+		return []Input{in}
+	}
+	out := make([]Input, len(in.parts))
+	for i, p := range in.parts {
+		out[i] = p.input()
+	}
+	return out
+}
+
+// partsShape is CSVShape of a dataset of many CSV files: the parts' rows
+// added up, each column's cell the largest any part expects; a partition
+// column takes 8 bytes a cell.
+func partsShape(in Input) ([]string, int64, map[string]int64, error) {
+	names, err := partsHeader(in, ReadOptions{Format: "csv"})
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var rows int64
+	cell := map[string]int64{}
+	for _, p := range in.parts {
+		_, n, c, err := CSVShape(p.input())
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		rows += n
+		for k, v := range c {
+			cell[k] = max(cell[k], v)
+		}
+	}
+	for _, c := range names {
+		if cell[c] == 0 {
+			cell[c] = 8
+		}
+	}
+	return names, rows, cell, nil
 }

@@ -16,8 +16,9 @@ import (
 // for messages and reports; the bytes come from a regular file, the named
 // one or a spool of a stream that OpenStream read.
 type Input struct {
-	Name string
-	path string // the regular file read: Name, or a spool
+	Name  string
+	path  string // the regular file read: Name, or a spool
+	parts []Part // a dataset of many files (see Parts), instead of path
 }
 
 // File is the input of the data file at path, which must be a regular

@@ -28,6 +28,9 @@ func ReadFile(path string, opt ReadOptions) (*Table, error) {
 // readInput reads a CSV or Parquet input into a Table; errors name the
 // input as the user named it.
 func readInput(in Input, opt ReadOptions) (*Table, error) {
+	if in.parts != nil {
+		return readParts(in, opt)
+	}
 	format := FormatOf(in.Name, opt.Format)
 	switch format {
 	case "csv", "parquet":
@@ -59,3 +62,7 @@ func FormatOf(path, format string) string {
 	}
 	return "csv"
 }
+
+// ReadInput reads an input made by File, Parts or OpenStream into a
+// Table.
+func ReadInput(in Input, opt ReadOptions) (*Table, error) { return readInput(in, opt) }

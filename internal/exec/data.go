@@ -1,0 +1,175 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/dataset"
+	"github.com/ctgit/ctgit/internal/fault"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/table"
+)
+
+// snapshot is the resolved dataset of a data role, from the plan.
+func (r *pipelineRun) snapshot(role plan.InputRole) *dataset.Snapshot {
+	for _, st := range r.pp.Steps {
+		for _, in := range st.Inputs {
+			if in.Role == role && in.Snapshot() != nil {
+				return in.Snapshot()
+			}
+		}
+	}
+	return nil
+}
+
+// resolver is the run's dataset resolver.
+func (r *pipelineRun) resolver() *dataset.Resolver {
+	if r.opt.Data != nil {
+		return r.opt.Data
+	}
+	return &dataset.Resolver{Root: r.plan.Root, Memo: r.opt.Memo, CacheDir: r.opt.Cache.Dir()}
+}
+
+// dataSnapshot is the snapshot of role: the plan's, else resolved now
+// (a plan built without one, as tests may).
+func (r *pipelineRun) dataSnapshot(ctx context.Context, role plan.InputRole) (*dataset.Snapshot, error) {
+	if s := r.snapshot(role); s != nil {
+		return s, nil
+	}
+	p := r.pp.Pipeline
+	spec := dataset.Spec{Location: p.Data.Current}
+	if w := p.Data.CurrentWindow; w != nil {
+		spec.Window = w.Spec
+	}
+	if role == plan.RoleReferenceData {
+		spec = dataset.Spec{Location: p.Data.Reference}
+		if w := p.Data.ReferenceWindow; w != nil {
+			spec.Window = w.Spec
+		}
+	}
+	return r.resolver().Resolve(ctx, spec)
+}
+
+// dataInput is the table input of role's dataset: the local file of each
+// of its objects (remote ones fetched into the download cache first),
+// read as one table.
+func (r *pipelineRun) dataInput(ctx context.Context, role plan.InputRole) (table.Input, error) {
+	snap, err := r.dataSnapshot(ctx, role)
+	if err != nil {
+		return table.Input{}, err
+	}
+	files, err := r.resolver().Fetch(ctx, snap)
+	if err != nil {
+		return table.Input{}, err
+	}
+	parts := make([]table.Part, len(snap.Objects))
+	for i, o := range snap.Objects {
+		parts[i] = table.Part{Path: files[i], Name: o.URL}
+		for _, pv := range o.Partition {
+			parts[i].Partition = append(parts[i].Partition, table.PartitionValue{Column: pv.Column, Value: pv.Value})
+		}
+	}
+	return table.Parts(snap.Source, parts), nil
+}
+
+// readFormat is the format data is read as: data.format, or "" to tell
+// each file's format by its extension.
+func (r *pipelineRun) readFormat() string {
+	if f := r.pp.Pipeline.Data.Format; f != "auto" {
+		return f
+	}
+	return ""
+}
+
+// readData reads role's dataset whole.
+func (r *pipelineRun) readData(ctx context.Context, role plan.InputRole) (*table.Table, error) {
+	in, err := r.dataInput(ctx, role)
+	if err != nil {
+		return nil, err
+	}
+	t, err := table.ReadInput(in, table.ReadOptions{Format: r.readFormat()})
+	if err != nil {
+		return nil, err
+	}
+	t.Path = in.Name
+	return t, nil
+}
+
+// dataFile is role's dataset as one local file, for a step that is handed
+// a file (training, and drift in a container): the file itself for a
+// dataset of one file; for a dataset of many, one CSV file that ctgit
+// assembles from every part, partition columns included, kept in the
+// download cache by the snapshot's digest so it is written once.
+func (r *pipelineRun) dataFile(ctx context.Context, role plan.InputRole) (path, format string, err error) {
+	snap, err := r.dataSnapshot(ctx, role)
+	if err != nil {
+		return "", "", err
+	}
+	in, err := r.dataInput(ctx, role)
+	if err != nil {
+		return "", "", err
+	}
+	if len(snap.Objects) == 1 && len(snap.Objects[0].Partition) == 0 {
+		files, err := r.resolver().Fetch(ctx, snap)
+		if err != nil {
+			return "", "", err
+		}
+		return files[0], config.DataFormat(snap.Objects[0].URL, r.pp.Pipeline.Data.Format), nil
+	}
+	dir := r.resolver().CacheDir
+	if dir == "" {
+		return "", "", fault.Infra(fmt.Errorf("%s: no cache directory to assemble its %d parts in", snap.Source, len(snap.Objects)))
+	}
+	out := filepath.Join(dir, "data", "assembled", strings.TrimPrefix(snap.Digest, "sha256:")+".csv")
+	if _, err := os.Stat(out); err == nil {
+		return out, "csv", nil
+	}
+	t, err := table.ReadInput(in, table.ReadOptions{Format: r.readFormat()})
+	if err != nil {
+		return "", "", err
+	}
+	if err := writeAtomic(out, func(f *os.File) error { return table.WriteCSV(f, t) }); err != nil {
+		return "", "", fault.Infra(fmt.Errorf("assembling %s: %w", snap.Source, err))
+	}
+	return out, "csv", nil
+}
+
+// recordDataset is the run record's account of role's dataset: where it
+// is, its digest and rows, and for a dataset that is not one repository
+// file, the manifest of its objects, so that a promotion pins exactly
+// which objects trained the model.
+func recordDataset(in plan.Input, rows int) record.Dataset {
+	d := record.Dataset{Path: in.Path, Digest: in.Digest, Rows: rows, Objects: in.Objects, Window: in.Window}
+	if s := in.Snapshot(); s != nil && in.Objects > 0 {
+		d.Manifest = s.Objects
+	}
+	return d
+}
+
+// writeAtomic writes path through write into a temporary file beside it,
+// renamed into place once complete, so a crash leaves no partial file.
+func writeAtomic(path string, write func(*os.File) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}

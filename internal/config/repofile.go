@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/ctgit/ctgit/internal/fsutil"
-	"github.com/ctgit/ctgit/internal/pointer"
 	"github.com/ctgit/ctgit/internal/table"
 )
 
@@ -35,20 +34,20 @@ func cleanRel(rel string) error {
 }
 
 // DataFile checks a data file: a regular file inside the repository
-// (RepoFile) that holds the data itself, not a Git LFS pointer whose
-// object was not fetched; a missing file that DVC tracks says how to pull
-// it.
+// (RepoFile). A Git LFS pointer is accepted (ctgit reads its object), and
+// so is a missing file that DVC tracks ("<rel>.dvc" beside it): its
+// identity comes from the .dvc file, and reading it says to pull it.
 func DataFile(root, rel string) error {
 	abs := filepath.Join(root, filepath.FromSlash(rel))
 	if err := RepoFile(root, rel, false); err != nil {
 		if _, statErr := os.Lstat(abs); errors.Is(statErr, fs.ErrNotExist) && cleanRel(rel) == nil {
-			if dvc := pointer.DVC(abs, rel); dvc != nil {
-				return dvc
+			if _, err := os.Stat(abs + ".dvc"); err == nil {
+				return nil
 			}
 		}
 		return err
 	}
-	return pointer.Check(abs, rel)
+	return nil
 }
 
 // RepoFile checks that rel names an existing file (or directory, when

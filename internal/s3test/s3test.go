@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // Version is the versitygw release the tests are written against.
@@ -206,6 +207,37 @@ func (s *Server) Put(t testing.TB, bucket, key string, data []byte) string {
 	})
 	if err != nil {
 		t.Fatalf("putting s3://%s/%s: %v", bucket, key, err)
+	}
+	return aws.ToString(out.ETag)
+}
+
+// PutMultipart writes an object as a multipart upload of parts (every
+// part but the last at least 5 MiB, as S3 requires), and returns its
+// ETag, which is not an MD5 of the content but "<md5 of part MD5s>-N".
+func (s *Server) PutMultipart(t testing.TB, bucket, key string, parts ...[]byte) string {
+	t.Helper()
+	ctx := context.Background()
+	up, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("starting upload of s3://%s/%s: %v", bucket, key, err)
+	}
+	var done []types.CompletedPart
+	for i, p := range parts {
+		n := aws.Int32(int32(i + 1))
+		out, err := s.client.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId, PartNumber: n, Body: bytes.NewReader(p),
+		})
+		if err != nil {
+			t.Fatalf("uploading part %d of s3://%s/%s: %v", i+1, bucket, key, err)
+		}
+		done = append(done, types.CompletedPart{ETag: out.ETag, PartNumber: n})
+	}
+	out, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
+	})
+	if err != nil {
+		t.Fatalf("completing upload of s3://%s/%s: %v", bucket, key, err)
 	}
 	return aws.ToString(out.ETag)
 }

@@ -207,6 +207,12 @@ func bucketMissing(err error) bool {
 	if errors.As(err, &nsb) {
 		return true
 	}
+	// ListObjectsV2 models no NoSuchBucket error: S3 and versitygw say it
+	// in the code of a generic API error.
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode() == "NoSuchBucket"
+	}
 	return strings.Contains(err.Error(), "NoSuchBucket") || strings.Contains(err.Error(), "bucket doesn't exist") || strings.Contains(err.Error(), "ContainerNotFound")
 }
 

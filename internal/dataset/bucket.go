@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob:// URLs
 	_ "gocloud.dev/blob/gcsblob"   // gs:// URLs
@@ -137,8 +139,26 @@ func (s *bucketStore) List(ctx context.Context, prefix string) ([]Object, error)
 }
 
 func (s *bucketStore) Open(ctx context.Context, key string, o Object) (io.ReadCloser, error) {
-	r, err := s.bucket.NewReader(ctx, key, nil)
+	// Ask for the object as listed: a rewrite since then fails with 412
+	// rather than mixing an old listing with new bytes.
+	before := func(as func(any) bool) error {
+		var in *s3.GetObjectInput
+		if as(&in) {
+			if etag, ok := strings.CutPrefix(o.ID, "etag:"); ok {
+				quoted := `"` + etag + `"`
+				in.IfMatch = &quoted
+			}
+			if o.Version != "" {
+				in.VersionId = &o.Version
+			}
+		}
+		return nil
+	}
+	r, err := s.bucket.NewReader(ctx, key, &blob.ReaderOptions{BeforeRead: before})
 	if err != nil {
+		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+			return nil, fault.Input(fmt.Errorf("%s changed since ctgit listed it (%s); run again", o.URL, o.ID))
+		}
 		return nil, s.failed(key, err)
 	}
 	if r.Size() != o.Size {
@@ -157,7 +177,7 @@ func (s *bucketStore) failed(key string, err error) error {
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
 		if bucketMissing(err) {
-			return fault.Input(fmt.Errorf("%s: the bucket %s does not exist", where, s.url))
+			return fault.Input(fmt.Errorf("%s: the bucket does not exist (reading %s); check its name, and the endpoint and region the environment gives", s.url, where))
 		}
 		return fault.Input(fmt.Errorf("%s: no such object", where))
 	case gcerrors.PermissionDenied:
@@ -165,8 +185,18 @@ func (s *bucketStore) failed(key string, err error) error {
 	case gcerrors.Canceled:
 		return context.Canceled
 	}
-	if credentialError(err) {
-		return fault.Input(fmt.Errorf("%s: no usable credentials: %s (%v)", where, credentialHint(s.url), errors.Unwrap(err)))
+	// The store's answer says only its code and message: the SDK's error
+	// around it adds request ids and retry counts nobody acts on.
+	var ae smithy.APIError
+	if errors.As(err, &ae) && credentialCodes[ae.ErrorCode()] {
+		return fault.Input(fmt.Errorf("%s: the store refuses the credentials from the environment (%s: %s); %s", where, ae.ErrorCode(), ae.ErrorMessage(), credentialHint(s.url)))
+	}
+	if noCredentials(err) {
+		return fault.Input(fmt.Errorf("%s: no credentials in the environment: %s", where, credentialHint(s.url)))
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return fault.Infra(fmt.Errorf("%s: cannot reach the store: %w", where, oe))
 	}
 	return fault.Infra(fmt.Errorf("%s: %w", where, err))
 }
@@ -177,14 +207,28 @@ func bucketMissing(err error) bool {
 	if errors.As(err, &nsb) {
 		return true
 	}
+	// ListObjectsV2 models no NoSuchBucket error: S3 and versitygw say it
+	// in the code of a generic API error.
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode() == "NoSuchBucket"
+	}
 	return strings.Contains(err.Error(), "NoSuchBucket") || strings.Contains(err.Error(), "bucket doesn't exist") || strings.Contains(err.Error(), "ContainerNotFound")
 }
 
-// credentialError reports whether err says the credentials are missing
-// or wrong.
-func credentialError(err error) bool {
+// credentialCodes are the store error codes that say the credentials
+// are wrong. versitygw answers an access key it does not know with
+// XAdminUserNotFound (and a 404), where AWS says InvalidAccessKeyId.
+var credentialCodes = map[string]bool{
+	"InvalidAccessKeyId": true, "SignatureDoesNotMatch": true, "AccessDenied": true,
+	"ExpiredToken": true, "InvalidToken": true, "XAdminUserNotFound": true, "AuthenticationFailed": true,
+}
+
+// noCredentials reports whether err is the client library failing to
+// find any credentials before asking the store.
+func noCredentials(err error) bool {
 	msg := err.Error()
-	for _, s := range []string{"InvalidAccessKeyId", "SignatureDoesNotMatch", "failed to retrieve credentials", "no EC2 IMDS role found", "could not find default credentials", "AccessDenied", "ExpiredToken", "AuthenticationFailed"} {
+	for _, s := range []string{"failed to retrieve credentials", "no EC2 IMDS role found", "could not find default credentials"} {
 		if strings.Contains(msg, s) {
 			return true
 		}

@@ -113,8 +113,10 @@ func (r *Resolver) fetchRemote(ctx context.Context, loc Location, o Object) (str
 		return "", fault.Infra(fmt.Errorf("download cache: %w", err))
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		// Another process filled the entry first: theirs is as good.
-		if _, serr := os.Stat(file); serr == nil {
+		// Another process filled the entry first: theirs is as good. An
+		// entry of the wrong size (a copy cut short by hand or by a full
+		// disk) is replaced.
+		if st, serr := os.Stat(file); serr == nil && st.Size() == o.Size {
 			return file, nil
 		}
 		if errors.Is(err, fs.ErrExist) {

@@ -125,4 +125,3 @@ func (s *httpStore) Open(ctx context.Context, key string, o Object) (io.ReadClos
 }
 
 func (s *httpStore) Close() error { return nil }
-

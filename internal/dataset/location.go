@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -78,7 +79,7 @@ func Parse(raw string) (Location, error) {
 	if host == "" {
 		return l, fmt.Errorf("%s: names no bucket or host", raw)
 	}
-	if strings.ContainsAny(host, globChars) {
+	if strings.ContainsAny(host, globChars) && !ipv6Host(host) {
 		return l, fmt.Errorf("%s: a bucket or host cannot hold a glob", raw)
 	}
 	l.Bucket = host
@@ -109,8 +110,19 @@ func splitGlob(p string) (prefix, pattern string) {
 	return "", p
 }
 
+// ipv6Host reports whether host is an IPv6 literal in brackets with an
+// optional port ("[::1]:8080"): its "[" starts no glob.
+func ipv6Host(host string) bool {
+	inner, port, ok := strings.Cut(strings.TrimPrefix(host, "["), "]")
+	return ok && strings.HasPrefix(host, "[") && net.ParseIP(inner) != nil && !strings.ContainsAny(port, globChars)
+}
+
 func loopback(host string) bool {
-	return host == "localhost" || host == "::1" || strings.HasPrefix(host, "127.")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // dataExt reports whether name looks like a data file ctgit reads: a

@@ -3,6 +3,7 @@ package dataset
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -100,7 +101,7 @@ func (w *Window) apply(s *Snapshot) error {
 			}
 		}
 	} else {
-		sort.Strings(sorted)
+		sortValues(sorted)
 		if w.Skip >= len(sorted) {
 			sorted = nil
 		} else {
@@ -123,7 +124,7 @@ func (w *Window) apply(s *Snapshot) error {
 	for v := range keep {
 		kept = append(kept, v)
 	}
-	sort.Strings(kept)
+	sortValues(kept)
 	s.Objects = objs
 	switch len(kept) {
 	case 0:
@@ -134,6 +135,21 @@ func (w *Window) apply(s *Snapshot) error {
 		s.Window = fmt.Sprintf("%s: %s, %s … %s (%d partitions)", w.Column, w.Text, kept[0], kept[len(kept)-1], len(kept))
 	}
 	return nil
+}
+
+// sortValues orders partition values: as numbers when all are whole
+// numbers (hour=9 before hour=10), else as text, which orders ISO dates.
+func sortValues(vs []string) {
+	ns := make(map[string]int64, len(vs))
+	for _, v := range vs {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			sort.Strings(vs)
+			return
+		}
+		ns[v] = n
+	}
+	sort.Slice(vs, func(i, j int) bool { return ns[vs[i]] < ns[vs[j]] })
 }
 
 // String is the window as written.

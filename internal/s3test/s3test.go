@@ -1,0 +1,268 @@
+// Package s3test runs a real S3 server on loopback for tests: Versity's
+// S3 gateway (versitygw) with its posix backend on a temporary directory,
+// started on a free port with a root access key and secret made for the
+// test, and stopped when the test ends.
+package s3test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// Version is the versitygw release the tests are written against.
+const Version = "v1.8.0"
+
+// DefaultBinary is where .ci/run installs versitygw.
+const DefaultBinary = "/var/cache/ctgit-versitygw/bin/versitygw"
+
+// Install is the command that installs versitygw where the tests look.
+const Install = "GOBIN=/var/cache/ctgit-versitygw/bin go install github.com/versity/versitygw/cmd/versitygw@" + Version
+
+// Region is the region the server answers for and clients sign for.
+const Region = "us-east-1"
+
+// Server is a running S3 gateway.
+type Server struct {
+	// Endpoint is "http://127.0.0.1:PORT", the S3 API's address.
+	Endpoint string
+	// AccessKey and Secret are the root credentials the server accepts.
+	AccessKey, Secret string
+	// Root is the posix directory that holds the buckets, one directory
+	// each.
+	Root string
+	// Log is the server's own output, for a failing test to read.
+	Log string
+
+	client *s3.Client
+	stop   func()
+}
+
+// Binary returns the versitygw executable: $CTGIT_VERSITYGW, else
+// versitygw on PATH, else DefaultBinary. When none is there it skips the
+// test, or fails it under CI (CI set), where a missing server must not
+// pass silently.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("CTGIT_VERSITYGW"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("CTGIT_VERSITYGW=%s: %v", p, err)
+		}
+		return p
+	}
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p
+	}
+	if _, err := os.Stat(DefaultBinary); err == nil {
+		return DefaultBinary
+	}
+	msg := fmt.Sprintf("versitygw not installed (set CTGIT_VERSITYGW, or run: %s)", Install)
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// New starts a server for the duration of the test.
+func New(t testing.TB) *Server {
+	t.Helper()
+	bin := Binary(t)
+	dir := t.TempDir()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{
+		Endpoint:  fmt.Sprintf("http://127.0.0.1:%d", port),
+		AccessKey: "AK" + randomHex(t, 9),
+		Secret:    randomHex(t, 20),
+		Root:      filepath.Join(dir, "root"),
+		Log:       filepath.Join(dir, "versitygw.log"),
+	}
+	if err := os.Mkdir(s.Root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.Create(s.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--port", fmt.Sprintf("127.0.0.1:%d", port), "--region", Region, "--quiet", "posix", s.Root)
+	// The root credentials go through the environment, not argv, where
+	// every process on the machine could read them.
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.AccessKey, "ROOT_SECRET_ACCESS_KEY="+s.Secret)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(exited) }()
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cmd.Process.Kill()
+			<-exited
+		})
+	}
+	t.Cleanup(s.stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.wait(ctx, exited); err != nil {
+		b, _ := os.ReadFile(s.Log)
+		t.Fatalf("versitygw on %s: %v\n%s", s.Endpoint, err, b)
+	}
+	s.client = s3.New(s3.Options{
+		Region:       Region,
+		BaseEndpoint: aws.String(s.Endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKey, s.Secret, ""),
+	})
+	return s
+}
+
+// wait returns when the server answers HTTP at all: an anonymous request
+// is refused (403), which is enough to know it listens and serves S3.
+func (s *Server) wait(ctx context.Context, exited <-chan struct{}) error {
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint+"/", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("exited before answering")
+		case <-ctx.Done():
+			return fmt.Errorf("not answering: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Stop stops the server now, for a test that shows what works without
+// it. The test's cleanup would stop it anyway.
+func (s *Server) Stop() { s.stop() }
+
+// Env is the environment the AWS SDK reads to reach this server as its
+// root user: credentials, region and endpoint, with any profile, session
+// token or config file of the machine running the tests switched off.
+func (s *Server) Env() []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=" + s.AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + s.Secret,
+		"AWS_REGION=" + Region,
+		"AWS_ENDPOINT_URL_S3=" + s.Endpoint,
+		"AWS_ENDPOINT_URL=",
+		"AWS_SESSION_TOKEN=",
+		"AWS_PROFILE=",
+		"AWS_CONFIG_FILE=" + filepath.Join(s.Root, "..", "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(s.Root, "..", "no-aws-credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+}
+
+// Setenv sets Env for the duration of the test (see testing.T.Setenv).
+func (s *Server) Setenv(t *testing.T) {
+	t.Helper()
+	for _, kv := range s.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}
+
+// Client is an S3 client signed as the root user.
+func (s *Server) Client() *s3.Client { return s.client }
+
+// CreateBucket creates a bucket.
+func (s *Server) CreateBucket(t testing.TB, name string) {
+	t.Helper()
+	if _, err := s.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("creating bucket %s: %v", name, err)
+	}
+}
+
+// Put writes an object in one part, and returns its ETag as the server
+// gives it.
+func (s *Server) Put(t testing.TB, bucket, key string, data []byte) string {
+	t.Helper()
+	out, err := s.client.PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data),
+	})
+	if err != nil {
+		t.Fatalf("putting s3://%s/%s: %v", bucket, key, err)
+	}
+	return aws.ToString(out.ETag)
+}
+
+// PutMultipart writes an object as a multipart upload of parts (every
+// part but the last at least 5 MiB, as S3 requires), and returns its
+// ETag, which is not an MD5 of the content but "<md5 of part MD5s>-N".
+func (s *Server) PutMultipart(t testing.TB, bucket, key string, parts ...[]byte) string {
+	t.Helper()
+	ctx := context.Background()
+	up, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("starting upload of s3://%s/%s: %v", bucket, key, err)
+	}
+	var done []types.CompletedPart
+	for i, p := range parts {
+		n := aws.Int32(int32(i + 1))
+		out, err := s.client.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId, PartNumber: n, Body: bytes.NewReader(p),
+		})
+		if err != nil {
+			t.Fatalf("uploading part %d of s3://%s/%s: %v", i+1, bucket, key, err)
+		}
+		done = append(done, types.CompletedPart{ETag: out.ETag, PartNumber: n})
+	}
+	out, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
+	})
+	if err != nil {
+		t.Fatalf("completing upload of s3://%s/%s: %v", bucket, key, err)
+	}
+	return aws.ToString(out.ETag)
+}
+
+// Delete deletes an object.
+func (s *Server) Delete(t testing.TB, bucket, key string) {
+	t.Helper()
+	if _, err := s.client.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
+		t.Fatalf("deleting s3://%s/%s: %v", bucket, key, err)
+	}
+}
+
+func randomHex(t testing.TB, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

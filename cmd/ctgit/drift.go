@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"runtime/debug"
@@ -106,20 +107,20 @@ the data set drifted; 2 for bad input.`,
 			defer debug.SetGCPercent(debug.SetGCPercent(10))
 			// A data file may be a stream (<(zcat x.csv.gz), a FIFO,
 			// /dev/stdin): each is read once, here, before either is parsed.
-			ref, refDone, err := table.OpenStream(cmd.Context(), refPath)
+			ref, refDone, err := openDriftInput(cmd.Context(), refPath)
 			if err != nil {
-				return fault.Input(err)
+				return inputOrInfra(err)
 			}
 			defer refDone()
-			cur, curDone, err := table.OpenStream(cmd.Context(), curPath)
+			cur, curDone, err := openDriftInput(cmd.Context(), curPath)
 			if err != nil {
-				return fault.Input(err)
+				return inputOrInfra(err)
 			}
 			defer curDone()
 			opt := table.ReadOptions{Format: inputFormat}
 			rep, err := drift.CompareInputs(ref, cur, opt, p, int64(budgetMiB)<<20)
 			if err != nil {
-				return fault.Input(err)
+				return inputOrInfra(err)
 			}
 			if err := report.Drift(cmd.OutOrStdout(), rep, format); err != nil {
 				return err
@@ -214,4 +215,14 @@ func countDrifted(r *drift.Report) int {
 		}
 	}
 	return n
+}
+
+// inputOrInfra keeps an error marked as an infrastructure failure (a
+// store that cannot be reached: exit 3) and marks any other as bad input.
+func inputOrInfra(err error) error {
+	var c fault.Classified
+	if errors.As(err, &c) {
+		return err
+	}
+	return fault.Input(err)
 }

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/bytesize"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/version"
 )
@@ -115,6 +116,12 @@ func planText(w io.Writer, p *plan.Plan) error {
 				fmt.Fprintf(w, "  %s %s\n", s.Name, s.Scope)
 			}
 		}
+		for _, in := range planDatasets(pp) {
+			fmt.Fprintf(w, "  %s %s: %s\n", in.Role, in.Path, datasetText(in))
+		}
+		if pp.Pipeline != nil && pp.Pipeline.Trigger.OnDataArrival {
+			fmt.Fprintln(w, "  runs only if objects of the current data arrived or changed since the last run that acted on its data (trigger.onDataArrival; checked when it runs)")
+		}
 	}
 	fmt.Fprintf(w, "\n%s.\n", capitalize(planSummary(p)))
 	_, err := fmt.Fprintln(w, "Legend: + run, = cached, ? depends on an earlier result, - skipped.")
@@ -213,4 +220,33 @@ func Diagnostics(w io.Writer, problems, warnings config.Diagnostics, format stri
 		return nil
 	}
 	return fmt.Errorf("unknown format %q", format)
+}
+
+// planDatasets are the data inputs of a pipeline's plan that are more
+// than one repository file, once each.
+func planDatasets(pp *plan.PipelinePlan) []plan.Input {
+	var out []plan.Input
+	seen := map[plan.InputRole]bool{}
+	for _, s := range pp.Steps {
+		for _, in := range s.Inputs {
+			if in.Objects > 0 && !seen[in.Role] {
+				seen[in.Role] = true
+				out = append(out, in)
+			}
+		}
+	}
+	return out
+}
+
+// datasetText says what a dataset is: its objects, size, window and
+// digest.
+func datasetText(in plan.Input) string {
+	s := fmt.Sprintf("%d objects, %s", in.Objects, bytesize.Format(in.Size))
+	if in.Objects == 1 {
+		s = fmt.Sprintf("1 object, %s", bytesize.Format(in.Size))
+	}
+	if in.Window != "" {
+		s += ", window " + in.Window
+	}
+	return s + ", " + shortDigest(in.Digest)
 }

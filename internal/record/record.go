@@ -102,10 +102,10 @@ type Run struct {
 	// Arrival is what trigger.onDataArrival found: the objects of the
 	// current data that arrived or changed since the last run that acted
 	// on its data.
-	Arrival *Arrival `json:"arrival,omitempty"`
-	LabelLag   *LabelLag     `json:"labelLag,omitempty"`
-	Training   *Training     `json:"training,omitempty"`
-	Gates      []Gate        `json:"gates,omitempty"`
+	Arrival  *Arrival  `json:"arrival,omitempty"`
+	LabelLag *LabelLag `json:"labelLag,omitempty"`
+	Training *Training `json:"training,omitempty"`
+	Gates    []Gate    `json:"gates,omitempty"`
 	// Candidate is the model trained in this run.
 	Candidate *Artifact `json:"candidate,omitempty"`
 	// Baseline is the current (deployed) model the candidate is compared

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/dataset"
@@ -127,6 +128,8 @@ func (r *pipelineRun) dataFile(ctx context.Context, role plan.InputRole) (path, 
 	}
 	out := filepath.Join(dir, "data", "assembled", strings.TrimPrefix(snap.Digest, "sha256:")+".csv")
 	if _, err := os.Stat(out); err == nil {
+		now := time.Now()
+		os.Chtimes(out, now, now) // a use, for `ctgit cache prune`
 		return out, "csv", nil
 	}
 	t, err := table.ReadInput(in, table.ReadOptions{Format: r.readFormat()})

@@ -272,6 +272,12 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 			pp.Reason = why
 		} else {
 			pp.Selected, pp.Reason = false, fmt.Sprintf("nothing it reads changed since %s", shortRev(opt.ChangedSince))
+			for _, loc := range []string{p.Data.Current, p.Data.Reference} {
+				if strings.Contains(loc, "://") {
+					pp.Reason += fmt.Sprintf(" in the repository; its data %s is outside it, so a change there is seen by a scheduled run (trigger.onDataArrival runs it when objects arrive), not by --changed-since", loc)
+					break
+				}
+			}
 			return pp, nil
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/version"
@@ -45,6 +46,9 @@ type Entry struct {
 	CreatedAt time.Time       `json:"createdAt"`
 	// Outputs is the digest of the outputs directory ("" when none).
 	Outputs string `json:"outputs,omitempty"`
+	// Manifests lists, by input role, the objects of each dataset of many
+	// parts the step read, so that the next plan can say which arrived.
+	Manifests map[string][]dataset.Object `json:"manifests,omitempty"`
 }
 
 // Store is a step cache in a directory.

@@ -320,7 +320,16 @@ func (r *pipelineRun) put(s *plan.Step, result any, outputs string) error {
 	if err != nil {
 		return err
 	}
-	return r.opt.Cache.Put(&cache.Entry{Key: s.Key, Step: s.ID, Parts: parts, Result: res}, outputs, r.opt.Memo)
+	e := &cache.Entry{Key: s.Key, Step: s.ID, Parts: parts, Result: res}
+	for _, in := range s.Inputs {
+		if snap := in.Snapshot(); snap != nil && in.Objects > 0 {
+			if e.Manifests == nil {
+				e.Manifests = map[string][]dataset.Object{}
+			}
+			e.Manifests[string(in.Role)] = snap.Objects
+		}
+	}
+	return r.opt.Cache.Put(e, outputs, r.opt.Memo)
 }
 
 // cacheHit looks a step's result up in the step cache. Promotion acts on

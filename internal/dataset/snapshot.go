@@ -194,3 +194,11 @@ func Summary(objs []Object, what string) string {
 	}
 	return n + " " + what
 }
+
+// FromManifest is the snapshot of objects a run record's manifest lists:
+// the same objects, read again by their URLs and identities.
+func FromManifest(source string, objs []Object) *Snapshot {
+	s := &Snapshot{Source: source, Objects: append([]Object(nil), objs...)}
+	s.seal()
+	return s
+}

@@ -147,6 +147,10 @@ type pipelineRun struct {
 	baseline  *record.Baseline
 	curVer    string
 	history   []*record.Run
+	// deployedRef is the reference of data.reference.deployed, once
+	// found, and deployedNote says where it came from.
+	deployedRef  *dataset.Snapshot
+	deployedNote string
 }
 
 func newRunID(now time.Time) string {

@@ -181,6 +181,9 @@ type Dataset struct {
 	Objects  int              `json:"objects,omitempty"`
 	Window   string           `json:"window,omitempty"`
 	Manifest []dataset.Object `json:"manifest,omitempty"`
+	// Note says where a reference that is the deployed model's training
+	// data came from ("what run … trained version 1.2.0 on").
+	Note string `json:"note,omitempty"`
 }
 
 // Check is one data check on the current data.

@@ -376,7 +376,7 @@ var PromotionStatuses = []PromotionStatus{PromotionOpened, PromotionUpdated, Pro
 // Outcomes lists every outcome, best first, for views and metrics that
 // must know them all.
 var Outcomes = []Outcome{OutcomePromoted, OutcomePassed, OutcomeUnchanged, OutcomeAlreadyDeployed, OutcomeSuperseded,
-	OutcomeDrifted, OutcomeNoDrift, OutcomeHeld, OutcomeGatesFailed, OutcomeRefused, OutcomeInvalidData, OutcomeFailed, OutcomeCanceled}
+	OutcomeDrifted, OutcomeNoDrift, OutcomeNoNewData, OutcomeHeld, OutcomeGatesFailed, OutcomeRefused, OutcomeInvalidData, OutcomeFailed, OutcomeCanceled}
 
 // Promotion is what the run did to promote its candidate.
 type Promotion struct {

@@ -221,7 +221,7 @@ row() {
 	read -r s3w s3m < <(medians "$2")
 	read -r lw lm < <(medians "$3")
 	awk -v n="$1" -v sw="$s3w" -v lw="$lw" -v sm="$s3m" -v lm="$lm" \
-		'BEGIN {printf "%-34s %9.2f %9.2f %7.1fx %8.0f %8.0f\n", n, sw, lw, (lw > 0 ? sw/lw : 0), sm, lm}'
+		'BEGIN {printf "%-34s %9.2f %9.2f %7.2fx %8.0f %8.0f\n", n, sw, lw, (lw > 0 ? sw/lw : 0), sm, lm}'
 }
 row "plan, cold digest memo" plan-s3-cold plan-local-cold
 row "plan, warm digest memo" plan-s3-warm plan-local-warm

@@ -4,8 +4,8 @@
 // with ROWS rows per part in ten columns of the shapes production event
 // tables have: full-precision floats (one heavy-tailed, one with 1%
 // nulls), integers with a wide span (ids, cents, epoch milliseconds) and
-// categories of 4 to 200 values. The second half of the days drifts a
-// little, so the drift step has something to find.
+// categories of 4 to 200 values. The last 7 days drift a little, so that
+// comparing the last week with the week before has something to find.
 package main
 
 import (
@@ -57,7 +57,7 @@ func main() {
 		for p := range *parts {
 			r := rand.New(rand.NewPCG(*seed, uint64(d*1000+p)))
 			path := filepath.Join(pdir, fmt.Sprintf("part-%d.parquet", p))
-			if err := writePart(path, r, *rows, day, d >= *days/2); err != nil {
+			if err := writePart(path, r, *rows, day, d >= *days-7); err != nil {
 				log.Fatalf("%s: %v", path, err)
 			}
 		}

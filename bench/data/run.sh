@@ -228,5 +228,9 @@ row "plan, warm digest memo" plan-s3-warm plan-local-warm
 row "drift 7d/7d, cold download cache" drift-s3-cold drift-local
 row "drift 7d/7d, warm download cache" drift-s3-warm drift-local
 echo
+echo "every run's wall seconds, in order:"
+for label in plan-s3-cold plan-local-cold plan-s3-warm plan-local-warm drift-s3-cold drift-local drift-s3-warm; do
+	printf '  %-16s %s\n' "$label" "$(awk '{printf "%s ", $1}' "$work/$label.times")"
+done
 echo "days=$DAYS parts=$PARTS rows/part=$ROWS repeat=$REPEAT (medians); ratio = S3/local wall time; MB = peak RSS"
 echo "drift: reference $ref, current $cur${rows:+ ($rows)}"

@@ -43,7 +43,7 @@ func newDriftCmd(env environment) *cobra.Command {
 		budgetMiB                                                             int
 	)
 	cmd := &cobra.Command{
-		Use:   "drift --reference FILE --current FILE",
+		Use:   "drift --reference DATA --current DATA",
 		Short: "Compare a current data set with a reference, column by column",
 		Long: `drift tests every column present in both the reference and the current
 data (CSV with a header row, or Parquet), or only those --columns names, with
@@ -51,6 +51,16 @@ the test that --method names, and says whether the data set drifted: when the
 share of drifted columns reaches --share. A column in only one file is not
 tested; the report names it and every other column left out, and why. This is
 the same engine a pipeline's drift step runs.
+
+DATA is a CSV or Parquet file (.csv.gz and .csv.zst included), a stream
+(<(zcat x.csv.gz), a FIFO, /dev/stdin), or a dataset of many parts read as
+one table: a directory, a glob ('data/events/**/*.parquet'), or a URL
+(s3://bucket/prefix/, gs://…, azblob://…, https://host/file.csv), with the
+key=value directories below its fixed part as columns. A Git LFS pointer is
+read through git lfs; a DVC-tracked file must be pulled. Remote objects are
+downloaded once into the user's cache directory (ctgit/data/), by identity;
+credentials come from each store's usual environment (AWS_*, Google's
+application-default credentials, AZURE_STORAGE_*).
 
 Methods: auto (default), ks, chisquare, wasserstein, jensenshannon, psi.
 auto uses ks (≤1000 reference values) or wasserstein for numerical columns
@@ -137,8 +147,8 @@ the data set drifted; 2 for bad input.`,
 		methods[i] = string(m)
 	}
 	f := cmd.Flags()
-	f.StringVar(&refPath, flagReference, "", "reference data file (CSV or Parquet)")
-	f.StringVar(&curPath, flagCurrent, "", "current data file (CSV or Parquet)")
+	f.StringVar(&refPath, flagReference, "", "reference data: a file, directory, glob or URL (CSV or Parquet)")
+	f.StringVar(&curPath, flagCurrent, "", "current data: a file, directory, glob or URL (CSV or Parquet)")
 	f.StringVar(&method, flagMethod, string(drift.MethodAuto), "test for every column: "+strings.Join(methods, ", "))
 	f.Float64Var(&threshold, flagThreshold, 0, "drift threshold for every column (default: 0.05 for p-values, 0.1 for distances)")
 	f.Float64Var(&share, flagShare, drift.DefaultShare, "share of drifted columns at which the data set has drifted")

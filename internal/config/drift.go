@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/ctgit/ctgit/internal/drift"
@@ -17,6 +18,16 @@ func (p *Pipeline) DriftExclusions() []drift.LeftOut {
 	var out []drift.LeftOut
 	if ll := p.Trigger.LabelLag; ll != nil {
 		out = append(out, drift.LeftOut{Name: ll.Column, Reason: ReasonLabelLag})
+	}
+	// A window's partition column holds other values in each window by
+	// design (the newest days against earlier ones): it always "drifts".
+	for _, w := range []struct {
+		field string
+		w     *Window
+	}{{"current", p.Data.CurrentWindow}, {"reference", p.Data.ReferenceWindow}} {
+		if w.w != nil && !slices.ContainsFunc(out, func(l drift.LeftOut) bool { return l.Name == w.w.Partition }) {
+			out = append(out, drift.LeftOut{Name: w.w.Partition, Reason: "the partition column of data." + w.field + ".window"})
+		}
 	}
 	if p.Checks == nil {
 		return out

@@ -13,6 +13,7 @@ import (
 	"cloud.google.com/go/storage"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"gocloud.dev/blob"
@@ -54,7 +55,10 @@ func openBucket(ctx context.Context, loc Location) (store, error) {
 
 // openS3 opens an S3 bucket with the AWS SDK's standard configuration.
 func openS3(ctx context.Context, bucket string) (*blob.Bucket, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	// The SDK's own warnings (a response without a checksum to validate,
+	// a fall back to IMDSv1) would be printed once per object; what
+	// matters reaches the user as ctgit's errors.
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithLogger(logging.Nop{}))
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +71,7 @@ func openS3(ctx context.Context, bucket string) (*blob.Bucket, error) {
 		// An S3-compatible server (MinIO, Ceph, a gateway) is addressed
 		// path-style: it has no DNS name per bucket.
 		o.UsePathStyle = custom
+		o.DisableLogOutputChecksumValidationSkipped = true
 	})
 	return s3blob.OpenBucket(ctx, client, bucket, nil)
 }

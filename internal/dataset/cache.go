@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ctgit/ctgit/internal/fault"
@@ -31,6 +32,11 @@ import (
 // place, so a crash or a bad transfer leaves no entry.
 func (r *Resolver) Fetch(ctx context.Context, s *Snapshot) ([]string, error) {
 	files := make([]string, len(s.Objects))
+	errs := make([]error, len(s.Objects))
+	// Remote objects download side by side: a dataset of many small
+	// parts is bound by round trips, not bandwidth.
+	sem := make(chan struct{}, fetchParallel)
+	var wg sync.WaitGroup
 	for i, o := range s.Objects {
 		loc, err := Parse(o.URL)
 		if err != nil {
@@ -42,12 +48,26 @@ func (r *Resolver) Fetch(ctx context.Context, s *Snapshot) ([]string, error) {
 			}
 			continue
 		}
-		if files[i], err = r.fetchRemote(ctx, loc, o); err != nil {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			files[i], errs[i] = r.fetchRemote(ctx, loc, o)
+		}()
+	}
+	wg.Wait()
+	// The first object's error, as a download one at a time would say.
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}
 	return files, nil
 }
+
+// fetchParallel is how many objects Fetch downloads at once.
+const fetchParallel = 8
 
 // entryDir is the cache directory of object o.
 func (r *Resolver) entryDir(o Object) string {

@@ -310,3 +310,55 @@ func TestCheckStatic(t *testing.T) {
 		t.Error("not an ELF file")
 	}
 }
+
+// TestDaggerPartitionedData runs the quickstart with its current data as
+// a directory of daily parts: the container steps are handed the dataset
+// as one assembled CSV, the local executor reads the parts in process, and
+// the two agree on drift and on the model.
+func TestDaggerPartitionedData(t *testing.T) {
+	_, python := requireEngine(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	src := filepath.Join("..", "..", "examples", "quickstart")
+	partitioned := func() *repo {
+		r := &repo{t: t, root: t.TempDir()}
+		if out, err := exec.Command("cp", "-r", src+"/.", r.root).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		os.RemoveAll(filepath.Join(r.root, ".ctgit"))
+		b, err := os.ReadFile(filepath.Join(r.root, "data", "current.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(b), "\n")
+		header, rows := lines[0], lines[1:]
+		half := len(rows) / 2
+		r.write("data/events/dt=2026-11-29/part-0.csv", header+strings.Join(rows[:half], ""))
+		r.write("data/events/dt=2026-11-30/part-0.csv", header+strings.Join(rows[half:], ""))
+		os.Remove(filepath.Join(r.root, "data", "current.csv"))
+		def := filepath.Join(r.root, "pipelines", "fraud.cue")
+		b, _ = os.ReadFile(def)
+		s := strings.Replace(string(b), `"python:3.12-slim"`, `"rootfs:`+python+`"`, 1)
+		s = strings.Replace(s, `"data/current.csv"`, `{from: "data/events/", window: {partition: "dt", last: 2}}`, 1)
+		os.WriteFile(def, []byte(s), 0o644)
+		return r
+	}
+	inDagger := partitioned().runWith(ctx, newDagger(t, ctx), nil)
+	if inDagger.Err != nil {
+		t.Fatalf("dagger run: %v", inDagger.Err)
+	}
+	local := partitioned().runWith(ctx, &Local{}, nil)
+	if local.Err != nil {
+		t.Fatalf("local run: %v", local.Err)
+	}
+	d, l := inDagger.Records[0], local.Records[0]
+	if d.Outcome != record.OutcomePassed || d.Data.Current.Objects != 2 || d.Data.Current.Rows != l.Data.Current.Rows {
+		t.Fatalf("outcome %s, current %+v (local %d rows)", d.Outcome, d.Data.Current, l.Data.Current.Rows)
+	}
+	if diff := cmp.Diff(l.Drift, d.Drift); diff != "" {
+		t.Errorf("drift report differs between executors (-local +dagger):\n%s", diff)
+	}
+	if d.Candidate == nil || l.Candidate == nil || d.Candidate.Digest != l.Candidate.Digest {
+		t.Errorf("candidates differ: dagger %+v, local %+v", d.Candidate, l.Candidate)
+	}
+}

@@ -150,6 +150,15 @@ func readParts(in Input, opt ReadOptions) (*Table, error) {
 			return nil, err
 		}
 		out.Columns = append(out.Columns, concatColumns(name, cols))
+		// The parts' copies of this column are garbage now: dropping them
+		// keeps the peak near one copy of the data, not two.
+		for _, t := range tables {
+			for j, c := range t.Columns {
+				if c != nil && c.Name == name {
+					t.Columns[j] = nil
+				}
+			}
+		}
 	}
 	return out, nil
 }

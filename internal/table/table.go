@@ -18,7 +18,7 @@ type Table struct {
 // Column returns the column called name, or nil.
 func (t *Table) Column(name string) *Column {
 	for _, c := range t.Columns {
-		if c.Name == name {
+		if c != nil && c.Name == name {
 			return c
 		}
 	}

@@ -63,9 +63,10 @@ func (s *Snapshot) seal() {
 	for _, o := range s.Objects {
 		s.Size += o.Size
 	}
-	if len(s.Objects) == 1 && !strings.Contains(s.Source, "://") && strings.HasPrefix(s.Objects[0].ID, "sha256:") && s.Objects[0].URL == s.Source {
-		// One repository file: its own digest, as before datasets had
-		// many parts, so existing step caches stay valid.
+	if len(s.Objects) == 1 && !strings.Contains(s.Source, "://") && s.Objects[0].ID != "" && s.Objects[0].URL == s.Source {
+		// One repository file: its own identity (its sha256, as before
+		// datasets had many parts, so existing step caches stay valid; a
+		// Git LFS oid; a DVC md5).
 		s.Digest = s.Objects[0].ID
 		return
 	}

@@ -32,7 +32,7 @@ func (e *HistoryError) Error() string {
 // count from run records that will not outlive this run.
 func (r *pipelineRun) checkHistory() error {
 	tr := r.pp.Pipeline.Trigger
-	if r.opt.HistoryLost == "" || (tr.MinInterval == "" && tr.MaxRetrains == nil) {
+	if r.opt.HistoryLost == "" || (tr.MinInterval == "" && tr.MaxRetrains == nil && !tr.OnDataArrival) {
 		return nil
 	}
 	return fault.Input(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos, Why: r.opt.HistoryLost})

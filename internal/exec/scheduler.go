@@ -178,12 +178,25 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	r.emit(Event{Kind: EventPipelineStart, Message: fmt.Sprintf("run %s of %s", r.rec.ID, p.Model.Name)})
 
 	err := r.checkHistory()
-	if err != nil {
+	notRun := "not run: a guardrail cannot keep its promise"
+	skip := ""
+	if err == nil {
+		notRun = "not run: the data-arrival trigger could not decide"
+		skip, err = r.dataArrival(ctx)
+	}
+	switch {
+	case err != nil:
 		r.rec.Outcome, r.rec.Reason = record.OutcomeFailed, err.Error()
 		for _, s := range r.pp.Steps {
-			r.rec.Steps = append(r.rec.Steps, record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos, Status: record.StepSkipped, Reason: "not run: a guardrail cannot keep its promise"})
+			r.rec.Steps = append(r.rec.Steps, record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos, Status: record.StepSkipped, Reason: notRun})
 		}
-	} else {
+	case skip != "":
+		r.rec.Outcome, r.rec.Reason = record.OutcomeNoNewData, skip
+		for _, s := range r.pp.Steps {
+			r.rec.Steps = append(r.rec.Steps, record.Step{ID: s.ID, Name: string(s.Name), Key: s.Key, Pos: s.Pos, Status: record.StepSkipped, Reason: "no new data"})
+			r.emit(Event{Kind: EventStepDone, Step: string(s.Name), Status: record.StepSkipped, Message: "no new data"})
+		}
+	default:
 		err = r.walk(ctx)
 	}
 	r.noteDeployed()

@@ -44,6 +44,10 @@ const (
 	OutcomeDrifted Outcome = "drifted"
 	// OutcomeNoDrift: no drift was found, the current model is kept.
 	OutcomeNoDrift Outcome = "no-drift"
+	// OutcomeNoNewData: trigger.onDataArrival found no object of the
+	// current data that arrived or changed since the last run that acted
+	// on its data; nothing ran.
+	OutcomeNoNewData Outcome = "no-new-data"
 	// OutcomeHeld: a guardrail held training (too soon, too many retrains,
 	// labels lagging).
 	OutcomeHeld Outcome = "held"
@@ -95,6 +99,10 @@ type Run struct {
 	Checks     []Check       `json:"checks,omitempty"`
 	Drift      *drift.Report `json:"drift,omitempty"`
 	Guardrails []Guardrail   `json:"guardrails,omitempty"`
+	// Arrival is what trigger.onDataArrival found: the objects of the
+	// current data that arrived or changed since the last run that acted
+	// on its data.
+	Arrival *Arrival `json:"arrival,omitempty"`
 	LabelLag   *LabelLag     `json:"labelLag,omitempty"`
 	Training   *Training     `json:"training,omitempty"`
 	Gates      []Gate        `json:"gates,omitempty"`
@@ -405,4 +413,15 @@ func Read(path string) (*Run, error) {
 		return nil, fmt.Errorf("%s: kind %q apiVersion %q, want %s %s", path, r.Kind, r.APIVersion, Kind, version.APIVersion)
 	}
 	return &r, nil
+}
+
+// Arrival is the data-arrival trigger's account of a run.
+type Arrival struct {
+	// Since is the run compared with ("" for a pipeline's first run).
+	Since string `json:"since,omitempty"`
+	// Objects counts the objects that arrived or changed since.
+	Objects int `json:"objects"`
+	// Detail says which, by partition where they have one: "3 new
+	// objects: dt=2026-11-28 … dt=2026-11-30 since run …".
+	Detail string `json:"detail"`
 }

@@ -240,6 +240,9 @@ func writeChecks(b *strings.Builder, r *record.Run) {
 }
 
 func writeGuardrails(b *strings.Builder, r *record.Run) {
+	if a := r.Arrival; a != nil {
+		fmt.Fprintf(b, "Data arrival: %s.\n\n", mdEscape(a.Detail))
+	}
 	for _, g := range r.Guardrails {
 		if g.Held {
 			fmt.Fprintf(b, "> [!NOTE]\n> Guardrail `%s` held training: %s\n\n", g.Name, mdEscape(g.Reason))
@@ -330,6 +333,12 @@ func writeProvenance(b *strings.Builder, r *record.Run, links Links) {
 		s := code(d.Path)
 		if d.Digest != "" {
 			s += " " + code(d.Digest)
+		}
+		if d.Objects > 0 {
+			s += fmt.Sprintf(", %d objects", d.Objects)
+		}
+		if d.Window != "" {
+			s += ", window " + mdEscape(d.Window)
 		}
 		return s + fmt.Sprintf(", %d rows", d.Rows)
 	}

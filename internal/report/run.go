@@ -43,6 +43,8 @@ func Verdict(o record.Outcome) string {
 		return "keep"
 	case record.OutcomeHeld:
 		return "held"
+	case record.OutcomeNoNewData:
+		return "no new data"
 	case record.OutcomeGatesFailed:
 		return "rejected"
 	case record.OutcomeInvalidData:
@@ -65,6 +67,7 @@ var verdictIcon = map[record.Outcome]string{
 	record.OutcomeRefused:         "🚫",
 	record.OutcomeNoDrift:         "✅",
 	record.OutcomeHeld:            "⏸️",
+	record.OutcomeNoNewData:       "➖",
 	record.OutcomeGatesFailed:     "❌",
 	record.OutcomeInvalidData:     "❌",
 	record.OutcomeFailed:          "💥",

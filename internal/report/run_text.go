@@ -67,6 +67,9 @@ func runText(w io.Writer, r *record.Run) error {
 			fmt.Fprintf(w, "  ✗ %s: %s%s\n", checkName(c), c.Detail, at(c.Pos.String()))
 		}
 	}
+	if a := r.Arrival; a != nil {
+		fmt.Fprintf(w, "\nData arrival: %s\n", a.Detail)
+	}
 	for _, g := range r.Guardrails {
 		if g.Held {
 			fmt.Fprintf(w, "\nGuardrail %s held training: %s\n", g.Name, g.Reason)

@@ -1,0 +1,86 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ctgit/ctgit/internal/dataset"
+	"github.com/ctgit/ctgit/internal/plan"
+	"github.com/ctgit/ctgit/internal/record"
+)
+
+// actedOn reports whether a run decided something on its data: it
+// validated, compared and trained or kept the model. A run held by a
+// guardrail, failed, interrupted or skipped for want of new data did not:
+// the data it saw is still new to the trigger, so a day that arrived while
+// training was held (labels lagging, too soon) is trained on later.
+func actedOn(o record.Outcome) bool {
+	switch o {
+	case record.OutcomeHeld, record.OutcomeFailed, record.OutcomeCanceled, record.OutcomeNoNewData, "":
+		return false
+	}
+	return true
+}
+
+// dataArrival is trigger.onDataArrival: the pipeline runs only when
+// objects of its current data arrived or changed since the last run that
+// acted on its data, compared object by object with that run's manifest.
+// It returns why nothing runs ("" to run), and records what arrived.
+// --force-train runs regardless, and says so.
+func (r *pipelineRun) dataArrival(ctx context.Context) (skip string, err error) {
+	if !r.pp.Pipeline.Trigger.OnDataArrival {
+		return "", nil
+	}
+	cur, err := r.dataSnapshot(ctx, plan.RoleCurrentData)
+	if err != nil {
+		return "", err
+	}
+	recs, err := r.records(ctx)
+	if err != nil {
+		return "", fmt.Errorf("trigger.onDataArrival cannot see the last run: %w", err)
+	}
+	var last *record.Run
+	for _, rec := range recs {
+		if rec.ID == r.rec.ID || !actedOn(rec.Outcome) || rec.Data.Current.Digest == "" {
+			continue
+		}
+		if last == nil || rec.StartedAt.After(last.StartedAt) {
+			last = rec
+		}
+	}
+	if last == nil {
+		r.rec.Arrival = &record.Arrival{Objects: len(cur.Objects), Detail: "first run: no earlier run of this pipeline acted on its data"}
+		return "", nil
+	}
+	var arrived []dataset.Object
+	switch {
+	case len(last.Data.Current.Manifest) > 0:
+		arrived = dataset.Arrived(&dataset.Snapshot{Objects: last.Data.Current.Manifest}, cur)
+	case last.Data.Current.Digest != cur.Digest:
+		arrived = cur.Objects
+	}
+	if len(arrived) == 0 {
+		why := fmt.Sprintf("no new data since run %s: the current data (%s) is what that run read", last.ID, plural(len(cur.Objects), "object"))
+		if !r.opt.ForceTrain {
+			r.rec.Arrival = &record.Arrival{Since: last.ID, Detail: why}
+			return why, nil
+		}
+		r.rec.Arrival = &record.Arrival{Since: last.ID, Detail: why + "; running anyway: --force-train"}
+		return "", nil
+	}
+	r.rec.Arrival = &record.Arrival{Since: last.ID, Objects: len(arrived), Detail: fmt.Sprintf("%s since run %s", describeArrived(arrived), last.ID)}
+	return "", nil
+}
+
+// describeArrived is dataset.Describe with "new" in it.
+func describeArrived(objs []dataset.Object) string {
+	d := dataset.Describe(objs)
+	return "new or changed: " + d
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

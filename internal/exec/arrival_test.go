@@ -1,0 +1,83 @@
+package exec
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctgit/ctgit/internal/record"
+)
+
+// partsPipeline trains on a directory of daily partitions, only when a
+// day arrives.
+func partsPipeline(extra string) string {
+	p := pipeline(`command: ["sh", "train.sh"]`, `trigger: {onDrift: false, onDataArrival: true`+extra+`}`)
+	return strings.Replace(p, `data: {reference: "data/ref.csv", current: "data/cur.csv"}`,
+		`data: {reference: "data/ref.csv", current: {from: "data/events/", window: {partition: "dt", last: 2}}}`, 1)
+}
+
+// The data-arrival trigger, as a sequence: the first run trains; the same
+// days again run nothing; a new day trains on the window that now ends
+// with it; a day that arrives while a guardrail holds training is still
+// new to the next run, which trains on it.
+func TestDataArrivalSequence(t *testing.T) {
+	day := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	r := newRepo(t, partsPipeline(`, minInterval: "3h"`), map[string]string{
+		"train/train.sh":                  okTrain,
+		"data/events/dt=2026-11-18/p.csv": driftedCSV,
+		"data/events/dt=2026-11-19/p.csv": driftedCSV,
+	})
+	rec := r.run(runOpts{now: day}).Records[0]
+	if rec.Arrival == nil || !strings.Contains(rec.Arrival.Detail, "first run") || rec.Steps[2].Status != record.StepSucceeded {
+		t.Fatalf("first run: arrival %+v, steps %v", rec.Arrival, statuses(rec))
+	}
+	if rec.Data.Current.Objects != 2 || len(rec.Data.Current.Manifest) != 2 || !strings.Contains(rec.Data.Current.Window, "2026-11-18 … 2026-11-19") {
+		t.Fatalf("current data recorded as %+v", rec.Data.Current)
+	}
+
+	res := r.run(runOpts{now: day.Add(2 * time.Hour)})
+	rec = res.Records[0]
+	if res.Err != nil || rec.Outcome != record.OutcomeNoNewData || !strings.Contains(rec.Reason, "no new data since run") {
+		t.Fatalf("same data: err %v, outcome %s (%s)", res.Err, rec.Outcome, rec.Reason)
+	}
+	for _, s := range rec.Steps {
+		if s.Status != record.StepSkipped {
+			t.Fatalf("same data ran %s: %v", s.Name, statuses(rec))
+		}
+	}
+
+	// A day arrives within minInterval: held, so not yet acted on.
+	r.write("data/events/dt=2026-11-20/p.csv", driftedCSV+"101,z\n")
+	rec = r.run(runOpts{now: day.Add(2*time.Hour + 10*time.Minute)}).Records[0]
+	if rec.Outcome != record.OutcomeHeld || rec.Arrival == nil || rec.Arrival.Objects != 1 || !strings.Contains(rec.Arrival.Detail, "dt=2026-11-20") {
+		t.Fatalf("new day while held: outcome %s, arrival %+v", rec.Outcome, rec.Arrival)
+	}
+	// Past the interval the same day is still new: it trains.
+	rec = r.run(runOpts{now: day.Add(4 * time.Hour)}).Records[0]
+	if rec.Steps[2].Status != record.StepSucceeded || rec.Arrival == nil || rec.Arrival.Objects != 1 {
+		t.Fatalf("after the hold: steps %v, arrival %+v", statuses(rec), rec.Arrival)
+	}
+	if !strings.Contains(rec.Data.Current.Window, "2026-11-19 … 2026-11-20") {
+		t.Fatalf("window %q should end with the new day", rec.Data.Current.Window)
+	}
+	// --force-train runs without new data, and says so.
+	rec = r.run(runOpts{now: day.Add(6 * time.Hour), force: true}).Records[0]
+	if rec.Outcome == record.OutcomeNoNewData || !strings.Contains(rec.Arrival.Detail, "running anyway: --force-train") {
+		t.Fatalf("force: outcome %s, arrival %+v", rec.Outcome, rec.Arrival)
+	}
+}
+
+// A changed object (rewritten in place) is new data too.
+func TestDataArrivalChangedObject(t *testing.T) {
+	r := newRepo(t, partsPipeline(""), map[string]string{
+		"train/train.sh":                  okTrain,
+		"data/events/dt=2026-11-18/p.csv": driftedCSV,
+	})
+	day := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	r.run(runOpts{now: day})
+	r.write("data/events/dt=2026-11-18/p.csv", driftedCSV+"102,y\n")
+	rec := r.run(runOpts{now: day.Add(time.Hour)}).Records[0]
+	if rec.Outcome == record.OutcomeNoNewData || rec.Arrival.Objects != 1 {
+		t.Fatalf("changed object: outcome %s, arrival %+v", rec.Outcome, rec.Arrival)
+	}
+}

@@ -75,8 +75,11 @@ func (s *bucketStore) Close() error { return s.bucket.Close() }
 
 // identity is the content identity a store gives for an object.
 func (s *bucketStore) identity(as func(any) bool, md5 []byte, mod time.Time, size int64) string {
+	// An empty ETag is none: some S3-compatible servers list an object
+	// written behind their back (into a posix backend's directory) without
+	// one, and "etag:" for all of them would make a rewrite look unchanged.
 	var so s3types.Object
-	if as(&so) && so.ETag != nil {
+	if as(&so) && so.ETag != nil && strings.Trim(*so.ETag, `"`) != "" {
 		return "etag:" + strings.Trim(*so.ETag, `"`)
 	}
 	var ga storage.ObjectAttrs
@@ -105,13 +108,14 @@ func (s *bucketStore) Stat(ctx context.Context, key string) (Object, bool, error
 		return Object{}, false, s.failed(key, err)
 	}
 	o := Object{URL: s.url + "/" + key, Size: a.Size, Modified: a.ModTime.UTC()}
+	etag := strings.Trim(a.ETag, `"`)
 	switch {
-	case a.ETag != "" && strings.HasPrefix(s.url, "s3://"):
-		o.ID = "etag:" + strings.Trim(a.ETag, `"`)
+	case etag != "" && strings.HasPrefix(s.url, "s3://"):
+		o.ID = "etag:" + etag
 	default:
 		o.ID = s.identity(a.As, a.MD5, a.ModTime, a.Size)
-		if o.ID[:5] == "modif" && a.ETag != "" {
-			o.ID = "etag:" + strings.Trim(a.ETag, `"`)
+		if o.ID[:5] == "modif" && etag != "" {
+			o.ID = "etag:" + etag
 		}
 	}
 	return o, true, nil

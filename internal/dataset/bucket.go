@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob:// URLs
 	_ "gocloud.dev/blob/gcsblob"   // gs:// URLs
@@ -54,7 +55,10 @@ func openBucket(ctx context.Context, loc Location) (store, error) {
 
 // openS3 opens an S3 bucket with the AWS SDK's standard configuration.
 func openS3(ctx context.Context, bucket string) (*blob.Bucket, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	// The SDK's own log lines ("SDK 2026/11/30 … WARN falling back to
+	// IMDSv1", "Response has no supported checksum") would reach ctgit's
+	// stderr beside its one message; what fails is returned and said there.
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithLogger(logging.Nop{}))
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ TOOLS := $(GO) tool -modfile=tools/go.mod
 BIN := bin/ctgit
 LDFLAGS ?=
 
-.PHONY: all build test lint demo fuzz bench-plan clean
+.PHONY: all build test lint demo fuzz bench-plan bench-data clean
 
 all: build
 
@@ -35,6 +35,11 @@ fuzz:
 # `ctgit plan` on 100 generated pipelines next to `cue export` of the same files.
 bench-plan: build
 	./bench/plan/run.sh
+
+# plan and drift over a ~1 GB partitioned dataset in S3 (versitygw on
+# loopback) next to the same files on disk (see bench/data/README.md).
+bench-data:
+	./bench/data/run.sh
 
 clean:
 	rm -rf bin

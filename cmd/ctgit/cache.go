@@ -22,8 +22,10 @@ func newCacheCmd(env environment) *cobra.Command {
 		Use:   "prune",
 		Short: "Remove cache entries older than a duration",
 		Long: `prune removes step cache entries (and their outputs) created longer ago than
---older-than, and work directories left by killed runs. The latest entry of
-each step is kept whatever its age, so plans can still say what changed.`,
+--older-than, work directories left by killed runs, and downloaded data
+objects and assembled datasets (data/) that no run used within --older-than.
+The latest entry of each step is kept whatever its age, so plans can still
+say what changed.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Checked here rather than with MarkFlagRequired, whose error
@@ -43,7 +45,7 @@ each step is kept whatever its age, so plans can still say what changed.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %d entries, %s, from %s\n", st.Entries, bytesize.Format(st.Bytes), relTo(ws.root, ws.cache.Dir()))
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d entries and %d downloads, %s, from %s\n", st.Entries, st.Downloads, bytesize.Format(st.Bytes), relTo(ws.root, ws.cache.Dir()))
 			return nil
 		},
 	}

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/version"
@@ -45,6 +46,9 @@ type Entry struct {
 	CreatedAt time.Time       `json:"createdAt"`
 	// Outputs is the digest of the outputs directory ("" when none).
 	Outputs string `json:"outputs,omitempty"`
+	// Manifests lists, by input role, the objects of each dataset of many
+	// parts the step read, so that the next plan can say which arrived.
+	Manifests map[string][]dataset.Object `json:"manifests,omitempty"`
 }
 
 // Store is a step cache in a directory.
@@ -176,7 +180,10 @@ func (s *Store) Put(e *Entry, outputs string, memo *digest.Memo) error {
 // PruneStats says what Prune removed.
 type PruneStats struct {
 	Entries int
-	Bytes   int64
+	// Downloads counts the downloaded data objects and assembled
+	// datasets removed from data/.
+	Downloads int
+	Bytes     int64
 }
 
 // Prune removes entries older than age, their outputs, and work
@@ -230,7 +237,53 @@ func (s *Store) Prune(age time.Duration, now time.Time) (PruneStats, error) {
 			}
 		}
 	}
-	return st, nil
+	return st, s.pruneData(age, now, &st)
+}
+
+// pruneData removes downloads (data/<xx>/<entry>/) and assembled datasets
+// (data/assembled/) that no run used within age: a use touches them.
+func (s *Store) pruneData(age time.Duration, now time.Time, st *PruneStats) error {
+	data := filepath.Join(s.dir, "data")
+	shards, err := os.ReadDir(data)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, sh := range shards {
+		dir := filepath.Join(data, sh.Name())
+		items, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, it := range items {
+			p := filepath.Join(dir, it.Name())
+			if newestUse(p).After(now.Add(-age)) {
+				continue
+			}
+			st.Bytes += dirSize(p)
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
+			st.Downloads++
+		}
+	}
+	return nil
+}
+
+// newestUse is the latest modification time of path or anything in it.
+func newestUse(path string) time.Time {
+	var t time.Time
+	filepath.WalkDir(path, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil {
+			if info, err := d.Info(); err == nil && info.ModTime().After(t) {
+				t = info.ModTime()
+			}
+		}
+		return nil
+	})
+	return t
 }
 
 func dirSize(dir string) int64 {

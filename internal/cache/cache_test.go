@@ -84,3 +84,37 @@ func TestPruneKeepsTheLatestOfEachStep(t *testing.T) {
 		t.Error("an old work directory survived")
 	}
 }
+
+// Downloads and assembled datasets go when no run used them within the
+// age; one used lately stays.
+func TestPruneData(t *testing.T) {
+	dir := t.TempDir()
+	s := Open(dir)
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	old, fresh := now.Add(-40*24*time.Hour), now.Add(-time.Hour)
+	write := func(rel string, at time.Time) {
+		p := filepath.Join(dir, "data", rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("1234"), 0o444); err != nil {
+			t.Fatal(err)
+		}
+		for q := p; q != filepath.Join(dir, "data"); q = filepath.Dir(q) {
+			os.Chtimes(q, at, at)
+		}
+	}
+	write("ab/abcd/part-0.parquet", old)
+	write("cd/cdef/part-1.parquet", fresh)
+	write("assembled/1234.csv", old)
+	st, err := s.Prune(30*24*time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Downloads != 2 || st.Bytes != 8 {
+		t.Fatalf("removed %+v, want the old download and the old assembled file", st)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "cd", "cdef", "part-1.parquet")); err != nil {
+		t.Fatalf("the fresh download went: %v", err)
+	}
+}

@@ -37,6 +37,12 @@ func check(cfg *Config) Diagnostics {
 			{"reference", p.Data.Reference, p.Data.ReferencePos, p.Data.ReferenceWindow},
 			{"current", p.Data.Current, p.Data.CurrentPos, p.Data.CurrentWindow},
 		} {
+			if d.field == "reference" && p.Data.ReferenceDeployed && d.file == "" {
+				if d.window != nil {
+					ds = append(ds, diagAt(p.FieldPos("data", "reference", "window"), pp+".data.reference.window", "a window needs from: the location a first run reads"))
+				}
+				continue
+			}
 			ds = append(ds, checkDataset(cfg.Root, p, d.field, d.file, d.pos, d.window)...)
 		}
 		ds = append(ds, checkTarget(cfg.Root, p, p.Model.Target, []string{"model", "target"}, true)...)

@@ -72,4 +72,3 @@ func checkDataset(root string, p *Pipeline, field, raw string, pos Pos, w *Windo
 	}
 	return nil
 }
-

@@ -76,6 +76,10 @@ type Data struct {
 	// a partitioned dataset; nil without a window.
 	ReferenceWindow *Window `json:"referenceWindow,omitempty"`
 	CurrentWindow   *Window `json:"currentWindow,omitempty"`
+	// ReferenceDeployed makes the reference the data the deployed model
+	// was trained on (reference: {deployed: true}); Reference, when set,
+	// is what a first run compares with.
+	ReferenceDeployed bool `json:"referenceDeployed,omitempty"`
 	// Pos is where the data block is declared; ReferencePos and CurrentPos
 	// where each location is named.
 	Pos          Pos `json:"pos,omitzero"`
@@ -128,8 +132,9 @@ func (s Span) String() string {
 
 // dataSource is one of data.reference and data.current in its long form.
 type dataSource struct {
-	From   string  `json:"from"`
-	Window *Window `json:"window,omitempty"`
+	From     string  `json:"from,omitempty"`
+	Window   *Window `json:"window,omitempty"`
+	Deployed bool    `json:"deployed,omitempty"`
 }
 
 // UnmarshalJSON reads each dataset as a location or {from, window}.
@@ -147,10 +152,11 @@ func (d *Data) UnmarshalJSON(b []byte) error {
 	}
 	d.Format, d.Pos, d.ReferencePos, d.CurrentPos = raw.Format, raw.Pos, raw.ReferencePos, raw.CurrentPos
 	for _, f := range []struct {
-		in  json.RawMessage
-		loc *string
-		win **Window
-	}{{raw.Reference, &d.Reference, &d.ReferenceWindow}, {raw.Current, &d.Current, &d.CurrentWindow}} {
+		in       json.RawMessage
+		loc      *string
+		win      **Window
+		deployed *bool
+	}{{raw.Reference, &d.Reference, &d.ReferenceWindow, &d.ReferenceDeployed}, {raw.Current, &d.Current, &d.CurrentWindow, new(bool)}} {
 		if len(f.in) == 0 {
 			continue
 		}
@@ -164,18 +170,18 @@ func (d *Data) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(f.in, &src); err != nil {
 			return err
 		}
-		*f.loc, *f.win = src.From, src.Window
+		*f.loc, *f.win, *f.deployed = src.From, src.Window, src.Deployed
 	}
 	return nil
 }
 
 // MarshalJSON writes the data block in the shape a pipeline writes it.
 func (d Data) MarshalJSON() ([]byte, error) {
-	src := func(loc string, w *Window) any {
-		if w == nil {
+	src := func(loc string, w *Window, deployed bool) any {
+		if w == nil && !deployed {
 			return loc
 		}
-		return dataSource{From: loc, Window: w}
+		return dataSource{From: loc, Window: w, Deployed: deployed}
 	}
 	return json.Marshal(struct {
 		Reference    any    `json:"reference"`
@@ -184,7 +190,7 @@ func (d Data) MarshalJSON() ([]byte, error) {
 		Pos          Pos    `json:"pos,omitzero"`
 		ReferencePos Pos    `json:"referencePos,omitzero"`
 		CurrentPos   Pos    `json:"currentPos,omitzero"`
-	}{src(d.Reference, d.ReferenceWindow), src(d.Current, d.CurrentWindow), d.Format, d.Pos, d.ReferencePos, d.CurrentPos})
+	}{src(d.Reference, d.ReferenceWindow, d.ReferenceDeployed), src(d.Current, d.CurrentWindow, false), d.Format, d.Pos, d.ReferencePos, d.CurrentPos})
 }
 
 // Checks are data validation rules and the drift policy.

@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ctgit/ctgit/internal/fault"
 )
@@ -62,6 +63,9 @@ func (r *Resolver) fetchRemote(ctx context.Context, loc Location, o Object) (str
 	dir := r.entryDir(o)
 	file := filepath.Join(dir, path.Base(o.URL))
 	if st, err := os.Stat(file); err == nil && st.Size() == o.Size {
+		// A use: `ctgit cache prune` removes what no run used lately.
+		now := time.Now()
+		os.Chtimes(file, now, now)
 		return file, nil
 	}
 	st, err := r.store(ctx, loc)

@@ -184,3 +184,21 @@ func Describe(objs []Object) string {
 		return fmt.Sprintf("%d %s: %s … %s", len(objs), noun, parts[0], parts[len(parts)-1])
 	}
 }
+
+// Summary says what happened to objs: "3 objects arrived (dt=2026-11-28 …
+// dt=2026-11-30)" for what "arrived".
+func Summary(objs []Object, what string) string {
+	n, where, _ := strings.Cut(Describe(objs), ": ")
+	if where != "" {
+		return n + " " + what + " (" + where + ")"
+	}
+	return n + " " + what
+}
+
+// FromManifest is the snapshot of objects a run record's manifest lists:
+// the same objects, read again by their URLs and identities.
+func FromManifest(source string, objs []Object) *Snapshot {
+	s := &Snapshot{Source: source, Objects: append([]Object(nil), objs...)}
+	s.seal()
+	return s
+}

@@ -68,14 +68,8 @@ func (r *pipelineRun) dataArrival(ctx context.Context) (skip string, err error) 
 		r.rec.Arrival = &record.Arrival{Since: last.ID, Detail: why + "; running anyway: --force-train"}
 		return "", nil
 	}
-	r.rec.Arrival = &record.Arrival{Since: last.ID, Objects: len(arrived), Detail: fmt.Sprintf("%s since run %s", describeArrived(arrived), last.ID)}
+	r.rec.Arrival = &record.Arrival{Since: last.ID, Objects: len(arrived), Detail: fmt.Sprintf("%s since run %s", dataset.Summary(arrived, "arrived or changed"), last.ID)}
 	return "", nil
-}
-
-// describeArrived is dataset.Describe with "new" in it.
-func describeArrived(objs []dataset.Object) string {
-	d := dataset.Describe(objs)
-	return "new or changed: " + d
 }
 
 func plural(n int, noun string) string {

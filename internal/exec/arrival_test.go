@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/record"
 )
 
@@ -79,5 +80,61 @@ func TestDataArrivalChangedObject(t *testing.T) {
 	rec := r.run(runOpts{now: day.Add(time.Hour)}).Records[0]
 	if rec.Outcome == record.OutcomeNoNewData || rec.Arrival.Objects != 1 {
 		t.Fatalf("changed object: outcome %s, arrival %+v", rec.Outcome, rec.Arrival)
+	}
+}
+
+// data.reference.deployed, as a sequence: a first run compares with the
+// first-run location; once its promotion is merged, the next run compares
+// the new day with exactly the objects the deployed model was trained on.
+func TestReferenceIsTheDeployedTrainingData(t *testing.T) {
+	p := strings.Replace(partsPipeline(""), `data: {reference: "data/ref.csv", current: {from: "data/events/", window: {partition: "dt", last: 2}}}`,
+		`data: {reference: {deployed: true, from: "data/ref.csv"}, current: {from: "data/events/", window: {partition: "dt", last: 1}}}`, 1)
+	r := newRepo(t, p, map[string]string{
+		"train/train.sh":                  okTrain,
+		"data/events/dt=2026-11-18/p.csv": driftedCSV,
+	})
+	pr := &recordingPromoter{}
+	res := r.run(runOpts{promoter: pr})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	first := res.Records[0]
+	if first.Data.Reference.Path != "data/ref.csv" || !strings.Contains(first.Data.Reference.Note, "first run") {
+		t.Fatalf("first run's reference: %+v", first.Data.Reference)
+	}
+	// Merge the promotion; a day arrives.
+	r.write("deploy/model.cue", "model: {\n\tversion: \"1.1.0\"\n\tartifact: \"none\"\n}\n")
+	r.write("data/events/dt=2026-11-19/p.csv", driftedCSV+"101,z\n")
+	res = r.run(runOpts{promoter: pr})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	ref := res.Records[0].Data.Reference
+	if ref.Path != "data/events/" || len(ref.Manifest) != 1 || ref.Manifest[0].Key != "dt=2026-11-18/p.csv" ||
+		!strings.Contains(ref.Note, "what run "+first.ID+" trained version 1.1.0 on") {
+		t.Fatalf("second run's reference: %+v", ref)
+	}
+	if cur := res.Records[0].Data.Current; len(cur.Manifest) != 1 || cur.Manifest[0].Key != "dt=2026-11-19/p.csv" {
+		t.Fatalf("second run's current: %+v", cur)
+	}
+}
+
+// Without a first-run location and with no record of the deployed model's
+// training, there is nothing to compare with: bad input, nothing trained.
+func TestReferenceDeployedWithoutRecordStops(t *testing.T) {
+	p := strings.Replace(partsPipeline(""), `data: {reference: "data/ref.csv", current: {from: "data/events/", window: {partition: "dt", last: 2}}}`,
+		`data: {reference: {deployed: true}, current: {from: "data/events/", window: {partition: "dt", last: 1}}}`, 1)
+	r := newRepo(t, p, map[string]string{
+		"train/train.sh":                  okTrain,
+		"data/events/dt=2026-11-18/p.csv": driftedCSV,
+	})
+	res := r.run(runOpts{})
+	if fault.KindOf(res.Err) != fault.BadInput || !strings.Contains(res.Err.Error(), "no run record in the artifact store promoted the deployed version 1.0.0") {
+		t.Fatalf("err %v", res.Err)
+	}
+	for _, s := range res.Records[0].Steps {
+		if s.Name == "train" && s.Status != record.StepSkipped {
+			t.Fatalf("train %s", s.Status)
+		}
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/dataset"
+	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
@@ -38,6 +40,9 @@ func (r *pipelineRun) resolver() *dataset.Resolver {
 // dataSnapshot is the snapshot of role: the plan's, else resolved now
 // (a plan built without one, as tests may).
 func (r *pipelineRun) dataSnapshot(ctx context.Context, role plan.InputRole) (*dataset.Snapshot, error) {
+	if role == plan.RoleReferenceData && r.pp.Pipeline.Data.ReferenceDeployed {
+		return r.deployedData(ctx)
+	}
 	if s := r.snapshot(role); s != nil {
 		return s, nil
 	}
@@ -127,6 +132,8 @@ func (r *pipelineRun) dataFile(ctx context.Context, role plan.InputRole) (path, 
 	}
 	out := filepath.Join(dir, "data", "assembled", strings.TrimPrefix(snap.Digest, "sha256:")+".csv")
 	if _, err := os.Stat(out); err == nil {
+		now := time.Now()
+		os.Chtimes(out, now, now) // a use, for `ctgit cache prune`
 		return out, "csv", nil
 	}
 	t, err := table.ReadInput(in, table.ReadOptions{Format: r.readFormat()})
@@ -149,6 +156,70 @@ func recordDataset(in plan.Input, rows int) record.Dataset {
 		d.Manifest = s.Objects
 	}
 	return d
+}
+
+// deployedData is the reference of data.reference.deployed: the objects
+// the deployed model was trained on, from the manifest (or the file and
+// digest) of the current data in the run record that promoted the
+// deployed version. A first run, whose deployed version no record
+// promoted, compares with data.reference.from; without one it stops:
+// there is no reference to compare with, and comparing with something
+// else would be a silent change of what the user asked.
+func (r *pipelineRun) deployedData(ctx context.Context) (*dataset.Snapshot, error) {
+	if r.deployedRef != nil {
+		return r.deployedRef, nil
+	}
+	p := r.pp.Pipeline
+	b, err := r.findBaseline(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var trained *record.Run
+	for _, rec := range r.history {
+		if b.RunID != "" && rec.ID == b.RunID {
+			trained = rec
+		}
+	}
+	at := p.Data.ReferencePos.String()
+	switch {
+	case trained != nil && len(trained.Data.Current.Manifest) > 0:
+		r.deployedRef = dataset.FromManifest(trained.Data.Current.Path, trained.Data.Current.Manifest)
+		r.deployedNote = fmt.Sprintf("what run %s trained version %s on", trained.ID, b.Version)
+	case trained != nil && trained.Data.Current.Digest != "":
+		// One repository file: it must still hold what was trained on.
+		snap, err := r.resolver().Resolve(ctx, dataset.Spec{Location: trained.Data.Current.Path})
+		if err != nil {
+			return nil, fault.Input(fmt.Errorf("%s: data.reference: the deployed model %s was trained on %s, which cannot be read now: %w", at, b.Version, trained.Data.Current.Path, err))
+		}
+		if snap.Digest != trained.Data.Current.Digest {
+			return nil, fault.Input(fmt.Errorf("%s: data.reference: the deployed model %s was trained on %s at %s (run %s), and the repository now holds other content there (%s): keep training data as immutable objects (a partitioned dataset, Git LFS, DVC) to compare with it, or name the reference with from",
+				at, b.Version, trained.Data.Current.Path, digest.Short(trained.Data.Current.Digest), trained.ID, digest.Short(snap.Digest)))
+		}
+		r.deployedRef = snap
+		r.deployedNote = fmt.Sprintf("what run %s trained version %s on", trained.ID, b.Version)
+	case p.Data.Reference != "":
+		r.deployedRef = r.snapshot(plan.RoleReferenceData)
+		if r.deployedRef == nil {
+			spec := dataset.Spec{Location: p.Data.Reference}
+			if w := p.Data.ReferenceWindow; w != nil {
+				spec.Window = w.Spec
+			}
+			if r.deployedRef, err = r.resolver().Resolve(ctx, spec); err != nil {
+				return nil, err
+			}
+		}
+		r.deployedNote = fmt.Sprintf("first run: no run record promoted the deployed version %s, so the reference is %s", versionOrNone(b.Version), p.Data.Reference)
+	default:
+		return nil, fault.Input(fmt.Errorf("%s: data.reference is the deployed model's training data, but no run record in the artifact store promoted the deployed version %s: give reference a from (and window) for a first run to compare with", at, versionOrNone(b.Version)))
+	}
+	return r.deployedRef, nil
+}
+
+func versionOrNone(v string) string {
+	if v == "" {
+		return "(none yet)"
+	}
+	return v
 }
 
 // writeAtomic writes path through write into a temporary file beside it,

@@ -31,6 +31,11 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 	if req.CurInput, err = r.dataInput(ctx, plan.RoleCurrentData); err != nil {
 		return dataFailure(ctx, s, err)
 	}
+	if p.Data.ReferenceDeployed {
+		// Now known: which objects the deployed model was trained on.
+		r.rec.Data.Reference = r.dataset(s, plan.RoleReferenceData, 0)
+		req.RefName = r.rec.Data.Reference.Path
+	}
 	if r.opt.Executor.Name() != "local" {
 		// A container is handed files: each dataset as one.
 		if req.Reference, req.Format, err = r.dataFile(ctx, plan.RoleReferenceData); err != nil {

@@ -147,6 +147,10 @@ type pipelineRun struct {
 	baseline  *record.Baseline
 	curVer    string
 	history   []*record.Run
+	// deployedRef is the reference of data.reference.deployed, once
+	// found, and deployedNote says where it came from.
+	deployedRef  *dataset.Snapshot
+	deployedNote string
 }
 
 func newRunID(now time.Time) string {
@@ -320,7 +324,16 @@ func (r *pipelineRun) put(s *plan.Step, result any, outputs string) error {
 	if err != nil {
 		return err
 	}
-	return r.opt.Cache.Put(&cache.Entry{Key: s.Key, Step: s.ID, Parts: parts, Result: res}, outputs, r.opt.Memo)
+	e := &cache.Entry{Key: s.Key, Step: s.ID, Parts: parts, Result: res}
+	for _, in := range s.Inputs {
+		if snap := in.Snapshot(); snap != nil && in.Objects > 0 {
+			if e.Manifests == nil {
+				e.Manifests = map[string][]dataset.Object{}
+			}
+			e.Manifests[string(in.Role)] = snap.Objects
+		}
+	}
+	return r.opt.Cache.Put(e, outputs, r.opt.Memo)
 }
 
 // cacheHit looks a step's result up in the step cache. Promotion acts on

@@ -66,7 +66,13 @@ func (r *pipelineRun) dataset(_ *plan.Step, role plan.InputRole, rows int) recor
 	for _, st := range r.pp.Steps {
 		for _, in := range st.Inputs {
 			if in.Role == role {
-				return recordDataset(in, rows)
+				d := recordDataset(in, rows)
+				if in.Deployed && r.deployedRef != nil {
+					snap := r.deployedRef
+					d.Path, d.Digest, d.Note = snap.Source, snap.Digest, r.deployedNote
+					d.Objects, d.Window, d.Manifest = len(snap.Objects), snap.Window, snap.Objects
+				}
+				return d
 			}
 		}
 	}

@@ -133,6 +133,8 @@ func changeReason(s *Step, opt Options) string {
 		if was := old.Inputs[in.Role]; was != in.Digest {
 			if was == "" {
 				why = append(why, fmt.Sprintf("%s added: %s", in.Role, short(in.Digest)))
+			} else if m, ok := last.Manifests[string(in.Role)]; ok && in.Snapshot() != nil {
+				why = append(why, fmt.Sprintf("%s changed: %s → %s", in.Role, objectChanges(m, in.Snapshot()), shortHex(in.Digest)))
 			} else {
 				why = append(why, fmt.Sprintf("%s changed: %s → %s", in.Role, short(was), shortHex(in.Digest)))
 			}
@@ -245,4 +247,31 @@ func affectedBy(p *config.Pipeline, changed []string) string {
 		}
 	}
 	return ""
+}
+
+// objectChanges says how a dataset's objects changed since the manifest
+// prev: "1 new or changed object: dt=2026-11-30; 1 gone".
+func objectChanges(prev []dataset.Object, now *dataset.Snapshot) string {
+	arrived := dataset.Arrived(&dataset.Snapshot{Objects: prev}, now)
+	keys := map[string]bool{}
+	for _, o := range now.Objects {
+		keys[o.Key] = true
+	}
+	var gone []dataset.Object
+	for _, o := range prev {
+		if !keys[o.Key] {
+			gone = append(gone, o)
+		}
+	}
+	var parts []string
+	if len(arrived) > 0 {
+		parts = append(parts, dataset.Summary(arrived, "arrived or changed"))
+	}
+	if len(gone) > 0 {
+		parts = append(parts, dataset.Summary(gone, "left"))
+	}
+	if len(parts) == 0 {
+		return "the same objects"
+	}
+	return strings.Join(parts, ", ")
 }

@@ -127,6 +127,11 @@ type Input struct {
 	// than one file.
 	Objects int    `json:"objects,omitempty"`
 	Window  string `json:"window,omitempty"`
+	// Deployed marks the reference that is the deployed model's training
+	// data (data.reference.deployed), found in the run records when the
+	// pipeline runs; its digest stands for it by the deployed version's
+	// and the first-run location's digests.
+	Deployed bool `json:"deployed,omitempty"`
 	// snapshot is the dataset's resolved snapshot, for the run.
 	snapshot *dataset.Snapshot
 }
@@ -272,14 +277,25 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 			pp.Reason = why
 		} else {
 			pp.Selected, pp.Reason = false, fmt.Sprintf("nothing it reads changed since %s", shortRev(opt.ChangedSince))
+			for _, loc := range []string{p.Data.Current, p.Data.Reference} {
+				if strings.Contains(loc, "://") {
+					pp.Reason += fmt.Sprintf(" in the repository; its data %s is outside it, so a change there is seen by a scheduled run (trigger.onDataArrival runs it when objects arrive), not by --changed-since", loc)
+					break
+				}
+			}
 			return pp, nil
 		}
 	}
 
 	in := inputHasher{root: cfg.Root, pipeline: p.Name, memo: opt.Memo}
-	ref := in.data(opt, RoleReferenceData, p.Data.Reference, p.Data.ReferenceWindow, p.Data.ReferencePos, "data.reference")
-	cur := in.data(opt, RoleCurrentData, p.Data.Current, p.Data.CurrentWindow, p.Data.CurrentPos, "data.current")
 	target := in.file(RoleDeployedVersion, p.Model.Target.File)
+	var ref *Input
+	if p.Data.ReferenceDeployed {
+		ref = in.deployedData(opt, p, target)
+	} else {
+		ref = in.data(opt, RoleReferenceData, p.Data.Reference, p.Data.ReferenceWindow, p.Data.ReferencePos, "data.reference")
+	}
+	cur := in.data(opt, RoleCurrentData, p.Data.Current, p.Data.CurrentWindow, p.Data.CurrentPos, "data.current")
 	var code *Input
 	if p.Train != nil && p.Train.Code != "" {
 		code = in.dir(RoleTrainingCode, p.Train.Code)
@@ -456,6 +472,27 @@ func (h *inputHasher) data(opt Options, role InputRole, loc string, w *config.Wi
 	}
 	return in
 }
+
+// deployedData is the reference that is the deployed model's training
+// data. Which objects those are is in the run record that promoted the
+// deployed version, read when the pipeline runs; the plan keys it by the
+// target file, which names that version, and by the first-run location
+// (data.reference.from) when there is one.
+func (h *inputHasher) deployedData(opt Options, p *config.Pipeline, target *Input) *Input {
+	in := &Input{Role: RoleReferenceData, Path: DeployedReference, Deployed: true}
+	first := ""
+	if p.Data.Reference != "" {
+		fb := h.data(opt, RoleReferenceData, p.Data.Reference, p.Data.ReferenceWindow, p.Data.ReferencePos, "data.reference")
+		in.snapshot, in.Objects, in.Window, first = fb.snapshot, fb.Objects, fb.Window, fb.Digest
+		in.Path += " (first run: " + p.Data.Reference + ")"
+	}
+	in.Digest = digest.Bytes([]byte("ctgit deployed training data\n" + target.Digest + "\n" + first))
+	return in
+}
+
+// DeployedReference names the reference that is the deployed model's
+// training data.
+const DeployedReference = "the deployed model's training data"
 
 func (h *inputHasher) dir(role InputRole, rel string) *Input {
 	in := &Input{Role: role, Path: rel + "/"}

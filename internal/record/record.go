@@ -102,10 +102,10 @@ type Run struct {
 	// Arrival is what trigger.onDataArrival found: the objects of the
 	// current data that arrived or changed since the last run that acted
 	// on its data.
-	Arrival *Arrival `json:"arrival,omitempty"`
-	LabelLag   *LabelLag     `json:"labelLag,omitempty"`
-	Training   *Training     `json:"training,omitempty"`
-	Gates      []Gate        `json:"gates,omitempty"`
+	Arrival  *Arrival  `json:"arrival,omitempty"`
+	LabelLag *LabelLag `json:"labelLag,omitempty"`
+	Training *Training `json:"training,omitempty"`
+	Gates    []Gate    `json:"gates,omitempty"`
 	// Candidate is the model trained in this run.
 	Candidate *Artifact `json:"candidate,omitempty"`
 	// Baseline is the current (deployed) model the candidate is compared
@@ -181,6 +181,9 @@ type Dataset struct {
 	Objects  int              `json:"objects,omitempty"`
 	Window   string           `json:"window,omitempty"`
 	Manifest []dataset.Object `json:"manifest,omitempty"`
+	// Note says where a reference that is the deployed model's training
+	// data came from ("what run … trained version 1.2.0 on").
+	Note string `json:"note,omitempty"`
 }
 
 // Check is one data check on the current data.
@@ -373,7 +376,7 @@ var PromotionStatuses = []PromotionStatus{PromotionOpened, PromotionUpdated, Pro
 // Outcomes lists every outcome, best first, for views and metrics that
 // must know them all.
 var Outcomes = []Outcome{OutcomePromoted, OutcomePassed, OutcomeUnchanged, OutcomeAlreadyDeployed, OutcomeSuperseded,
-	OutcomeDrifted, OutcomeNoDrift, OutcomeHeld, OutcomeGatesFailed, OutcomeRefused, OutcomeInvalidData, OutcomeFailed, OutcomeCanceled}
+	OutcomeDrifted, OutcomeNoDrift, OutcomeNoNewData, OutcomeHeld, OutcomeGatesFailed, OutcomeRefused, OutcomeInvalidData, OutcomeFailed, OutcomeCanceled}
 
 // Promotion is what the run did to promote its candidate.
 type Promotion struct {

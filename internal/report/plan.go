@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ctgit/ctgit/internal/bytesize"
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/version"
@@ -115,8 +116,11 @@ func planText(w io.Writer, p *plan.Plan) error {
 				fmt.Fprintf(w, "  %s %s\n", s.Name, s.Scope)
 			}
 		}
-		for _, d := range planDatasets(pp) {
-			fmt.Fprintf(w, "  %s\n", d)
+		for _, in := range planDatasets(pp) {
+			fmt.Fprintf(w, "  %s %s: %s\n", in.Role, in.Path, datasetText(in))
+		}
+		if pp.Pipeline != nil && pp.Pipeline.Trigger.OnDataArrival {
+			fmt.Fprintln(w, "  runs only if objects of the current data arrived or changed since the last run that acted on its data (trigger.onDataArrival; checked when it runs)")
 		}
 	}
 	fmt.Fprintf(w, "\n%s.\n", capitalize(planSummary(p)))
@@ -146,9 +150,6 @@ func planMarkdown(w io.Writer, p *plan.Plan) error {
 			if s.Scope != "" {
 				fmt.Fprintf(&b, "%s %s.\n\n", capitalize(string(s.Name)), s.Scope)
 			}
-		}
-		for _, d := range planDatasets(pp) {
-			fmt.Fprintf(&b, "%s.\n\n", mdEscape(capitalize(d)))
 		}
 	}
 	fmt.Fprintf(&b, "%s.\n", capitalize(planSummary(p)))
@@ -221,32 +222,31 @@ func Diagnostics(w io.Writer, problems, warnings config.Diagnostics, format stri
 	return fmt.Errorf("unknown format %q", format)
 }
 
-// planDatasets says, for each dataset of a pipeline that is more than one
-// repository file (parts, a window, a store), how many objects it holds
-// and which partitions its window keeps: "current data
-// s3://acme-events/fraud/: 7 objects; dt: last 7d, 2026-11-08 … 2026-11-14
-// (7 partitions)". A reader of the plan sees what a run will read without
-// the JSON.
-func planDatasets(pp *plan.PipelinePlan) []string {
-	var out []string
-	for _, role := range []plan.InputRole{plan.RoleReferenceData, plan.RoleCurrentData} {
-	steps:
-		for _, s := range pp.Steps {
-			for _, in := range s.Inputs {
-				if in.Role != role || in.Objects == 0 {
-					continue
-				}
-				line := fmt.Sprintf("%s %s: %d object", in.Role, in.Path, in.Objects)
-				if in.Objects != 1 {
-					line += "s"
-				}
-				if in.Window != "" {
-					line += "; " + in.Window
-				}
-				out = append(out, line)
-				break steps
+// planDatasets are the data inputs of a pipeline's plan that are more
+// than one repository file, once each.
+func planDatasets(pp *plan.PipelinePlan) []plan.Input {
+	var out []plan.Input
+	seen := map[plan.InputRole]bool{}
+	for _, s := range pp.Steps {
+		for _, in := range s.Inputs {
+			if in.Objects > 0 && !seen[in.Role] {
+				seen[in.Role] = true
+				out = append(out, in)
 			}
 		}
 	}
 	return out
+}
+
+// datasetText says what a dataset is: its objects, size, window and
+// digest.
+func datasetText(in plan.Input) string {
+	s := fmt.Sprintf("%d objects, %s", in.Objects, bytesize.Format(in.Size))
+	if in.Objects == 1 {
+		s = fmt.Sprintf("1 object, %s", bytesize.Format(in.Size))
+	}
+	if in.Window != "" {
+		s += ", window " + in.Window
+	}
+	return s + ", " + shortDigest(in.Digest)
 }

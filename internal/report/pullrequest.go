@@ -340,7 +340,11 @@ func writeProvenance(b *strings.Builder, r *record.Run, links Links) {
 		if d.Window != "" {
 			s += ", window " + mdEscape(d.Window)
 		}
-		return s + fmt.Sprintf(", %d rows", d.Rows)
+		s += fmt.Sprintf(", %d rows", d.Rows)
+		if d.Note != "" {
+			s += " (" + mdEscape(d.Note) + ")"
+		}
+		return s
 	}
 	if r.Data.Reference.Path != "" {
 		row("Reference data", dataset(r.Data.Reference))

@@ -77,7 +77,6 @@ func TestPartsReadAsOneTable(t *testing.T) {
 	}
 }
 
-
 // Parts that disagree are refused, naming the part.
 func TestPartsThatDisagree(t *testing.T) {
 	f := writeParts(t, map[string]string{

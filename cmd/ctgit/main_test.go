@@ -49,5 +49,6 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup:               scriptSetup,
 		Cmds:                scriptCmds,
+		Condition:           scriptCondition,
 	})
 }

@@ -1,15 +1,24 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ctgit/ctgit/internal/s3test"
 )
 
 // repoDir is the root of this repository, found from this file's place.
@@ -67,6 +76,114 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Check(os.MkdirAll(filepath.Dir(path), 0o755))
 		ts.Check(os.WriteFile(path, wideCSV(rows, seed, args[3:]), 0o644))
 	},
+	// s3server: start a real S3 server (versitygw, see internal/s3test)
+	// for the rest of the script, and set the AWS_* variables by which
+	// ctgit reaches it as its root user. S3_UNUSED_ENDPOINT is a loopback
+	// address where nothing listens. Skips the script when versitygw is not
+	// installed: guard it with [!versitygw] skip.
+	"s3server": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 0 {
+			ts.Fatalf("usage: s3server")
+		}
+		bin, err := s3test.Find()
+		ts.Check(err)
+		dir := ts.MkAbs(".s3server")
+		ts.Check(os.Mkdir(dir, 0o755))
+		srv, err := s3test.Start(bin, dir)
+		ts.Check(err)
+		ts.Defer(func() { s3servers.Delete(ts); srv.Stop() })
+		for _, kv := range srv.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			ts.Setenv(k, v)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		ts.Setenv("S3_UNUSED_ENDPOINT", "http://"+l.Addr().String())
+		l.Close()
+		s3servers.Store(ts, srv)
+	},
+	// s3mb BUCKET: create a bucket on the script's s3server.
+	"s3mb": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: s3mb BUCKET")
+		}
+		_, err := scriptS3(ts).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(args[0])})
+		ts.Check(err)
+	},
+	// s3put BUCKET KEY FILE: upload FILE as s3://BUCKET/KEY; when FILE is a
+	// directory, upload every file under it as KEY/PATH.
+	"s3put": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 3 {
+			ts.Fatalf("usage: s3put BUCKET KEY FILE")
+		}
+		client, src := scriptS3(ts), ts.MkAbs(args[2])
+		ts.Check(filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(src, path)
+			key := args[1]
+			if rel != "." {
+				key = strings.TrimSuffix(key, "/") + "/" + filepath.ToSlash(rel)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if _, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(args[0]), Key: aws.String(key), Body: f}); err != nil {
+				return fmt.Errorf("putting s3://%s/%s: %w", args[0], key, err)
+			}
+			return nil
+		}))
+	},
+	// lakegen DIR FROM DAYS: write DAYS daily Parquet partitions from FROM
+	// (YYYY-MM-DD) under DIR with the lakehouse example's generator.
+	"lakegen": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 3 {
+			ts.Fatalf("usage: lakegen DIR FROM DAYS")
+		}
+		// go run with this test's own environment (its HOME and build
+		// cache), not the script's.
+		cmd := exec.Command("go", "run", "./examples/lakehouse/gen", "-out", ts.MkAbs(args[0]), "-from", args[1], "-days", args[2])
+		cmd.Dir = repoDir()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			ts.Fatalf("lakegen: %v\n%s", err, out)
+		}
+	},
+}
+
+// scriptCondition answers the conditions scripts may test beyond
+// testscript's own: [versitygw] is whether a real S3 server can be started
+// (s3server). Under CI a missing versitygw is an error, not a skip: the
+// bucket scripts must not pass silently there.
+func scriptCondition(cond string) (bool, error) {
+	switch cond {
+	case "versitygw":
+		_, err := s3test.Find()
+		if err != nil && testsInCI {
+			return false, err
+		}
+		return err == nil, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
+}
+
+// testsInCI is whether the tests run in CI; TestMain records it before it
+// clears the variable for ctgit under test.
+var testsInCI = os.Getenv("CI") != ""
+
+// s3servers holds the server each script started with s3server
+// (*testscript.TestScript → *s3test.Server); scripts run in parallel.
+var s3servers sync.Map
+
+func scriptS3(ts *testscript.TestScript) *s3.Client {
+	srv, ok := s3servers.Load(ts)
+	if !ok {
+		ts.Fatalf("no s3server started in this script")
+	}
+	return srv.(*s3test.Server).Client()
 }
 
 func wideCSV(rows int, seed uint64, specs []string) []byte {

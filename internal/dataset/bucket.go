@@ -13,9 +13,9 @@ import (
 	"cloud.google.com/go/storage"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go/logging"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob:// URLs
 	_ "gocloud.dev/blob/gcsblob"   // gs:// URLs
@@ -80,8 +80,11 @@ func (s *bucketStore) Close() error { return s.bucket.Close() }
 
 // identity is the content identity a store gives for an object.
 func (s *bucketStore) identity(as func(any) bool, md5 []byte, mod time.Time, size int64) string {
+	// An empty ETag is none: some S3-compatible servers list an object
+	// written behind their back (into a posix backend's directory) without
+	// one, and "etag:" for all of them would make a rewrite look unchanged.
 	var so s3types.Object
-	if as(&so) && so.ETag != nil {
+	if as(&so) && so.ETag != nil && strings.Trim(*so.ETag, `"`) != "" {
 		return "etag:" + strings.Trim(*so.ETag, `"`)
 	}
 	var ga storage.ObjectAttrs
@@ -110,13 +113,14 @@ func (s *bucketStore) Stat(ctx context.Context, key string) (Object, bool, error
 		return Object{}, false, s.failed(key, err)
 	}
 	o := Object{URL: s.url + "/" + key, Size: a.Size, Modified: a.ModTime.UTC()}
+	etag := strings.Trim(a.ETag, `"`)
 	switch {
-	case a.ETag != "" && strings.HasPrefix(s.url, "s3://"):
-		o.ID = "etag:" + strings.Trim(a.ETag, `"`)
+	case etag != "" && strings.HasPrefix(s.url, "s3://"):
+		o.ID = "etag:" + etag
 	default:
 		o.ID = s.identity(a.As, a.MD5, a.ModTime, a.Size)
-		if o.ID[:5] == "modif" && a.ETag != "" {
-			o.ID = "etag:" + strings.Trim(a.ETag, `"`)
+		if o.ID[:5] == "modif" && etag != "" {
+			o.ID = "etag:" + etag
 		}
 	}
 	return o, true, nil

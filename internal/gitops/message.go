@@ -11,7 +11,7 @@ type Provenance struct {
 	Run          string   // Ctgit-Run: the run record's id
 	Pipeline     string   // Ctgit-Pipeline: the pipeline's name
 	SourceCommit string   // Ctgit-Source-Commit: the commit the run trained from
-	Data         []string // Ctgit-Data: one digest per input data set
+	Data         []string // Ctgit-Data: one "ROLE PATH@DIGEST" per input data set, reference first
 	Executor     string   // Ctgit-Executor: what ran the training, "local" or "dagger"
 	Image        string   // Ctgit-Image: the image the training ran in (dagger), by digest
 	Command      string   // Ctgit-Command: the program the local executor started, with its version

@@ -196,11 +196,7 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 		view.Reason = fmt.Sprintf("Promoted by hand%s with `ctgit promote`, from run %s (%s: %s)", where, rec.ID, rec.Outcome, rec.Reason)
 		prov.Run, prov.SourceCommit = rec.ID, rec.SourceCommit
 		prov.Executor, prov.Image, prov.Command = rec.TrainingExecutor(), rec.TrainingImage(), rec.TrainingProgram()
-		for _, d := range []record.Dataset{rec.Data.Reference, rec.Data.Current} {
-			if d.Digest != "" {
-				prov.Data = append(prov.Data, d.Path+"@"+d.Digest)
-			}
-		}
+		prov.Data = dataTrailers(rec.Data)
 	} else {
 		view = *record.New("none (promoted by hand)", pp.Name, pp.Model.Name, now)
 		view.Pos, view.FinishedAt, view.Executor = pp.Pos, now, "no"

@@ -90,11 +90,7 @@ func (p *Promoter) Promote(ctx context.Context, pl *plan.PipelinePlan, run *reco
 		Image:        run.TrainingImage(),
 		Command:      run.TrainingProgram(),
 	}
-	for _, d := range []record.Dataset{run.Data.Reference, run.Data.Current} {
-		if d.Digest != "" {
-			prov.Data = append(prov.Data, d.Path+"@"+d.Digest)
-		}
-	}
+	prov.Data = dataTrailers(run.Data)
 	if run.Candidate != nil {
 		prov.Artifact = run.Candidate.URI + "@" + run.Candidate.Digest
 	}
@@ -261,4 +257,22 @@ func (p *Promoter) Preflight(ctx context.Context) error {
 		p.preflightErr = p.Forge.Check(ctx)
 	})
 	return p.preflightErr
+}
+
+// dataTrailers are the Ctgit-Data trailers of a run's data: "ROLE
+// PATH@DIGEST", reference first. The role is named because two datasets
+// may read one location through different windows (this week and the week
+// before, both s3://bucket/prefix/), where the path alone cannot tell the
+// digests apart.
+func dataTrailers(d record.Data) []string {
+	var out []string
+	for _, ds := range []struct {
+		role string
+		d    record.Dataset
+	}{{"reference", d.Reference}, {"current", d.Current}} {
+		if ds.d.Digest != "" {
+			out = append(out, ds.role+" "+ds.d.Path+"@"+ds.d.Digest)
+		}
+	}
+	return out
 }

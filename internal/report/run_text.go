@@ -20,8 +20,13 @@ func runText(w io.Writer, r *record.Run) error {
 		if p.URL != "" {
 			line += ": " + p.URL
 		}
-		if p.Reason != "" && !strings.Contains(r.Reason, p.Reason) {
-			line += " (" + p.Reason + ")" // not said by the line above already
+		switch {
+		case p.Reason == "" || strings.Contains(r.Reason, p.Reason):
+			// said by the line above already
+		case strings.HasPrefix(p.Reason, strings.TrimSpace(line)):
+			line = "  " + p.Reason // "promotion disabled (--promote none)", not that inside "promotion disabled (…)"
+		default:
+			line += " (" + p.Reason + ")"
 		}
 		fmt.Fprintln(w, line)
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -54,54 +55,81 @@ type Server struct {
 	stop   func()
 }
 
-// Binary returns the versitygw executable: $CTGIT_VERSITYGW, else
-// versitygw on PATH, else DefaultBinary. When none is there it skips the
-// test, or fails it under CI (CI set), where a missing server must not
-// pass silently.
+// Binary returns the versitygw executable (see Find). When none is there
+// it skips the test, or fails it under CI (CI set), where a missing server
+// must not pass silently.
 func Binary(t testing.TB) string {
 	t.Helper()
+	p, err := Find()
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" || errors.Is(err, errNamedMissing) {
+		t.Fatal(err)
+	}
+	t.Skip(err)
+	return ""
+}
+
+var errNamedMissing = errors.New("CTGIT_VERSITYGW names no file")
+
+// Find returns the versitygw executable: $CTGIT_VERSITYGW, else versitygw
+// on PATH, else DefaultBinary; or an error that says how to install it.
+func Find() (string, error) {
 	if p := os.Getenv("CTGIT_VERSITYGW"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("CTGIT_VERSITYGW=%s: %v", p, err)
+			return "", fmt.Errorf("%w: %v", errNamedMissing, err)
 		}
-		return p
+		return p, nil
 	}
 	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
+		return p, nil
 	}
 	if _, err := os.Stat(DefaultBinary); err == nil {
-		return DefaultBinary
+		return DefaultBinary, nil
 	}
-	msg := fmt.Sprintf("versitygw not installed (set CTGIT_VERSITYGW, or run: %s)", Install)
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return "", fmt.Errorf("versitygw not installed (set CTGIT_VERSITYGW, or run: %s)", Install)
 }
 
 // New starts a server for the duration of the test.
 func New(t testing.TB) *Server {
 	t.Helper()
-	bin := Binary(t)
-	dir := t.TempDir()
-	port, err := freePort()
+	s, err := Start(Binary(t), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Start starts a server of bin on a free loopback port, keeping its
+// buckets and log in dir (a directory it may fill). The caller stops it.
+func Start(bin, dir string) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	key, err := randomHex(9)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := randomHex(20)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		Endpoint:  fmt.Sprintf("http://127.0.0.1:%d", port),
-		AccessKey: "AK" + randomHex(t, 9),
-		Secret:    randomHex(t, 20),
+		AccessKey: "AK" + key,
+		Secret:    secret,
 		Root:      filepath.Join(dir, "root"),
 		Log:       filepath.Join(dir, "versitygw.log"),
 	}
 	if err := os.Mkdir(s.Root, 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	logf, err := os.Create(s.Log)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cmd := exec.Command(bin, "--port", fmt.Sprintf("127.0.0.1:%d", port), "--region", Region, "--quiet", "posix", s.Root)
 	// The root credentials go through the environment, not argv, where
@@ -110,7 +138,7 @@ func New(t testing.TB) *Server {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		t.Fatalf("starting %s: %v", bin, err)
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); logf.Close(); close(exited) }()
@@ -121,12 +149,12 @@ func New(t testing.TB) *Server {
 			<-exited
 		})
 	}
-	t.Cleanup(s.stop)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := s.wait(ctx, exited); err != nil {
+		s.stop()
 		b, _ := os.ReadFile(s.Log)
-		t.Fatalf("versitygw on %s: %v\n%s", s.Endpoint, err, b)
+		return nil, fmt.Errorf("versitygw on %s: %v\n%s", s.Endpoint, err, b)
 	}
 	s.client = s3.New(s3.Options{
 		Region:       Region,
@@ -134,7 +162,7 @@ func New(t testing.TB) *Server {
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKey, s.Secret, ""),
 	})
-	return s
+	return s, nil
 }
 
 // wait returns when the server answers HTTP at all: an anonymous request
@@ -157,7 +185,7 @@ func (s *Server) wait(ctx context.Context, exited <-chan struct{}) error {
 }
 
 // Stop stops the server now, for a test that shows what works without
-// it. The test's cleanup would stop it anyway.
+// it. A server from New is stopped when its test ends anyway.
 func (s *Server) Stop() { s.stop() }
 
 // Env is the environment the AWS SDK reads to reach this server as its
@@ -250,12 +278,12 @@ func (s *Server) Delete(t testing.TB, bucket, key string) {
 	}
 }
 
-func randomHex(t testing.TB, n int) string {
+func randomHex(n int) (string, error) {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	return hex.EncodeToString(b)
+	return hex.EncodeToString(b), nil
 }
 
 func freePort() (int, error) {

@@ -13,10 +13,12 @@ import (
 // validated, compared and trained or kept the model. A run held by a
 // guardrail, failed, interrupted or skipped for want of new data did not:
 // the data it saw is still new to the trigger, so a day that arrived while
-// training was held (labels lagging, too soon) is trained on later.
+// training was held (labels lagging, too soon) is trained on later. Nor
+// did a run whose candidate passed with promotion disabled (--promote
+// none, a try on a laptop): the next run promotes it, from the step cache.
 func actedOn(o record.Outcome) bool {
 	switch o {
-	case record.OutcomeHeld, record.OutcomeFailed, record.OutcomeCanceled, record.OutcomeNoNewData, "":
+	case record.OutcomeHeld, record.OutcomeFailed, record.OutcomeCanceled, record.OutcomeNoNewData, record.OutcomePassed, "":
 		return false
 	}
 	return true

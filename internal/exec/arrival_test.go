@@ -30,8 +30,14 @@ func TestDataArrivalSequence(t *testing.T) {
 		"data/events/dt=2026-11-18/p.csv": driftedCSV,
 		"data/events/dt=2026-11-19/p.csv": driftedCSV,
 	})
-	rec := r.run(runOpts{now: day}).Records[0]
-	if rec.Arrival == nil || !strings.Contains(rec.Arrival.Detail, "first run") || rec.Steps[2].Status != record.StepSucceeded {
+	pr := &recordingPromoter{}
+	// Promotion disabled: the candidate passes, but the data is not used
+	// up: the next run promotes it.
+	if rec := r.run(runOpts{now: day}).Records[0]; rec.Outcome != record.OutcomePassed {
+		t.Fatalf("first try: %s", rec.Outcome)
+	}
+	rec := r.run(runOpts{now: day, promoter: pr}).Records[0]
+	if rec.Arrival == nil || !strings.Contains(rec.Arrival.Detail, "first run") || rec.Outcome != record.OutcomePromoted {
 		t.Fatalf("first run: arrival %+v, steps %v", rec.Arrival, statuses(rec))
 	}
 	if rec.Data.Current.Objects != 2 || len(rec.Data.Current.Manifest) != 2 || !strings.Contains(rec.Data.Current.Window, "2026-11-18 … 2026-11-19") {
@@ -45,7 +51,7 @@ func TestDataArrivalSequence(t *testing.T) {
 		t.Fatalf("drift left out %+v", rec.Drift)
 	}
 
-	res := r.run(runOpts{now: day.Add(2 * time.Hour)})
+	res := r.run(runOpts{now: day.Add(2 * time.Hour), promoter: pr})
 	rec = res.Records[0]
 	if res.Err != nil || rec.Outcome != record.OutcomeNoNewData || !strings.Contains(rec.Reason, "no new data since run") {
 		t.Fatalf("same data: err %v, outcome %s (%s)", res.Err, rec.Outcome, rec.Reason)
@@ -58,12 +64,12 @@ func TestDataArrivalSequence(t *testing.T) {
 
 	// A day arrives within minInterval: held, so not yet acted on.
 	r.write("data/events/dt=2026-11-20/p.csv", driftedCSV+"101,z\n")
-	rec = r.run(runOpts{now: day.Add(2*time.Hour + 10*time.Minute)}).Records[0]
+	rec = r.run(runOpts{now: day.Add(2*time.Hour + 10*time.Minute), promoter: pr}).Records[0]
 	if rec.Outcome != record.OutcomeHeld || rec.Arrival == nil || rec.Arrival.Objects != 1 || !strings.Contains(rec.Arrival.Detail, "dt=2026-11-20") {
 		t.Fatalf("new day while held: outcome %s, arrival %+v", rec.Outcome, rec.Arrival)
 	}
 	// Past the interval the same day is still new: it trains.
-	rec = r.run(runOpts{now: day.Add(4 * time.Hour)}).Records[0]
+	rec = r.run(runOpts{now: day.Add(4 * time.Hour), promoter: pr}).Records[0]
 	if rec.Steps[2].Status != record.StepSucceeded || rec.Arrival == nil || rec.Arrival.Objects != 1 {
 		t.Fatalf("after the hold: steps %v, arrival %+v", statuses(rec), rec.Arrival)
 	}
@@ -71,7 +77,7 @@ func TestDataArrivalSequence(t *testing.T) {
 		t.Fatalf("window %q should end with the new day", rec.Data.Current.Window)
 	}
 	// --force-train runs without new data, and says so.
-	rec = r.run(runOpts{now: day.Add(6 * time.Hour), force: true}).Records[0]
+	rec = r.run(runOpts{now: day.Add(6 * time.Hour), force: true, promoter: pr}).Records[0]
 	if rec.Outcome == record.OutcomeNoNewData || !strings.Contains(rec.Arrival.Detail, "running anyway: --force-train") {
 		t.Fatalf("force: outcome %s, arrival %+v", rec.Outcome, rec.Arrival)
 	}
@@ -84,9 +90,10 @@ func TestDataArrivalChangedObject(t *testing.T) {
 		"data/events/dt=2026-11-18/p.csv": driftedCSV,
 	})
 	day := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	r.run(runOpts{now: day})
+	pr := &recordingPromoter{}
+	r.run(runOpts{now: day, promoter: pr})
 	r.write("data/events/dt=2026-11-18/p.csv", driftedCSV+"102,y\n")
-	rec := r.run(runOpts{now: day.Add(time.Hour)}).Records[0]
+	rec := r.run(runOpts{now: day.Add(time.Hour), promoter: pr}).Records[0]
 	if rec.Outcome == record.OutcomeNoNewData || rec.Arrival.Objects != 1 {
 		t.Fatalf("changed object: outcome %s, arrival %+v", rec.Outcome, rec.Arrival)
 	}

@@ -198,7 +198,7 @@ func (r *Resolver) walkLocal(s *Snapshot, dir string, match func(rel string) boo
 		s.Objects = append(s.Objects, o)
 	}
 	if len(s.Objects) == 0 {
-		return nil, fault.Input(fmt.Errorf("%s: matches no data file (.csv, .csv.gz, .csv.zst, .parquet) in the repository", s.Source))
+		return nil, fault.Input(fmt.Errorf("%s: matches no data file (.csv, .csv.gz, .csv.zst, .parquet)", s.Source))
 	}
 	return s, nil
 }

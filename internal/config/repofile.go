@@ -9,29 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/table"
 )
 
-// cleanRel rejects paths that are absolute or climb out with "..". It is
-// stricter than filepath.IsLocal, which accepts "a/../b": a path in a
-// pipeline names its file one way only.
-func cleanRel(rel string) error {
-	switch {
-	case rel == "":
-		return errors.New("path is empty")
-	case strings.HasPrefix(rel, "/") || filepath.IsAbs(rel):
-		return fmt.Errorf("%q is absolute: paths are relative to the repository root", rel)
-	case strings.Contains(rel, `\`):
-		return fmt.Errorf("%q uses backslashes: write paths with /", rel)
-	}
-	for _, part := range strings.Split(rel, "/") {
-		if part == ".." {
-			return fmt.Errorf("%q leaves the repository through \"..\"", rel)
-		}
-	}
-	return nil
-}
+// cleanRel rejects paths that are empty, absolute or climb out with "..".
+func cleanRel(rel string) error { return dataset.CleanRel(rel) }
 
 // DataFile checks a data file: a regular file inside the repository
 // (RepoFile). A Git LFS pointer is accepted (ctgit reads its object), and

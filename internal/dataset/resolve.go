@@ -116,7 +116,7 @@ func samePartitions(s *Snapshot) error {
 // file under it) or a glob.
 func (r *Resolver) resolveLocal(loc Location) (*Snapshot, error) {
 	s := &Snapshot{Source: loc.Raw}
-	if err := cleanRel(loc.Raw); err != nil {
+	if err := CleanRel(loc.Raw); err != nil {
 		return nil, fault.Input(err)
 	}
 	if loc.Pattern == "" {
@@ -299,9 +299,13 @@ func (r *Resolver) store(ctx context.Context, loc Location) (store, error) {
 	return s, nil
 }
 
-// cleanRel rejects repository paths that are absolute or climb out.
-func cleanRel(rel string) error {
+// CleanRel rejects repository paths that are empty, absolute or climb
+// out with "..". It is stricter than filepath.IsLocal, which accepts
+// "a/../b": a path in a pipeline names its file one way only.
+func CleanRel(rel string) error {
 	switch {
+	case rel == "":
+		return errors.New("path is empty")
 	case strings.HasPrefix(rel, "/") || filepath.IsAbs(rel):
 		return fmt.Errorf("%q is absolute: paths are relative to the repository root", rel)
 	case strings.Contains(rel, `\`):

@@ -127,22 +127,36 @@ func parquetHeader(in Input) (names []string, err error) {
 }
 
 func appendText(col *Column, dict map[string]int, s string) {
-	v, kind := Cell([]byte(s))
-	switch kind {
-	case CellMissing:
-		v = missingValue
-	case CellText:
-		s = string(trimSpace([]byte(s)))
-		code, ok := dict[s]
-		if !ok {
-			code = len(col.text)
-			dict[s] = code
-			col.text = append(col.text, s)
-		}
-		v = textValue(code)
+	v, text := col.cellValue(dict, s)
+	if text {
 		col.texts++
 	}
 	col.values = append(col.values, v)
+}
+
+// cellValue classifies the raw cell s as Cell does and returns the value
+// col holds for it, a text interned in col.text through dict; text says
+// whether it is a text cell.
+func (col *Column) cellValue(dict map[string]int, s string) (v float64, text bool) {
+	v, kind := Cell([]byte(s))
+	switch kind {
+	case CellMissing:
+		return missingValue, false
+	case CellText:
+		return textValue(col.intern(dict, string(trimSpace([]byte(s))))), true
+	}
+	return v, false
+}
+
+// intern returns the code of text t in col.text, adding it when new.
+func (col *Column) intern(dict map[string]int, t string) int {
+	code, ok := dict[t]
+	if !ok {
+		code = len(col.text)
+		dict[t] = code
+		col.text = append(col.text, t)
+	}
+	return code
 }
 
 func appendArrow(col *Column, dict map[string]int, arr arrow.Array) error {

@@ -206,19 +206,8 @@ func partitionColumn(name string, parts []Part, tables []*Table) *Column {
 				val = pv.Value
 			}
 		}
-		v, k := Cell([]byte(val))
-		switch k {
-		case CellMissing:
-			v = missingValue
-		case CellText:
-			t := string(trimSpace([]byte(val)))
-			code, ok := dict[t]
-			if !ok {
-				code = len(c.text)
-				dict[t] = code
-				c.text = append(c.text, t)
-			}
-			v = textValue(code)
+		v, text := c.cellValue(dict, val)
+		if text {
 			c.texts += tables[i].Rows
 		}
 		for range tables[i].Rows {
@@ -246,13 +235,7 @@ func concatColumns(name string, cols []*Column) *Column {
 	for _, c := range cols {
 		remap := make([]int, len(c.text))
 		for i, t := range c.text {
-			code, ok := dict[t]
-			if !ok {
-				code = len(out.text)
-				dict[t] = code
-				out.text = append(out.text, t)
-			}
-			remap[i] = code
+			remap[i] = out.intern(dict, t)
 		}
 		switch {
 		case c.codes != nil:

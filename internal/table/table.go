@@ -241,21 +241,9 @@ func NewColumn(name string, cells []string) *Column {
 	c := &Column{Name: name, values: make([]float64, len(cells))}
 	dict := map[string]int{}
 	for i, s := range cells {
-		v, k := Cell([]byte(s))
-		switch k {
-		case CellNumber:
-			c.values[i] = v
-		case CellMissing:
-			c.values[i] = missingValue
-		default:
-			t := string(trimSpace([]byte(s)))
-			code, ok := dict[t]
-			if !ok {
-				code = len(c.text)
-				dict[t] = code
-				c.text = append(c.text, t)
-			}
-			c.values[i] = textValue(code)
+		v, text := c.cellValue(dict, s)
+		c.values[i] = v
+		if text {
 			c.texts++
 		}
 	}

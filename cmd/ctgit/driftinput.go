@@ -42,7 +42,7 @@ func openDriftInput(ctx context.Context, arg string) (table.Input, func(), error
 	}
 	parts := make([]table.Part, len(snap.Objects))
 	for i, o := range snap.Objects {
-		parts[i] = table.Part{Path: files[i], Name: o.URL}
+		parts[i] = table.Part{Path: files[i], Name: dataset.Redact(o.URL)}
 		for _, pv := range o.Partition {
 			parts[i].Partition = append(parts[i].Partition, table.PartitionValue{Column: pv.Column, Value: pv.Value})
 		}

@@ -19,6 +19,8 @@ func checkDataset(root string, p *Pipeline, field, raw string, pos Pos, w *Windo
 	if err != nil {
 		return Diagnostics{diagAt(pos, at, "%v", err)}
 	}
+	// A URL's query may carry a signature: every message shows it as "…".
+	shown := dataset.Redact(raw)
 	single := loc.Scheme == "https" || loc.Scheme == "http"
 	if !loc.Remote() {
 		if err := cleanRel(loc.Prefix); loc.Prefix != "" && err != nil {
@@ -39,7 +41,7 @@ func checkDataset(root string, p *Pipeline, field, raw string, pos Pos, w *Windo
 		}
 	}
 	if single && DataFormat(raw, p.Data.Format) == "" {
-		ds = append(ds, diagAt(pos, at, "cannot tell the format of %q from its extension: use .csv or .parquet, or set data.format", raw))
+		ds = append(ds, diagAt(pos, at, "cannot tell the format of %q from its extension: use .csv or .parquet, or set data.format", dataset.Redact(raw)))
 	}
 	if w != nil {
 		wpos := p.FieldPos("data", field, "window")
@@ -63,7 +65,7 @@ func checkDataset(root string, p *Pipeline, field, raw string, pos Pos, w *Windo
 			}
 		}
 		if single {
-			ds = append(ds, diagAt(wpos, at+".window", "a window keeps partitions of a dataset of many parts, but %s is one file: point from at a directory, a prefix or a glob", raw))
+			ds = append(ds, diagAt(wpos, at+".window", "a window keeps partitions of a dataset of many parts, but %s is one file: point from at a directory, a prefix or a glob", shown))
 		}
 		w.Spec = spec
 	}

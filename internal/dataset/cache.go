@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -81,7 +80,7 @@ func (r *Resolver) fetchRemote(ctx context.Context, loc Location, o Object) (str
 		return "", fault.Infra(fmt.Errorf("%s: no download cache to read it into", o.URL))
 	}
 	dir := r.entryDir(o)
-	file := filepath.Join(dir, path.Base(o.URL))
+	file := filepath.Join(dir, baseName(o.URL))
 	if st, err := os.Stat(file); err == nil && st.Size() == o.Size {
 		// A use: `ctgit cache prune` removes what no run used lately.
 		now := time.Now()
@@ -106,7 +105,7 @@ func (r *Resolver) fetchRemote(ctx context.Context, loc Location, o Object) (str
 		return "", err
 	}
 	defer rc.Close()
-	f, err := os.Create(filepath.Join(tmp, path.Base(o.URL)))
+	f, err := os.Create(filepath.Join(tmp, baseName(o.URL)))
 	if err != nil {
 		return "", fault.Infra(fmt.Errorf("download cache: %w", err))
 	}

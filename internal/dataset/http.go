@@ -48,12 +48,32 @@ func (s *httpStore) do(ctx context.Context, method, key string, hdr http.Header)
 }
 
 // redact drops the query of a URL, which may carry a signature.
-func redact(u string) string {
+func redact(u string) string { return Redact(u) }
+
+// Redact is an http(s) location with its query, which may carry a
+// signature (a presigned URL), replaced by "…": the form every record,
+// plan, trailer and message shows. Other locations are returned as they
+// are.
+func Redact(u string) string {
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return u
+	}
 	if p, err := url.Parse(u); err == nil && p.RawQuery != "" {
 		p.RawQuery = "…"
 		return p.String()
 	}
 	return u
+}
+
+// Redacted is objs with their URLs redacted, for a manifest that is
+// shown or stored.
+func Redacted(objs []Object) []Object {
+	out := make([]Object, len(objs))
+	for i, o := range objs {
+		o.URL = Redact(o.URL)
+		out[i] = o
+	}
+	return out
 }
 
 func (s *httpStore) Stat(ctx context.Context, key string) (Object, bool, error) {

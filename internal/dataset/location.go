@@ -69,7 +69,7 @@ func Parse(raw string) (Location, error) {
 	case "http":
 		u, err := url.Parse(raw)
 		if err != nil || !loopback(u.Hostname()) {
-			return l, fmt.Errorf("%s: http:// is accepted only for a server on this machine (localhost, 127.0.0.1, ::1); use https://", raw)
+			return l, fmt.Errorf("%s: http:// is accepted only for a server on this machine (localhost, 127.0.0.1, ::1); use https://", Redact(raw))
 		}
 	default:
 		return l, fmt.Errorf("%s: unknown scheme %q; data is a repository path or a URL with s3://, gs://, azblob:// or https://", raw, scheme)
@@ -87,7 +87,7 @@ func Parse(raw string) (Location, error) {
 		// An https URL names one file: its query is part of it, and it
 		// holds no glob.
 		if key == "" || strings.HasSuffix(key, "/") {
-			return l, fmt.Errorf("%s: an https:// location names one file, not a directory (a web server has no listing to read)", raw)
+			return l, fmt.Errorf("%s: an https:// location names one file, not a directory (a web server has no listing to read)", Redact(raw))
 		}
 		l.Prefix = key
 		return l, nil
@@ -138,4 +138,16 @@ func dataExt(name string) bool {
 		return true
 	}
 	return false
+}
+
+// baseName is the last element of a URL's path, without an http(s)
+// URL's query or fragment: the name a downloaded object is kept under,
+// whose extension says its format. (An object store's key may hold "?".)
+func baseName(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		if i := strings.IndexAny(u, "?#"); i >= 0 {
+			u = u[:i]
+		}
+	}
+	return path.Base(u)
 }

@@ -209,13 +209,13 @@ func (r *Resolver) resolveRemote(ctx context.Context, loc Location) (*Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	s := &Snapshot{Source: loc.Raw}
+	s := &Snapshot{Source: Redact(loc.Raw)}
 	if loc.Pattern == "" {
 		// One object named exactly, else a directory of parts.
 		if o, ok, err := st.Stat(ctx, loc.Prefix); err != nil {
 			return nil, err
 		} else if ok && !strings.HasSuffix(loc.Prefix, "/") {
-			o.Key = path.Base(loc.Prefix)
+			o.Key = baseName(loc.URL(loc.Prefix))
 			s.Objects = []Object{o}
 			return s, nil
 		}

@@ -74,7 +74,7 @@ func (r *pipelineRun) dataInput(ctx context.Context, role plan.InputRole) (table
 	}
 	parts := make([]table.Part, len(snap.Objects))
 	for i, o := range snap.Objects {
-		parts[i] = table.Part{Path: files[i], Name: o.URL}
+		parts[i] = table.Part{Path: files[i], Name: dataset.Redact(o.URL)}
 		for _, pv := range o.Partition {
 			parts[i].Partition = append(parts[i].Partition, table.PartitionValue{Column: pv.Column, Value: pv.Value})
 		}
@@ -153,7 +153,7 @@ func (r *pipelineRun) dataFile(ctx context.Context, role plan.InputRole) (path, 
 func recordDataset(in plan.Input, rows int) record.Dataset {
 	d := record.Dataset{Path: in.Path, Digest: in.Digest, Rows: rows, Objects: in.Objects, Window: in.Window}
 	if s := in.Snapshot(); s != nil && in.Objects > 0 {
-		d.Manifest = s.Objects
+		d.Manifest = dataset.Redacted(s.Objects)
 	}
 	return d
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -21,8 +22,8 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 		Step:    s,
 		Format:  r.readFormat(),
 		Policy:  DriftPolicy(p),
-		RefName: p.Data.Reference,
-		CurName: p.Data.Current,
+		RefName: dataset.Redact(p.Data.Reference),
+		CurName: dataset.Redact(p.Data.Current),
 	}
 	var err error
 	if req.RefInput, err = r.dataInput(ctx, plan.RoleReferenceData); err != nil {

@@ -157,6 +157,7 @@ func inputName(role, format, src string) string {
 	if format == "parquet" {
 		ext = "parquet"
 	}
+	src = table.URLPath(src)
 	return role + "." + ext + src[len(table.TrimCompressed(src)):]
 }
 

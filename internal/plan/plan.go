@@ -453,7 +453,7 @@ func (h *inputHasher) file(role InputRole, rel string) *Input {
 // data resolves a dataset: its objects and their identities, listed from
 // the store for a remote one. An error names the field that declares it.
 func (h *inputHasher) data(opt Options, role InputRole, loc string, w *config.Window, pos config.Pos, field string) *Input {
-	in := &Input{Role: role, Path: loc}
+	in := &Input{Role: role, Path: dataset.Redact(loc)}
 	if h.err != nil {
 		return in
 	}

@@ -23,6 +23,7 @@ var compressedSuffixes = []string{".gz", ".gzip", ".zst", ".zstd"}
 
 // TrimCompressed returns name without a compression suffix.
 func TrimCompressed(name string) string {
+	name = URLPath(name)
 	lower := strings.ToLower(name)
 	for _, s := range compressedSuffixes {
 		if strings.HasSuffix(lower, s) {
@@ -81,4 +82,16 @@ func decompressed(f *os.File, name string) (*os.File, error) {
 		return nil, err
 	}
 	return spool, nil
+}
+
+// URLPath is name without the query and fragment of a URL
+// ("https://host/x.csv?sig=…" is "https://host/x.csv"), so that its
+// extension says its format; other names are returned as they are.
+func URLPath(name string) string {
+	if strings.Contains(name, "://") {
+		if i := strings.IndexAny(name, "?#"); i >= 0 {
+			return name[:i]
+		}
+	}
+	return name
 }

@@ -232,6 +232,9 @@ func (r *Resolver) resolveRemote(ctx context.Context, loc Location) (*Snapshot, 
 				continue
 			}
 			o.Key = strings.TrimPrefix(o.Key, dir)
+			if !fs.ValidPath(o.Key) {
+				return nil, fault.Input(badKey(o))
+			}
 			o.Partition = partitionsOf(o.Key)
 			s.Objects = append(s.Objects, o)
 		}
@@ -252,6 +255,9 @@ func (r *Resolver) resolveRemote(ctx context.Context, loc Location) (*Snapshot, 
 			continue
 		}
 		o.Key = strings.TrimPrefix(o.Key, loc.Prefix)
+		if !fs.ValidPath(o.Key) {
+			return nil, fault.Input(badKey(o))
+		}
 		o.Partition = partitionsOf(o.Key)
 		s.Objects = append(s.Objects, o)
 	}
@@ -317,4 +323,11 @@ func CleanRel(rel string) error {
 		}
 	}
 	return nil
+}
+
+// badKey refuses an object whose key is no path a step could be handed
+// it under: one with "..", "." or empty elements would land outside its
+// dataset's directory.
+func badKey(o Object) error {
+	return fmt.Errorf("%s: its key %q has \"..\", \".\" or empty path elements, so it cannot be laid out as a file of the dataset", o.URL, o.Key)
 }

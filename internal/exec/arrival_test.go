@@ -154,3 +154,27 @@ func TestReferenceDeployedWithoutRecordStops(t *testing.T) {
 		}
 	}
 }
+
+// A dataset of many parts reaches the training step twice: as one CSV in
+// CTGIT_CURRENT_FILE, and as its parts in their layout under
+// CTGIT_CURRENT_DIR, for trainers that read a partitioned dataset.
+func TestTrainingIsHandedTheParts(t *testing.T) {
+	const train = `#!/bin/sh
+set -e
+test -f "$CTGIT_CURRENT_DIR/dt=2026-11-18/p.csv"
+test -f "$CTGIT_CURRENT_DIR/dt=2026-11-19/p.csv"
+test -z "$CTGIT_REFERENCE_DIR"
+head -1 "$CTGIT_CURRENT_FILE" | grep -q ',dt$'
+printf 'weights' > "$CTGIT_MODEL_PATH"
+printf '{"auc": 0.9}' > "$CTGIT_METRICS_FILE"
+`
+	r := newRepo(t, partsPipeline(""), map[string]string{
+		"train/train.sh":                  train,
+		"data/events/dt=2026-11-18/p.csv": driftedCSV,
+		"data/events/dt=2026-11-19/p.csv": driftedCSV,
+	})
+	rec := r.run(runOpts{}).Records[0]
+	if rec.Steps[2].Status != record.StepSucceeded {
+		t.Fatalf("train %s: %s", rec.Steps[2].Status, rec.Steps[2].Reason)
+	}
+}

@@ -208,10 +208,17 @@ func (d *Dagger) imageRef(ctx context.Context, ref string) string {
 }
 
 // inputDir is the directory of the two data files under their step names.
-func (d *Dagger) inputDir(reference, current, format string) *dagger.Directory {
-	return d.client.Directory().
+func (d *Dagger) inputDir(reference, current, format string, parts ...[]InputPart) *dagger.Directory {
+	dir := d.client.Directory().
 		WithFile(inputName("reference", format, reference), d.client.Host().File(reference)).
 		WithFile(inputName("current", format, current), d.client.Host().File(current))
+	for i, ps := range parts {
+		sub := []string{"reference", "current"}[i]
+		for _, p := range ps {
+			dir = dir.WithFile(sub+"/"+p.Key, d.client.Host().File(p.File))
+		}
+	}
+	return dir
 }
 
 // Drift implements Executor: `ctgit drift` in a container holding only the
@@ -259,7 +266,7 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 func (d *Dagger) Train(ctx context.Context, req TrainRequest) (*TrainResult, error) {
 	t := req.Train
 	ctr := d.image(t.Image).
-		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format)).
+		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format, req.RefParts, req.CurParts)).
 		WithDirectory(ctrOutput, d.client.Directory())
 	if req.CodeDir != "" {
 		ctr = ctr.WithMountedDirectory(ctrSrc, d.client.Host().Directory(req.CodeDir, dagger.HostDirectoryOpts{Exclude: []string{"__pycache__"}}))

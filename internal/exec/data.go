@@ -244,3 +244,24 @@ func writeAtomic(path string, write func(*os.File) error) error {
 	}
 	return err
 }
+
+// dataParts are the parts of role's dataset as a step is handed them; nil
+// for a dataset of one file without partitions, which is handed as it is.
+func (r *pipelineRun) dataParts(ctx context.Context, role plan.InputRole) ([]InputPart, error) {
+	snap, err := r.dataSnapshot(ctx, role)
+	if err != nil {
+		return nil, err
+	}
+	if len(snap.Objects) == 1 && len(snap.Objects[0].Partition) == 0 {
+		return nil, nil
+	}
+	files, err := r.resolver().Fetch(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]InputPart, len(files))
+	for i, o := range snap.Objects {
+		parts[i] = InputPart{File: files[i], Key: o.Key}
+	}
+	return parts, nil
+}

@@ -64,8 +64,11 @@ type TrainRequest struct {
 	// CodeDir is the absolute path of train.code ("" when none).
 	CodeDir string
 	// Reference and Current are absolute paths of the data files; Format
-	// their format ("csv" or "parquet").
+	// their format ("csv" or "parquet"). For a dataset of many parts they
+	// are the one CSV ctgit assembled, and RefParts or CurParts list the
+	// parts themselves, handed as a directory in their layout.
 	Reference, Current, Format string
+	RefParts, CurParts         []InputPart
 	// OutputDir is where the step's outputs go; it exists and is empty.
 	OutputDir string
 	// BaselineDir holds the current model's artifact, when known.
@@ -138,6 +141,8 @@ const (
 	EnvInputDir      = "CTGIT_INPUT_DIR"      // directory with reference.<ext> and current.<ext>
 	EnvReferenceFile = "CTGIT_REFERENCE_FILE" // the reference data file
 	EnvCurrentFile   = "CTGIT_CURRENT_FILE"   // the current data file
+	EnvReferenceDir  = "CTGIT_REFERENCE_DIR"  // the reference's parts, for a dataset of many
+	EnvCurrentDir    = "CTGIT_CURRENT_DIR"    // the current data's parts, for a dataset of many
 	EnvOutputDir     = "CTGIT_OUTPUT_DIR"     // write the model and metrics here
 	EnvModelPath     = "CTGIT_MODEL_PATH"     // the model file or directory to write (train.model)
 	EnvMetricsFile   = "CTGIT_METRICS_FILE"   // the metrics JSON to write (evaluate.metrics)
@@ -178,5 +183,18 @@ func stepEnv(req TrainRequest, inputDir, outputDir, baselineDir string) map[stri
 		EnvAttempt:       fmt.Sprint(req.Attempt),
 		EnvGPUs:          fmt.Sprint(req.Train.GPUs),
 	}
+	if len(req.RefParts) > 0 {
+		env[EnvReferenceDir] = inputDir + "/reference"
+	}
+	if len(req.CurParts) > 0 {
+		env[EnvCurrentDir] = inputDir + "/current"
+	}
 	return env
+}
+
+// InputPart is one part of a dataset of many handed to a step: its local
+// file, and its key, the path it has under the dataset's directory in the
+// step ("dt=2026-11-29/part-0.parquet").
+type InputPart struct {
+	File, Key string
 }

@@ -133,6 +133,17 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 			return nil, fmt.Errorf("preparing input %s: %w", c.name, err)
 		}
 	}
+	for _, ps := range []struct {
+		dir   string
+		parts []InputPart
+	}{{"reference", req.RefParts}, {"current", req.CurParts}} {
+		for _, part := range ps.parts {
+			dst := filepath.Join(inputDir, ps.dir, filepath.FromSlash(part.Key))
+			if err := linkOrCopy(part.File, dst); err != nil {
+				return nil, fmt.Errorf("preparing input %s/%s: %w", ps.dir, part.Key, err)
+			}
+		}
+	}
 	if req.CodeDir != "" {
 		if err := copyDir(req.CodeDir, srcDir); err != nil {
 			return nil, fmt.Errorf("copying training code: %w", err)
@@ -452,4 +463,19 @@ func copyDir(src, dst string) error {
 func within(dir, path string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// linkOrCopy puts a read-only copy of src at dst: a hard link where src
+// is read-only already and on the same file system (a downloaded part),
+// else a copy.
+func linkOrCopy(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if st, err := os.Stat(src); err == nil && st.Mode().Perm()&0o222 == 0 {
+		if os.Link(src, dst) == nil {
+			return nil
+		}
+	}
+	return copyFile(src, dst, 0o444)
 }

@@ -90,6 +90,14 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if err != nil {
 		return dataFailure(ctx, s, err)
 	}
+	refParts, err := r.dataParts(ctx, plan.RoleReferenceData)
+	if err != nil {
+		return dataFailure(ctx, s, err)
+	}
+	curParts, err := r.dataParts(ctx, plan.RoleCurrentData)
+	if err != nil {
+		return dataFailure(ctx, s, err)
+	}
 	if refFormat != format {
 		return inputFailure(s, fmt.Errorf("the training step is handed the reference data as %s and the current data as %s (a dataset of many parts is handed as one CSV file): give both datasets the same form", refFormat, format))
 	}
@@ -108,7 +116,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		actx, cancel := context.WithTimeout(ctx, timeout)
 		res, err = r.opt.Executor.Train(actx, TrainRequest{
 			Step: s, Train: t, Pipeline: p.Name, Model: p.Model.Name, RunID: r.rec.ID, Attempt: a,
-			CodeDir: codeDir, Reference: refFile, Current: curFile,
+			CodeDir: codeDir, Reference: refFile, Current: curFile, RefParts: refParts, CurParts: curParts,
 			Format: format, OutputDir: outDir, BaselineDir: handed.Dir,
 			WorkDir: work, MetricsFile: metricsFile, ModelPath: t.Model, Secrets: secrets, Log: log,
 		})

@@ -105,7 +105,9 @@ func (r *Resolver) fetchRemote(ctx context.Context, loc Location, o Object) (str
 		return "", err
 	}
 	defer rc.Close()
-	f, err := os.Create(filepath.Join(tmp, baseName(o.URL)))
+	// Read-only: a cache entry is never written again, and a step can be
+	// handed it as a hard link.
+	f, err := os.OpenFile(filepath.Join(tmp, baseName(o.URL)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
 		return "", fault.Infra(fmt.Errorf("download cache: %w", err))
 	}

@@ -34,6 +34,9 @@ import (
 type bucketStore struct {
 	url    string // scheme://bucket
 	bucket *blob.Bucket
+	// versions reads S3 object versions (bucket_versions.go); nil for
+	// other stores.
+	versions *s3Versions
 }
 
 // openBucket opens the bucket of loc. It reads nothing yet: a bucket that
@@ -41,26 +44,31 @@ type bucketStore struct {
 func openBucket(ctx context.Context, loc Location) (store, error) {
 	u := loc.Scheme + "://" + loc.Bucket
 	var b *blob.Bucket
+	var client *s3.Client
 	var err error
 	if loc.Scheme == "s3" {
-		b, err = openS3(ctx, loc.Bucket)
+		b, client, err = openS3(ctx, loc.Bucket)
 	} else {
 		b, err = blob.OpenBucket(ctx, u)
 	}
 	if err != nil {
 		return nil, fault.Input(fmt.Errorf("opening %s: %w", u, err))
 	}
-	return &bucketStore{url: u, bucket: b}, nil
+	st := &bucketStore{url: u, bucket: b}
+	if client != nil {
+		st.versions = &s3Versions{client: client, bucket: loc.Bucket}
+	}
+	return st, nil
 }
 
 // openS3 opens an S3 bucket with the AWS SDK's standard configuration.
-func openS3(ctx context.Context, bucket string) (*blob.Bucket, error) {
+func openS3(ctx context.Context, bucket string) (*blob.Bucket, *s3.Client, error) {
 	// The SDK's own warnings (a response without a checksum to validate,
 	// a fall back to IMDSv1) would be printed once per object; what
 	// matters reaches the user as ctgit's errors.
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithLogger(logging.Nop{}))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.Region == "" {
 		// S3-compatible servers take any region; AWS itself redirects.
@@ -73,7 +81,8 @@ func openS3(ctx context.Context, bucket string) (*blob.Bucket, error) {
 		o.UsePathStyle = custom
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
-	return s3blob.OpenBucket(ctx, client, bucket, nil)
+	b, err := s3blob.OpenBucket(ctx, client, bucket, nil)
+	return b, client, err
 }
 
 func (s *bucketStore) Close() error { return s.bucket.Close() }
@@ -123,6 +132,7 @@ func (s *bucketStore) Stat(ctx context.Context, key string) (Object, bool, error
 			o.ID = "etag:" + etag
 		}
 	}
+	o.Version = headVersion(a.As)
 	return o, true, nil
 }
 
@@ -132,6 +142,9 @@ func (s *bucketStore) List(ctx context.Context, prefix string) ([]Object, error)
 	for {
 		lo, err := it.Next(ctx)
 		if err == io.EOF {
+			if err := s.versions.fill(ctx, prefix, out); err != nil {
+				return nil, s.failed(prefix, err)
+			}
 			return out, nil
 		}
 		if err != nil {

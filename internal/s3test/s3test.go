@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
@@ -131,7 +132,13 @@ func Start(bin, dir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--port", fmt.Sprintf("127.0.0.1:%d", port), "--region", Region, "--quiet", "posix", s.Root)
+	// Versioning is possible on every bucket (EnableVersioning turns it on
+	// for one), as on AWS.
+	versions := filepath.Join(dir, "versions")
+	if err := os.Mkdir(versions, 0o755); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--port", fmt.Sprintf("127.0.0.1:%d", port), "--region", Region, "--quiet", "posix", "--versioning-dir", versions, s.Root)
 	// The root credentials go through the environment, not argv, where
 	// every process on the machine could read them.
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.AccessKey, "ROOT_SECRET_ACCESS_KEY="+s.Secret)
@@ -268,6 +275,18 @@ func (s *Server) PutMultipart(t testing.TB, bucket, key string, parts ...[]byte)
 		t.Fatalf("completing upload of s3://%s/%s: %v", bucket, key, err)
 	}
 	return aws.ToString(out.ETag)
+}
+
+// EnableVersioning turns versioning on for bucket.
+func (s *Server) EnableVersioning(t testing.TB, bucket string) {
+	t.Helper()
+	_, err := s.client.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{
+		Bucket:                  aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
+	})
+	if err != nil {
+		t.Fatalf("enabling versioning on %s: %v", bucket, err)
+	}
 }
 
 // Delete deletes an object.

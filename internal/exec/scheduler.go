@@ -188,6 +188,13 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 		notRun = "not run: the data-arrival trigger could not decide"
 		skip, err = r.dataArrival(ctx)
 	}
+	if err == nil && skip == "" && p.Data.ReferenceDeployed {
+		// Which objects the deployed model was trained on is known from
+		// the run records: a reference that cannot be found stops the run
+		// before any step, not at drift.
+		notRun = "not run: the reference, the deployed model's training data, cannot be found"
+		_, err = r.deployedData(ctx)
+	}
 	switch {
 	case err != nil:
 		r.rec.Outcome, r.rec.Reason = record.OutcomeFailed, err.Error()

@@ -133,6 +133,8 @@ func changeReason(s *Step, opt Options) string {
 		if was := old.Inputs[in.Role]; was != in.Digest {
 			if was == "" {
 				why = append(why, fmt.Sprintf("%s added: %s", in.Role, short(in.Digest)))
+			} else if in.Deployed {
+				why = append(why, fmt.Sprintf("%s changed: the deployed version, or the first run's data, is another → %s", in.Role, shortHex(in.Digest)))
 			} else if m, ok := last.Manifests[string(in.Role)]; ok && in.Snapshot() != nil {
 				why = append(why, fmt.Sprintf("%s changed: %s → %s", in.Role, objectChanges(m, in.Snapshot()), shortHex(in.Digest)))
 			} else {

@@ -240,7 +240,6 @@ func (s *Server) Put(t testing.TB, container, key string, data []byte) string {
 	return string(*out.ETag)
 }
 
-
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	_ "gocloud.dev/blob/gcsblob" // gs:// URLs
 	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
+	"google.golang.org/api/googleapi"
 
 	"github.com/ctgit/ctgit/internal/fault"
 )
@@ -166,7 +167,7 @@ func (s *bucketStore) Stat(ctx context.Context, key string) (Object, bool, error
 	}
 	a, err := s.bucket.Attributes(ctx, key)
 	if err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound && !bucketMissing(err) {
+		if gcerrors.Code(err) == gcerrors.NotFound && !bucketMissing(err) && !gcsRefused(err) {
 			return Object{}, false, nil
 		}
 		return Object{}, false, s.failed(key, err)
@@ -271,6 +272,9 @@ func generation(id string) int64 {
 // is infrastructure.
 func (s *bucketStore) failed(key string, err error) error {
 	where := s.url + "/" + key
+	if gcsRefused(err) {
+		return fault.Input(fmt.Errorf("%s: access denied: the store refuses the credentials from the environment (%s)", where, credentialHint(s.url)))
+	}
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
 		if bucketMissing(err) {
@@ -309,6 +313,16 @@ func (s *bucketStore) failed(key string, err error) error {
 		return fault.Infra(fmt.Errorf("%s: cannot reach the store: %w", where, oe))
 	}
 	return fault.Infra(fmt.Errorf("%s: %w", where, err))
+}
+
+// gcsRefused reports whether GCS refused the request's credentials.
+// gocloud.dev calls GCS's 403 NotFound (GCS says "denied on resource (or
+// it may not exist)"), which would tell the user a bucket they cannot
+// read does not exist, and make Stat take a refused object for an absent
+// one.
+func gcsRefused(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && (ge.Code == http.StatusUnauthorized || ge.Code == http.StatusForbidden)
 }
 
 // bucketMissing reports whether a not-found error is about the bucket.

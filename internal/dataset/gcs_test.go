@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/api/googleapi"
 
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/gcstest"
@@ -202,4 +204,18 @@ func closedAddr(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// TestGCSRefused: GCS answers credentials it refuses with 401 or 403,
+// which gocloud.dev files under NotFound. The emulator checks no
+// credentials, so the classification is checked on the error GCS's
+// library returns.
+func TestGCSRefused(t *testing.T) {
+	s := &bucketStore{url: "gs://lake"}
+	for _, code := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		err := s.failed("fraud/", fmt.Errorf("blob: %w", &googleapi.Error{Code: code, Message: "denied on resource (or it may not exist)"}))
+		if fault.KindOf(err) != fault.BadInput || !strings.Contains(err.Error(), "GOOGLE_APPLICATION_CREDENTIALS") || strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("%d: %v (%v), want bad input naming GOOGLE_APPLICATION_CREDENTIALS", code, err, fault.KindOf(err))
+		}
+	}
 }

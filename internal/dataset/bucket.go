@@ -15,6 +15,7 @@ import (
 
 	"cloud.google.com/go/storage"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	azblobblob "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -125,6 +126,16 @@ func openGCS(ctx context.Context, u string) (*blob.Bucket, error) {
 	return b, nil
 }
 
+// retries bounds the Azure SDK's retries of a request, which by default
+// wait about eight seconds before they give up on a server that cannot be
+// reached: as for GCS, a few quick attempts ride out a blip.
+func (s *bucketStore) retries(ctx context.Context) context.Context {
+	if !strings.HasPrefix(s.url, "azblob://") {
+		return ctx
+	}
+	return policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: 3, RetryDelay: 100 * time.Millisecond, MaxRetryDelay: 2 * time.Second})
+}
+
 func (s *bucketStore) Close() error { return s.bucket.Close() }
 
 // identity is the content identity a store gives for an object.
@@ -162,6 +173,7 @@ func (s *bucketStore) identity(as func(any) bool, md5 []byte, mod time.Time, siz
 }
 
 func (s *bucketStore) Stat(ctx context.Context, key string) (Object, bool, error) {
+	ctx = s.retries(ctx)
 	if key == "" || strings.HasSuffix(key, "/") {
 		return Object{}, false, nil
 	}
@@ -187,6 +199,7 @@ func (s *bucketStore) Stat(ctx context.Context, key string) (Object, bool, error
 }
 
 func (s *bucketStore) List(ctx context.Context, prefix string) ([]Object, error) {
+	ctx = s.retries(ctx)
 	it := s.bucket.List(&blob.ListOptions{Prefix: prefix})
 	var out []Object
 	for {
@@ -208,6 +221,7 @@ func (s *bucketStore) List(ctx context.Context, prefix string) ([]Object, error)
 }
 
 func (s *bucketStore) Open(ctx context.Context, key string, o Object) (io.ReadCloser, error) {
+	ctx = s.retries(ctx)
 	// Ask for the object as listed: a rewrite since then fails with 412
 	// rather than mixing an old listing with new bytes.
 	before := func(as func(any) bool) error {

@@ -6,21 +6,30 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"cloud.google.com/go/storage"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	azblobblob "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+	"github.com/googleapis/gax-go/v2"
 	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob:// URLs
-	_ "gocloud.dev/blob/gcsblob"   // gs:// URLs
+	"gocloud.dev/blob/azureblob"
+	_ "gocloud.dev/blob/gcsblob" // gs:// URLs
 	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
+	"google.golang.org/api/googleapi"
 
 	"github.com/ctgit/ctgit/internal/fault"
 )
@@ -30,7 +39,10 @@ import (
 // for S3 the AWS SDK's (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, and
 // AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL for an S3-compatible server,
 // which is then addressed path-style), Google's application-default
-// credentials, Azure's AZURE_STORAGE_* variables.
+// credentials (or, for an emulator, STORAGE_EMULATOR_HOST=host:port and
+// none), Azure's AZURE_STORAGE_* variables (for an emulator such as
+// Azurite, AZURE_STORAGE_DOMAIN=host:port with AZURE_STORAGE_PROTOCOL=http,
+// or an AZURE_STORAGE_CONNECTION_STRING that names its BlobEndpoint).
 type bucketStore struct {
 	url    string // scheme://bucket
 	bucket *blob.Bucket
@@ -46,9 +58,14 @@ func openBucket(ctx context.Context, loc Location) (store, error) {
 	var b *blob.Bucket
 	var client *s3.Client
 	var err error
-	if loc.Scheme == "s3" {
+	switch loc.Scheme {
+	case "s3":
 		b, client, err = openS3(ctx, loc.Bucket)
-	} else {
+	case "azblob":
+		b, err = openAzure(ctx, u)
+	case "gs":
+		b, err = openGCS(ctx, u)
+	default:
 		b, err = blob.OpenBucket(ctx, u)
 	}
 	if err != nil {
@@ -85,6 +102,49 @@ func openS3(ctx context.Context, bucket string) (*blob.Bucket, *s3.Client, error
 	return b, client, err
 }
 
+// openAzure opens an Azure container as gocloud.dev's default azblob://
+// opener does, from the same AZURE_STORAGE_* variables, but reads them on
+// every open: the default opener reads them once per process, so a later
+// change (another account, an emulator's endpoint) would go unseen.
+// An emulator such as Azurite is reached with AZURE_STORAGE_DOMAIN set to
+// its host:port and AZURE_STORAGE_PROTOCOL=http, or with a connection
+// string that names its BlobEndpoint.
+func openAzure(ctx context.Context, u string) (*blob.Bucket, error) {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return nil, err
+	}
+	o := &azureblob.URLOpener{MakeClient: azureblob.NewDefaultClient, ServiceURLOptions: *azureblob.NewDefaultServiceURLOptions()}
+	return o.OpenBucketURL(ctx, pu)
+}
+
+// openGCS opens a GCS bucket with gocloud.dev's default gs:// opener,
+// which reaches an emulator named by STORAGE_EMULATOR_HOST without
+// credentials. The storage library retries a failed request until the
+// context ends, so a server that cannot be reached would hang a run: a few
+// quick attempts are enough to ride out a blip.
+func openGCS(ctx context.Context, u string) (*blob.Bucket, error) {
+	b, err := blob.OpenBucket(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	var c *storage.Client
+	if b.As(&c) {
+		c.SetRetry(storage.WithMaxAttempts(4), storage.WithBackoff(gax.Backoff{Initial: 100 * time.Millisecond, Max: 2 * time.Second, Multiplier: 2}))
+	}
+	return b, nil
+}
+
+// retries bounds the Azure SDK's retries of a request, which by default
+// wait about eight seconds before they give up on a server that cannot be
+// reached: as for GCS, a few quick attempts ride out a blip.
+func (s *bucketStore) retries(ctx context.Context) context.Context {
+	if !strings.HasPrefix(s.url, "azblob://") {
+		return ctx
+	}
+	return policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: 3, RetryDelay: 100 * time.Millisecond, MaxRetryDelay: 2 * time.Second})
+}
+
 func (s *bucketStore) Close() error { return s.bucket.Close() }
 
 // identity is the content identity a store gives for an object.
@@ -95,6 +155,17 @@ func (s *bucketStore) identity(as func(any) bool, md5 []byte, mod time.Time, siz
 	var so s3types.Object
 	if as(&so) && so.ETag != nil && strings.Trim(*so.ETag, `"`) != "" {
 		return "etag:" + strings.Trim(*so.ETag, `"`)
+	}
+	// An Azure blob is its ETag, listed or read alone: Azure keeps a
+	// Content-MD5 only for some uploads, so an MD5 would name a blob one
+	// way when listed and another when read alone.
+	var bi container.BlobItem
+	if as(&bi) && bi.Properties != nil && bi.Properties.ETag != nil && strings.Trim(string(*bi.Properties.ETag), `"`) != "" {
+		return "etag:" + strings.Trim(string(*bi.Properties.ETag), `"`)
+	}
+	var bp azblobblob.GetPropertiesResponse
+	if as(&bp) && bp.ETag != nil && strings.Trim(string(*bp.ETag), `"`) != "" {
+		return "etag:" + strings.Trim(string(*bp.ETag), `"`)
 	}
 	var ga storage.ObjectAttrs
 	if as(&ga) && ga.Generation != 0 {
@@ -111,12 +182,13 @@ func (s *bucketStore) identity(as func(any) bool, md5 []byte, mod time.Time, siz
 }
 
 func (s *bucketStore) Stat(ctx context.Context, key string) (Object, bool, error) {
+	ctx = s.retries(ctx)
 	if key == "" || strings.HasSuffix(key, "/") {
 		return Object{}, false, nil
 	}
 	a, err := s.bucket.Attributes(ctx, key)
 	if err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound && !bucketMissing(err) {
+		if gcerrors.Code(err) == gcerrors.NotFound && !bucketMissing(err) && !gcsRefused(err) {
 			return Object{}, false, nil
 		}
 		return Object{}, false, s.failed(key, err)
@@ -137,6 +209,7 @@ func (s *bucketStore) Stat(ctx context.Context, key string) (Object, bool, error
 }
 
 func (s *bucketStore) List(ctx context.Context, prefix string) ([]Object, error) {
+	ctx = s.retries(ctx)
 	it := s.bucket.List(&blob.ListOptions{Prefix: prefix})
 	var out []Object
 	for {
@@ -161,6 +234,7 @@ func (s *bucketStore) List(ctx context.Context, prefix string) ([]Object, error)
 }
 
 func (s *bucketStore) Open(ctx context.Context, key string, o Object) (io.ReadCloser, error) {
+	ctx = s.retries(ctx)
 	// Ask for the object as listed: a rewrite since then fails with 412
 	// rather than mixing an old listing with new bytes.
 	before := func(as func(any) bool) error {
@@ -174,6 +248,17 @@ func (s *bucketStore) Open(ctx context.Context, key string, o Object) (io.ReadCl
 				in.VersionId = &o.Version
 			}
 		}
+		var gh **storage.ObjectHandle
+		if gen := generation(o.ID); gen != 0 && as(&gh) {
+			*gh = (*gh).If(storage.Conditions{GenerationMatch: gen})
+		}
+		var ao *azblobblob.DownloadStreamOptions
+		if as(&ao) {
+			if etag, ok := strings.CutPrefix(o.ID, "etag:"); ok {
+				quoted := azcore.ETag(`"` + etag + `"`)
+				ao.AccessConditions = &azblobblob.AccessConditions{ModifiedAccessConditions: &azblobblob.ModifiedAccessConditions{IfMatch: &quoted}}
+			}
+		}
 		return nil
 	}
 	r, err := s.bucket.NewReader(ctx, key, &blob.ReaderOptions{BeforeRead: before})
@@ -183,11 +268,29 @@ func (s *bucketStore) Open(ctx context.Context, key string, o Object) (io.ReadCl
 		}
 		return nil, s.failed(key, err)
 	}
+	// GCS emulators (fake-gcs-server) serve the current generation
+	// whatever the read asks for: the generation it says it served is
+	// checked here too.
+	var sr *storage.Reader
+	if gen := generation(o.ID); gen != 0 && r.As(&sr) && sr.Attrs.Generation != 0 && sr.Attrs.Generation != gen {
+		r.Close()
+		return nil, fault.Input(fmt.Errorf("%s changed since ctgit listed it (%s then, generation:%d now); run again", o.URL, o.ID, sr.Attrs.Generation))
+	}
 	if r.Size() != o.Size {
 		r.Close()
 		return nil, fault.Input(fmt.Errorf("%s changed since ctgit listed it (%d bytes then, %d now); run again", o.URL, o.Size, r.Size()))
 	}
 	return r, nil
+}
+
+// generation is the GCS generation an identity names, or 0.
+func generation(id string) int64 {
+	v, ok := strings.CutPrefix(id, "generation:")
+	if !ok {
+		return 0
+	}
+	gen, _ := strconv.ParseInt(v, 10, 64)
+	return gen
 }
 
 // failed classifies a store error: a bucket or object that does not
@@ -196,10 +299,17 @@ func (s *bucketStore) Open(ctx context.Context, key string, o Object) (io.ReadCl
 // is infrastructure.
 func (s *bucketStore) failed(key string, err error) error {
 	where := s.url + "/" + key
+	if gcsRefused(err) {
+		return fault.Input(fmt.Errorf("%s: access denied: the store refuses the credentials from the environment (%s)", where, credentialHint(s.url)))
+	}
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
 		if bucketMissing(err) {
-			return fault.Input(fmt.Errorf("%s: the bucket does not exist (reading %s); check its name, and the endpoint and region the environment gives", s.url, where))
+			noun := "bucket"
+			if strings.HasPrefix(s.url, "azblob://") {
+				noun = "container"
+			}
+			return fault.Input(fmt.Errorf("%s: the %s does not exist (reading %s); check its name, and the endpoint and region the environment gives", s.url, noun, where))
 		}
 		return fault.Input(fmt.Errorf("%s: no such object", where))
 	case gcerrors.PermissionDenied:
@@ -209,6 +319,15 @@ func (s *bucketStore) failed(key string, err error) error {
 	}
 	// The store's answer says only its code and message: the SDK's error
 	// around it adds request ids and retry counts nobody acts on.
+	var re *azcore.ResponseError
+	if errors.As(err, &re) {
+		// Azure's error renders the whole HTTP exchange; its status and
+		// code say what matters.
+		if re.StatusCode == http.StatusForbidden || credentialCodes[re.ErrorCode] {
+			return fault.Input(fmt.Errorf("%s: the store refuses the credentials from the environment (%d %s); %s", where, re.StatusCode, re.ErrorCode, credentialHint(s.url)))
+		}
+		return fault.Infra(fmt.Errorf("%s: the store answered %d %s", where, re.StatusCode, re.ErrorCode))
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) && credentialCodes[ae.ErrorCode()] {
 		return fault.Input(fmt.Errorf("%s: the store refuses the credentials from the environment (%s: %s); %s", where, ae.ErrorCode(), ae.ErrorMessage(), credentialHint(s.url)))
@@ -221,6 +340,16 @@ func (s *bucketStore) failed(key string, err error) error {
 		return fault.Infra(fmt.Errorf("%s: cannot reach the store: %w", where, oe))
 	}
 	return fault.Infra(fmt.Errorf("%s: %w", where, err))
+}
+
+// gcsRefused reports whether GCS refused the request's credentials.
+// gocloud.dev calls GCS's 403 NotFound (GCS says "denied on resource (or
+// it may not exist)"), which would tell the user a bucket they cannot
+// read does not exist, and make Stat take a refused object for an absent
+// one.
+func gcsRefused(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && (ge.Code == http.StatusUnauthorized || ge.Code == http.StatusForbidden)
 }
 
 // bucketMissing reports whether a not-found error is about the bucket.
@@ -243,7 +372,7 @@ func bucketMissing(err error) bool {
 // XAdminUserNotFound (and a 404), where AWS says InvalidAccessKeyId.
 var credentialCodes = map[string]bool{
 	"InvalidAccessKeyId": true, "SignatureDoesNotMatch": true, "AccessDenied": true,
-	"ExpiredToken": true, "InvalidToken": true, "XAdminUserNotFound": true, "AuthenticationFailed": true,
+	"ExpiredToken": true, "InvalidToken": true, "XAdminUserNotFound": true, "AuthenticationFailed": true, "AuthorizationFailure": true,
 }
 
 // noCredentials reports whether err is the client library failing to

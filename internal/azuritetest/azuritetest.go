@@ -1,0 +1,250 @@
+// Package azuritetest runs an Azure Blob Storage emulator on loopback for
+// tests: Microsoft's Azurite (its blob service only), in memory, started
+// on a free port over plain HTTP with the emulator's well-known
+// development account, and stopped when the test ends.
+package azuritetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
+)
+
+// Version is the Azurite release the tests are written against.
+const Version = "3.37.0"
+
+// DefaultBinary is where .ci/run installs Azurite's blob service.
+const DefaultBinary = "/var/cache/ctgit-azurite/node_modules/.bin/azurite-blob"
+
+// Install is the command that installs Azurite where the tests look.
+const Install = "npm install --prefix /var/cache/ctgit-azurite azurite@" + Version
+
+// Account and Key are the development account every Azurite accepts, as
+// Microsoft documents them (they are public, not secrets).
+const (
+	Account = "devstoreaccount1"
+	Key     = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+// Server is a running Azurite blob service.
+type Server struct {
+	// Host is "127.0.0.1:PORT"; the account's blob endpoint is
+	// "http://HOST/devstoreaccount1".
+	Host string
+	// Log is the server's own output, for a failing test to read.
+	Log string
+
+	client *azblob.Client
+	stop   func()
+}
+
+// Binary returns the azurite-blob executable (see Find). When none is
+// there it skips the test, or fails it under CI (CI set), where a missing
+// server must not pass silently.
+func Binary(t testing.TB) string {
+	t.Helper()
+	p, err := Find()
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" || errors.Is(err, errNamedMissing) {
+		t.Fatal(err)
+	}
+	t.Skip(err)
+	return ""
+}
+
+var errNamedMissing = errors.New("CTGIT_AZURITE names no file")
+
+// Find returns the azurite-blob executable: $CTGIT_AZURITE, else
+// azurite-blob on PATH, else DefaultBinary; or an error that says how to
+// install it.
+func Find() (string, error) {
+	if p := os.Getenv("CTGIT_AZURITE"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%w: %v", errNamedMissing, err)
+		}
+		return p, nil
+	}
+	if p, err := exec.LookPath("azurite-blob"); err == nil {
+		return p, nil
+	}
+	if _, err := os.Stat(DefaultBinary); err == nil {
+		return DefaultBinary, nil
+	}
+	return "", fmt.Errorf("azurite not installed (set CTGIT_AZURITE, or run: %s)", Install)
+}
+
+// New starts a server for the duration of the test.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start(Binary(t), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Start starts a server of bin on a free loopback port, with dir as its
+// working directory and the home of its log. The caller stops it.
+func Start(bin, dir string) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		Host: fmt.Sprintf("127.0.0.1:%d", port),
+		Log:  filepath.Join(dir, "azurite.log"),
+	}
+	logf, err := os.Create(s.Log)
+	if err != nil {
+		return nil, err
+	}
+	// --skipApiVersionCheck: the Go SDK may speak a newer API version
+	// than this Azurite knows. --disableTelemetry: Azurite would
+	// otherwise try to reach Microsoft.
+	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", fmt.Sprint(port),
+		"--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent")
+	// In memory, Azurite refuses a --location; whatever else it writes
+	// lands in dir.
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(exited) }()
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cmd.Process.Kill()
+			<-exited
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.wait(ctx, exited); err != nil {
+		s.stop()
+		b, _ := os.ReadFile(s.Log)
+		return nil, fmt.Errorf("azurite on %s: %v\n%s", s.Host, err, b)
+	}
+	cred, err := azblob.NewSharedKeyCredential(Account, Key)
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.client, err = azblob.NewClientWithSharedKeyCredential(s.Endpoint(), cred, nil)
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// wait returns when the server answers HTTP at all: an anonymous request
+// is refused, which is enough to know it listens.
+func (s *Server) wait(ctx context.Context, exited <-chan struct{}) error {
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint()+"?comp=list", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("exited before answering")
+		case <-ctx.Done():
+			return fmt.Errorf("not answering: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Stop stops the server now, for a test that shows what works without
+// it. A server from New is stopped when its test ends anyway.
+func (s *Server) Stop() { s.stop() }
+
+// Endpoint is the development account's blob endpoint,
+// "http://127.0.0.1:PORT/devstoreaccount1".
+func (s *Server) Endpoint() string { return "http://" + s.Host + "/" + Account }
+
+// Env is the environment that points gocloud.dev's azblob:// opener at
+// this server as its development account: account and key, with the
+// server as the storage domain over http (a domain of 127.0.0.1 puts the
+// account in the path, as an emulator wants). Any SAS token or connection
+// string of the machine running the tests is switched off.
+func (s *Server) Env() []string {
+	return []string{
+		"AZURE_STORAGE_ACCOUNT=" + Account,
+		"AZURE_STORAGE_KEY=" + Key,
+		"AZURE_STORAGE_DOMAIN=" + s.Host,
+		"AZURE_STORAGE_PROTOCOL=http",
+		"AZURE_STORAGE_IS_LOCAL_EMULATOR=",
+		"AZURE_STORAGE_SAS_TOKEN=",
+		"AZURE_STORAGE_CONNECTION_STRING=",
+		"AZURE_STORAGEBLOB_CONNECTIONSTRING=",
+	}
+}
+
+// ConnectionString is the connection string of the development account
+// on this server, as Azure's tools write one for Azurite.
+func (s *Server) ConnectionString() string {
+	return "DefaultEndpointsProtocol=http;AccountName=" + Account + ";AccountKey=" + Key + ";BlobEndpoint=" + s.Endpoint() + ";"
+}
+
+// Setenv sets Env for the duration of the test (see testing.T.Setenv).
+func (s *Server) Setenv(t *testing.T) {
+	t.Helper()
+	for _, kv := range s.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}
+
+// Client is a client of the development account.
+func (s *Server) Client() *azblob.Client { return s.client }
+
+// CreateContainer creates a container.
+func (s *Server) CreateContainer(t testing.TB, name string) {
+	t.Helper()
+	if _, err := s.client.CreateContainer(context.Background(), name, nil); err != nil {
+		t.Fatalf("creating container %s: %v", name, err)
+	}
+}
+
+// Put writes a block blob in one request, and returns its ETag as the
+// server gives it.
+func (s *Server) Put(t testing.TB, container, key string, data []byte) string {
+	t.Helper()
+	bb := s.client.ServiceClient().NewContainerClient(container).NewBlockBlobClient(key)
+	out, err := bb.Upload(context.Background(), streaming.NopCloser(bytes.NewReader(data)), &blockblob.UploadOptions{})
+	if err != nil {
+		t.Fatalf("putting azblob://%s/%s: %v", container, key, err)
+	}
+	return string(*out.ETag)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

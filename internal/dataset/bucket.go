@@ -26,9 +26,10 @@ import (
 	"github.com/googleapis/gax-go/v2"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/azureblob"
-	_ "gocloud.dev/blob/gcsblob" // gs:// URLs
+	"gocloud.dev/blob/gcsblob"
 	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
+	"gocloud.dev/gcp"
 	"google.golang.org/api/googleapi"
 
 	"github.com/ctgit/ctgit/internal/fault"
@@ -124,7 +125,23 @@ func openAzure(ctx context.Context, u string) (*blob.Bucket, error) {
 // context ends, so a server that cannot be reached would hang a run: a few
 // quick attempts are enough to ride out a blip.
 func openGCS(ctx context.Context, u string) (*blob.Bucket, error) {
-	b, err := blob.OpenBucket(ctx, u)
+	// gocloud's default gs:// opener prints a warning to stdout when it
+	// finds no credentials, which would corrupt `--format json`: the
+	// client is made here, and missing credentials are an error that says
+	// where Google's tools look for them.
+	var client *gcp.HTTPClient
+	if os.Getenv("STORAGE_EMULATOR_HOST") != "" {
+		client = gcp.NewAnonymousHTTPClient(gcp.DefaultTransport())
+	} else {
+		creds, err := gcp.DefaultCredentials(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("no Google application-default credentials (%s): %w", credentialHint(u), err)
+		}
+		if client, err = gcp.NewHTTPClient(gcp.DefaultTransport(), gcp.CredentialsTokenSource(creds)); err != nil {
+			return nil, err
+		}
+	}
+	b, err := gcsblob.OpenBucket(ctx, client, strings.TrimPrefix(u, "gs://"), nil)
 	if err != nil {
 		return nil, err
 	}

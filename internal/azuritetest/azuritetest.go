@@ -22,6 +22,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
+
+	"github.com/ctgit/ctgit/internal/testproc"
 )
 
 // Version is the Azurite release the tests are written against.
@@ -120,6 +122,7 @@ func Start(bin, dir string) (*Server, error) {
 	// otherwise try to reach Microsoft.
 	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", fmt.Sprint(port),
 		"--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent")
+	testproc.Tied(cmd)
 	// In memory, Azurite refuses a --location; whatever else it writes
 	// lands in dir.
 	cmd.Dir = dir

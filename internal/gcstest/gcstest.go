@@ -21,6 +21,8 @@ import (
 
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/option"
+
+	"github.com/ctgit/ctgit/internal/testproc"
 )
 
 // Version is the fake-gcs-server release the tests are written against.
@@ -113,6 +115,7 @@ func Start(bin, dir string) (*Server, error) {
 	// default storage.googleapis.com.
 	cmd := exec.Command(bin, "-scheme", "http", "-host", "127.0.0.1", "-port", fmt.Sprint(port),
 		"-public-host", s.Host, "-external-url", "http://"+s.Host, "-backend", "memory", "-log-level", "warn")
+	testproc.Tied(cmd)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ctgit/ctgit/internal/testproc"
 )
 
 // Binary is the registry's executable, as Debian installs it.
@@ -86,6 +88,7 @@ http:
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve", cfgPath)
+	testproc.Tied(cmd)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

@@ -25,7 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/ctgit/ctgit/internal/testproc"
 )
 
 // Version is the versitygw release the tests are written against.
@@ -139,6 +140,7 @@ func Start(bin, dir string) (*Server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "--port", fmt.Sprintf("127.0.0.1:%d", port), "--region", Region, "--quiet", "posix", "--versioning-dir", versions, s.Root)
+	testproc.Tied(cmd)
 	// The root credentials go through the environment, not argv, where
 	// every process on the machine could read them.
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.AccessKey, "ROOT_SECRET_ACCESS_KEY="+s.Secret)
@@ -282,7 +284,7 @@ func (s *Server) EnableVersioning(t testing.TB, bucket string) {
 	t.Helper()
 	_, err := s.client.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{
 		Bucket:                  aws.String(bucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
 	})
 	if err != nil {
 		t.Fatalf("enabling versioning on %s: %v", bucket, err)

@@ -253,9 +253,12 @@ type DriftPolicy struct {
 
 // Train is the training step.
 type Train struct {
-	Image   string            `json:"image"`
-	Command []string          `json:"command"`
-	Code    string            `json:"code,omitempty"`
+	Image   string   `json:"image"`
+	Command []string `json:"command"`
+	Code    string   `json:"code,omitempty"`
+	// Data is "parts" to hand a dataset of many parts as its parts only;
+	// "" (or "file") also as one assembled CSV.
+	Data    string            `json:"data,omitempty"`
 	Env     map[string]string `json:"env,omitempty"`
 	Secrets []string          `json:"secrets,omitempty"`
 	GPUs    int               `json:"gpus"`

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -177,5 +179,31 @@ printf '{"auc": 0.9}' > "$CTGIT_METRICS_FILE"
 	rec := r.run(runOpts{}).Records[0]
 	if rec.Steps[2].Status != record.StepSucceeded {
 		t.Fatalf("train %s: %s", rec.Steps[2].Status, rec.Steps[2].Reason)
+	}
+}
+
+// train.data: "parts" hands a dataset of many parts as its parts only:
+// no CSV is assembled, and CTGIT_CURRENT_FILE is unset.
+func TestTrainingHandedPartsOnly(t *testing.T) {
+	const train = `#!/bin/sh
+set -e
+test -f "$CTGIT_CURRENT_DIR/dt=2026-11-19/p.csv"
+test -z "$CTGIT_CURRENT_FILE"
+test -f "$CTGIT_REFERENCE_FILE"
+printf 'weights' > "$CTGIT_MODEL_PATH"
+printf '{"auc": 0.9}' > "$CTGIT_METRICS_FILE"
+`
+	p := strings.Replace(partsPipeline(""), `command: ["sh", "train.sh"]`, `command: ["sh", "train.sh"]
+		data: "parts"`, 1)
+	r := newRepo(t, p, map[string]string{
+		"train/train.sh":                  train,
+		"data/events/dt=2026-11-19/p.csv": driftedCSV,
+	})
+	rec := r.run(runOpts{}).Records[0]
+	if rec.Steps[2].Status != record.StepSucceeded {
+		t.Fatalf("train %s: %s", rec.Steps[2].Status, rec.Steps[2].Reason)
+	}
+	if _, err := os.Stat(filepath.Join(r.root, ".ctgit", "cache", "data", "assembled")); !os.IsNotExist(err) {
+		t.Fatalf("a CSV was assembled: %v", err)
 	}
 }

@@ -209,9 +209,13 @@ func (d *Dagger) imageRef(ctx context.Context, ref string) string {
 
 // inputDir is the directory of the two data files under their step names.
 func (d *Dagger) inputDir(reference, current, format string, parts ...[]InputPart) *dagger.Directory {
-	dir := d.client.Directory().
-		WithFile(inputName("reference", format, reference), d.client.Host().File(reference)).
-		WithFile(inputName("current", format, current), d.client.Host().File(current))
+	dir := d.client.Directory()
+	if reference != "" { // "": handed as its parts only
+		dir = dir.WithFile(inputName("reference", format, reference), d.client.Host().File(reference))
+	}
+	if current != "" {
+		dir = dir.WithFile(inputName("current", format, current), d.client.Host().File(current))
+	}
 	for i, ps := range parts {
 		sub := []string{"reference", "current"}[i]
 		for _, p := range ps {

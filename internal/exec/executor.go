@@ -171,8 +171,6 @@ func inputName(role, format, src string) string {
 func stepEnv(req TrainRequest, inputDir, outputDir, baselineDir string) map[string]string {
 	env := map[string]string{
 		EnvInputDir:      inputDir,
-		EnvReferenceFile: inputDir + "/" + inputName("reference", req.Format, req.Reference),
-		EnvCurrentFile:   inputDir + "/" + inputName("current", req.Format, req.Current),
 		EnvOutputDir:     outputDir,
 		EnvModelPath:     outputDir + "/" + req.ModelPath,
 		EnvMetricsFile:   outputDir + "/" + req.MetricsFile,
@@ -182,6 +180,14 @@ func stepEnv(req TrainRequest, inputDir, outputDir, baselineDir string) map[stri
 		EnvRunID:         req.RunID,
 		EnvAttempt:       fmt.Sprint(req.Attempt),
 		EnvGPUs:          fmt.Sprint(req.Train.GPUs),
+	}
+	// A dataset handed as its parts only (train.data: "parts") has no
+	// file.
+	if req.Reference != "" {
+		env[EnvReferenceFile] = inputDir + "/" + inputName("reference", req.Format, req.Reference)
+	}
+	if req.Current != "" {
+		env[EnvCurrentFile] = inputDir + "/" + inputName("current", req.Format, req.Current)
 	}
 	if len(req.RefParts) > 0 {
 		env[EnvReferenceDir] = inputDir + "/reference"

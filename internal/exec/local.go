@@ -129,6 +129,9 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 		{req.Reference, inputName("reference", req.Format, req.Reference)},
 		{req.Current, inputName("current", req.Format, req.Current)},
 	} {
+		if c.src == "" {
+			continue // handed as its parts only
+		}
 		if err := copyFile(c.src, filepath.Join(inputDir, c.name), 0o444); err != nil {
 			return nil, fmt.Errorf("preparing input %s: %w", c.name, err)
 		}

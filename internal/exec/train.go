@@ -82,14 +82,6 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	}}
 	defer log.Flush()
 
-	refFile, refFormat, err := r.dataFile(ctx, plan.RoleReferenceData)
-	if err != nil {
-		return dataFailure(ctx, s, err)
-	}
-	curFile, format, err := r.dataFile(ctx, plan.RoleCurrentData)
-	if err != nil {
-		return dataFailure(ctx, s, err)
-	}
 	refParts, err := r.dataParts(ctx, plan.RoleReferenceData)
 	if err != nil {
 		return dataFailure(ctx, s, err)
@@ -98,8 +90,24 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if err != nil {
 		return dataFailure(ctx, s, err)
 	}
-	if refFormat != format {
+	// A dataset of many parts is also assembled into one file, unless
+	// train.data asks for the parts only.
+	var refFile, refFormat, curFile, format string
+	if refParts == nil || t.Data != "parts" {
+		if refFile, refFormat, err = r.dataFile(ctx, plan.RoleReferenceData); err != nil {
+			return dataFailure(ctx, s, err)
+		}
+	}
+	if curParts == nil || t.Data != "parts" {
+		if curFile, format, err = r.dataFile(ctx, plan.RoleCurrentData); err != nil {
+			return dataFailure(ctx, s, err)
+		}
+	}
+	if refFile != "" && curFile != "" && refFormat != format {
 		return inputFailure(s, fmt.Errorf("the training step is handed the reference data as %s and the current data as %s (a dataset of many parts is handed as one CSV file): give both datasets the same form", refFormat, format))
+	}
+	if format == "" {
+		format = refFormat
 	}
 
 	var res *TrainResult

@@ -10,7 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/dataset"
+	"github.com/ctgit/ctgit/internal/exec"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
@@ -62,6 +65,7 @@ $GITHUB_REPOSITORY, else a github.com origin.`,
 			if err != nil {
 				return err
 			}
+			planArrival(cmd.Context(), p, env, forceTrain)
 			if err := report.Plan(cmd.OutOrStdout(), p, format); err != nil {
 				return err
 			}
@@ -224,4 +228,58 @@ func buildPlan(ctx context.Context, dir string, names []string, since string, fo
 	// The digest memo is not saved here: the caller saves it once its
 	// command has succeeded, so a refusal writes nothing.
 	return p, ws, nil
+}
+
+// planArrival says, for each planned pipeline with trigger.onDataArrival,
+// what the trigger would decide: it reads the run records from the
+// artifact store. A plan is advice, so a store that cannot be read leaves
+// the decision to the run, and the plan says why; the run decides anyway.
+func planArrival(ctx context.Context, p *plan.Plan, env environment, forceTrain bool) {
+	var store artifact.Store
+	var openErr error
+	for _, pp := range p.Pipelines {
+		if !pp.Selected || pp.Pipeline == nil || !pp.Pipeline.Trigger.OnDataArrival {
+			continue
+		}
+		var cur *dataset.Snapshot
+		for _, s := range pp.Steps {
+			for _, in := range s.Inputs {
+				if in.Role == plan.RoleCurrentData && in.Snapshot() != nil {
+					cur = in.Snapshot()
+				}
+			}
+		}
+		if cur == nil {
+			continue
+		}
+		if store == nil && openErr == nil {
+			store, openErr = openStore(ctx, p, env)
+			if openErr == nil {
+				defer store.Close()
+			}
+		}
+		if openErr != nil {
+			pp.Arrival = "decided when it runs: the run records cannot be read here (" + openErr.Error() + ")"
+			continue
+		}
+		recs, err := store.Records(ctx, pp.Name)
+		if err != nil {
+			pp.Arrival = "decided when it runs: the run records cannot be read here (" + err.Error() + ")"
+			continue
+		}
+		last, arrived := exec.Arrival(recs, cur)
+		switch {
+		case last == nil:
+			pp.Arrival = "first run: no earlier run of this pipeline acted on its data"
+		case len(arrived) > 0:
+			pp.Arrival = fmt.Sprintf("%s since run %s", dataset.Summary(arrived, "arrived or changed"), last.ID)
+		case forceTrain:
+			pp.Arrival = fmt.Sprintf("no new data since run %s; runs anyway: --force-train", last.ID)
+		default:
+			pp.Arrival = fmt.Sprintf("no new data since run %s: nothing runs", last.ID)
+			for _, s := range pp.Steps {
+				s.Action, s.Reason = plan.ActionSkip, "no new data (trigger.onDataArrival)"
+			}
+		}
+	}
 }

@@ -41,25 +41,10 @@ func (r *pipelineRun) dataArrival(ctx context.Context) (skip string, err error) 
 	if err != nil {
 		return "", fmt.Errorf("trigger.onDataArrival cannot see the last run: %w", err)
 	}
-	var last *record.Run
-	for _, rec := range recs {
-		if rec.ID == r.rec.ID || !actedOn(rec.Outcome) || rec.Data.Current.Digest == "" {
-			continue
-		}
-		if last == nil || rec.StartedAt.After(last.StartedAt) {
-			last = rec
-		}
-	}
+	last, arrived := Arrival(recs, cur)
 	if last == nil {
 		r.rec.Arrival = &record.Arrival{Objects: len(cur.Objects), Detail: "first run: no earlier run of this pipeline acted on its data"}
 		return "", nil
-	}
-	var arrived []dataset.Object
-	switch {
-	case len(last.Data.Current.Manifest) > 0:
-		arrived = dataset.Arrived(&dataset.Snapshot{Objects: last.Data.Current.Manifest}, cur)
-	case last.Data.Current.Digest != cur.Digest:
-		arrived = cur.Objects
 	}
 	if len(arrived) == 0 {
 		why := fmt.Sprintf("no new data since run %s: the current data (%s) is what that run read", last.ID, plural(len(cur.Objects), "object"))
@@ -79,4 +64,27 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Arrival is what trigger.onDataArrival compares: the last of recs that
+// acted on its data (nil when none did), and the objects of the current
+// data cur that arrived or changed since.
+func Arrival(recs []*record.Run, cur *dataset.Snapshot) (last *record.Run, arrived []dataset.Object) {
+	for _, rec := range recs {
+		if !actedOn(rec.Outcome) || rec.Data.Current.Digest == "" {
+			continue
+		}
+		if last == nil || rec.StartedAt.After(last.StartedAt) {
+			last = rec
+		}
+	}
+	switch {
+	case last == nil:
+		return nil, cur.Objects
+	case len(last.Data.Current.Manifest) > 0:
+		return last, dataset.Arrived(&dataset.Snapshot{Objects: last.Data.Current.Manifest}, cur)
+	case last.Data.Current.Digest != cur.Digest:
+		return last, cur.Objects
+	}
+	return last, nil
 }

@@ -52,6 +52,11 @@ type PipelinePlan struct {
 	Reason   string `json:"reason,omitempty"`
 	// Steps are in execution order; Steps[i].Needs names earlier steps.
 	Steps []*Step `json:"steps,omitempty"`
+	// Arrival is what trigger.onDataArrival would decide, when `ctgit
+	// plan` could read the run records: what arrived since the last run
+	// that acted on the data, or that nothing did (every step is then
+	// planned as skipped); "" when not known.
+	Arrival string `json:"arrival,omitempty"`
 	// Pipeline is the decoded definition the steps were made from.
 	Pipeline *config.Pipeline `json:"definition"`
 }

@@ -120,7 +120,11 @@ func planText(w io.Writer, p *plan.Plan) error {
 			fmt.Fprintf(w, "  %s %s: %s\n", in.Role, in.Path, datasetText(in))
 		}
 		if pp.Pipeline != nil && pp.Pipeline.Trigger.OnDataArrival {
-			fmt.Fprintln(w, "  runs only if objects of the current data arrived or changed since the last run that acted on its data (trigger.onDataArrival; checked when it runs)")
+			if pp.Arrival != "" {
+				fmt.Fprintf(w, "  data arrival: %s\n", pp.Arrival)
+			} else {
+				fmt.Fprintln(w, "  runs only if objects of the current data arrived or changed since the last run that acted on its data (trigger.onDataArrival; checked when it runs)")
+			}
 		}
 	}
 	fmt.Fprintf(w, "\n%s.\n", capitalize(planSummary(p)))
@@ -150,6 +154,12 @@ func planMarkdown(w io.Writer, p *plan.Plan) error {
 			if s.Scope != "" {
 				fmt.Fprintf(&b, "%s %s.\n\n", capitalize(string(s.Name)), s.Scope)
 			}
+		}
+		for _, in := range planDatasets(pp) {
+			fmt.Fprintf(&b, "%s `%s`: %s.\n\n", capitalize(string(in.Role)), mdCell(in.Path), mdEscape(datasetText(in)))
+		}
+		if pp.Arrival != "" {
+			fmt.Fprintf(&b, "Data arrival: %s.\n\n", mdEscape(pp.Arrival))
 		}
 	}
 	fmt.Fprintf(&b, "%s.\n", capitalize(planSummary(p)))

@@ -170,16 +170,16 @@ func inputName(role, format, src string) string {
 // as the step sees them (host paths locally, mount points in containers).
 func stepEnv(req TrainRequest, inputDir, outputDir, baselineDir string) map[string]string {
 	env := map[string]string{
-		EnvInputDir:      inputDir,
-		EnvOutputDir:     outputDir,
-		EnvModelPath:     outputDir + "/" + req.ModelPath,
-		EnvMetricsFile:   outputDir + "/" + req.MetricsFile,
-		EnvBaselineDir:   baselineDir,
-		EnvPipeline:      req.Pipeline,
-		EnvModel:         req.Model,
-		EnvRunID:         req.RunID,
-		EnvAttempt:       fmt.Sprint(req.Attempt),
-		EnvGPUs:          fmt.Sprint(req.Train.GPUs),
+		EnvInputDir:    inputDir,
+		EnvOutputDir:   outputDir,
+		EnvModelPath:   outputDir + "/" + req.ModelPath,
+		EnvMetricsFile: outputDir + "/" + req.MetricsFile,
+		EnvBaselineDir: baselineDir,
+		EnvPipeline:    req.Pipeline,
+		EnvModel:       req.Model,
+		EnvRunID:       req.RunID,
+		EnvAttempt:     fmt.Sprint(req.Attempt),
+		EnvGPUs:        fmt.Sprint(req.Train.GPUs),
 	}
 	// A dataset handed as its parts only (train.data: "parts") has no
 	// file.

@@ -83,8 +83,9 @@ func StepSummary(r *record.Run, history []*record.Run, links Links, room int) (m
 	return head + fitBody(r, history, links, true, room) + "\n", true
 }
 
-// RunOutputs are the step outputs of a run: drifted, promoted, version
-// (the candidate's, else the kept model's) and pr-url.
+// RunOutputs are the step outputs of a run: outcome (the record's, such
+// as "promoted" or "no-new-data"), drifted, promoted, version (the
+// candidate's, else the kept model's) and pr-url.
 func RunOutputs(r *record.Run) []ghactions.Output {
 	from, to := versions(r)
 	version := to
@@ -96,6 +97,7 @@ func RunOutputs(r *record.Run) []ghactions.Output {
 		prURL = r.Promotion.URL
 	}
 	return []ghactions.Output{
+		{Name: "outcome", Value: string(r.Outcome)},
 		{Name: "drifted", Value: strconv.FormatBool(r.Drift != nil && r.Drift.Drifted)},
 		{Name: "promoted", Value: strconv.FormatBool(r.Outcome == record.OutcomePromoted)},
 		{Name: "version", Value: version},

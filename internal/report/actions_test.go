@@ -120,20 +120,20 @@ func TestStepSummaryAppends(t *testing.T) {
 }
 
 func TestRunOutputs(t *testing.T) {
-	out := func(drifted, promoted, version, prURL string) []ghactions.Output {
-		return []ghactions.Output{{Name: "drifted", Value: drifted}, {Name: "promoted", Value: promoted},
+	out := func(outcome, drifted, promoted, version, prURL string) []ghactions.Output {
+		return []ghactions.Output{{Name: "outcome", Value: outcome}, {Name: "drifted", Value: drifted}, {Name: "promoted", Value: promoted},
 			{Name: "version", Value: version}, {Name: "pr-url", Value: prURL}}
 	}
 	for name, want := range map[string][]ghactions.Output{
-		"promotion":    out("true", "true", "1.3.0", "https://github.com/acme/models/pull/42"),
-		"gates_failed": out("true", "false", "1.3.0", ""),
-		"no_drift":     out("false", "false", "1.3.0", ""),
+		"promotion":    out("promoted", "true", "true", "1.3.0", "https://github.com/acme/models/pull/42"),
+		"gates_failed": out("gates-failed", "true", "false", "1.3.0", ""),
+		"no_drift":     out("no-drift", "false", "false", "1.3.0", ""),
 	} {
 		if d := cmp.Diff(want, RunOutputs(loadRecord(t, name))); d != "" {
 			t.Errorf("%s:\n%s", name, d)
 		}
 	}
-	if d := cmp.Diff(out("false", "false", "", ""), RunOutputs(&record.Run{Outcome: record.OutcomeFailed})); d != "" {
+	if d := cmp.Diff(out("failed", "false", "false", "", ""), RunOutputs(&record.Run{Outcome: record.OutcomeFailed})); d != "" {
 		t.Error(d)
 	}
 }

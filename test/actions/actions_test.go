@@ -225,7 +225,7 @@ func TestActionMetadata(t *testing.T) {
 		}
 	}
 	slices.Sort(outputs)
-	if diff := cmp.Diff([]string{"ctgit-version", "drifted", "pr-url", "promoted", "version"}, outputs); diff != "" {
+	if diff := cmp.Diff([]string{"ctgit-version", "drifted", "outcome", "pr-url", "promoted", "version"}, outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
 	}
 	if !bytes.Contains(src, []byte("go install")) || !bytes.Contains(src, []byte("github.com/ctgit/ctgit/cmd/ctgit@")) {

@@ -343,6 +343,18 @@ func TestDVCDirectory(t *testing.T) {
 	}
 	_, err = r.Fetch(context.Background(), s)
 	wantInput(t, err, "data/events is tracked by DVC", "`dvc pull data/events.dvc`")
+
+	// Pulled, it is read file by file, and keeps the .dvc identity: the
+	// keys of the steps that read it are the same before and after a
+	// `dvc pull`.
+	writeFile(t, filepath.Join(dir, "data", "events", "dt=2026-11-29", "p.csv"), csvData)
+	pulled, err := r.Resolve(context.Background(), Spec{Location: "data/events"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pulled.Objects) != 1 || pulled.Objects[0].Key != "dt=2026-11-29/p.csv" || pulled.Digest != s.Digest {
+		t.Errorf("pulled: %d objects, digest %s; not pulled: %s", len(pulled.Objects), pulled.Digest, s.Digest)
+	}
 }
 
 // TestDVCInDirectory: in a directory of parts, a part that is not pulled

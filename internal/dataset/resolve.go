@@ -124,7 +124,22 @@ func (r *Resolver) resolveLocal(loc Location) (*Snapshot, error) {
 		st, err := os.Stat(abs)
 		switch {
 		case err == nil && st.IsDir():
-			return r.walkLocal(s, strings.TrimSuffix(loc.Prefix, "/")+"/", func(string) bool { return true })
+			dir := strings.TrimSuffix(loc.Prefix, "/")
+			s, err := r.walkLocal(s, dir+"/", func(string) bool { return true })
+			if err != nil {
+				return nil, err
+			}
+			// A DVC-tracked directory, pulled, keeps the identity its
+			// .dvc file gives, as when it is not pulled: keys follow the
+			// .dvc file in both states.
+			if _, dvcErr := os.Stat(abs + ".dvc"); dvcErr == nil {
+				out, err := r.dvcOut(dir)
+				if err != nil {
+					return nil, err
+				}
+				s.identity = "md5:" + out.MD5
+			}
+			return s, nil
 		case err == nil || errors.Is(err, fs.ErrNotExist):
 			o, err := r.repoObject(loc.Prefix)
 			if err != nil {

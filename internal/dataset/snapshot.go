@@ -54,6 +54,11 @@ type Snapshot struct {
 	Size int64 `json:"size"`
 	// Objects are in key order.
 	Objects []Object `json:"objects"`
+
+	// identity, when set, is the digest a tracker gives the whole
+	// dataset (a DVC-tracked directory's md5), used instead of one made
+	// from its objects.
+	identity string
 }
 
 // seal sorts the objects and computes the digest and size.
@@ -62,6 +67,10 @@ func (s *Snapshot) seal() {
 	s.Size = 0
 	for _, o := range s.Objects {
 		s.Size += o.Size
+	}
+	if s.identity != "" {
+		s.Digest = s.identity
+		return
 	}
 	if len(s.Objects) == 1 && !strings.Contains(s.Source, "://") && s.Objects[0].ID != "" && s.Objects[0].URL == s.Source {
 		// One repository file: its own identity (its sha256, as before

@@ -2,6 +2,8 @@ package dataset
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
@@ -125,6 +127,11 @@ func TestFetchAzure(t *testing.T) {
 		b, err := os.ReadFile(f)
 		if err != nil || string(b) != parts["fraud/"+o.Key] {
 			t.Errorf("%s fetched as %q, %v; want %q", o.URL, b, err, parts["fraud/"+o.Key])
+		}
+		// The ETag is no digest, but the blob's Content-MD5 is: the
+		// download was checked against it.
+		if sum := md5.Sum([]byte(parts["fraud/"+o.Key])); o.MD5 != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: md5 %q, want its content's", o.URL, o.MD5)
 		}
 	}
 

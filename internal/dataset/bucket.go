@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -243,10 +244,14 @@ func (s *bucketStore) List(ctx context.Context, prefix string) ([]Object, error)
 		if lo.IsDir {
 			continue
 		}
-		out = append(out, Object{
+		o := Object{
 			Key: lo.Key, URL: s.url + "/" + lo.Key, Size: lo.Size, Modified: lo.ModTime.UTC(),
 			ID: s.identity(lo.As, lo.MD5, lo.ModTime, lo.Size),
-		})
+		}
+		if len(lo.MD5) > 0 && !strings.HasPrefix(o.ID, "md5:") && verifier(o.ID) == nil {
+			o.MD5 = hex.EncodeToString(lo.MD5)
+		}
+		out = append(out, o)
 	}
 }
 

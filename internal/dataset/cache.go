@@ -111,7 +111,11 @@ func (r *Resolver) fetchRemote(ctx context.Context, loc Location, o Object) (str
 	if err != nil {
 		return "", fault.Infra(fmt.Errorf("download cache: %w", err))
 	}
-	check := verifier(o.ID)
+	want := o.ID
+	check := verifier(want)
+	if check == nil && len(o.MD5) == 32 {
+		want, check = "md5:"+o.MD5, md5.New()
+	}
 	var w io.Writer = f
 	if check != nil {
 		w = io.MultiWriter(f, check)
@@ -130,8 +134,8 @@ func (r *Resolver) fetchRemote(ctx context.Context, loc Location, o Object) (str
 		return "", fault.Infra(fmt.Errorf("downloading %s: got %d bytes, the store listed %d: it changed while ctgit read it, or the transfer was cut; run again", o.URL, n, o.Size))
 	}
 	if check != nil {
-		if got := hex.EncodeToString(check.Sum(nil)); !strings.Contains(o.ID, got) {
-			return "", fault.Infra(fmt.Errorf("downloading %s: its content does not match its identity %s (got %s): it changed while ctgit read it, or the transfer was corrupted; run again", o.URL, o.ID, got))
+		if got := hex.EncodeToString(check.Sum(nil)); !strings.Contains(want, got) {
+			return "", fault.Infra(fmt.Errorf("downloading %s: its content does not match its identity %s (got %s): it changed while ctgit read it, or the transfer was corrupted; run again", o.URL, want, got))
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {

@@ -23,6 +23,10 @@ type Object struct {
 	// or a Git LFS oid), "md5:<hex>" (DVC), "etag:<value>" (S3, Azure,
 	// https), "generation:<n>" (GCS); "" when the store gives none.
 	ID string `json:"id"`
+	// MD5 is the hex MD5 of the content, when the store keeps one apart
+	// from the identity (an Azure blob's Content-MD5): a download is
+	// checked against it.
+	MD5 string `json:"md5,omitempty"`
 	// Version is the store's version of the object, when it keeps
 	// versions (an S3 version id), for reading this exact object later.
 	Version string `json:"version,omitempty"`

@@ -207,3 +207,25 @@ printf '{"auc": 0.9}' > "$CTGIT_METRICS_FILE"
 		t.Fatalf("a CSV was assembled: %v", err)
 	}
 }
+
+// Parts that disagree stop the first step that reads them, exit 2,
+// naming the part and the line that declares the dataset.
+func TestPartsThatDisagreeAreLocated(t *testing.T) {
+	r := newRepo(t, partsPipeline(""), map[string]string{
+		"train/train.sh":                  okTrain,
+		"data/events/dt=2026-11-18/p.csv": driftedCSV,
+		"data/events/dt=2026-11-19/p.csv": "x,other\n1,a\n",
+	})
+	res := r.run(runOpts{})
+	if fault.KindOf(res.Err) != fault.BadInput {
+		t.Fatalf("err %v", res.Err)
+	}
+	for _, want := range []string{"pipelines/p.cue:", "pipelines.p.data.current", "data/events/dt=2026-11-19/p.csv", "differ from those of data/events/dt=2026-11-18/p.csv"} {
+		if !strings.Contains(res.Err.Error(), want) {
+			t.Errorf("%q does not say %q", res.Err, want)
+		}
+	}
+	if rec := res.Records[0]; rec.Steps[2].Status != record.StepSkipped {
+		t.Errorf("train %s", rec.Steps[2].Status)
+	}
+}

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,7 +64,7 @@ func (r *pipelineRun) dataSnapshot(ctx context.Context, role plan.InputRole) (*d
 // dataInput is the table input of role's dataset: the local file of each
 // of its objects (remote ones fetched into the download cache first),
 // read as one table.
-func (r *pipelineRun) dataInput(ctx context.Context, role plan.InputRole) (table.Input, error) {
+func (r *pipelineRun) dataInputAt(ctx context.Context, role plan.InputRole) (table.Input, error) {
 	snap, err := r.dataSnapshot(ctx, role)
 	if err != nil {
 		return table.Input{}, err
@@ -92,7 +93,7 @@ func (r *pipelineRun) readFormat() string {
 }
 
 // readData reads role's dataset whole.
-func (r *pipelineRun) readData(ctx context.Context, role plan.InputRole) (*table.Table, error) {
+func (r *pipelineRun) readDataAt(ctx context.Context, role plan.InputRole) (*table.Table, error) {
 	in, err := r.dataInput(ctx, role)
 	if err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func (r *pipelineRun) readData(ctx context.Context, role plan.InputRole) (*table
 // dataset of one file; for a dataset of many, one CSV file that ctgit
 // assembles from every part, partition columns included, kept in the
 // download cache by the snapshot's digest so it is written once.
-func (r *pipelineRun) dataFile(ctx context.Context, role plan.InputRole) (path, format string, err error) {
+func (r *pipelineRun) dataFileAt(ctx context.Context, role plan.InputRole) (path, format string, err error) {
 	snap, err := r.dataSnapshot(ctx, role)
 	if err != nil {
 		return "", "", err
@@ -189,11 +190,11 @@ func (r *pipelineRun) deployedData(ctx context.Context) (*dataset.Snapshot, erro
 		// One repository file: it must still hold what was trained on.
 		snap, err := r.resolver().Resolve(ctx, dataset.Spec{Location: trained.Data.Current.Path})
 		if err != nil {
-			return nil, fault.Input(fmt.Errorf("%s: data.reference: the deployed model %s was trained on %s, which cannot be read now: %w", at, b.Version, trained.Data.Current.Path, err))
+			return nil, &locatedError{pos: at, err: fault.Input(fmt.Errorf("data.reference: the deployed model %s was trained on %s, which cannot be read now: %w", b.Version, trained.Data.Current.Path, err))}
 		}
 		if snap.Digest != trained.Data.Current.Digest {
-			return nil, fault.Input(fmt.Errorf("%s: data.reference: the deployed model %s was trained on %s at %s (run %s), and the repository now holds other content there (%s): keep training data as immutable objects (a partitioned dataset, Git LFS, DVC) to compare with it, or name the reference with from",
-				at, b.Version, trained.Data.Current.Path, digest.Short(trained.Data.Current.Digest), trained.ID, digest.Short(snap.Digest)))
+			return nil, &locatedError{pos: at, err: fault.Input(fmt.Errorf("data.reference: the deployed model %s was trained on %s at %s (run %s), and the repository now holds other content there (%s): keep training data as immutable objects (a partitioned dataset, Git LFS, DVC) to compare with it, or name the reference with from",
+				b.Version, trained.Data.Current.Path, digest.Short(trained.Data.Current.Digest), trained.ID, digest.Short(snap.Digest)))}
 		}
 		r.deployedRef = snap
 		r.deployedNote = fmt.Sprintf("what run %s trained version %s on", trained.ID, b.Version)
@@ -210,7 +211,7 @@ func (r *pipelineRun) deployedData(ctx context.Context) (*dataset.Snapshot, erro
 		}
 		r.deployedNote = fmt.Sprintf("first run: no run record promoted the deployed version %s, so the reference is %s", versionOrNone(b.Version), p.Data.Reference)
 	default:
-		return nil, fault.Input(fmt.Errorf("%s: data.reference is the deployed model's training data, but no run record in the artifact store promoted the deployed version %s: give reference a from (and window) for a first run to compare with", at, versionOrNone(b.Version)))
+		return nil, &locatedError{pos: at, err: fault.Input(fmt.Errorf("data.reference is the deployed model's training data, but no run record in the artifact store promoted the deployed version %s: give reference a from (and window) for a first run to compare with", versionOrNone(b.Version)))}
 	}
 	return r.deployedRef, nil
 }
@@ -247,7 +248,7 @@ func writeAtomic(path string, write func(*os.File) error) error {
 
 // dataParts are the parts of role's dataset as a step is handed them; nil
 // for a dataset of one file without partitions, which is handed as it is.
-func (r *pipelineRun) dataParts(ctx context.Context, role plan.InputRole) ([]InputPart, error) {
+func (r *pipelineRun) dataPartsAt(ctx context.Context, role plan.InputRole) ([]InputPart, error) {
 	snap, err := r.dataSnapshot(ctx, role)
 	if err != nil {
 		return nil, err
@@ -264,4 +265,46 @@ func (r *pipelineRun) dataParts(ctx context.Context, role plan.InputRole) ([]Inp
 		parts[i] = InputPart{File: files[i], Key: o.Key}
 	}
 	return parts, nil
+}
+
+// The data a step reads, with any error about it located at the field
+// that declares the dataset (data.current at its CUE line), as a step's
+// other bad input is.
+func (r *pipelineRun) dataInput(ctx context.Context, role plan.InputRole) (table.Input, error) {
+	in, err := r.dataInputAt(ctx, role)
+	return in, r.dataErr(role, err)
+}
+
+func (r *pipelineRun) readData(ctx context.Context, role plan.InputRole) (*table.Table, error) {
+	t, err := r.readDataAt(ctx, role)
+	return t, r.dataErr(role, err)
+}
+
+func (r *pipelineRun) dataFile(ctx context.Context, role plan.InputRole) (string, string, error) {
+	path, format, err := r.dataFileAt(ctx, role)
+	return path, format, r.dataErr(role, err)
+}
+
+func (r *pipelineRun) dataParts(ctx context.Context, role plan.InputRole) ([]InputPart, error) {
+	parts, err := r.dataPartsAt(ctx, role)
+	return parts, r.dataErr(role, err)
+}
+
+// dataErr locates err at the field of role's dataset; an error already
+// located, or a cancellation, is returned as it is.
+func (r *pipelineRun) dataErr(role plan.InputRole, err error) error {
+	var l located
+	if err == nil || ctxErr(err) || errors.As(err, &l) {
+		return err
+	}
+	p := r.pp.Pipeline
+	field, pos := "current", p.Data.CurrentPos
+	if role == plan.RoleReferenceData {
+		field, pos = "reference", p.Data.ReferencePos
+	}
+	return &locatedError{pos: fmt.Sprintf("%s: pipelines.%s.data.%s", pos, p.Name, field), err: err}
+}
+
+func ctxErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

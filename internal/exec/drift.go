@@ -56,7 +56,17 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 			return canceled(s)
 		}
 		var ie *table.InputError
-		if errors.As(err, &ie) || fault.KindOf(err) == fault.BadInput {
+		if errors.As(err, &ie) {
+			// Located at the field of the dataset the file is part of.
+			switch {
+			case req.CurInput.Holds(ie.File):
+				err = r.dataErr(plan.RoleCurrentData, err)
+			case req.RefInput.Holds(ie.File):
+				err = r.dataErr(plan.RoleReferenceData, err)
+			}
+			return inputFailure(s, err)
+		}
+		if fault.KindOf(err) == fault.BadInput {
 			return inputFailure(s, err)
 		}
 		return infraFailure(s, err)

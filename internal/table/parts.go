@@ -306,3 +306,17 @@ func (in Input) Format(explicit string) string {
 	}
 	return f
 }
+
+// Holds reports whether name is in's own name or the name of one of its
+// parts: whose file an *InputError is about.
+func (in Input) Holds(name string) bool {
+	if name == in.Name {
+		return true
+	}
+	for _, p := range in.parts {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}

@@ -7,17 +7,11 @@ package azuritetest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
@@ -54,42 +48,20 @@ type Server struct {
 	stop   func()
 }
 
-// Binary returns the azurite-blob executable (see Find). When none is
-// there it skips the test, or fails it under CI (CI set), where a missing
-// server must not pass silently.
+// tool is where the tests look for azurite-blob.
+var tool = testproc.Tool{Name: "azurite-blob", Env: "CTGIT_AZURITE", Default: DefaultBinary, Install: Install}
+
+// Binary returns the azurite-blob executable (see Find). When none is there it
+// skips the test, or fails it under CI (CI set), where a missing server
+// must not pass silently.
 func Binary(t testing.TB) string {
 	t.Helper()
-	p, err := Find()
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" || errors.Is(err, errNamedMissing) {
-		t.Fatal(err)
-	}
-	t.Skip(err)
-	return ""
+	return tool.Binary(t)
 }
 
-var errNamedMissing = errors.New("CTGIT_AZURITE names no file")
-
-// Find returns the azurite-blob executable: $CTGIT_AZURITE, else
-// azurite-blob on PATH, else DefaultBinary; or an error that says how to
-// install it.
-func Find() (string, error) {
-	if p := os.Getenv("CTGIT_AZURITE"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%w: %v", errNamedMissing, err)
-		}
-		return p, nil
-	}
-	if p, err := exec.LookPath("azurite-blob"); err == nil {
-		return p, nil
-	}
-	if _, err := os.Stat(DefaultBinary); err == nil {
-		return DefaultBinary, nil
-	}
-	return "", fmt.Errorf("azurite not installed (set CTGIT_AZURITE, or run: %s)", Install)
-}
+// Find returns the azurite-blob executable: $CTGIT_AZURITE, else azurite-blob on
+// PATH, else DefaultBinary; or an error that says how to install it.
+func Find() (string, error) { return tool.Find() }
 
 // New starts a server for the duration of the test.
 func New(t testing.TB) *Server {
@@ -105,7 +77,7 @@ func New(t testing.TB) *Server {
 // Start starts a server of bin on a free loopback port, with dir as its
 // working directory and the home of its log. The caller stops it.
 func Start(bin, dir string) (*Server, error) {
-	port, err := freePort()
+	port, err := testproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -113,40 +85,21 @@ func Start(bin, dir string) (*Server, error) {
 		Host: fmt.Sprintf("127.0.0.1:%d", port),
 		Log:  filepath.Join(dir, "azurite.log"),
 	}
-	logf, err := os.Create(s.Log)
-	if err != nil {
-		return nil, err
-	}
 	// --skipApiVersionCheck: the Go SDK may speak a newer API version
 	// than this Azurite knows. --disableTelemetry: Azurite would
 	// otherwise try to reach Microsoft.
 	cmd := exec.Command(bin, "--blobHost", "127.0.0.1", "--blobPort", fmt.Sprint(port),
 		"--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent")
-	testproc.Tied(cmd)
 	// In memory, Azurite refuses a --location; whatever else it writes
 	// lands in dir.
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	// Any answer will do: an anonymous request is refused, which is
+	// enough to know it listens.
+	proc, err := testproc.Start(cmd, s.Log, testproc.Answers(s.Endpoint()+"?comp=list", false))
+	if err != nil {
+		return nil, err
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); logf.Close(); close(exited) }()
-	var once sync.Once
-	s.stop = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			<-exited
-		})
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := s.wait(ctx, exited); err != nil {
-		s.stop()
-		b, _ := os.ReadFile(s.Log)
-		return nil, fmt.Errorf("azurite on %s: %v\n%s", s.Host, err, b)
-	}
+	s.stop = proc.Stop
 	cred, err := azblob.NewSharedKeyCredential(Account, Key)
 	if err != nil {
 		s.stop()
@@ -158,25 +111,6 @@ func Start(bin, dir string) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// wait returns when the server answers HTTP at all: an anonymous request
-// is refused, which is enough to know it listens.
-func (s *Server) wait(ctx context.Context, exited <-chan struct{}) error {
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint()+"?comp=list", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("exited before answering")
-		case <-ctx.Done():
-			return fmt.Errorf("not answering: %w", ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // Stop stops the server now, for a test that shows what works without
@@ -241,13 +175,4 @@ func (s *Server) Put(t testing.TB, container, key string, data []byte) string {
 		t.Fatalf("putting azblob://%s/%s: %v", container, key, err)
 	}
 	return string(*out.ETag)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -7,17 +7,11 @@ package gcstest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/option"
@@ -47,42 +41,20 @@ type Server struct {
 	stop   func()
 }
 
-// Binary returns the fake-gcs-server executable (see Find). When none is
-// there it skips the test, or fails it under CI (CI set), where a missing
-// server must not pass silently.
+// tool is where the tests look for fake-gcs-server.
+var tool = testproc.Tool{Name: "fake-gcs-server", Env: "CTGIT_FAKEGCS", Default: DefaultBinary, Install: Install}
+
+// Binary returns the fake-gcs-server executable (see Find). When none is there it
+// skips the test, or fails it under CI (CI set), where a missing server
+// must not pass silently.
 func Binary(t testing.TB) string {
 	t.Helper()
-	p, err := Find()
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" || errors.Is(err, errNamedMissing) {
-		t.Fatal(err)
-	}
-	t.Skip(err)
-	return ""
+	return tool.Binary(t)
 }
 
-var errNamedMissing = errors.New("CTGIT_FAKEGCS names no file")
-
-// Find returns the fake-gcs-server executable: $CTGIT_FAKEGCS, else
-// fake-gcs-server on PATH, else DefaultBinary; or an error that says how
-// to install it.
-func Find() (string, error) {
-	if p := os.Getenv("CTGIT_FAKEGCS"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%w: %v", errNamedMissing, err)
-		}
-		return p, nil
-	}
-	if p, err := exec.LookPath("fake-gcs-server"); err == nil {
-		return p, nil
-	}
-	if _, err := os.Stat(DefaultBinary); err == nil {
-		return DefaultBinary, nil
-	}
-	return "", fmt.Errorf("fake-gcs-server not installed (set CTGIT_FAKEGCS, or run: %s)", Install)
-}
+// Find returns the fake-gcs-server executable: $CTGIT_FAKEGCS, else fake-gcs-server on
+// PATH, else DefaultBinary; or an error that says how to install it.
+func Find() (string, error) { return tool.Find() }
 
 // New starts a server for the duration of the test.
 func New(t testing.TB) *Server {
@@ -98,7 +70,7 @@ func New(t testing.TB) *Server {
 // Start starts a server of bin on a free loopback port, keeping its log
 // in dir. The caller stops it.
 func Start(bin, dir string) (*Server, error) {
-	port, err := freePort()
+	port, err := testproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -106,37 +78,17 @@ func Start(bin, dir string) (*Server, error) {
 		Host: fmt.Sprintf("127.0.0.1:%d", port),
 		Log:  filepath.Join(dir, "fake-gcs-server.log"),
 	}
-	logf, err := os.Create(s.Log)
-	if err != nil {
-		return nil, err
-	}
 	// -public-host makes the URLs the server hands out (media links,
 	// resumable upload sessions) point back at this port, not at its
 	// default storage.googleapis.com.
 	cmd := exec.Command(bin, "-scheme", "http", "-host", "127.0.0.1", "-port", fmt.Sprint(port),
 		"-public-host", s.Host, "-external-url", "http://"+s.Host, "-backend", "memory", "-log-level", "warn")
-	testproc.Tied(cmd)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	// Ready when it lists its buckets.
+	proc, err := testproc.Start(cmd, s.Log, testproc.Answers("http://"+s.Host+"/storage/v1/b", true))
+	if err != nil {
+		return nil, err
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); logf.Close(); close(exited) }()
-	var once sync.Once
-	s.stop = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			<-exited
-		})
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := s.wait(ctx, exited); err != nil {
-		s.stop()
-		b, _ := os.ReadFile(s.Log)
-		return nil, fmt.Errorf("fake-gcs-server on %s: %v\n%s", s.Host, err, b)
-	}
+	s.stop = proc.Stop
 	s.client, err = storage.NewClient(context.Background(),
 		option.WithoutAuthentication(), option.WithEndpoint("http://"+s.Host+"/storage/v1/"))
 	if err != nil {
@@ -144,26 +96,6 @@ func Start(bin, dir string) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// wait returns when the server lists its buckets.
-func (s *Server) wait(ctx context.Context, exited <-chan struct{}) error {
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.Host+"/storage/v1/b", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("exited before answering")
-		case <-ctx.Done():
-			return fmt.Errorf("not answering: %w", ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // Stop stops the server now, for a test that shows what works without
@@ -218,13 +150,4 @@ func (s *Server) Put(t testing.TB, bucket, key string, data []byte) int64 {
 		t.Fatalf("putting gs://%s/%s: %v", bucket, key, err)
 	}
 	return w.Attrs().Generation
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

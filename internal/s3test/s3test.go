@@ -9,17 +9,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -57,41 +52,20 @@ type Server struct {
 	stop   func()
 }
 
-// Binary returns the versitygw executable (see Find). When none is there
-// it skips the test, or fails it under CI (CI set), where a missing server
+// tool is where the tests look for versitygw.
+var tool = testproc.Tool{Name: "versitygw", Env: "CTGIT_VERSITYGW", Default: DefaultBinary, Install: Install}
+
+// Binary returns the versitygw executable (see Find). When none is there it
+// skips the test, or fails it under CI (CI set), where a missing server
 // must not pass silently.
 func Binary(t testing.TB) string {
 	t.Helper()
-	p, err := Find()
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" || errors.Is(err, errNamedMissing) {
-		t.Fatal(err)
-	}
-	t.Skip(err)
-	return ""
+	return tool.Binary(t)
 }
 
-var errNamedMissing = errors.New("CTGIT_VERSITYGW names no file")
-
-// Find returns the versitygw executable: $CTGIT_VERSITYGW, else versitygw
-// on PATH, else DefaultBinary; or an error that says how to install it.
-func Find() (string, error) {
-	if p := os.Getenv("CTGIT_VERSITYGW"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%w: %v", errNamedMissing, err)
-		}
-		return p, nil
-	}
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p, nil
-	}
-	if _, err := os.Stat(DefaultBinary); err == nil {
-		return DefaultBinary, nil
-	}
-	return "", fmt.Errorf("versitygw not installed (set CTGIT_VERSITYGW, or run: %s)", Install)
-}
+// Find returns the versitygw executable: $CTGIT_VERSITYGW, else versitygw on
+// PATH, else DefaultBinary; or an error that says how to install it.
+func Find() (string, error) { return tool.Find() }
 
 // New starts a server for the duration of the test.
 func New(t testing.TB) *Server {
@@ -107,7 +81,7 @@ func New(t testing.TB) *Server {
 // Start starts a server of bin on a free loopback port, keeping its
 // buckets and log in dir (a directory it may fill). The caller stops it.
 func Start(bin, dir string) (*Server, error) {
-	port, err := freePort()
+	port, err := testproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -129,10 +103,6 @@ func Start(bin, dir string) (*Server, error) {
 	if err := os.Mkdir(s.Root, 0o755); err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(s.Log)
-	if err != nil {
-		return nil, err
-	}
 	// Versioning is possible on every bucket (EnableVersioning turns it on
 	// for one), as on AWS.
 	versions := filepath.Join(dir, "versions")
@@ -140,31 +110,16 @@ func Start(bin, dir string) (*Server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "--port", fmt.Sprintf("127.0.0.1:%d", port), "--region", Region, "--quiet", "posix", "--versioning-dir", versions, s.Root)
-	testproc.Tied(cmd)
 	// The root credentials go through the environment, not argv, where
 	// every process on the machine could read them.
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.AccessKey, "ROOT_SECRET_ACCESS_KEY="+s.Secret)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	// Any answer will do: an anonymous request is refused (403), which is
+	// enough to know it listens and serves S3.
+	proc, err := testproc.Start(cmd, s.Log, testproc.Answers(s.Endpoint+"/", false))
+	if err != nil {
+		return nil, err
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); logf.Close(); close(exited) }()
-	var once sync.Once
-	s.stop = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			<-exited
-		})
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := s.wait(ctx, exited); err != nil {
-		s.stop()
-		b, _ := os.ReadFile(s.Log)
-		return nil, fmt.Errorf("versitygw on %s: %v\n%s", s.Endpoint, err, b)
-	}
+	s.stop = proc.Stop
 	s.client = s3.New(s3.Options{
 		Region:       Region,
 		BaseEndpoint: aws.String(s.Endpoint),
@@ -172,25 +127,6 @@ func Start(bin, dir string) (*Server, error) {
 		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKey, s.Secret, ""),
 	})
 	return s, nil
-}
-
-// wait returns when the server answers HTTP at all: an anonymous request
-// is refused (403), which is enough to know it listens and serves S3.
-func (s *Server) wait(ctx context.Context, exited <-chan struct{}) error {
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint+"/", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("exited before answering")
-		case <-ctx.Done():
-			return fmt.Errorf("not answering: %w", ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // Stop stops the server now, for a test that shows what works without
@@ -305,13 +241,4 @@ func randomHex(n int) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(b), nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -238,48 +238,39 @@ func (r *Resolver) resolveRemote(ctx context.Context, loc Location) (*Snapshot, 
 		if dir != "" && !strings.HasSuffix(dir, "/") {
 			dir += "/"
 		}
-		objs, err := st.List(ctx, dir)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range objs {
-			if !dataObject(strings.TrimPrefix(o.Key, dir)) {
-				continue
-			}
-			o.Key = strings.TrimPrefix(o.Key, dir)
-			if !fs.ValidPath(o.Key) {
-				return nil, fault.Input(badKey(o))
-			}
-			o.Partition = partitionsOf(o.Key)
-			s.Objects = append(s.Objects, o)
-		}
-		if len(s.Objects) == 0 {
-			return nil, fault.Input(fmt.Errorf("%s: no such object, and no data file (.csv, .csv.gz, .parquet) under it", loc.Raw))
-		}
-		return s, nil
+		return s, r.listParts(ctx, st, s, dir, func(string) bool { return true },
+			fmt.Sprintf("%s: no such object, and no data file (.csv, .csv.gz, .parquet) under it", loc.Raw))
 	}
 	if !doublestar.ValidatePattern(loc.Pattern) {
 		return nil, fault.Input(fmt.Errorf("%s: not a valid glob", loc.Raw))
 	}
-	objs, err := st.List(ctx, loc.Prefix)
+	return s, r.listParts(ctx, st, s, loc.Prefix, func(key string) bool { return doublestar.MatchUnvalidated(loc.Pattern, key) },
+		fmt.Sprintf("%s: the glob matches no object", loc.Raw))
+}
+
+// listParts adds to s the data files of st under the key prefix root that
+// match, keyed below root with their hive partitions; none is bad input,
+// said by none.
+func (r *Resolver) listParts(ctx context.Context, st store, s *Snapshot, root string, match func(key string) bool, none string) error {
+	objs, err := st.List(ctx, root)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, o := range objs {
-		if !doublestar.MatchUnvalidated(loc.Pattern, o.Key) || !dataObject(strings.TrimPrefix(o.Key, loc.Prefix)) {
+		if !match(o.Key) || !dataObject(strings.TrimPrefix(o.Key, root)) {
 			continue
 		}
-		o.Key = strings.TrimPrefix(o.Key, loc.Prefix)
+		o.Key = strings.TrimPrefix(o.Key, root)
 		if !fs.ValidPath(o.Key) {
-			return nil, fault.Input(badKey(o))
+			return fault.Input(badKey(o))
 		}
 		o.Partition = partitionsOf(o.Key)
 		s.Objects = append(s.Objects, o)
 	}
 	if len(s.Objects) == 0 {
-		return nil, fault.Input(fmt.Errorf("%s: the glob matches no object", loc.Raw))
+		return fault.Input(errors.New(none))
 	}
-	return s, nil
+	return nil
 }
 
 // dataObject reports whether a key under a dataset's root is one of its

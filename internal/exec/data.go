@@ -69,7 +69,7 @@ func (r *pipelineRun) dataInputAt(ctx context.Context, role plan.InputRole) (tab
 	if err != nil {
 		return table.Input{}, err
 	}
-	files, err := r.resolver().Fetch(ctx, snap)
+	files, err := r.fetch(ctx, snap)
 	if err != nil {
 		return table.Input{}, err
 	}
@@ -121,7 +121,7 @@ func (r *pipelineRun) dataFileAt(ctx context.Context, role plan.InputRole) (path
 		return "", "", err
 	}
 	if len(snap.Objects) == 1 && len(snap.Objects[0].Partition) == 0 {
-		files, err := r.resolver().Fetch(ctx, snap)
+		files, err := r.fetch(ctx, snap)
 		if err != nil {
 			return "", "", err
 		}
@@ -256,7 +256,7 @@ func (r *pipelineRun) dataPartsAt(ctx context.Context, role plan.InputRole) ([]I
 	if len(snap.Objects) == 1 && len(snap.Objects[0].Partition) == 0 {
 		return nil, nil
 	}
-	files, err := r.resolver().Fetch(ctx, snap)
+	files, err := r.fetch(ctx, snap)
 	if err != nil {
 		return nil, err
 	}
@@ -307,4 +307,22 @@ func (r *pipelineRun) dataErr(role plan.InputRole, err error) error {
 
 func ctxErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// fetch is the resolver's Fetch of snap, once per run: the steps that
+// read a dataset (validate, drift, train) share its files, and a
+// DVC-tracked file is checked against its md5 once.
+func (r *pipelineRun) fetch(ctx context.Context, snap *dataset.Snapshot) ([]string, error) {
+	if files, ok := r.fetched[snap]; ok {
+		return files, nil
+	}
+	files, err := r.resolver().Fetch(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	if r.fetched == nil {
+		r.fetched = map[*dataset.Snapshot][]string{}
+	}
+	r.fetched[snap] = files
+	return files, nil
 }

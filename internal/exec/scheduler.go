@@ -151,6 +151,8 @@ type pipelineRun struct {
 	// found, and deployedNote says where it came from.
 	deployedRef  *dataset.Snapshot
 	deployedNote string
+	// fetched holds the local files of each dataset fetched so far.
+	fetched map[*dataset.Snapshot][]string
 }
 
 func newRunID(now time.Time) string {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"runtime/debug"
@@ -230,8 +229,7 @@ func countDrifted(r *drift.Report) int {
 // inputOrInfra keeps an error marked as an infrastructure failure (a
 // store that cannot be reached: exit 3) and marks any other as bad input.
 func inputOrInfra(err error) error {
-	var c fault.Classified
-	if errors.As(err, &c) {
+	if _, ok := fault.Marked(err); ok {
 		return err
 	}
 	return fault.Input(err)

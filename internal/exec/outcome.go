@@ -103,6 +103,6 @@ func dataFailure(ctx context.Context, s *plan.Step, err error) stepOutcome {
 // isInfra reports whether err is marked as an infrastructure failure; an
 // unmarked error (a table.InputError) is not.
 func isInfra(err error) bool {
-	var c fault.Classified
-	return errors.As(err, &c) && c.Fault() == fault.Infrastructure
+	k, ok := fault.Marked(err)
+	return ok && k == fault.Infrastructure
 }

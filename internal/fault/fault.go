@@ -74,6 +74,16 @@ func Infra(err error) error { return As(Infrastructure, err) }
 // Check marks err as a check that said no.
 func Check(err error) error { return As(CheckFailed, err) }
 
+// Marked returns the kind of the outermost Classified error in err's
+// chain; ok is false when nothing in it was classified.
+func Marked(err error) (k Kind, ok bool) {
+	var c Classified
+	if errors.As(err, &c) {
+		return c.Fault(), true
+	}
+	return None, false
+}
+
 // KindOf returns the kind of err: None for nil, the kind of the outermost
 // Classified error in its chain, and Infrastructure for anything else,
 // because an error nobody classified is most often the environment failing,
@@ -82,9 +92,8 @@ func KindOf(err error) Kind {
 	if err == nil {
 		return None
 	}
-	var c Classified
-	if errors.As(err, &c) {
-		return c.Fault()
+	if k, ok := Marked(err); ok {
+		return k
 	}
 	return Infrastructure
 }

@@ -24,11 +24,6 @@ func check(cfg *Config) Diagnostics {
 			models[p.Model.Name] = p.Name
 		}
 
-		file := func(pos Pos, field, rel string, wantDir bool) {
-			if err := RepoFile(cfg.Root, rel, wantDir); err != nil {
-				ds = append(ds, diagAt(pos, pp+"."+field, "%v", err))
-			}
-		}
 		for _, d := range []struct {
 			field, file string
 			pos         Pos
@@ -62,28 +57,12 @@ func check(cfg *Config) Diagnostics {
 		}
 
 		if t := p.Train; t != nil {
-			if t.Code != "" {
-				file(p.FieldPos("train", "code"), "train.code", t.Code, true)
-			}
-			if d, err := ParseDuration(t.Timeout); err != nil {
-				ds = append(ds, diagAt(p.FieldPos("train", "timeout"), pp+".train.timeout", "%v", err))
-			} else {
-				t.TimeoutDuration = d
-			}
+			ds = append(ds, checkContainer(cfg.Root, p, &t.Container, "train")...)
 			if err := cleanRel(t.Model); err != nil {
 				ds = append(ds, diagAt(p.FieldPos("train", "model"), pp+".train.model", "%v", err))
 			}
-			for i, s := range t.Secrets {
-				if _, clash := t.Env[s]; clash {
-					ds = append(ds, diagAt(p.FieldPos("train", "secrets", strconv.Itoa(i)), pp+".train.secrets", "%q is both in env and in secrets: a secret's value comes from the runner's environment only", s))
-				}
-			}
-			for i, c := range t.Caches {
-				if !strings.HasPrefix(c, "/") {
-					ds = append(ds, diagAt(p.FieldPos("train", "caches", strconv.Itoa(i)), pp+".train.caches", "cache directory %q must be an absolute path inside the container", c))
-				}
-			}
 		}
+		ds = append(ds, checkGraph(cfg.Root, p)...)
 		if e := p.Evaluate; e != nil {
 			if p.Train == nil {
 				ds = append(ds, diagAt(e.Pos, pp+".evaluate", "gates need a train step that produces a candidate"))

@@ -17,15 +17,17 @@ import (
 
 // Pipeline is one decoded pipeline with the positions of what it declares.
 type Pipeline struct {
-	Name        string    `json:"name"`
-	Description string    `json:"description,omitempty"`
-	Model       Model     `json:"model"`
-	Data        Data      `json:"data"`
-	Checks      *Checks   `json:"checks,omitempty"`
-	Train       *Train    `json:"train,omitempty"`
-	Evaluate    *Evaluate `json:"evaluate,omitempty"`
-	Promote     Promote   `json:"promote"`
-	Trigger     Trigger   `json:"trigger"`
+	Name        string  `json:"name"`
+	Description string  `json:"description,omitempty"`
+	Model       Model   `json:"model"`
+	Data        Data    `json:"data"`
+	Checks      *Checks `json:"checks,omitempty"`
+	// Steps are the user's own steps, by name.
+	Steps    map[string]*Step `json:"steps,omitempty"`
+	Train    *Train           `json:"train,omitempty"`
+	Evaluate *Evaluate        `json:"evaluate,omitempty"`
+	Promote  Promote          `json:"promote"`
+	Trigger  Trigger          `json:"trigger"`
 
 	// Pos is where the pipeline is declared, as file:line:col relative to
 	// the repository root.
@@ -251,14 +253,12 @@ type DriftPolicy struct {
 	ColumnsPos Pos `json:"columnsPos,omitzero"`
 }
 
-// Train is the training step.
-type Train struct {
-	Image   string   `json:"image"`
-	Command []string `json:"command"`
-	Code    string   `json:"code,omitempty"`
-	// Data is "parts" to hand a dataset of many parts as its parts only;
-	// "" (or "file") also as one assembled CSV.
-	Data    string            `json:"data,omitempty"`
+// Container is what every container step declares: the training step and
+// the user's own steps.
+type Container struct {
+	Image   string            `json:"image"`
+	Command []string          `json:"command"`
+	Code    string            `json:"code,omitempty"`
 	Env     map[string]string `json:"env,omitempty"`
 	Secrets []string          `json:"secrets,omitempty"`
 	GPUs    int               `json:"gpus"`
@@ -267,8 +267,39 @@ type Train struct {
 	TimeoutDuration time.Duration `json:"-"`
 	Retries         int           `json:"retries"`
 	Caches          []string      `json:"caches,omitempty"`
-	Model           string        `json:"model"`
-	Pos             Pos           `json:"pos,omitzero"`
+	// Inputs maps an input's name to what it is: "data.current",
+	// "data.reference", or a step's output ("features.table",
+	// "train.model"); see ParseSource.
+	Inputs map[string]string `json:"inputs,omitempty"`
+	// Needs are steps that must finish first without a data edge.
+	Needs []string `json:"needs,omitempty"`
+	Pos   Pos      `json:"pos,omitzero"`
+}
+
+// Train is the training step.
+type Train struct {
+	Container
+	// Data is "parts" to hand a dataset of many parts as its parts only;
+	// "" (or "file") also as one assembled CSV.
+	Data  string `json:"data,omitempty"`
+	Model string `json:"model"`
+}
+
+// Step is a step of the user's own: a container with named inputs and
+// outputs, placed in the pipeline's graph by what it reads.
+type Step struct {
+	Container
+	// Name is the step's key under steps.
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Outputs maps an output's name to its path under the step's output
+	// directory.
+	Outputs map[string]string `json:"outputs,omitempty"`
+	// Metrics is a JSON file under the output directory whose keys gates
+	// name as "<step>.<key>".
+	Metrics string `json:"metrics,omitempty"`
+	// Wanted marks a step that nothing reads on purpose (an export).
+	Wanted bool `json:"wanted,omitempty"`
 }
 
 // Evaluate holds the gates.

@@ -259,6 +259,9 @@ func locate(p *Pipeline) {
 	if t := p.Train; t != nil {
 		t.Pos = at("train")
 	}
+	for name, s := range p.Steps {
+		s.Pos = at("steps", name)
+	}
 	if e := p.Evaluate; e != nil {
 		e.Pos = at("evaluate")
 		for i := range e.Gates {

@@ -266,9 +266,9 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 	return &rep, nil
 }
 
-// Train implements Executor.
-func (d *Dagger) Train(ctx context.Context, req TrainRequest) (*TrainResult, error) {
-	t := req.Train
+// Run implements Executor.
+func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) {
+	t := req.Container
 	ctr := d.image(t.Image).
 		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format, req.RefParts, req.CurParts)).
 		WithDirectory(ctrOutput, d.client.Directory())
@@ -303,7 +303,7 @@ func (d *Dagger) Train(ctx context.Context, req TrainRequest) (*TrainResult, err
 	for _, name := range sortedKeys(req.Secrets) {
 		ctr = ctr.WithSecretVariable(name, d.client.SetSecret(name, req.Secrets[name]))
 	}
-	res := &TrainResult{Ran: Ran{Executor: d.Name(), Image: d.imageRef(ctx, t.Image)}}
+	res := &StepResult{Ran: Ran{Executor: d.Name(), Image: d.imageRef(ctx, t.Image)}}
 	if t.GPUs > 0 {
 		devices := make([]string, t.GPUs)
 		for i := range devices {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ctgit/ctgit/internal/table"
@@ -18,18 +19,18 @@ import (
 	"github.com/ctgit/ctgit/internal/plan"
 )
 
-// Executor runs the steps that need a runtime: drift detection and
-// training. The local executor runs them on the host; the Dagger executor
-// in containers. Both give steps the same CTGIT_* environment, so one
-// training script runs unchanged under either.
+// Executor runs the steps that need a runtime: drift detection, training
+// and the user's own steps. The local executor runs them on the host; the
+// Dagger executor in containers. Both give steps the same CTGIT_*
+// environment, so one script runs unchanged under either.
 type Executor interface {
 	// Name is "local" or "dagger".
 	Name() string
 	// Drift compares the reference and current data of a drift step.
 	Drift(ctx context.Context, req DriftRequest) (*drift.Report, error)
-	// Train runs one attempt of a training step. Its outputs are in
-	// req.OutputDir when it returns nil.
-	Train(ctx context.Context, req TrainRequest) (*TrainResult, error)
+	// Run runs one attempt of a container step: training, or a step of
+	// the user's. Its outputs are in req.OutputDir when it returns nil.
+	Run(ctx context.Context, req StepRequest) (*StepResult, error)
 	// Close releases what the executor holds (an engine session).
 	Close() error
 }
@@ -52,10 +53,11 @@ type DriftRequest struct {
 	RefName, CurName string
 }
 
-// TrainRequest is one attempt of a training step.
-type TrainRequest struct {
-	Step  *plan.Step
-	Train *config.Train
+// StepRequest is one attempt of a container step: the training step, or a
+// step of the user's.
+type StepRequest struct {
+	Step      *plan.Step
+	Container *config.Container
 	// Pipeline and Model name what is trained.
 	Pipeline, Model string
 	RunID           string
@@ -63,10 +65,17 @@ type TrainRequest struct {
 	Attempt int
 	// CodeDir is the absolute path of train.code ("" when none).
 	CodeDir string
-	// Reference and Current are absolute paths of the data files; Format
-	// their format ("csv" or "parquet"). For a dataset of many parts they
-	// are the one CSV ctgit assembled, and RefParts or CurParts list the
-	// parts themselves, handed as a directory in their layout.
+	// Inputs are the step's named inputs, each handed in its own
+	// directory $CTGIT_INPUT_DIR/<name>/.
+	Inputs []NamedInput
+	// Outputs are the declared outputs of a step of the user's, name →
+	// path under OutputDir.
+	Outputs map[string]string
+	// Reference and Current are absolute paths of the training data
+	// files; Format their format ("csv" or "parquet"). For a dataset of
+	// many parts they are the one CSV ctgit assembled, and RefParts or
+	// CurParts list the parts themselves, handed as a directory in their
+	// layout. Training only.
 	Reference, Current, Format string
 	RefParts, CurParts         []InputPart
 	// OutputDir is where the step's outputs go; it exists and is empty.
@@ -75,17 +84,40 @@ type TrainRequest struct {
 	BaselineDir string
 	// WorkDir is a fresh scratch directory for the attempt.
 	WorkDir string
-	// MetricsFile and ModelPath are relative to OutputDir.
+	// MetricsFile and ModelPath are relative to OutputDir; "" when the
+	// step has none.
 	MetricsFile, ModelPath string
-	// Secrets are the values of train.secrets, read from the runner's
-	// environment. They must never be logged or recorded.
+	// Secrets are the values of the step's secrets, read from the
+	// runner's environment. They must never be logged or recorded.
 	Secrets map[string]string
 	// Log receives the step's stdout and stderr as they come.
 	Log io.Writer
 }
 
-// TrainResult is what one training attempt produced.
-type TrainResult struct {
+// NamedInput is one named input of a step, handed at
+// $CTGIT_INPUT_DIR/<Name>/<Base> (and at $CTGIT_INPUT_<NAME>).
+type NamedInput struct {
+	Name string
+	// Base is the input's file or directory name in its directory
+	// ("features.csv"); "" hands a directory's content as the input's
+	// directory itself.
+	Base string
+	// File is the input on the host: a file, or a directory.
+	File string
+	// Produced is the executor's own handle of the upstream step's output
+	// directory, when that step ran in this run on the same executor (the
+	// engine's directory under Dagger, which is handed on without a trip
+	// through the host); Rel is the input's path in it ("" for all of it).
+	Produced Output
+	Rel      string
+}
+
+// Output is an executor's handle of a step's output directory; an
+// executor uses only its own handles, and File otherwise.
+type Output any
+
+// StepResult is what one attempt of a container step produced.
+type StepResult struct {
 	// GPUs are the devices the executor gave the step.
 	GPUs []string
 	// Duration is the command's wall time.
@@ -93,6 +125,9 @@ type TrainResult struct {
 	// Ran is what ran the command, for the record and the promotion's
 	// provenance.
 	Ran Ran
+	// Output is the executor's handle of the output directory, for the
+	// steps that read it (nil when the executor has none but the host's).
+	Output Output
 }
 
 // Ran is what really ran a training command: the executor and, under the
@@ -152,7 +187,16 @@ const (
 	EnvRunID         = "CTGIT_RUN_ID"
 	EnvAttempt       = "CTGIT_ATTEMPT"
 	EnvGPUs          = "CTGIT_GPUS" // the number of GPUs the step asked for
+	EnvStep          = "CTGIT_STEP" // the step's name
 )
+
+// InputEnv is the variable that holds a named input's path,
+// CTGIT_INPUT_<NAME>.
+func InputEnv(name string) string { return "CTGIT_INPUT_" + strings.ToUpper(name) }
+
+// OutputEnv is the variable that holds a declared output's path,
+// CTGIT_OUTPUT_<NAME>.
+func OutputEnv(name string) string { return "CTGIT_OUTPUT_" + strings.ToUpper(name) }
 
 // inputName is the name a step sees a data file under: its role and
 // format, and the compression suffix the file has in the repository
@@ -168,18 +212,34 @@ func inputName(role, format, src string) string {
 
 // stepEnv is the CTGIT_* environment of a training step, with directories
 // as the step sees them (host paths locally, mount points in containers).
-func stepEnv(req TrainRequest, inputDir, outputDir, baselineDir string) map[string]string {
+func stepEnv(req StepRequest, inputDir, outputDir, baselineDir string) map[string]string {
 	env := map[string]string{
-		EnvInputDir:    inputDir,
-		EnvOutputDir:   outputDir,
-		EnvModelPath:   outputDir + "/" + req.ModelPath,
-		EnvMetricsFile: outputDir + "/" + req.MetricsFile,
-		EnvBaselineDir: baselineDir,
-		EnvPipeline:    req.Pipeline,
-		EnvModel:       req.Model,
-		EnvRunID:       req.RunID,
-		EnvAttempt:     fmt.Sprint(req.Attempt),
-		EnvGPUs:        fmt.Sprint(req.Train.GPUs),
+		EnvInputDir:  inputDir,
+		EnvOutputDir: outputDir,
+		EnvPipeline:  req.Pipeline,
+		EnvModel:     req.Model,
+		EnvRunID:     req.RunID,
+		EnvAttempt:   fmt.Sprint(req.Attempt),
+		EnvGPUs:      fmt.Sprint(req.Container.GPUs),
+		EnvStep:      string(req.Step.Name),
+	}
+	if req.ModelPath != "" {
+		env[EnvModelPath] = outputDir + "/" + req.ModelPath
+	}
+	if req.MetricsFile != "" {
+		env[EnvMetricsFile] = outputDir + "/" + req.MetricsFile
+	}
+	if baselineDir != "" {
+		env[EnvBaselineDir] = baselineDir
+	}
+	for _, in := range req.Inputs {
+		env[InputEnv(in.Name)] = inputDir + "/" + in.Name + "/" + in.Base
+		if in.Base == "" {
+			env[InputEnv(in.Name)] = inputDir + "/" + in.Name
+		}
+	}
+	for name, rel := range req.Outputs {
+		env[OutputEnv(name)] = outputDir + "/" + rel
 	}
 	// A dataset handed as its parts only (train.data: "parts") has no
 	// file.

@@ -95,18 +95,18 @@ func (l *Local) environ() map[string]string {
 	return m
 }
 
-// Train implements Executor.
-func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, error) {
+// Run implements Executor.
+func (l *Local) Run(ctx context.Context, req StepRequest) (*StepResult, error) {
 	runner := l.environ()
-	res := &TrainResult{}
+	res := &StepResult{}
 	env := map[string]string{}
 	for _, k := range allowedEnv {
 		if v, ok := runner[k]; ok {
 			env[k] = v
 		}
 	}
-	if req.Train.GPUs > 0 {
-		devices, visible, err := l.gpuPreflight(ctx, req.Train.GPUs, runner["CUDA_VISIBLE_DEVICES"])
+	if req.Container.GPUs > 0 {
+		devices, visible, err := l.gpuPreflight(ctx, req.Container.GPUs, runner["CUDA_VISIBLE_DEVICES"])
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +159,7 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 			return nil, err
 		}
 	}
-	for k, v := range req.Train.Env {
+	for k, v := range req.Container.Env {
 		env[k] = v
 	}
 	for k, v := range req.Secrets {
@@ -170,7 +170,7 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 		env[k] = v
 	}
 
-	argv := req.Train.Command
+	argv := req.Container.Command
 	path, err := lookPath(argv[0], srcDir, env["PATH"])
 	if err != nil {
 		return nil, &StepError{ExitCode: -1, Err: err}
@@ -181,7 +181,7 @@ func (l *Local) Train(ctx context.Context, req TrainRequest) (*TrainResult, erro
 	for k := range req.Secrets {
 		delete(probeEnv, k)
 	}
-	res.Ran = Ran{Executor: l.Name(), Program: localProgram(argv[0], path, req.Train.Code),
+	res.Ran = Ran{Executor: l.Name(), Program: localProgram(argv[0], path, req.Container.Code),
 		ProgramVersion: programVersion(ctx, argv[0], path, srcDir, envList(probeEnv))}
 	grace := l.killGrace()
 	var cmd *osexec.Cmd

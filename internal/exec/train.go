@@ -51,7 +51,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		return out
 	}
 	timeout := t.TimeoutDuration
-	secrets, err := r.secrets(t)
+	secrets, err := r.secrets(&t.Container, "train")
 	if err != nil {
 		return inputFailure(s, err)
 	}
@@ -110,7 +110,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		format = refFormat
 	}
 
-	var res *TrainResult
+	var res *StepResult
 	attempts := 1 + t.Retries
 	for a := 1; a <= attempts; a++ {
 		rs.Attempts = a
@@ -122,8 +122,8 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 			return infraFailure(s, err)
 		}
 		actx, cancel := context.WithTimeout(ctx, timeout)
-		res, err = r.opt.Executor.Train(actx, TrainRequest{
-			Step: s, Train: t, Pipeline: p.Name, Model: p.Model.Name, RunID: r.rec.ID, Attempt: a,
+		res, err = r.opt.Executor.Run(actx, StepRequest{
+			Step: s, Container: &t.Container, Pipeline: p.Name, Model: p.Model.Name, RunID: r.rec.ID, Attempt: a,
 			CodeDir: codeDir, Reference: refFile, Current: curFile, RefParts: refParts, CurParts: curParts,
 			Format: format, OutputDir: outDir, BaselineDir: handed.Dir,
 			WorkDir: work, MetricsFile: metricsFile, ModelPath: t.Model, Secrets: secrets, Log: log,
@@ -235,7 +235,7 @@ func (r *pipelineRun) backoff(a int) time.Duration {
 }
 
 // secrets reads the values of train.secrets from the runner's environment.
-func (r *pipelineRun) secrets(t *config.Train) (map[string]string, error) {
+func (r *pipelineRun) secrets(t *config.Container, field string) (map[string]string, error) {
 	env := map[string]string{}
 	src := r.opt.Environ
 	if src == nil {
@@ -256,7 +256,7 @@ func (r *pipelineRun) secrets(t *config.Train) (map[string]string, error) {
 		out[name] = v
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("train.secrets names %s, not set in ctgit's environment", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("%s.secrets names %s, not set in ctgit's environment", field, strings.Join(missing, ", "))
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -37,6 +38,10 @@ func decideActions(steps []*Step, p *config.Pipeline, opt Options) {
 		}
 		s.Action, s.Reason = ActionRun, changeReason(s, opt)
 
+		if s.User {
+			userAction(s, p, opt, byName)
+			continue
+		}
 		switch s.Name {
 		case StepTrain:
 			drift := byName[StepDrift]
@@ -49,8 +54,11 @@ func decideActions(steps []*Step, p *config.Pipeline, opt Options) {
 			case drift.Action != ActionCached:
 				s.Action, s.Reason = ActionConditional, "trains only if drift is found (trigger.onDrift); "+s.Reason
 			}
+			if up := waitsOn(s, byName); up != nil && s.Action == ActionRun {
+				s.Action, s.Reason = up.Action, up.Reason+"; "+s.Reason
+			}
 		case StepEvaluate, StepPromote:
-			up := upstreamOf(s, steps)
+			up := upstreamOf(s, byName)
 			switch up.Action {
 			case ActionSkip:
 				s.Action, s.Reason = ActionSkip, "no candidate: training is skipped"
@@ -73,13 +81,65 @@ func decideActions(steps []*Step, p *config.Pipeline, opt Options) {
 	}
 }
 
-func upstreamOf(s *Step, steps []*Step) *Step {
-	for _, u := range steps {
-		if len(s.Needs) > 0 && u.ID == s.Needs[0] {
+// upstreamOf is the step before s in the built-in chain: evaluate's is
+// train, promote's evaluate or train.
+func upstreamOf(s *Step, byName map[StepName]*Step) *Step {
+	for _, n := range []StepName{StepEvaluate, StepTrain} {
+		if u := byName[n]; u != nil && u != s && n != s.Name && slices.Contains(s.Needs, u.ID) {
 			return u
 		}
 	}
 	return &Step{Action: ActionRun}
+}
+
+// waitsOn returns, for a step that waits on a step of the user's that is
+// skipped or conditional, the action and reason that follow from it, as a
+// step carrying them; nil when none does.
+func waitsOn(s *Step, byName map[StepName]*Step) *Step {
+	for _, id := range s.Needs {
+		u := byName[StepName(strings.TrimPrefix(id, s.Pipeline+"/"))]
+		if u == nil || !u.User {
+			continue
+		}
+		switch u.Action {
+		case ActionSkip:
+			return &Step{Action: ActionSkip, Reason: fmt.Sprintf("step %s is skipped", u.Name)}
+		case ActionConditional:
+			return &Step{Action: ActionConditional, Reason: fmt.Sprintf("runs if step %s runs", u.Name)}
+		}
+	}
+	return nil
+}
+
+// userAction decides the action of a step of the user's that is not
+// cached: it runs, unless what it waits on is skipped or conditional. A
+// step that feeds training waits on the drift decision as training does.
+func userAction(s *Step, p *config.Pipeline, opt Options, byName map[StepName]*Step) {
+	if drift := byName[StepDrift]; drift != nil && slices.Contains(s.Needs, drift.ID) && p.Trigger.OnDrift && !opt.ForceTrain {
+		switch {
+		case drift.Action == ActionCached && !cachedDrifted(opt, drift):
+			s.Action, s.Reason = ActionSkip, "no drift in the unchanged data: training, which this step feeds, is skipped"
+			return
+		case drift.Action != ActionCached:
+			s.Action, s.Reason = ActionConditional, "runs only if drift is found (it feeds training); "+s.Reason
+			return
+		}
+	}
+	for _, n := range []StepName{StepTrain, StepEvaluate} {
+		if u := byName[n]; u != nil && slices.Contains(s.Needs, u.ID) {
+			switch u.Action {
+			case ActionSkip:
+				s.Action, s.Reason = ActionSkip, fmt.Sprintf("%s is skipped", n)
+				return
+			case ActionConditional:
+				s.Action, s.Reason = ActionConditional, fmt.Sprintf("runs if %s runs; ", n)+s.Reason
+				return
+			}
+		}
+	}
+	if up := waitsOn(s, byName); up != nil {
+		s.Action, s.Reason = up.Action, up.Reason+"; "+s.Reason
+	}
 }
 
 // cachedDrifted reads the verdict of a cached drift result; an unreadable
@@ -243,6 +303,11 @@ func affectedBy(p *config.Pipeline, changed []string) string {
 			return "definition changed: " + c
 		case p.Train != nil && p.Train.Code != "" && strings.HasPrefix(c, strings.TrimSuffix(p.Train.Code, "/")+"/"):
 			return "training code changed: " + c
+		}
+		for _, name := range sortedKeys(p.Steps) {
+			if code := p.Steps[name].Code; code != "" && strings.HasPrefix(c, strings.TrimSuffix(code, "/")+"/") {
+				return fmt.Sprintf("code of step %s changed: %s", name, c)
+			}
 		}
 		if g := paths.Match(c); g != "" {
 			return fmt.Sprintf("%s matches trigger.paths %q", c, g)

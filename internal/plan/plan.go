@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/cache"
 	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/dag"
 	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/version"
@@ -117,6 +118,8 @@ type Step struct {
 	Scope string `json:"scope,omitempty"`
 	// Inputs are the repository files the step reads.
 	Inputs []Input `json:"inputs,omitempty"`
+	// User marks a step of the user's own (steps:); Name is then its name.
+	User bool `json:"user,omitempty"`
 }
 
 // Input is a repository file or directory a step reads.
@@ -153,6 +156,8 @@ const (
 	RoleCurrentData     InputRole = "current data"
 	RoleDeployedVersion InputRole = "deployed version"
 	RoleTrainingCode    InputRole = "training code"
+	// RoleCode is the code directory of a step of the user's.
+	RoleCode InputRole = "code"
 )
 
 // KeyParts is everything that determines a step's result. Its canonical JSON
@@ -305,10 +310,24 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 	if p.Train != nil && p.Train.Code != "" {
 		code = in.dir(RoleTrainingCode, p.Train.Code)
 	}
+	userCode := map[string]*Input{}
+	for name, u := range p.Steps {
+		if u.Code != "" {
+			userCode[name] = in.dir(RoleCode, u.Code)
+		}
+	}
 	if in.err != nil {
 		return nil, in.err
 	}
 
+	// The graph: which steps wait for which, and which of those edges
+	// carry the upstream step's key into the dependant's.
+	names := p.StepNames()
+	needs := map[string][]config.Edge{}
+	for _, e := range p.Edges() {
+		needs[e.To] = append(needs[e.To], e)
+	}
+	byName := map[string]*Step{}
 	var steps []*Step
 	add := func(name StepName, pos config.Pos, def any, inputs []*Input, k KeyParts) *Step {
 		s := &Step{
@@ -326,46 +345,89 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 			s.Inputs = append(s.Inputs, *i)
 			k.Inputs[i.Role] = i.Digest
 		}
-		if len(steps) > 0 {
-			prev := steps[len(steps)-1]
-			s.Needs = []string{prev.ID}
-			k.Upstream = map[string]string{string(prev.Name): prev.Key}
+		// The chain's predecessor first, as a pipeline without steps of
+		// its own has always listed it.
+		edges := needs[string(name)]
+		sort.SliceStable(edges, func(i, j int) bool { return edges[i].Kind == config.EdgeChain && edges[j].Kind != config.EdgeChain })
+		for _, e := range edges {
+			up := byName[e.From]
+			s.Needs = append(s.Needs, up.ID)
+			if e.Kind.Keyed() {
+				if k.Upstream == nil {
+					k.Upstream = map[string]string{}
+				}
+				k.Upstream[e.From] = up.Key
+			}
 		}
 		s.Parts = k
 		s.Key = k.Key()
 		steps = append(steps, s)
+		byName[string(name)] = s
 		return s
 	}
-
-	if c := p.Checks; c != nil {
-		def := *c
-		def.Drift = nil
-		add(StepValidate, c.Pos, def, []*Input{cur}, KeyParts{})
-		if c.Drift != nil {
-			s := add(StepDrift, c.Drift.Pos, driftDefinition(p), []*Input{ref, cur}, KeyParts{})
-			s.Scope = driftScope(p)
+	// data is the dataset input a step of the user's names.
+	data := func(src config.Source) *Input {
+		if src.Output == "reference" {
+			return ref
 		}
+		return cur
 	}
-	if t := p.Train; t != nil {
-		inputs := []*Input{ref, cur}
-		if code != nil {
-			inputs = append(inputs, code)
+
+	for _, name := range names {
+		switch name {
+		case config.StepValidate:
+			def := *p.Checks
+			def.Drift = nil
+			add(StepValidate, p.Checks.Pos, def, []*Input{cur}, KeyParts{})
+		case config.StepDrift:
+			s := add(StepDrift, p.Checks.Drift.Pos, driftDefinition(p), []*Input{ref, cur}, KeyParts{})
+			s.Scope = driftScope(p)
+		case config.StepTrain:
+			t := p.Train
+			inputs := []*Input{ref, cur}
+			if code != nil {
+				inputs = append(inputs, code)
+			}
+			def := *t
+			def.Timeout, def.Retries, def.Caches = "", 0, nil // change how, not what, is trained
+			add(StepTrain, t.Pos, def, inputs, KeyParts{
+				Image:   t.Image,
+				Command: t.Command,
+				Env:     t.Env,
+				Secrets: t.Secrets,
+			})
+		case config.StepEvaluate:
+			add(StepEvaluate, p.Evaluate.Pos, p.Evaluate, []*Input{target}, KeyParts{})
+		case config.StepPromote:
+			add(StepPromote, p.Promote.Pos, struct {
+				Promote config.Promote `json:"promote"`
+				Target  config.Target  `json:"target"`
+			}{p.Promote, p.Model.Target}, []*Input{target}, KeyParts{})
+		default:
+			u := p.Steps[name]
+			var inputs []*Input
+			seen := map[InputRole]bool{}
+			for _, in := range sortedKeys(u.Inputs) {
+				if src, err := config.ParseSource(u.Inputs[in]); err == nil && src.IsData() {
+					if d := data(src); !seen[d.Role] {
+						seen[d.Role] = true
+						inputs = append(inputs, d)
+					}
+				}
+			}
+			if c := userCode[name]; c != nil {
+				inputs = append(inputs, c)
+			}
+			def := *u
+			def.Timeout, def.Retries, def.Caches, def.Description = "", 0, nil, ""
+			s := add(StepName(name), u.Pos, def, inputs, KeyParts{
+				Image:   u.Image,
+				Command: u.Command,
+				Env:     u.Env,
+				Secrets: u.Secrets,
+			})
+			s.User = true
 		}
-		def := *t
-		def.Timeout, def.Retries, def.Caches = "", 0, nil // change how, not what, is trained
-		add(StepTrain, t.Pos, def, inputs, KeyParts{
-			Image:   t.Image,
-			Command: t.Command,
-			Env:     t.Env,
-			Secrets: t.Secrets,
-		})
-		if e := p.Evaluate; e != nil {
-			add(StepEvaluate, e.Pos, e, []*Input{target}, KeyParts{})
-		}
-		add(StepPromote, p.Promote.Pos, struct {
-			Promote config.Promote `json:"promote"`
-			Target  config.Target  `json:"target"`
-		}{p.Promote, p.Model.Target}, []*Input{target}, KeyParts{})
 	}
 
 	decideActions(steps, p, opt)
@@ -513,14 +575,23 @@ func (h *inputHasher) dir(role InputRole, rel string) *Input {
 }
 
 // Graph returns the DAG of the pipeline's steps.
-func (pp *PipelinePlan) Graph() (*Graph, error) {
+func (pp *PipelinePlan) Graph() (*dag.Graph, error) {
 	ids := make([]string, len(pp.Steps))
 	needs := map[string][]string{}
 	for i, s := range pp.Steps {
 		ids[i] = s.ID
 		needs[s.ID] = s.Needs
 	}
-	return NewGraph(ids, needs)
+	return dag.New(ids, needs)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func contains(list []string, s string) bool {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/cache"
 	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/dag"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/gitops"
 )
@@ -273,7 +274,7 @@ func TestGraph(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewGraph(tt.nodes, tt.needs)
+			_, err := dag.New(tt.nodes, tt.needs)
 			got := ""
 			if err != nil {
 				got = err.Error()
@@ -283,7 +284,7 @@ func TestGraph(t *testing.T) {
 			}
 		})
 	}
-	g, _ := NewGraph([]string{"a", "b", "c", "d"}, map[string][]string{"b": {"a"}, "c": {"a"}, "d": {"b", "c"}})
+	g, _ := dag.New([]string{"a", "b", "c", "d"}, map[string][]string{"b": {"a"}, "c": {"a"}, "d": {"b", "c"}})
 	steps := []struct {
 		done []string
 		want []string

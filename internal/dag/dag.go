@@ -1,4 +1,8 @@
-package plan
+// Package dag is a directed acyclic graph of named nodes: built once and
+// checked (no duplicate node, no unknown dependency, no cycle), then asked
+// what can run next. Configuration checks it for cycles, plans and
+// schedulers walk it.
+package dag
 
 import (
 	"fmt"
@@ -14,9 +18,9 @@ type Graph struct {
 	needs map[string][]string // node → its dependencies
 }
 
-// NewGraph builds a graph from nodes and their dependencies, given in an
+// New builds a graph from nodes and their dependencies, given in an
 // order that is kept for ties.
-func NewGraph(nodes []string, needs map[string][]string) (*Graph, error) {
+func New(nodes []string, needs map[string][]string) (*Graph, error) {
 	g := &Graph{needs: map[string][]string{}}
 	for _, n := range nodes {
 		if _, dup := g.needs[n]; dup {
@@ -45,13 +49,23 @@ func NewGraph(nodes []string, needs map[string][]string) (*Graph, error) {
 		}
 	}
 	if cycle := g.findCycle(); cycle != nil {
-		quoted := make([]string, len(cycle))
-		for i, c := range cycle {
-			quoted[i] = fmt.Sprintf("%q", c)
-		}
-		return nil, fmt.Errorf("steps form a cycle: %s", strings.Join(quoted, " → "))
+		return nil, &CycleError{Cycle: cycle}
 	}
 	return g, nil
+}
+
+// CycleError is the error of New for nodes that form a cycle.
+type CycleError struct {
+	// Cycle is the path around it, starting and ending at the same node.
+	Cycle []string
+}
+
+func (e *CycleError) Error() string {
+	quoted := make([]string, len(e.Cycle))
+	for i, c := range e.Cycle {
+		quoted[i] = fmt.Sprintf("%q", c)
+	}
+	return fmt.Sprintf("steps form a cycle: %s", strings.Join(quoted, " → "))
 }
 
 // findCycle returns one cycle as a path that starts and ends at the same

@@ -313,6 +313,8 @@ func ctxErr(err error) bool {
 // read a dataset (validate, drift, train) share its files, and a
 // DVC-tracked file is checked against its md5 once.
 func (r *pipelineRun) fetch(ctx context.Context, snap *dataset.Snapshot) ([]string, error) {
+	r.dataMu.Lock()
+	defer r.dataMu.Unlock()
 	if files, ok := r.fetched[snap]; ok {
 		return files, nil
 	}

@@ -91,6 +91,11 @@ func (r *pipelineRun) findBaseline(ctx context.Context) (*record.Baseline, error
 		}
 		b.RunID = rec.ID
 		b.Metrics = numericMetrics(rec.Training.Metrics)
+		for _, st := range rec.Steps {
+			for k, v := range numericMetrics(st.Metrics) {
+				b.Metrics[st.Name+"."+k] = v
+			}
+		}
 		if rec.Candidate != nil {
 			b.Artifact = rec.Candidate.URI + "@" + rec.Candidate.Digest
 		}

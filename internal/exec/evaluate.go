@@ -40,7 +40,7 @@ func (r *pipelineRun) evaluate(ctx context.Context, s *plan.Step) stepOutcome {
 	if err != nil {
 		return inputFailure(s, err)
 	}
-	gates, err := evaluateGates(p.Evaluate.Gates, r.metrics, deployed, size, p.Evaluate.Metrics)
+	gates, err := evaluateGates(p.Evaluate.Gates, r.gateMetrics(), deployed, size, p.Evaluate.Metrics)
 	if err != nil {
 		return inputFailure(s, err)
 	}
@@ -58,6 +58,26 @@ func (r *pipelineRun) evaluate(ctx context.Context, s *plan.Step) stepOutcome {
 		return infraFailure(s, err)
 	}
 	return r.evaluated(s, ev, stepOutcome{status: record.StepSucceeded})
+}
+
+// gateMetrics are the metrics gates read: the training's, and under each
+// step of the user's that wrote a metrics file, its metrics
+// ("robustness.auc"). vet keeps step names apart from the training
+// metrics' sections.
+func (r *pipelineRun) gateMetrics() map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.stepMetrics) == 0 {
+		return r.metrics
+	}
+	m := make(map[string]any, len(r.metrics)+len(r.stepMetrics))
+	for k, v := range r.metrics {
+		m[k] = v
+	}
+	for step, sm := range r.stepMetrics {
+		m[step] = sm
+	}
+	return m
 }
 
 // evaluated derives the evaluate step's result from the gates' verdicts,

@@ -21,6 +21,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fsutil"
+	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/table"
 )
 
@@ -147,13 +148,20 @@ func (l *Local) Run(ctx context.Context, req StepRequest) (*StepResult, error) {
 			}
 		}
 	}
+	for _, in := range req.Inputs {
+		if err := placeInput(in, filepath.Join(inputDir, in.Name)); err != nil {
+			return nil, fmt.Errorf("preparing input %s: %w", in.Name, err)
+		}
+	}
 	if req.CodeDir != "" {
 		if err := copyDir(req.CodeDir, srcDir); err != nil {
-			return nil, fmt.Errorf("copying training code: %w", err)
+			return nil, fmt.Errorf("copying the step's code: %w", err)
 		}
 	}
 	baseline := req.BaselineDir
-	if baseline == "" {
+	if baseline == "" && req.Step.Name == plan.StepTrain {
+		// Training always finds the directory, empty when there is no
+		// baseline to hand it.
 		baseline = filepath.Join(req.WorkDir, "baseline")
 		if err := os.MkdirAll(baseline, 0o755); err != nil {
 			return nil, err
@@ -466,6 +474,29 @@ func copyDir(src, dst string) error {
 func within(dir, path string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// placeInput puts a named input in its directory dir: a file or a
+// directory under its base name, or a directory's content as dir itself,
+// read-only.
+func placeInput(in NamedInput, dir string) error {
+	st, err := os.Stat(in.File)
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(dir, in.Base)
+	if !st.IsDir() {
+		return linkOrCopy(in.File, dst)
+	}
+	if err := copyDir(in.File, dst); err != nil {
+		return err
+	}
+	return filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return os.Chmod(p, 0o444)
+	})
 }
 
 // linkOrCopy puts a read-only copy of src at dst: a hard link where src

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/cache"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/fault"
@@ -30,8 +32,12 @@ type Options struct {
 	Artifacts artifact.Store
 	// RunsDir keeps a local copy of every run record (.ctgit/runs).
 	RunsDir string
-	// Parallel is how many pipelines run at once (1 when zero).
+	// Parallel is how many pipelines run at once, and how many steps of
+	// one pipeline (1 when zero).
 	Parallel int
+	// GPUs is how many GPUs the executor has for steps at once; GPU steps
+	// run one at a time when zero (unknown).
+	GPUs int
 	// ForceTrain trains without drift and past the minInterval and
 	// maxRetrains guardrails (never past minRows).
 	ForceTrain bool
@@ -153,6 +159,16 @@ type pipelineRun struct {
 	deployedNote string
 	// fetched holds the local files of each dataset fetched so far.
 	fetched map[*dataset.Snapshot][]string
+	// dataMu guards fetched: steps that read data may run at once.
+	dataMu sync.Mutex
+
+	// mu guards what steps running at once share: the record's steps,
+	// outputs and stepMetrics.
+	mu sync.Mutex
+	// outputs are the container steps' output directories, by step name.
+	outputs map[string]producedOutput
+	// stepMetrics are the metrics of the user's steps that declare them.
+	stepMetrics map[string]map[string]any
 }
 
 func newRunID(now time.Time) string {
@@ -227,48 +243,115 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	return r.rec, err
 }
 
-// walk runs the steps in DAG order, each when the steps it needs are done,
-// and derives the run's outcome from what the steps decided.
+// walk runs the steps in DAG order, each once the steps it needs are done,
+// steps that do not wait on each other at once (at most Parallel, and GPU
+// steps within the GPUs there are), and derives the run's outcome from
+// what the steps decided. A step that stops the run skips only what
+// depends on it.
 func (r *pipelineRun) walk(ctx context.Context) error {
 	g, err := r.pp.Graph()
 	if err != nil {
 		return err
 	}
 	steps := map[string]*plan.Step{}
-	for _, s := range r.pp.Steps {
-		steps[s.ID] = s
+	index := map[string]int{}
+	for i, s := range r.pp.Steps {
+		steps[s.ID], index[s.ID] = s, i
 	}
+	type finished struct {
+		id  string
+		out stepOutcome
+	}
+	results := make(chan finished)
 	done := map[string]bool{}
-	var decisive []stepOutcome
+	running := map[string]bool{}
+	gpusFree := r.opt.gpus()
+	gpusOf := func(s *plan.Step) int {
+		c := r.container(s)
+		if c == nil {
+			return 0
+		}
+		return min(c.GPUs, r.opt.gpus())
+	}
+	var decisive []finished
 	var runErr error
 	for {
-		ready := g.Ready(done)
-		if len(ready) == 0 {
+		for _, id := range g.Ready(done) {
+			if running[id] || len(running) >= r.opt.Parallel {
+				continue
+			}
+			s := steps[id]
+			if n := gpusOf(s); n > gpusFree {
+				continue // waits for a GPU step to finish
+			} else {
+				gpusFree -= n
+			}
+			running[id] = true
+			go func() { results <- finished{id, r.step(ctx, s)} }()
+		}
+		if len(running) == 0 {
 			break
 		}
-		for _, id := range ready {
-			s := steps[id]
-			out := r.step(ctx, s)
-			done[id] = true
-			if out.err != nil && runErr == nil {
-				runErr = out.err
-			}
-			if out.outcome != "" {
-				decisive = append(decisive, out)
-			}
-			if out.stop {
-				for _, d := range g.Downstream(id) {
-					if !done[d] {
-						r.rec.Steps = append(r.rec.Steps, record.Step{ID: d, Name: string(steps[d].Name), Key: steps[d].Key, Pos: steps[d].Pos, Status: record.StepSkipped, Reason: out.skipReason})
-						r.emit(Event{Kind: EventStepDone, Step: string(steps[d].Name), Status: record.StepSkipped, Message: out.skipReason})
-						done[d] = true
-					}
+		f := <-results
+		delete(running, f.id)
+		done[f.id] = true
+		gpusFree += gpusOf(steps[f.id])
+		out := f.out
+		if out.err != nil && (runErr == nil || fault.KindOf(out.err) > fault.KindOf(runErr)) {
+			runErr = out.err
+		}
+		if out.outcome != "" {
+			decisive = append(decisive, f)
+		}
+		if out.stop {
+			for _, d := range g.Downstream(f.id) {
+				if !done[d] && !running[d] {
+					reason := out.skipReason
+					r.addStep(record.Step{ID: d, Name: string(steps[d].Name), Key: steps[d].Key, Pos: steps[d].Pos, Status: record.StepSkipped, Reason: reason})
+					r.emit(Event{Kind: EventStepDone, Step: string(steps[d].Name), Status: record.StepSkipped, Message: reason})
+					done[d] = true
 				}
 			}
 		}
 	}
-	r.rec.Outcome, r.rec.Reason = runOutcome(decisive, r.drifted, r.pp.Step(plan.StepTrain) != nil)
+	// The record lists steps in the plan's order, whatever order they
+	// finished in, and the decisions count in that order too.
+	sort.SliceStable(r.rec.Steps, func(i, j int) bool { return index[r.rec.Steps[i].ID] < index[r.rec.Steps[j].ID] })
+	sort.SliceStable(decisive, func(i, j int) bool { return index[decisive[i].id] < index[decisive[j].id] })
+	outs := make([]stepOutcome, len(decisive))
+	for i, d := range decisive {
+		outs[i] = d.out
+	}
+	r.rec.Outcome, r.rec.Reason = runOutcome(outs, r.drifted, r.pp.Step(plan.StepTrain) != nil)
 	return runErr
+}
+
+// addStep adds a step's entry to the run record.
+func (r *pipelineRun) addStep(rs record.Step) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rec.Steps = append(r.rec.Steps, rs)
+}
+
+// container is the container a step runs, nil for steps that run none.
+func (r *pipelineRun) container(s *plan.Step) *config.Container {
+	p := r.pp.Pipeline
+	switch {
+	case s.User:
+		return &p.Steps[string(s.Name)].Container
+	case s.Name == plan.StepTrain && p.Train != nil:
+		return &p.Train.Container
+	}
+	return nil
+}
+
+// gpus is how many GPUs steps may hold at once: GPUs, else 1, so that GPU
+// steps of unknown machines run one at a time.
+func (o *Options) gpus() int {
+	if o.GPUs > 0 {
+		return o.GPUs
+	}
+	return 1
 }
 
 // runOutcome derives a run's outcome and reason from the step outcomes that
@@ -296,7 +379,7 @@ func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
 	if ctx.Err() != nil {
 		out = stepOutcome{status: record.StepCanceled, reason: "interrupted", stop: true,
 			outcome: record.OutcomeCanceled, skipReason: "run interrupted", err: fault.Infra(errors.New("run interrupted"))}
-	} else if !r.fromCache(s, &out) {
+	} else if !r.fromCache(s, &out, &rs) {
 		r.emit(Event{Kind: EventStepStart, Step: string(s.Name)})
 		switch s.Name {
 		case plan.StepValidate:
@@ -310,6 +393,10 @@ func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
 		case plan.StepPromote:
 			out = r.promote(ctx, s)
 		default:
+			if s.User {
+				out = r.userStep(ctx, s, &rs)
+				break
+			}
 			out = stepOutcome{status: record.StepFailed, err: fmt.Errorf("unknown step %q", s.Name)}
 		}
 	}
@@ -318,7 +405,7 @@ func (r *pipelineRun) step(ctx context.Context, s *plan.Step) stepOutcome {
 	}
 	rs.Status, rs.Reason = out.status, out.reason
 	rs.DurationSeconds = r.opt.Now().Sub(started).Seconds()
-	r.rec.Steps = append(r.rec.Steps, rs)
+	r.addStep(rs)
 	r.emit(Event{Kind: EventStepDone, Step: string(s.Name), Status: out.status, Message: out.reason, Duration: r.opt.Now().Sub(started)})
 	return out
 }
@@ -362,7 +449,7 @@ func (r *pipelineRun) cacheHit(s *plan.Step) (*cache.Entry, bool) {
 // fromCache derives a step's result from its cache entry, through the same
 // function as a live run of the step, and reports whether it did. No entry,
 // or one that cannot be read, is a cache miss: the step runs.
-func (r *pipelineRun) fromCache(s *plan.Step, out *stepOutcome) bool {
+func (r *pipelineRun) fromCache(s *plan.Step, out *stepOutcome, rs *record.Step) bool {
 	e, hit := r.cacheHit(s)
 	if !hit {
 		return false
@@ -402,7 +489,18 @@ func (r *pipelineRun) fromCache(s *plan.Step, out *stepOutcome) bool {
 		}
 		*out = r.evaluated(s, ev, cached)
 	default:
-		return false
+		if !s.User {
+			return false
+		}
+		var ur userResult
+		if err := json.Unmarshal(e.Result, &ur); err != nil {
+			return miss(err)
+		}
+		dir, err := r.opt.Cache.OutputsDir(e, r.opt.Memo)
+		if err != nil {
+			return miss(err)
+		}
+		*out = r.userDone(s, ur, dir, rs, cached)
 	}
 	return true
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ctgit/ctgit/internal/artifact"
 	"github.com/ctgit/ctgit/internal/config"
-	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
@@ -50,7 +49,6 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if out, held := r.baselineHold(ctx, s); held {
 		return out
 	}
-	timeout := t.TimeoutDuration
 	secrets, err := r.secrets(&t.Container, "train")
 	if err != nil {
 		return inputFailure(s, err)
@@ -110,68 +108,21 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		format = refFormat
 	}
 
-	var res *StepResult
-	attempts := 1 + t.Retries
-	for a := 1; a <= attempts; a++ {
-		rs.Attempts = a
-		if err := resetDir(outDir); err != nil {
-			return infraFailure(s, err)
-		}
-		work, err := r.opt.Cache.TempDir("train-work-")
-		if err != nil {
-			return infraFailure(s, err)
-		}
-		actx, cancel := context.WithTimeout(ctx, timeout)
-		res, err = r.opt.Executor.Run(actx, StepRequest{
-			Step: s, Container: &t.Container, Pipeline: p.Name, Model: p.Model.Name, RunID: r.rec.ID, Attempt: a,
-			CodeDir: codeDir, Reference: refFile, Current: curFile, RefParts: refParts, CurParts: curParts,
-			Format: format, OutputDir: outDir, BaselineDir: handed.Dir,
-			WorkDir: work, MetricsFile: metricsFile, ModelPath: t.Model, Secrets: secrets, Log: log,
-		})
-		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
-		cancel()
-		log.Flush()
-		os.RemoveAll(work)
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return canceled(s)
-		}
-		var se *StepError
-		if !errors.As(err, &se) {
-			se = &StepError{ExitCode: -1, Retryable: true, Err: err}
-		}
-		code := se.ExitCode
-		if code >= 0 {
-			rs.ExitCode = &code
-		}
-		rs.Stderr = maskSecrets(se.Stderr, secretValues)
-		msg := err.Error()
-		if timedOut {
-			msg = fmt.Sprintf("attempt %d timed out after %s (train.timeout)", a, t.Timeout)
-		}
-		if !se.Retryable || a == attempts {
-			failure := stepOutcome{status: record.StepFailed, stop: true, outcome: record.OutcomeFailed,
-				skipReason: "training failed: the current model is kept"}
-			failure.reason = fmt.Sprintf("%s; training failed after %d attempt(s): the current model is kept", msg, a)
-			switch {
-			case se.Infra:
-				failure.err = fault.Infra(fmt.Errorf("%s: %s", s.ID, msg))
-			case !se.Retryable:
-				failure.err = fault.Input(fmt.Errorf("%s (declared at %s): %s", s.ID, s.Pos, msg))
-			default:
-				failure.err = fault.Check(fmt.Errorf("%s (declared at %s): %s", s.ID, s.Pos, msg))
-			}
-			return failure
-		}
-		wait := r.backoff(a)
-		r.emit(Event{Kind: EventNote, Step: string(s.Name), Message: fmt.Sprintf("%s; retrying in %s (attempt %d of %d)", msg, wait, a+1, attempts)})
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return canceled(s)
-		}
+	inputs, err := r.namedInputs(ctx, t.Inputs)
+	if err != nil {
+		return dataFailure(ctx, s, err)
+	}
+	res, failed := r.attempts(ctx, s, rs, StepRequest{
+		Step: s, Container: &t.Container, Pipeline: p.Name, Model: p.Model.Name, RunID: r.rec.ID,
+		CodeDir: codeDir, Inputs: inputs, Reference: refFile, Current: curFile, RefParts: refParts, CurParts: curParts,
+		Format: format, OutputDir: outDir, BaselineDir: handed.Dir,
+		MetricsFile: metricsFile, ModelPath: t.Model, Secrets: secrets, Log: log,
+	}, "train", attemptFailure{
+		failed:     "training failed after %d attempt(s): the current model is kept",
+		skipReason: "training failed: the current model is kept",
+	})
+	if failed != nil {
+		return *failed
 	}
 
 	// Outputs: declared files must exist inside the output directory.
@@ -209,6 +160,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if err != nil {
 		return infraFailure(s, err)
 	}
+	r.produced(plan.StepTrain, dir, res.Output)
 	return r.trained(s, tr, dir, stepOutcome{status: record.StepSucceeded})
 }
 
@@ -216,6 +168,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 // cached.
 func (r *pipelineRun) trained(s *plan.Step, tr trainResult, dir string, out stepOutcome) stepOutcome {
 	r.trainDir, r.candidate = dir, tr.Candidate
+	r.produced(plan.StepTrain, dir, nil)
 	r.handed = handedBaseline{Digest: tr.BaselineDigest, Note: tr.BaselineNote}
 	if err := r.readTraining(tr); err != nil {
 		return inputFailure(s, err)

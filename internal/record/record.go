@@ -161,6 +161,13 @@ type Step struct {
 	DurationSeconds float64   `json:"durationSeconds"`
 	// Stderr is the tail of a failed attempt's standard error.
 	Stderr string `json:"stderr,omitempty"`
+	// For a step of the user's: what ran it (the executor and, under
+	// Dagger, the image), the GPUs it had, and the metrics it wrote when
+	// it declares a metrics file (gates name them "<step>.<key>").
+	Executor string         `json:"executor,omitempty"`
+	Image    string         `json:"image,omitempty"`
+	GPUs     []string       `json:"gpus,omitempty"`
+	Metrics  map[string]any `json:"metrics,omitempty"`
 }
 
 // Data describes the datasets of the run.

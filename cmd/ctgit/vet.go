@@ -21,9 +21,11 @@ unifies it with ctgit's schema, and checks what CUE cannot: referenced files
 exist inside the repository, no path leaves it, model names are unique,
 promotion targets hold the named fields and a version the scheme can bump,
 each target field has one owner, and every branch ctgit would push is a
-valid Git branch apart from the base branch. Every problem is printed with its
-file:line:col. A trigger.paths glob that matches no file Git tracks is a
-warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
+valid Git branch apart from the base branch, and the steps form a graph:
+no cycle, every input names a dataset or a step's declared output, outputs
+stay in their directory. Every problem is printed with its file:line:col. A
+trigger.paths glob that matches no file Git tracks, and a step whose outputs
+nothing reads and that is not marked wanted, are warnings: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {
@@ -48,6 +50,7 @@ warning: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 					return err
 				}
 				warnings = config.UnmatchedPaths(ws.cfg, files, tracked)
+				warnings = append(warnings, config.UnusedSteps(ws.cfg)...)
 			}
 			if format == report.FormatJSON {
 				if err := report.Diagnostics(cmd.OutOrStdout(), ds, warnings, format); err != nil {

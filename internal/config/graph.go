@@ -73,8 +73,10 @@ type Edge struct {
 	From string   `json:"from"`
 	To   string   `json:"to"`
 	Kind EdgeKind `json:"kind"`
-	// Input names the input of To that reads From's output (data edges).
-	Input string `json:"input,omitempty"`
+	// Input names the input of To that reads From's output, and Source
+	// is what it reads ("features.table"): data edges only.
+	Input  string `json:"input,omitempty"`
+	Source string `json:"source,omitempty"`
 }
 
 // StepNames returns the pipeline's steps in the order a plan lists them:
@@ -232,7 +234,7 @@ func (p *Pipeline) Edges() []Edge {
 				}
 				continue
 			}
-			add(Edge{From: src.Step, To: n.name, Kind: EdgeData, Input: in})
+			add(Edge{From: src.Step, To: n.name, Kind: EdgeData, Input: in, Source: src.String()})
 		}
 		for _, need := range n.c.Needs {
 			add(Edge{From: need, To: n.name, Kind: EdgeNeeds})
@@ -256,6 +258,19 @@ func (p *Pipeline) Edges() []Edge {
 	if p.Train != nil {
 		for _, n := range sortedStepNames(p) {
 			add(Edge{From: n, To: StepPromote, Kind: EdgeOrder})
+		}
+	}
+	// An ordering edge that other edges imply already says nothing: drop
+	// it, so the graph drawn is the one to read.
+	for i := 0; i < len(edges); i++ {
+		e := edges[i]
+		if e.Kind != EdgeOrder {
+			continue
+		}
+		rest := append(slices.Clone(edges[:i]), edges[i+1:]...)
+		if slices.Contains(ancestors(rest, e.To), e.From) {
+			edges = rest
+			i--
 		}
 	}
 	sort.SliceStable(edges, func(i, j int) bool {

@@ -53,6 +53,9 @@ type PipelinePlan struct {
 	Reason   string `json:"reason,omitempty"`
 	// Steps are in execution order; Steps[i].Needs names earlier steps.
 	Steps []*Step `json:"steps,omitempty"`
+	// Edges are the graph's dependencies between Steps, by step ID, with
+	// why each is there (config.EdgeKind).
+	Edges []Edge `json:"edges,omitempty"`
 	// Arrival is what trigger.onDataArrival would decide, when `ctgit
 	// plan` could read the run records: what arrived since the last run
 	// that acted on the data, or that nothing did (every step is then
@@ -60,6 +63,17 @@ type PipelinePlan struct {
 	Arrival string `json:"arrival,omitempty"`
 	// Pipeline is the decoded definition the steps were made from.
 	Pipeline *config.Pipeline `json:"definition"`
+}
+
+// Edge is one dependency of a pipeline's graph: To waits for From.
+type Edge struct {
+	From string          `json:"from"`
+	To   string          `json:"to"`
+	Kind config.EdgeKind `json:"kind"`
+	// Input and Source say, for a data edge, which input of To reads
+	// which output ("features" reads "prep.table").
+	Input  string `json:"input,omitempty"`
+	Source string `json:"source,omitempty"`
 }
 
 // Step returns the step named name ("train"), or nil.
@@ -352,6 +366,7 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 		for _, e := range edges {
 			up := byName[e.From]
 			s.Needs = append(s.Needs, up.ID)
+			pp.Edges = append(pp.Edges, Edge{From: up.ID, To: s.ID, Kind: e.Kind, Input: e.Input, Source: e.Source})
 			if e.Kind.Keyed() {
 				if k.Upstream == nil {
 					k.Upstream = map[string]string{}

@@ -111,6 +111,9 @@ func planText(w io.Writer, p *plan.Plan) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		if err := graphText(w, pp); err != nil {
+			return err
+		}
 		for _, s := range pp.Steps {
 			if s.Scope != "" {
 				fmt.Fprintf(w, "  %s %s\n", s.Name, s.Scope)
@@ -150,6 +153,7 @@ func planMarkdown(w io.Writer, p *plan.Plan) error {
 			fmt.Fprintf(&b, "| %s | %s %s | %s |\n", s.Name, actionEmoji[s.Action], s.Action, mdEscape(s.Reason))
 		}
 		b.WriteString("\n")
+		graphMermaid(&b, pp)
 		for _, s := range pp.Steps {
 			if s.Scope != "" {
 				fmt.Fprintf(&b, "%s %s.\n\n", capitalize(string(s.Name)), s.Scope)

@@ -112,6 +112,8 @@ type runOpts struct {
 	lost     string
 	// artifacts is the artifact store URL (file://.ctgit/artifacts when "").
 	artifacts string
+	// parallel is Options.Parallel.
+	parallel int
 }
 
 // run plans and runs the repository once with the local executor.
@@ -152,6 +154,7 @@ func (r *repo) run(o runOpts) *Result {
 		Environ:     o.environ,
 		CI:          o.ci,
 		HistoryLost: o.lost,
+		Parallel:    o.parallel,
 	}
 	if !o.now.IsZero() {
 		opt.Now = func() time.Time { return o.now }

@@ -126,12 +126,12 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	}
 
 	// Outputs: declared files must exist inside the output directory.
-	modelPath, err := outputPath(outDir, t.Model)
+	modelPath, err := outputPath(outDir, t.Model, "training")
 	if err != nil {
 		return inputFailure(s, fmt.Errorf("train.model: %w", err))
 	}
 	if p.Evaluate != nil {
-		if _, err := outputPath(outDir, metricsFile); err != nil {
+		if _, err := outputPath(outDir, metricsFile, "training"); err != nil {
 			return inputFailure(s, fmt.Errorf("evaluate.metrics: %w", err))
 		}
 	}
@@ -250,8 +250,8 @@ func (r *pipelineRun) readTraining(tr trainResult) error {
 }
 
 // outputPath resolves a declared output inside dir, refusing paths and
-// symlinks that lead out of it.
-func outputPath(dir, rel string) (string, error) {
+// symlinks that lead out of it; step names the step in messages.
+func outputPath(dir, rel, step string) (string, error) {
 	if strings.HasPrefix(rel, "/") || strings.Contains("/"+rel+"/", "/../") {
 		return "", fmt.Errorf("%q is not inside the output directory", rel)
 	}
@@ -259,7 +259,7 @@ func outputPath(dir, rel string) (string, error) {
 	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("the training did not write %s in $%s", rel, EnvOutputDir)
+			return "", fmt.Errorf("the %s did not write %s in $%s", step, rel, EnvOutputDir)
 		}
 		return "", err
 	}

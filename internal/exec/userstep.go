@@ -156,12 +156,12 @@ func (r *pipelineRun) userStep(ctx context.Context, s *plan.Step, rs *record.Ste
 		return *failed
 	}
 	for _, o := range sortedKeys(u.Outputs) {
-		if _, err := outputPath(outDir, u.Outputs[o]); err != nil {
+		if _, err := outputPath(outDir, u.Outputs[o], "step "+name); err != nil {
 			return inputFailure(s, fmt.Errorf("%s.outputs.%s: %w", field, o, err))
 		}
 	}
 	if u.Metrics != "" {
-		if _, err := outputPath(outDir, u.Metrics); err != nil {
+		if _, err := outputPath(outDir, u.Metrics, "step "+name); err != nil {
 			return inputFailure(s, fmt.Errorf("%s.metrics: %w", field, err))
 		}
 	}

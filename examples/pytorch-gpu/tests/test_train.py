@@ -83,33 +83,46 @@ class TestMetrics(unittest.TestCase):
         self.assertEqual(got["region=north"], {"auc": 1.0, "accuracy": 1.0, "rows": 2})
 
 
-class TestPreprocess(unittest.TestCase):
-    def test_encode(self):
-        rows = [row(monthly_charges="40", plan="basic"), row(monthly_charges="60", plan="plus", data_gb="")]
-        prep = train.fit_preprocess(rows)
-        self.assertEqual(prep["vocab"]["plan"], ["basic", "plus", "<other>"])
-        self.assertEqual(prep["numeric"]["monthly_charges"], {"mean": 50.0, "std": 10.0})
-        # A constant column gets std 1, not a division by zero.
-        self.assertEqual(prep["numeric"]["age"]["std"], 1.0)
-        xs, ys = train.encode(rows + [row(plan="premium", payment="wallet", churned="1")], prep)
-        self.assertEqual(len(xs[0]), len(prep["features"]))
-        feat = dict(zip(prep["features"], xs[0]))
-        self.assertEqual(feat["monthly_charges"], -1.0)
-        self.assertEqual(feat["plan=basic"], 1.0)
-        missing = dict(zip(prep["features"], xs[1]))
-        self.assertEqual(missing["data_gb"], 0.0)  # the training mean, standardised
-        unseen = dict(zip(prep["features"], xs[2]))
-        self.assertEqual(unseen["plan=<other>"], 1.0)
-        self.assertEqual(unseen["payment=<other>"], 1.0)
-        self.assertEqual(ys, [0.0, 0.0, 1.0])
+class TestEncode(unittest.TestCase):
+    def test_deployed_encoding(self):
+        # encode() is how a deployed model's own preprocess.json sees raw rows.
+        prep = {"numeric": {c: {"mean": 0.0, "std": 1.0} for c in train.NUMERIC},
+                "vocab": {"region": ["north", "<other>"], "plan": ["basic", "<other>"],
+                          "payment": ["card", "<other>"]}}
+        prep["numeric"]["monthly_charges"] = {"mean": 50.0, "std": 10.0}
+        xs, ys = train.encode([row(monthly_charges="40", data_gb=""), row(plan="premium", churned="1")], prep)
+        self.assertEqual(xs[0], [10.0, -1.0, 1.0, 0.0, 40.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
+        self.assertEqual(xs[1][7:9], [0.0, 1.0])  # an unseen plan is <other>
+        self.assertEqual(ys, [0.0, 1.0])
 
-    def test_split_is_seeded(self):
-        rows = [row(age=str(i)) for i in range(100)]
-        a = train.split(rows, 7, 0.2)
-        self.assertEqual(a, train.split(rows, 7, 0.2))
-        self.assertNotEqual(a, train.split(rows, 8, 0.2))
-        self.assertEqual((len(a[0]), len(a[1])), (80, 20))
-        self.assertEqual(sorted(r["age"] for r in a[0] + a[1]), sorted(r["age"] for r in rows))
+
+class TestReadFeatures(unittest.TestCase):
+    def write(self, d, text):
+        p = Path(d) / "features.csv"
+        p.write_text(text)
+        return p
+
+    def test_splits(self):
+        enc = {"features": ["a", "b=x"]}
+        with tempfile.TemporaryDirectory() as d:
+            p = self.write(d, "row,split,region,churned,a,b=x\n0,train,north,1,0.5,1.0\n1,test,south,0,-1,0.0\n")
+            got = train.read_features(p, enc)
+        self.assertEqual(got["train"][1:], ([[0.5, 1.0]], [1.0]))
+        self.assertEqual(got["test"][0], [{"row": "1", "split": "test", "region": "south", "churned": "0"}])
+
+    def test_refuses_other_encoding(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = self.write(d, "row,split,region,churned,a,c\n")
+            with self.assertRaises(SystemExit) as e:
+                train.read_features(p, {"features": ["a", "b=x"]})
+        self.assertIn("column 6 is 'c' where encoding.json wants 'b=x'", str(e.exception))
+
+    def test_refuses_bad_split(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = self.write(d, "row,split,region,churned,a\n0,holdout,north,1,0.5\n")
+            with self.assertRaises(SystemExit) as e:
+                train.read_features(p, {"features": ["a"]})
+        self.assertIn(":2:", str(e.exception))
 
 
 class TestConfig(unittest.TestCase):
@@ -126,7 +139,7 @@ class TestConfig(unittest.TestCase):
         self.assertEqual((c["epochs"], c["hidden"], c["lr"]), (5, [32, 16], 0.01))
 
     def test_bad_env(self):
-        for k, v in [("EPOCHS", "x"), ("EPOCHS", "0"), ("HIDDEN", "a,b"), ("TEST_SHARE", "1"), ("LR", "fast")]:
+        for k, v in [("EPOCHS", "x"), ("EPOCHS", "0"), ("HIDDEN", "a,b"), ("LR", "fast")]:
             with self.subTest(k + "=" + v):
                 os.environ[k] = v
                 with self.assertRaises(SystemExit) as e:

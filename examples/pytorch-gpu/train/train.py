@@ -1,28 +1,35 @@
 #!/usr/bin/env python3
 """Train the churn model: a small tabular MLP in PyTorch, on CUDA when there is one.
 
-ctgit runs this with its CTGIT_* environment (see the ctgit README); every
-executor sets it the same way, so the script runs unchanged on a laptop, on
-a self-hosted GPU runner and in a Dagger container:
+ctgit runs this as the train step of the churn graph, after the prepare step
+built the features. Every executor sets the same CTGIT_* environment, so the
+script runs unchanged on a laptop, on a self-hosted GPU runner and in a
+Dagger container:
 
-    CTGIT_CURRENT_FILE   the current data (CSV) to train and test on
-    CTGIT_OUTPUT_DIR     where the model and metrics go
-    CTGIT_MODEL_PATH     the model directory to write (train.model)
-    CTGIT_METRICS_FILE   the metrics JSON to write (evaluate.metrics)
-    CTGIT_BASELINE_DIR   the deployed model, when there is one: scored on the same
-                         test rows, its metrics written under "baseline"
-    CTGIT_GPUS           GPUs the step asked for; "0" trains on the CPU
+    CTGIT_INPUT_FEATURES  features.csv from prepare (input "features" = prepare.table):
+                          the split, the slice column, the label and the features
+    CTGIT_INPUT_ENCODING  encoding.json from prepare (input "encoding" = prepare.encoding)
+    CTGIT_CURRENT_FILE    the raw current data: the deployed model is scored on
+                          the same test rows with its own encoding
+    CTGIT_OUTPUT_DIR      where the model and metrics go
+    CTGIT_MODEL_PATH      the model directory to write (train.model)
+    CTGIT_METRICS_FILE    the metrics JSON to write (evaluate.metrics)
+    CTGIT_BASELINE_DIR    the deployed model, when there is one: scored on the same
+                          test rows, its metrics written under "baseline"
+    CTGIT_GPUS            GPUs the step asked for; "0" trains on the CPU
 
 Hyperparameters come from train.env in the pipeline, so changing one changes
 the step's key and retrains: EPOCHS, BATCH_SIZE, LR, WEIGHT_DECAY, HIDDEN
-("64,32"), DROPOUT, SEED, TEST_SHARE.
+("64,32"), DROPOUT, SEED. The split into training and test rows is
+prepare's (its SEED and TEST_SHARE).
 
 The device is CUDA when PyTorch sees one and CTGIT_GPUS is not "0", else the
 CPU. Training is deterministic given SEED on one device and PyTorch version
 (deterministic algorithms, fixed cuBLAS workspace); a CPU and a GPU run
 differ in the last digits.
 
-Run by hand:
+Run by hand, after prepare.py wrote /tmp/prep:
+    CTGIT_INPUT_FEATURES=/tmp/prep/features.csv CTGIT_INPUT_ENCODING=/tmp/prep/encoding.json \
     CTGIT_CURRENT_FILE=../data/current.csv CTGIT_OUTPUT_DIR=/tmp/out python3 train.py
 
 Only the functions that touch tensors import torch, so the data handling and
@@ -45,6 +52,7 @@ NUMERIC = ["tenure_months", "monthly_charges", "support_calls", "data_gb", "age"
 CATEGORICAL = ["region", "plan", "payment"]
 LABEL = "churned"
 SLICE = "region"
+KEYS = ["row", "split", SLICE, LABEL]  # features.csv's columns before the features (see prepare.py)
 
 
 def env_int(name, default):
@@ -78,12 +86,9 @@ def config():
         "hidden": layers,
         "dropout": env_float("DROPOUT", 0.1),
         "seed": env_int("SEED", 7),
-        "test_share": env_float("TEST_SHARE", 0.2),
     }
     if c["epochs"] < 1 or c["batch_size"] < 1 or not layers or min(layers) < 1:
         raise SystemExit("EPOCHS, BATCH_SIZE and HIDDEN widths must be at least 1")
-    if not 0 < c["test_share"] < 1:
-        raise SystemExit("TEST_SHARE=%g: want a share between 0 and 1" % c["test_share"])
     return c
 
 
@@ -97,12 +102,27 @@ def read_rows(path):
         return list(r)
 
 
-def split(rows, seed, test_share):
-    """A seeded shuffle cut into training and test rows."""
-    rows = list(rows)
-    random.Random(seed).shuffle(rows)
-    cut = int(round(len(rows) * (1 - test_share)))
-    return rows[:cut], rows[cut:]
+def read_features(path, enc):
+    """features.csv as {"train": (keys, xs, ys), "test": (keys, xs, ys)}: keys
+    are dicts of KEYS (row, split, region, churned), xs the feature vectors."""
+    want = KEYS + enc["features"]
+    out = {"train": ([], [], []), "test": ([], [], [])}
+    with open(path, newline="") as f:
+        r = csv.reader(f)
+        header = next(r, [])
+        if header != want:
+            i = next((i for i, (a, b) in enumerate(zip(header, want)) if a != b), min(len(header), len(want)))
+            raise SystemExit("%s: column %d is %r where encoding.json wants %r: were both written "
+                             "by the same prepare step?" % (path, i + 1, (header + [None])[i], (want + [None])[i]))
+        for n, line in enumerate(r, start=2):
+            keys = dict(zip(KEYS, line))
+            if len(line) != len(want) or keys["split"] not in out:
+                raise SystemExit("%s:%d: want %d columns and split train or test" % (path, n, len(want)))
+            part = out[keys["split"]]
+            part[0].append(keys)
+            part[1].append([float(v) for v in line[len(KEYS):]])
+            part[2].append(float(keys[LABEL]))
+    return out
 
 
 def number(v):
@@ -112,23 +132,11 @@ def number(v):
     return float(v)
 
 
-def fit_preprocess(rows):
-    """Standardisation of numeric columns (missing values get the mean) and
-    the vocabulary of each categorical column, learned from training rows.
-    Values not seen in training map to the column's "<other>" slot."""
-    numeric = {}
-    for c in NUMERIC:
-        vals = [x for x in (number(r[c]) for r in rows) if x is not None]
-        mean = sum(vals) / len(vals) if vals else 0.0
-        var = sum((x - mean) ** 2 for x in vals) / len(vals) if vals else 0.0
-        numeric[c] = {"mean": mean, "std": math.sqrt(var) or 1.0}
-    vocab = {c: sorted({r[c] for r in rows}) + ["<other>"] for c in CATEGORICAL}
-    features = list(NUMERIC) + ["%s=%s" % (c, v) for c in CATEGORICAL for v in vocab[c]]
-    return {"numeric": numeric, "vocab": vocab, "features": features}
-
-
 def encode(rows, prep):
-    """Rows as feature vectors (standardised numbers, one-hot categories) and labels."""
+    """Raw rows as feature vectors (standardised numbers, one-hot categories)
+    and labels, by a model's own preprocess.json: how the deployed model,
+    whose encoding may differ from this run's, sees the test rows. The same
+    encoding as prepare.py's (tests/test_prepare.py checks they agree)."""
     xs, ys = [], []
     index = {c: {v: i for i, v in enumerate(prep["vocab"][c])} for c in CATEGORICAL}
     for r in rows:
@@ -304,6 +312,21 @@ def latency_ms(torch, model, x, device, n=50):
     return times[len(times) // 2]
 
 
+def raw_test_rows(test_keys, path=None):
+    """The raw current rows the test rows of features.csv were prepared from
+    (by their "row"), for the deployed model to encode its own way."""
+    path = path or os.environ.get("CTGIT_CURRENT_FILE", "../data/current.csv")
+    rows = read_rows(path)
+    out = []
+    for k in test_keys:
+        i = int(k["row"])
+        if i >= len(rows) or rows[i][LABEL] != k[LABEL] or rows[i][SLICE] != k[SLICE]:
+            raise SystemExit("%s: row %d is not the one features.csv was prepared from: "
+                             "prepare and train read different data" % (path, i))
+        out.append(rows[i])
+    return out
+
+
 def score_deployed(torch, path, test_rows, device):
     """The deployed model (CTGIT_BASELINE_DIR holds it as ctgit stored it: a
     tar of its directory) scored on the candidate's test rows, with its own
@@ -329,8 +352,12 @@ def score_deployed(torch, path, test_rows, device):
 def main():
     started = time.perf_counter()
     cfg = config()
-    data = os.environ.get("CTGIT_CURRENT_FILE", "../data/current.csv")
     out = Path(os.environ.get("CTGIT_OUTPUT_DIR", "out"))
+    features = os.environ.get("CTGIT_INPUT_FEATURES", "")
+    encoding = os.environ.get("CTGIT_INPUT_ENCODING", "")
+    if not features or not encoding:
+        raise SystemExit("CTGIT_INPUT_FEATURES and CTGIT_INPUT_ENCODING are not set: train reads the "
+                         "prepare step's features.csv and encoding.json (run prepare/prepare.py first)")
     model_dir = Path(os.environ.get("CTGIT_MODEL_PATH", out / "model"))
     metrics_path = Path(os.environ.get("CTGIT_METRICS_FILE", out / "metrics.json"))
 
@@ -343,13 +370,12 @@ def main():
     device, device_name = choose_device(torch)
     print("device: %s (%s), torch %s" % (device, device_name, torch.__version__), flush=True)
 
-    rows = read_rows(data)
-    train_rows, test_rows = split(rows, cfg["seed"], cfg["test_share"])
-    if not train_rows or not test_rows:
-        raise SystemExit("%s: %d rows are too few to split into training and test sets" % (data, len(rows)))
-    prep = fit_preprocess(train_rows)
-    xs, ys = encode(train_rows, prep)
-    test_x, test_y = encode(test_rows, prep)
+    enc = json.loads(Path(encoding).read_text())
+    parts = read_features(features, enc)
+    _, xs, ys = parts["train"]
+    test_keys, test_x, test_y = parts["test"]
+    if not xs or not test_x:
+        raise SystemExit("%s: %d training and %d test rows: want some of each" % (features, len(xs), len(test_x)))
     print("data: %d training rows, %d test rows, %d features" % (len(xs), len(test_x), len(xs[0])), flush=True)
 
     model, timing = train_model(torch, xs, ys, cfg, device, log=lambda m: print(m, flush=True))
@@ -358,8 +384,10 @@ def main():
 
     model_dir.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), model_dir / "model.pt")
+    # What serving (and the export and robustness steps) need to rebuild the
+    # inputs and the network: the encoding travels with the weights.
     (model_dir / "preprocess.json").write_text(json.dumps({
-        "features": prep["features"], "numeric": prep["numeric"], "vocab": prep["vocab"],
+        "features": enc["features"], "numeric": enc["numeric"], "vocab": enc["vocab"],
         "hidden": cfg["hidden"], "dropout": cfg["dropout"], "label": LABEL,
         "torch": torch.__version__,
     }, indent=2, sort_keys=True) + "\n")
@@ -371,9 +399,10 @@ def main():
         "train_loss": round(timing["train_loss"], 6),
         "latency_ms": round(lat, 4),
         "rows": len(test_x),  # the rows both models are scored on
-        "data_rows": len(rows),
+        "data_rows": len(xs) + len(test_x),
         "train_rows": len(xs),
         "test_rows": len(test_x),
+        "features": len(enc["features"]),
         "epochs": cfg["epochs"],
         "batch_size": cfg["batch_size"],
         "seed": cfg["seed"],
@@ -383,11 +412,11 @@ def main():
         "cuda_version": torch.version.cuda or "",
         "train_seconds": round(timing["train_seconds"], 3),
         "epoch_seconds": round(timing["epoch_seconds"], 5),
-        "slices": slices(test_rows, scores, test_y),
+        "slices": slices(test_keys, scores, test_y),
     }
     deployed = Path(os.environ.get("CTGIT_BASELINE_DIR") or "/nonexistent") / model_dir.name
     if deployed.is_file():
-        metrics["baseline"] = score_deployed(torch, deployed, test_rows, device)
+        metrics["baseline"] = score_deployed(torch, deployed, raw_test_rows(test_keys), device)
     metrics["total_seconds"] = round(time.perf_counter() - started, 3)
     metrics_path.parent.mkdir(parents=True, exist_ok=True)
     metrics_path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")

@@ -186,13 +186,16 @@ func (p *Pipeline) has(name string) bool {
 // evaluate, and every step of the user's before promote. References to
 // steps that do not exist are left out: check reports them.
 func (p *Pipeline) Edges() []Edge {
-	seen := map[[2]string]bool{}
+	// One edge between two steps, but one per input where a step reads
+	// several outputs of another.
+	seen := map[[3]string]bool{}
 	var edges []Edge
 	add := func(e Edge) {
-		if e.From == e.To || !p.has(e.From) || !p.has(e.To) || seen[[2]string{e.From, e.To}] {
+		k := [3]string{e.From, e.To, e.Input}
+		if e.From == e.To || !p.has(e.From) || !p.has(e.To) || seen[k] || (e.Input == "" && seen[[3]string{e.From, e.To, ""}]) {
 			return
 		}
-		seen[[2]string{e.From, e.To}] = true
+		seen[k], seen[[3]string{e.From, e.To, ""}] = true, true
 		edges = append(edges, e)
 	}
 	chain := []string{StepValidate, StepDrift, StepTrain, StepEvaluate, StepPromote}
@@ -277,7 +280,10 @@ func (p *Pipeline) Edges() []Edge {
 		if edges[i].To != edges[j].To {
 			return edges[i].To < edges[j].To
 		}
-		return edges[i].From < edges[j].From
+		if edges[i].From != edges[j].From {
+			return edges[i].From < edges[j].From
+		}
+		return edges[i].Input < edges[j].Input
 	})
 	return edges
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -365,7 +366,9 @@ func planPipeline(cfg *config.Config, p *config.Pipeline, opt Options) (*Pipelin
 		sort.SliceStable(edges, func(i, j int) bool { return edges[i].Kind == config.EdgeChain && edges[j].Kind != config.EdgeChain })
 		for _, e := range edges {
 			up := byName[e.From]
-			s.Needs = append(s.Needs, up.ID)
+			if !slices.Contains(s.Needs, up.ID) {
+				s.Needs = append(s.Needs, up.ID)
+			}
 			pp.Edges = append(pp.Edges, Edge{From: up.ID, To: s.ID, Kind: e.Kind, Input: e.Input, Source: e.Source})
 			if e.Kind.Keyed() {
 				if k.Upstream == nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -65,7 +66,7 @@ func TestExamplesVetAndPlan(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("plan: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
-			if !strings.Contains(stdout, "+ validate  run") {
+			if !regexp.MustCompile(`\+ validate +run`).MatchString(stdout) {
 				t.Errorf("plan does not run the validate step of a fresh copy:\n%s", stdout)
 			}
 		})

@@ -13,8 +13,9 @@ import (
 // planFixtures are plans of the quickstart as `ctgit plan --format json`
 // printed them: before any run, with every step cached, and with training
 // skipped on a cached no-drift result; and the lakehouse example's first
-// plan, whose datasets are windows over a bucket.
-var planFixtures = []string{"first", "cached", "skip", "lakehouse"}
+// plan, whose datasets are windows over a bucket; and a graph of steps of
+// its own, part of it cached.
+var planFixtures = []string{"first", "cached", "skip", "lakehouse", "graph"}
 
 // TestPlanGolden pins every view of the plan: text, markdown and the JSON
 // shape, which is public (the JSON must read back to the same bytes).

@@ -62,7 +62,7 @@ failure or interruption.`,
 	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	fl.StringVar(&f.since, flagChangedSince, "", "run only pipelines affected by changes since this Git revision")
 	fl.StringVar(&f.executor, flagExecutor, "auto", "where steps run: "+strings.Join(executors, ", "))
-	fl.IntVar(&f.parallel, flagParallel, 2, "pipelines run at once")
+	fl.IntVar(&f.parallel, flagParallel, 2, "pipelines run at once, and steps of one pipeline run at once")
 	fl.BoolVar(&f.forceTrain, flagForceTrain, false, "train even without drift, past the minInterval and maxRetrains guardrails")
 	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: "+strings.Join(triggerKinds, ", ")+" (default: from GITHUB_EVENT_NAME, else manual)")
 	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")

@@ -75,7 +75,7 @@ func checkGraph(root string, p *Pipeline) Diagnostics {
 		for i, o := range outs {
 			rel := s.Outputs[o]
 			if err := cleanRel(rel); err != nil {
-				ds = append(ds, diagAt(p.FieldPos("steps", name, "outputs", o), sp+".outputs."+o, "%v: an output is a file or directory under the step's output directory", err))
+				ds = append(ds, diagAt(p.FieldPos("steps", name, "outputs", o), sp+".outputs."+o, "output %q leaves the step's output directory: an output is a relative path of a file or directory under $CTGIT_OUTPUT_DIR", rel))
 				continue
 			}
 			// Outputs are per step; within one, two names for one path,

@@ -67,9 +67,9 @@ func TestGraphErrors(t *testing.T) {
 		{"unknown need", train + `	steps: a: {image: "i", command: ["x"], wanted: true, needs: [
 		"prep"]} // here`, `needs unknown step "prep"`},
 		{"output leaves its directory", train + `	steps: a: {image: "i", command: ["x"], wanted: true,
-		outputs: o: "../o"} // here`, `an output is a file or directory under the step's output directory`},
+		outputs: o: "../o"} // here`, `leaves the step's output directory`},
 		{"absolute output", train + `	steps: a: {image: "i", command: ["x"], wanted: true,
-		outputs: o: "/tmp/o"} // here`, `an output is a file or directory under the step's output directory`},
+		outputs: o: "/tmp/o"} // here`, `leaves the step's output directory`},
 		{"two outputs one path", train + `	steps: a: {image: "i", command: ["x"], wanted: true,
 		outputs: {o: "out/m", p: "out/m/x"}} // here`, `output p (out/m/x) overlaps output o (out/m) of the same step`},
 		{"built-in name", train + `	steps: train2: {image: "i", command: ["x"], wanted: true}

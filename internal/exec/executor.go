@@ -128,6 +128,10 @@ type StepResult struct {
 	// Output is the executor's handle of the output directory, for the
 	// steps that read it (nil when the executor has none but the host's).
 	Output Output
+	// EngineCached is true when the engine answered from its own cache
+	// instead of running the command (Dagger only): the outputs are those
+	// of an earlier run of the same container.
+	EngineCached bool
 }
 
 // Ran is what really ran a training command: the executor and, under the

@@ -25,6 +25,8 @@ type trainResult struct {
 	DurationSeconds float64          `json:"durationSeconds"`
 	Candidate       *record.Artifact `json:"candidate"`
 	Ran             *Ran             `json:"ran,omitempty"`
+	// EngineCached: the engine answered from its cache (see StepResult).
+	EngineCached bool `json:"engineCached,omitempty"`
 	// BaselineDigest is the deployed artifact the step was handed in
 	// CTGIT_BASELINE_DIR; BaselineNote says why none was.
 	BaselineDigest string `json:"baselineDigest,omitempty"`
@@ -146,7 +148,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 		}
 		cand = &record.Artifact{URI: a.URI, Digest: a.Digest, Size: a.Size}
 	}
-	tr := trainResult{GPUs: res.GPUs, DurationSeconds: res.Duration.Seconds(), Candidate: cand, Ran: &res.Ran,
+	tr := trainResult{GPUs: res.GPUs, DurationSeconds: res.Duration.Seconds(), Candidate: cand, Ran: &res.Ran, EngineCached: res.EngineCached,
 		BaselineDigest: handed.Digest, BaselineNote: handed.Note}
 	if err := r.put(s, tr, outDir); err != nil {
 		return infraFailure(s, err)
@@ -173,7 +175,12 @@ func (r *pipelineRun) trained(s *plan.Step, tr trainResult, dir string, out step
 	if err := r.readTraining(tr); err != nil {
 		return inputFailure(s, err)
 	}
-	out.reason = joinReason(out.reason, fmt.Sprintf("trained in %s", (time.Duration(tr.DurationSeconds*float64(time.Second))).Round(time.Millisecond)))
+	took := (time.Duration(tr.DurationSeconds * float64(time.Second))).Round(time.Millisecond)
+	if tr.EngineCached {
+		out.reason = joinReason(out.reason, fmt.Sprintf("answered by the Dagger engine's cache in %s: the training command did not run", took))
+	} else {
+		out.reason = joinReason(out.reason, fmt.Sprintf("trained in %s", took))
+	}
 	return out
 }
 
@@ -218,7 +225,7 @@ func (r *pipelineRun) secrets(t *config.Container, field string) (map[string]str
 // fills the record's training section.
 func (r *pipelineRun) readTraining(tr trainResult) error {
 	p := r.pp.Pipeline
-	r.rec.Training = &record.Training{Command: p.Train.Command, GPUs: tr.GPUs, DurationSeconds: tr.DurationSeconds}
+	r.rec.Training = &record.Training{Command: p.Train.Command, GPUs: tr.GPUs, DurationSeconds: tr.DurationSeconds, EngineCached: tr.EngineCached}
 	// What ran is what the executor said ran; a result cached before ctgit
 	// recorded it claims nothing.
 	if ran := tr.Ran; ran != nil {

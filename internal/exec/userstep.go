@@ -21,6 +21,8 @@ type userResult struct {
 	GPUs            []string `json:"gpus,omitempty"`
 	DurationSeconds float64  `json:"durationSeconds"`
 	Ran             *Ran     `json:"ran,omitempty"`
+	// EngineCached: the engine answered from its cache (see StepResult).
+	EngineCached bool `json:"engineCached,omitempty"`
 }
 
 // producedOutput is a container step's output directory in this run: in
@@ -168,7 +170,7 @@ func (r *pipelineRun) userStep(ctx context.Context, s *plan.Step, rs *record.Ste
 	if err := checkOutputs(outDir); err != nil {
 		return inputFailure(s, err)
 	}
-	ur := userResult{GPUs: res.GPUs, DurationSeconds: res.Duration.Seconds(), Ran: &res.Ran}
+	ur := userResult{GPUs: res.GPUs, DurationSeconds: res.Duration.Seconds(), Ran: &res.Ran, EngineCached: res.EngineCached}
 	if err := r.put(s, ur, outDir); err != nil {
 		return infraFailure(s, err)
 	}
@@ -211,6 +213,11 @@ func (r *pipelineRun) userDone(s *plan.Step, ur userResult, dir string, rs *reco
 		rs.Executor, rs.Image = ur.Ran.Executor, ur.Ran.Image
 	}
 	rs.GPUs = ur.GPUs
-	out.reason = joinReason(out.reason, fmt.Sprintf("ran in %s", (time.Duration(ur.DurationSeconds*float64(time.Second))).Round(time.Millisecond)))
+	took := (time.Duration(ur.DurationSeconds * float64(time.Second))).Round(time.Millisecond)
+	if ur.EngineCached {
+		out.reason = joinReason(out.reason, fmt.Sprintf("answered by the Dagger engine's cache in %s: the command did not run", took))
+	} else {
+		out.reason = joinReason(out.reason, fmt.Sprintf("ran in %s", took))
+	}
 	return out
 }

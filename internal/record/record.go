@@ -235,6 +235,10 @@ type Training struct {
 	// the local executor, which runs no image whatever train.image says.
 	Image   string   `json:"image,omitempty"`
 	Command []string `json:"command"`
+	// EngineCached is true when the Dagger engine answered the training
+	// from its own cache: the command did not run in this run, and
+	// DurationSeconds is the time the answer took, not a training's.
+	EngineCached bool `json:"engineCached,omitempty"`
 	// Program is the file the local executor started for command[0]: the
 	// absolute path found in the step's PATH, or a path under train.code
 	// for a relative command.

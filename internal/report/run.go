@@ -251,6 +251,14 @@ func elapsed(r *record.Run) string {
 // (Python 3.11.2)", "dagger executor: image `python:3.12@sha256:…`". code
 // quotes a value for the view.
 func ran(r *record.Run, code func(string) string) string {
+	s := ranBy(r, code)
+	if r.Training != nil && r.Training.EngineCached {
+		s += ", answered by the engine's cache (the training command did not run in this run)"
+	}
+	return s
+}
+
+func ranBy(r *record.Run, code func(string) string) string {
 	t := r.Training
 	switch ex := r.TrainingExecutor(); {
 	case ex == "":

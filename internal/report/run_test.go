@@ -23,8 +23,10 @@ const recordsDir = "../../cmd/ctgit/testdata/records"
 // gate, a first promotion, a run without drift, a 300-column drift table,
 // and a local-executor promotion as its pull request body sees it (the run
 // not yet finished), and a promotion whose relative gates compared with the
-// current model on the same rows and as recorded.
-var fixtures = []string{"promotion", "gates_failed", "first_promotion", "no_drift", "huge_drift", "local_pr", "same_data"}
+// current model on the same rows and as recorded; a graph with steps of
+// its own; and a promotion whose training the Dagger engine answered from
+// its cache.
+var fixtures = []string{"promotion", "gates_failed", "first_promotion", "no_drift", "huge_drift", "local_pr", "same_data", "graph", "engine_cached"}
 
 func loadRecord(t testing.TB, name string) *record.Run {
 	t.Helper()

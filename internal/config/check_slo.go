@@ -9,8 +9,9 @@ import (
 )
 
 // SLIVariables are the names a query template may use: the model's name,
-// the version being judged and its channel.
-var SLIVariables = []string{"model", "version", "channel"}
+// the version being judged and its channel, and in a comparison the stable
+// side's.
+var SLIVariables = []string{"model", "version", "channel", "stable_version", "stable_channel"}
 
 // templateVar finds {{ name }} in a query.
 var templateVar = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
@@ -19,7 +20,7 @@ var templateVar = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 func checkTemplate(q string) string {
 	for _, m := range templateVar.FindAllStringSubmatch(q, -1) {
 		if !slices.Contains(SLIVariables, m[1]) {
-			return "unknown variable {{" + m[1] + "}} in the query; it may use {{model}}, {{version}} and {{channel}}"
+			return "unknown variable {{" + m[1] + "}} in the query; it may use {{model}}, {{version}}, {{channel}}, and in a comparison {{stable_version}} and {{stable_channel}}"
 		}
 	}
 	if rest := templateVar.ReplaceAllString(q, ""); strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
@@ -44,8 +45,11 @@ func checkSLIs(cfg *Config, p *Pipeline) Diagnostics {
 		if s.Min != nil && s.Max != nil && *s.Min > *s.Max {
 			ds = append(ds, diagAt(p.FieldPos("slis", name, "min"), sp+".min", "min %g is greater than max %g", *s.Min, *s.Max))
 		}
-		if c := s.Compare; c != nil && c.MaxDrop == nil && c.MaxRise == nil {
-			ds = append(ds, diagAt(p.FieldPos("slis", name, "compare"), sp+".compare", "compare needs maxDrop or maxRise: how far the canary may fall below, or rise above, the stable version"))
+		if c := s.Compare; c != nil && c.MinDelta == nil && c.MaxDelta == nil {
+			ds = append(ds, diagAt(p.FieldPos("slis", name, "compare"), sp+".compare", "compare needs minDelta or maxDelta: how far canary − stable may fall below zero, or rise above it"))
+		}
+		if c := s.Compare; c != nil && c.MinDelta != nil && c.MaxDelta != nil && *c.MinDelta > *c.MaxDelta {
+			ds = append(ds, diagAt(p.FieldPos("slis", name, "compare"), sp+".compare", "minDelta %g is greater than maxDelta %g", *c.MinDelta, *c.MaxDelta))
 		}
 		if msg := checkTemplate(s.Query); msg != "" {
 			ds = append(ds, diagAt(s.QueryPos, sp+".query", "%s", msg))

@@ -385,10 +385,10 @@ type SLI struct {
 	QueryPos Pos `json:"queryPos,omitzero"`
 }
 
-// Compare bounds a canary against the stable version.
+// Compare bounds canary − stable of an SLI.
 type Compare struct {
-	MaxDrop *float64 `json:"maxDrop,omitempty"`
-	MaxRise *float64 `json:"maxRise,omitempty"`
+	MinDelta *float64 `json:"minDelta,omitempty"`
+	MaxDelta *float64 `json:"maxDelta,omitempty"`
 }
 
 // Analysis is a canary analysis: Count measurements Interval apart.

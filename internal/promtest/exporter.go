@@ -33,14 +33,24 @@ type gauge struct {
 // NewExporter starts an exporter for the duration of the test.
 func NewExporter(t testing.TB) *Exporter {
 	t.Helper()
+	e := StartExporter()
+	t.Cleanup(e.Close)
+	return e
+}
+
+// StartExporter starts an exporter that the caller closes, for a server
+// shared by a package's tests (started in TestMain).
+func StartExporter() *Exporter {
 	e := &Exporter{gauges: map[string]gauge{}}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister((*collector)(e))
 	e.srv = httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	e.URL = e.srv.URL
-	t.Cleanup(e.srv.Close)
 	return e
 }
+
+// Close stops the exporter.
+func (e *Exporter) Close() { e.srv.Close() }
 
 // Set sets the gauge name{labels} to value, creating the series if it is
 // new; the next scrape reads it.

@@ -40,6 +40,10 @@ func Binary(t testing.TB) string {
 	return tool.Binary(t)
 }
 
+// Find returns the prometheus executable (see Binary), or an error that
+// says how to install it.
+func Find() (string, error) { return tool.Find() }
+
 // Options are what a test may change about the server.
 type Options struct {
 	// ScrapeInterval is how often the exporter is scraped; 200ms when

@@ -3,8 +3,10 @@ package sli
 import (
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,10 +56,15 @@ func live(t *testing.T) (*promtest.Server, *promtest.Exporter, *Client) {
 	return shared.srv, shared.exp, &Client{URL: shared.srv.URL}
 }
 
+// runs numbers the calls of model, so that a test run again (-count)
+// starts from series of its own too.
+var runs atomic.Int64
+
 // model is a model name of the test's own, so tests sharing a server do
-// not see each other's series.
+// not see each other's series, nor those of their earlier runs.
 func model(t *testing.T) string {
-	return strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_"))
+	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_"))
+	return name + "_" + strconv.FormatInt(runs.Add(1), 10)
 }
 
 // labels are the exporter labels of model's version serving in channel.

@@ -3,6 +3,7 @@ package sli
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func TestAnalyzeErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := &Client{URL: "http://127.0.0.1:" + itoa(port)}
+	down := &Client{URL: "http://127.0.0.1:" + strconv.Itoa(port)}
 	one := 1
 	r, err = Analyze(context.Background(), down, accuracy(), vars, Analysis{Count: 5, ConsecutiveErrorLimit: &one}, noSleep)
 	if fault.KindOf(err) != fault.Infrastructure || r.Phase != Error || phases(r) != "Error,Error" ||

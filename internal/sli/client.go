@@ -33,6 +33,22 @@ type Client struct {
 	HTTP *http.Client
 }
 
+// String names the server without its credentials, so that printing a
+// Client (%v, %+v) cannot leak them.
+func (c Client) String() string {
+	auth := "no auth"
+	switch {
+	case c.BearerToken != "":
+		auth = "bearer token"
+	case c.Username != "":
+		auth = "basic auth as " + c.Username
+	}
+	return "prometheus " + c.server() + " (" + auth + ")"
+}
+
+// GoString is String, for %#v.
+func (c Client) GoString() string { return c.String() }
+
 // Point is one value of a series at one time.
 type Point struct {
 	Time  time.Time

@@ -3,6 +3,7 @@ package sli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -89,7 +90,7 @@ func TestUnavailable(t *testing.T) {
 		url    string
 		status int
 	}{
-		{"down", "http://u:hunter2@127.0.0.1:" + itoa(port), 0},
+		{"down", "http://u:hunter2@127.0.0.1:" + strconv.Itoa(port), 0},
 		{"hanging", hang.URL, 0},
 		{"bad gateway", failing.URL, http.StatusBadGateway},
 	} {
@@ -111,9 +112,6 @@ func TestUnavailable(t *testing.T) {
 		})
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
 
 // TestCredentials checks on a proxy in front of Prometheus that the
 // bearer token and basic authentication are sent, and that a refusal
@@ -159,5 +157,14 @@ func TestCredentials(t *testing.T) {
 	defer mu.Unlock()
 	if len(seen) != 4 || seen[0] != "Bearer tok-secret" || !strings.HasPrefix(seen[1], "Basic ") {
 		t.Errorf("Authorization headers seen = %q", seen)
+	}
+}
+
+func TestClientPrintsNoCredentials(t *testing.T) {
+	c := &Client{URL: "https://u:hunter2@prom.example/", BearerToken: "tok-secret", Username: "ml", Password: "pa55"}
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := fmt.Sprintf(f, c); strings.Contains(s, "hunter2") || strings.Contains(s, "tok-secret") || strings.Contains(s, "pa55") {
+			t.Errorf("%s prints a credential: %s", f, s)
+		}
 	}
 }

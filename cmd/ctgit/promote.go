@@ -15,6 +15,8 @@ import (
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/report"
+	"github.com/ctgit/ctgit/internal/watch"
 )
 
 // Flag names of ctgit promote and ctgit rollback.
@@ -91,7 +93,11 @@ func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
 	if err != nil {
 		return err
 	}
-	out, err := promoter.PromoteManual(ctx, promote.ManualRequest{Pipeline: pp, Channel: f.channel, Version: f.version, Artifact: f.artifact})
+	analysis, err := canaryAnalysis(cmd, ws.root, ws.cfg.Settings.Prometheus, pp, f)
+	if err != nil {
+		return err
+	}
+	out, err := promoter.PromoteManual(ctx, promote.ManualRequest{Pipeline: pp, Channel: f.channel, Version: f.version, Artifact: f.artifact, Analysis: analysis})
 	if err != nil {
 		return err
 	}
@@ -160,4 +166,64 @@ func short(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// canaryAnalysis runs the analysis of the channel promoted into, when it
+// declares one, on the version about to be carried there (the previous
+// stage's, or --version) against the version the channel holds. A result
+// that is not a pass — failed, or inconclusive for want of data — refuses
+// the promotion (exit 1) before anything is written.
+func canaryAnalysis(cmd *cobra.Command, root string, prom *config.PrometheusSettings, pp *config.Pipeline, f promoteCmdFlags) ([]report.AnalysisEvidence, error) {
+	if f.channel == "" {
+		return nil, nil
+	}
+	st, err := promote.StageOf(pp, f.channel)
+	if err != nil {
+		return nil, err
+	}
+	var declared bool
+	for _, c := range pp.Promote.Channels {
+		declared = declared || (c.Name == f.channel && c.Analysis != nil)
+	}
+	if !declared {
+		return nil, nil
+	}
+	client, err := prometheusClient(prom, f.promote.env)
+	if err != nil {
+		return nil, err
+	}
+	canary := f.version
+	if canary == "" {
+		if canary, err = promote.ReadField(root, st.From.File, st.From.Path); err != nil {
+			return nil, err
+		}
+	}
+	stable, err := promote.ReadField(root, st.Target.File, st.Target.Path)
+	if err != nil {
+		return nil, err
+	}
+	canaryChannel := ""
+	for i, c := range pp.Promote.Channels {
+		if c.Name == f.channel && i > 0 {
+			canaryChannel = pp.Promote.Channels[i-1].Name
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "canary analysis before %s: %s %s against %s %s\n", f.channel, pp.Model.Name, canary, f.channel, stable)
+	evs, passed, err := watch.Analyze(cmd.Context(), watch.CanaryAnalysis{
+		Pipeline: pp, Into: f.channel, CanaryChannel: canaryChannel, CanaryVersion: canary, StableVersion: stable, Client: client,
+	})
+	if err != nil {
+		return nil, err
+	}
+	report.AnalysisText(cmd.ErrOrStderr(), f.channel, evs)
+	if !passed {
+		var why []string
+		for _, e := range evs {
+			if e.Phase != "Successful" {
+				why = append(why, fmt.Sprintf("%s %s: %s", e.SLI, strings.ToLower(e.Phase), e.Message))
+			}
+		}
+		return nil, fault.Check(fmt.Errorf("the canary analysis of %s %s before %s did not pass (%s): nothing promoted", pp.Model.Name, canary, f.channel, strings.Join(why, "; ")))
+	}
+	return evs, nil
 }

@@ -1,30 +1,21 @@
 package config
 
 import (
-	"regexp"
+	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/ctgit/ctgit/internal/sli"
 )
-
-// SLIVariables are the names a query template may use: the model's name,
-// the version being judged and its channel, and in a comparison the stable
-// side's.
-var SLIVariables = []string{"model", "version", "channel", "stable_version", "stable_channel"}
-
-// templateVar finds {{ name }} in a query.
-var templateVar = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 
 // checkTemplate returns what is wrong with a query template, or "".
 func checkTemplate(q string) string {
-	for _, m := range templateVar.FindAllStringSubmatch(q, -1) {
-		if !slices.Contains(SLIVariables, m[1]) {
-			return "unknown variable {{" + m[1] + "}} in the query; it may use {{model}}, {{version}}, {{channel}}, and in a comparison {{stable_version}} and {{stable_channel}}"
-		}
-	}
-	if rest := templateVar.ReplaceAllString(q, ""); strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
-		return "unbalanced {{ or }} in the query: variables are written {{model}}, {{version}}, {{channel}}"
+	var te *sli.TemplateError
+	if err := sli.Validate(q); errors.As(err, &te) {
+		return fmt.Sprintf("unknown variable {{%s}} in the query; it may use {{%s}}", te.Name, strings.Join(sli.Known, "}}, {{"))
 	}
 	return ""
 }

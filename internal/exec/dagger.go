@@ -269,8 +269,12 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 // Run implements Executor.
 func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) {
 	t := req.Container
+	inputs, err := d.namedInputs(ctx, d.inputDir(req.Reference, req.Current, req.Format, req.RefParts, req.CurParts), req.Inputs)
+	if err != nil {
+		return nil, err
+	}
 	ctr := d.image(t.Image).
-		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format, req.RefParts, req.CurParts)).
+		WithMountedDirectory(ctrInput, inputs).
 		WithDirectory(ctrOutput, d.client.Directory())
 	if req.CodeDir != "" {
 		ctr = ctr.WithMountedDirectory(ctrSrc, d.client.Host().Directory(req.CodeDir, dagger.HostDirectoryOpts{Exclude: []string{"__pycache__"}}))
@@ -327,7 +331,8 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 	}
 	ctr = ctr.WithExec(t.Command)
 	start := time.Now()
-	_, err := ctr.Directory(ctrOutput).Export(ctx, req.OutputDir)
+	out := ctr.Directory(ctrOutput)
+	_, err = out.Export(ctx, req.OutputDir)
 	res.Duration = time.Since(start)
 	if err != nil {
 		var ee *dagger.ExecError
@@ -353,6 +358,8 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 			io.WriteString(req.Log, out)
 		}
 	}
+	// Dependants mount this directory itself: no trip through the host.
+	res.Output = out
 	return res, nil
 }
 

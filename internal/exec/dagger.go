@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"dagger.io/dagger"
@@ -49,6 +50,12 @@ const RunnerHostEnv = "_EXPERIMENTAL_DAGGER_RUNNER_HOST"
 // binary, so the engine schedules and caches it like any step.
 type Dagger struct {
 	client *dagger.Client
+	conn   *sessionConn
+	// host is the runner host as configured ("" when the SDK provisions
+	// the engine); runnerHost names it for messages.
+	host string
+	// lost is set once the engine is found gone.
+	lost atomic.Bool
 	// ctgitBinary is the static linux ctgit the drift container runs.
 	ctgitBinary string
 	// runnerHost is where the engine is, for messages.
@@ -105,13 +112,14 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 		logw = io.Discard
 	}
 	type result struct {
-		c   *dagger.Client
-		err error
+		c    *dagger.Client
+		conn *sessionConn
+		err  error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		c, err := dagger.Connect(context.WithoutCancel(ctx), dagger.WithLogOutput(logw))
-		ch <- result{c, err}
+		c, conn, err := connect(context.WithoutCancel(ctx), host, logw)
+		ch <- result{c, conn, err}
 	}()
 	where := host
 	if where == "" {
@@ -122,7 +130,7 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 		if r.err != nil {
 			return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, r.err))
 		}
-		return &Dagger{client: r.c, ctgitBinary: bin, runnerHost: where}, nil
+		return &Dagger{client: r.c, conn: r.conn, host: host, ctgitBinary: bin, runnerHost: where}, nil
 	case <-time.After(timeout):
 		return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: no answer within %s", where, timeout))
 	case <-ctx.Done():
@@ -174,8 +182,16 @@ func checkStatic(path string) error {
 // Name implements Executor.
 func (d *Dagger) Name() string { return "dagger" }
 
-// Close implements Executor.
-func (d *Dagger) Close() error { return d.client.Close() }
+// Close implements Executor. It returns within about closeTimeout even
+// when the engine is gone: the session's process is killed then.
+func (d *Dagger) Close() error {
+	if d.lost.Load() {
+		// Nothing to drain from a dead engine: end the session now.
+		d.conn.close(0)
+	}
+	d.client.Close() // closes d.conn, bounded
+	return d.conn.Close()
+}
 
 // image resolves a step's image: "rootfs:DIR" and "oci-archive:PATH" from
 // the host, anything else from a registry.
@@ -193,18 +209,27 @@ func (d *Dagger) image(ref string) *dagger.Container {
 
 // imageRef names the image a step runs in for its provenance: a registry
 // reference with the digest the engine resolved it to
-// ("docker.io/library/python:3.12-slim@sha256:…"), or ref itself when the
-// engine gives no digest (rootfs:, oci-archive:, or an error the step's own
-// exec will report).
-func (d *Dagger) imageRef(ctx context.Context, ref string) string {
+// ("docker.io/library/python:3.12-slim@sha256:…"), or ref itself for
+// rootfs: and oci-archive:. An image the engine cannot pull is an
+// infrastructure error (the registry is unreachable or refuses), not the
+// step's failure, and no retry of the step helps.
+func (d *Dagger) imageRef(ctx context.Context, ref string) (string, error) {
 	if strings.HasPrefix(ref, "rootfs:") || strings.HasPrefix(ref, "oci-archive:") {
-		return ref
+		return ref, nil
 	}
 	resolved, err := d.client.Container().From(ref).ImageRef(ctx)
-	if err != nil || resolved == "" || strings.ContainsAny(resolved, "\r\n") {
-		return ref
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return "", &StepError{ExitCode: -1, Retryable: true, Err: ctx.Err()}
+	case err != nil && d.engineLost(ctx):
+		return "", d.lostError("pulling image " + ref)
+	case err != nil:
+		return "", &StepError{ExitCode: -1, Infra: true, Retryable: false,
+			Err: fmt.Errorf("pulling image %s on the Dagger engine at %s: %v", ref, d.runnerHost, firstLine(err))}
+	case resolved == "" || strings.ContainsAny(resolved, "\r\n"):
+		return ref, nil
 	}
-	return resolved
+	return resolved, nil
 }
 
 // inputDir is the directory of the two data files under their step names.
@@ -228,6 +253,9 @@ func (d *Dagger) inputDir(reference, current, format string, parts ...[]InputPar
 // Drift implements Executor: `ctgit drift` in a container holding only the
 // static ctgit binary, the data and the policy.
 func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, error) {
+	if d.lost.Load() {
+		return nil, fault.Infra(d.lostError("drift step"))
+	}
 	policy, err := json.Marshal(req.Policy)
 	if err != nil {
 		return nil, err
@@ -256,6 +284,9 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 			}
 			return nil, fmt.Errorf("ctgit drift in the engine exited %d: %s", ee.ExitCode, msg)
 		}
+		if d.engineLost(ctx) {
+			return nil, fault.Infra(d.lostError("drift step"))
+		}
 		return nil, fmt.Errorf("drift step on the Dagger engine at %s: %w", d.runnerHost, err)
 	}
 	var rep drift.Report
@@ -268,6 +299,9 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 
 // Run implements Executor.
 func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) {
+	if d.lost.Load() {
+		return nil, d.lostError(string(req.Step.Name))
+	}
 	t := req.Container
 	inputs, err := d.namedInputs(ctx, d.inputDir(req.Reference, req.Current, req.Format, req.RefParts, req.CurParts), req.Inputs)
 	if err != nil {
@@ -307,7 +341,11 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 	for _, name := range sortedKeys(req.Secrets) {
 		ctr = ctr.WithSecretVariable(name, d.client.SetSecret(name, req.Secrets[name]))
 	}
-	res := &StepResult{Ran: Ran{Executor: d.Name(), Image: d.imageRef(ctx, t.Image)}}
+	image, err := d.imageRef(ctx, t.Image)
+	if err != nil {
+		return nil, err
+	}
+	res := &StepResult{Ran: Ran{Executor: d.Name(), Image: image}}
 	if t.GPUs > 0 {
 		devices := make([]string, t.GPUs)
 		for i := range devices {
@@ -317,6 +355,10 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 		// Dagger's GPU path has failed silently before; ask the image
 		// itself, before the long step, whether it sees the GPUs.
 		out, err := ctr.WithExec([]string{"nvidia-smi", "-L"}).Stdout(ctx)
+		var ee *dagger.ExecError
+		if err != nil && !errors.As(err, &ee) && d.engineLost(ctx) {
+			return nil, d.lostError(string(req.Step.Name))
+		}
 		if err != nil {
 			return nil, &StepError{ExitCode: -1, Infra: true, Err: fmt.Errorf("GPU preflight: `nvidia-smi -L` in %s on the engine at %s failed (the engine needs Dagger's GPU image and the NVIDIA container toolkit): %v", t.Image, d.runnerHost, firstLine(err))}
 		}
@@ -347,7 +389,10 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 		if ctx.Err() != nil {
 			return nil, &StepError{ExitCode: -1, Retryable: true, Err: ctx.Err()}
 		}
-		return nil, &StepError{ExitCode: -1, Retryable: true, Err: fmt.Errorf("training on the Dagger engine at %s: %v", d.runnerHost, firstLine(err))}
+		if d.engineLost(ctx) {
+			return nil, d.lostError(string(req.Step.Name))
+		}
+		return nil, &StepError{ExitCode: -1, Retryable: true, Err: fmt.Errorf("%s on the Dagger engine at %s: %v", req.Step.Name, d.runnerHost, firstLine(err))}
 	}
 	if req.Log != nil {
 		// The exec is done: these answers come from the engine's cache.

@@ -62,7 +62,7 @@ failure or interruption.`,
 	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	fl.StringVar(&f.since, flagChangedSince, "", "run only pipelines affected by changes since this Git revision")
 	fl.StringVar(&f.executor, flagExecutor, "auto", "where steps run: "+strings.Join(executors, ", "))
-	fl.IntVar(&f.parallel, flagParallel, 2, "pipelines run at once")
+	fl.IntVar(&f.parallel, flagParallel, 2, "pipelines run at once, and steps of one pipeline run at once")
 	fl.BoolVar(&f.forceTrain, flagForceTrain, false, "train even without drift, past the minInterval and maxRetrains guardrails")
 	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: "+strings.Join(triggerKinds, ", ")+" (default: from GITHUB_EVENT_NAME, else manual)")
 	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")
@@ -164,7 +164,8 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 			return fault.As(fault.KindOf(err), fmt.Errorf("%w (to run the pipelines without promoting, pass --promote none)", err))
 		}
 	}
-	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet, env)
+	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet, env,
+		exec.DaggerOptions{Repository: exec.RepositoryIdentity(p.Root)})
 	if err != nil {
 		return err
 	}
@@ -323,7 +324,9 @@ func ciFromEnv(env environment) *record.CI {
 }
 
 // chooseExecutor picks where steps run and says why.
-func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, env environment) (exec.Executor, error) {
+// dopt carries the Dagger executor's options other than where the engine
+// is.
+func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, env environment, dopt exec.DaggerOptions) (exec.Executor, error) {
 	note := func(format string, args ...any) {
 		if !quiet {
 			fmt.Fprintf(w, format+"\n", args...)
@@ -336,7 +339,8 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, e
 		note("executor: local (--executor local); %s", localNote)
 		return newLocal(env)
 	case "dagger":
-		d, err := exec.NewDagger(ctx, exec.DaggerOptions{RunnerHost: host})
+		dopt.RunnerHost = host
+		d, err := exec.NewDagger(ctx, dopt)
 		if err != nil {
 			return nil, err
 		}
@@ -345,7 +349,7 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, e
 	case "auto":
 		if !configured {
 			if sock, found := dockerSocket(env); found {
-				d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
+				d, err := exec.NewDagger(ctx, dopt)
 				if err != nil {
 					return nil, err
 				}
@@ -355,7 +359,8 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, e
 			note("executor: local (auto: %s is not set and no Docker engine answers); %s", exec.RunnerHostEnv, localNote)
 			return newLocal(env)
 		}
-		d, err := exec.NewDagger(ctx, exec.DaggerOptions{RunnerHost: host})
+		dopt.RunnerHost = host
+		d, err := exec.NewDagger(ctx, dopt)
 		if err != nil {
 			return nil, err
 		}

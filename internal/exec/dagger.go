@@ -56,6 +56,11 @@ type Dagger struct {
 	host string
 	// lost is set once the engine is found gone.
 	lost atomic.Bool
+	// witness tells steps that ran in this session from cached ones.
+	witness witness
+	// scope is the short digest of the repository's identity that cache
+	// volume names carry.
+	scope string
 	// ctgitBinary is the static linux ctgit the drift container runs.
 	ctgitBinary string
 	// runnerHost is where the engine is, for messages.
@@ -74,6 +79,10 @@ type DaggerOptions struct {
 	// RunnerHost is the engine the Dagger SDK connects to, as
 	// EngineConfigured read it ("" lets the SDK provision one).
 	RunnerHost string
+	// Repository names the repository among those that share the engine
+	// (RepositoryIdentity): cache volumes are this repository's own. ""
+	// names volumes by pipeline only, as before.
+	Repository string
 }
 
 // EngineConfigured reports whether an engine is named by the environment
@@ -130,7 +139,10 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 		if r.err != nil {
 			return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, r.err))
 		}
-		return &Dagger{client: r.c, conn: r.conn, host: host, ctgitBinary: bin, runnerHost: where}, nil
+		d := &Dagger{client: r.c, conn: r.conn, host: host, ctgitBinary: bin, runnerHost: where, scope: repositoryScope(opt.Repository)}
+		d.witness.token = nonceString()
+		d.witness.secret = r.c.SetSecret(witnessSecret, d.witness.token)
+		return d, nil
 	case <-time.After(timeout):
 		return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: no answer within %s", where, timeout))
 	case <-ctx.Done():
@@ -322,7 +334,7 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 	}
 	ctr = ctr.WithWorkdir(ctrSrc)
 	for _, c := range t.Caches {
-		ctr = ctr.WithMountedCache(c, d.client.CacheVolume("ctgit-"+req.Pipeline+"-"+strings.Trim(strings.ReplaceAll(c, "/", "-"), "-")))
+		ctr = ctr.WithMountedCache(c, d.volume(req, strings.Trim(strings.ReplaceAll(c, "/", "-"), "-")))
 	}
 	env := map[string]string{}
 	for k, v := range t.Env {
@@ -371,7 +383,9 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 			return nil, &StepError{ExitCode: -1, Infra: true, Err: fmt.Errorf("train needs %d GPU(s), but %s sees %d on the engine at %s", t.GPUs, t.Image, len(res.GPUs), d.runnerHost)}
 		}
 	}
-	ctr = ctr.WithExec(t.Command)
+	witnessVolume := d.witnessVolume()
+	ctr, cmd, witnessed := d.witnessed(ctx, ctr, t.Command, witnessVolume)
+	ctr = ctr.WithExec(cmd)
 	start := time.Now()
 	out := ctr.Directory(ctrOutput)
 	_, err = out.Export(ctx, req.OutputDir)
@@ -402,6 +416,13 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 		if out, err := ctr.Stderr(ctx); err == nil {
 			io.WriteString(req.Log, out)
 		}
+	}
+	if witnessed {
+		ran, err := d.ranHere(ctx, req, witnessVolume)
+		if err != nil {
+			return nil, &StepError{ExitCode: -1, Retryable: true, Err: err}
+		}
+		d.noteCached(res, !ran)
 	}
 	// Dependants mount this directory itself: no trip through the host.
 	res.Output = out

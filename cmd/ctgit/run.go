@@ -30,10 +30,14 @@ const (
 	flagTrigger  = "trigger"
 	flagQuiet    = "quiet"
 	flagVerbose  = "verbose"
+	// flagDriftImage is the ctgit image the Dagger executor's drift step
+	// runs in.
+	flagDriftImage = "drift-image"
 )
 
 type runFlags struct {
 	format, dir, since, executor, trigger string
+	driftImage                            string
 	parallel                              int
 	forceTrain, quiet, verbose            bool
 	promote                               promoteFlags
@@ -62,11 +66,12 @@ failure or interruption.`,
 	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	fl.StringVar(&f.since, flagChangedSince, "", "run only pipelines affected by changes since this Git revision")
 	fl.StringVar(&f.executor, flagExecutor, "auto", "where steps run: "+strings.Join(executors, ", "))
-	fl.IntVar(&f.parallel, flagParallel, 2, "pipelines run at once, and steps of one pipeline run at once")
+	fl.IntVar(&f.parallel, flagParallel, 2, "pipelines run at once")
 	fl.BoolVar(&f.forceTrain, flagForceTrain, false, "train even without drift, past the minInterval and maxRetrains guardrails")
 	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: "+strings.Join(triggerKinds, ", ")+" (default: from GITHUB_EVENT_NAME, else manual)")
 	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")
 	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
+	fl.StringVar(&f.driftImage, flagDriftImage, "", "ctgit image the dagger executor runs the drift step in, e.g. ghcr.io/ctgit/ctgit:<version> (default: $"+exec.DriftImageEnv+", else this binary, when the engine has its OS and architecture)")
 	f.promote.add(cmd, true, env)
 	addMetricsFlags(fl, &f.metrics)
 	return cmd
@@ -164,8 +169,12 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 			return fault.As(fault.KindOf(err), fmt.Errorf("%w (to run the pipelines without promoting, pass --promote none)", err))
 		}
 	}
+	driftImage := f.driftImage
+	if driftImage == "" {
+		driftImage = env.get(exec.DriftImageEnv)
+	}
 	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet, env,
-		exec.DaggerOptions{Repository: exec.RepositoryIdentity(p.Root)})
+		exec.DaggerOptions{DriftImage: driftImage, Repository: exec.RepositoryIdentity(p.Root)})
 	if err != nil {
 		return err
 	}

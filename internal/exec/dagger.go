@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,8 +62,14 @@ type Dagger struct {
 	// scope is the short digest of the repository's identity that cache
 	// volume names carry.
 	scope string
-	// ctgitBinary is the static linux ctgit the drift container runs.
-	ctgitBinary string
+	// ctgitBinary is the static linux ctgit the drift container runs
+	// when no image is given; ctgitBinaryErr why it cannot.
+	ctgitBinary    string
+	ctgitBinaryErr error
+	// driftImage is the ctgit image the drift step runs in ("" for the
+	// static binary).
+	driftImage string
+	drift      driftRan
 	// runnerHost is where the engine is, for messages.
 	runnerHost string
 }
@@ -70,8 +77,13 @@ type Dagger struct {
 // DaggerOptions configure NewDagger.
 type DaggerOptions struct {
 	// CtgitBinary is a static linux ctgit binary for the drift step
-	// (CGO_ENABLED=0); default: this executable.
+	// (CGO_ENABLED=0) when DriftImage is ""; default: this executable.
 	CtgitBinary string
+	// DriftImage is a ctgit image the drift step runs in (--drift-image,
+	// CTGIT_DRIFT_IMAGE), e.g. ghcr.io/ctgit/ctgit:<version>; "" uploads
+	// the static binary, which only a linux client of the engine's
+	// architecture can.
+	DriftImage string
 	// Log receives the engine's progress output (nil discards it).
 	Log io.Writer
 	// ConnectTimeout bounds reaching the engine (30s when zero).
@@ -102,15 +114,18 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 		return nil, fault.Infra(err)
 	}
 	bin := opt.CtgitBinary
-	if bin == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, err
-		}
-		bin = exe
+	var binErr error
+	if bin == "" && opt.DriftImage == "" {
+		bin, binErr = os.Executable()
 	}
-	if err := checkStatic(bin); err != nil {
-		return nil, fault.Input(err)
+	if binErr == nil && opt.DriftImage == "" {
+		binErr = checkStatic(bin)
+		// On linux the binary is the drift step's unless an image is
+		// given: refuse a dynamic one before any step. Elsewhere it can
+		// never serve, and only a pipeline with a drift step needs it.
+		if binErr != nil && runtime.GOOS == "linux" {
+			return nil, fault.Input(binErr)
+		}
 	}
 	timeout := opt.ConnectTimeout
 	if timeout == 0 {
@@ -139,7 +154,8 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 		if r.err != nil {
 			return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, r.err))
 		}
-		d := &Dagger{client: r.c, conn: r.conn, host: host, ctgitBinary: bin, runnerHost: where, scope: repositoryScope(opt.Repository)}
+		d := &Dagger{client: r.c, conn: r.conn, host: host, ctgitBinary: bin, ctgitBinaryErr: binErr, driftImage: opt.DriftImage,
+			runnerHost: where, scope: repositoryScope(opt.Repository)}
 		d.witness.token = nonceString()
 		d.witness.secret = r.c.SetSecret(witnessSecret, d.witness.token)
 		return d, nil
@@ -273,13 +289,18 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 		return nil, err
 	}
 	refFile, curFile := ctrInput+"/"+inputName("reference", req.Format, req.Reference), ctrInput+"/"+inputName("current", req.Format, req.Current)
-	ctr := d.client.Container().
-		WithRootfs(d.client.Directory().
-			WithFile(ctrBin, d.client.Host().File(d.ctgitBinary)).
-			WithNewFile("/ctgit/policy.json", string(policy)).
-			WithDirectory(ctrTmp, d.client.Directory())).
+	base, bin, ran, err := d.driftContainer(ctx)
+	var se *StepError
+	if errors.As(err, &se) && se.Infra {
+		return nil, fault.Infra(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ctr := base.
+		WithNewFile("/ctgit/policy.json", string(policy)).
 		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format)).
-		WithExec([]string{ctrBin, "drift",
+		WithExec([]string{bin, "drift",
 			"--reference", refFile, "--current", curFile,
 			"--input-format", table.FormatOf(refFile, req.Format), "--policy", "/ctgit/policy.json", "--format", "json"})
 	out, err := ctr.Stdout(ctx)
@@ -306,6 +327,7 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 		return nil, fmt.Errorf("reading the drift report from the engine: %w", err)
 	}
 	rep.Reference.Path, rep.Current.Path = req.RefName, req.CurName
+	d.noteDriftRan(&rep, ran)
 	return &rep, nil
 }
 

@@ -31,6 +31,9 @@ RUNC_PATH=/usr/local/bin/runc
 DAGGER_INIT_PATH=/usr/local/bin/dagger-init
 BUILTIN_CONTENT_DIR=/usr/local/share/dagger/content
 
+# shellcheck source=apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+
 log() { printf 'ctgit-dagger: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 

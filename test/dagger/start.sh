@@ -92,7 +92,9 @@ unshare_pid=$!
 # The engine's host PID: unshare's child, once it has exec'd the engine.
 pid=
 for _ in $(seq 100); do
-	for c in $(cat "/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null); do
+	kids=()
+	read -ra kids <"/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null || true
+	for c in "${kids[@]}"; do
 		if [ "$(readlink "/proc/$c/exe" 2>/dev/null)" = "$BIN_DIR/engine" ]; then
 			pid=$c
 		fi

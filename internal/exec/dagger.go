@@ -440,11 +440,11 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 		}
 	}
 	if witnessed {
-		ran, err := d.ranHere(ctx, req, witnessVolume)
-		if err != nil {
-			return nil, &StepError{ExitCode: -1, Retryable: true, Err: err}
+		// The step succeeded; a witness that cannot be read leaves only
+		// unknown whether it ran here.
+		if ran, err := d.ranHere(ctx, req, witnessVolume); err == nil {
+			d.noteCached(res, !ran)
 		}
-		d.noteCached(res, !ran)
 	}
 	// Dependants mount this directory itself: no trip through the host.
 	res.Output = out

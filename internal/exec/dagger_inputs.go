@@ -29,6 +29,12 @@ func (d *Dagger) namedInputs(ctx context.Context, dir *dagger.Directory, inputs 
 			// A declared output is a file or a directory, and only the
 			// upstream step's run tells which; ask its directory.
 			isDir, err := produced.Exists(ctx, in.Rel, dagger.DirectoryExistsOpts{ExpectedType: dagger.ExistsTypeDirectoryType})
+			if err != nil && ctx.Err() != nil {
+				return nil, &StepError{ExitCode: -1, Retryable: true, Err: ctx.Err()}
+			}
+			if err != nil && d.engineLost(ctx) {
+				return nil, d.lostError("input " + in.Name)
+			}
 			if err != nil {
 				return nil, &StepError{ExitCode: -1, Retryable: false, Infra: true,
 					Err: fmt.Errorf("input %q: reading %s from the upstream step's outputs on the engine: %v", in.Name, in.Rel, firstLine(err))}

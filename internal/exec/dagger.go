@@ -444,6 +444,7 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 		// unknown whether it ran here.
 		if ran, err := d.ranHere(ctx, req, witnessVolume); err == nil {
 			d.noteCached(res, !ran)
+			res.EngineCached = !ran
 		}
 	}
 	// Dependants mount this directory itself: no trip through the host.

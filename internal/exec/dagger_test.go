@@ -228,6 +228,13 @@ func TestDaggerSecondRunIsAnsweredFromTheEngineCache(t *testing.T) {
 	if after != before || strings.TrimSpace(volume) != before {
 		t.Fatalf("the second run's training really ran: outputs say run %s then %s, the volume holds %s", before, after, strings.TrimSpace(volume))
 	}
+	// And the records say which run trained and which the cache answered.
+	if tr := first.Records[0].Training; tr.EngineCached || !strings.Contains(first.Records[0].Steps[2].Reason, "trained in") {
+		t.Errorf("first run: engineCached %v, reason %q: it trained", tr.EngineCached, first.Records[0].Steps[2].Reason)
+	}
+	if tr := second.Records[0].Training; !tr.EngineCached || !strings.Contains(second.Records[0].Steps[2].Reason, "answered by the Dagger engine's cache") {
+		t.Errorf("second run: engineCached %v, reason %q: the engine's cache answered", tr.EngineCached, second.Records[0].Steps[2].Reason)
+	}
 }
 
 // daggerPipeline is pipeline() with its training in the busybox root

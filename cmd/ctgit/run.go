@@ -32,10 +32,14 @@ const (
 	flagTrigger  = "trigger"
 	flagQuiet    = "quiet"
 	flagVerbose  = "verbose"
+	// flagDriftImage is the ctgit image the Dagger executor's drift step
+	// runs in.
+	flagDriftImage = "drift-image"
 )
 
 type runFlags struct {
 	format, dir, since, executor, trigger string
+	driftImage                            string
 	parallel                              int
 	forceTrain, quiet, verbose            bool
 	promote                               promoteFlags
@@ -69,6 +73,7 @@ failure or interruption.`,
 	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: "+strings.Join(triggerKinds, ", ")+" (default: from GITHUB_EVENT_NAME, else manual)")
 	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")
 	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
+	fl.StringVar(&f.driftImage, flagDriftImage, "", "ctgit image the dagger executor runs the drift step in, e.g. ghcr.io/ctgit/ctgit:<version> (default: $"+exec.DriftImageEnv+", else this binary, when the engine has its OS and architecture)")
 	f.promote.add(cmd, true, env)
 	addMetricsFlags(fl, &f.metrics)
 	return cmd
@@ -166,7 +171,12 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 			return fault.As(fault.KindOf(err), fmt.Errorf("%w (to run the pipelines without promoting, pass --promote none)", err))
 		}
 	}
-	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet, env)
+	driftImage := f.driftImage
+	if driftImage == "" {
+		driftImage = env.get(exec.DriftImageEnv)
+	}
+	executor, err := chooseExecutor(ctx, f.executor, stderr, f.quiet, env,
+		exec.DaggerOptions{DriftImage: driftImage, Repository: exec.RepositoryIdentity(p.Root)})
 	if err != nil {
 		return err
 	}
@@ -326,7 +336,9 @@ func ciFromEnv(env environment) *record.CI {
 }
 
 // chooseExecutor picks where steps run and says why.
-func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, env environment) (exec.Executor, error) {
+// dopt carries the Dagger executor's options other than where the engine
+// is.
+func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, env environment, dopt exec.DaggerOptions) (exec.Executor, error) {
 	note := func(format string, args ...any) {
 		if !quiet {
 			fmt.Fprintf(w, format+"\n", args...)
@@ -339,7 +351,8 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, e
 		note("executor: local (--executor local); %s", localNote)
 		return newLocal(env)
 	case "dagger":
-		d, err := exec.NewDagger(ctx, exec.DaggerOptions{RunnerHost: host})
+		dopt.RunnerHost = host
+		d, err := exec.NewDagger(ctx, dopt)
 		if err != nil {
 			return nil, err
 		}
@@ -348,7 +361,7 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, e
 	case "auto":
 		if !configured {
 			if sock, found := dockerSocket(env); found {
-				d, err := exec.NewDagger(ctx, exec.DaggerOptions{})
+				d, err := exec.NewDagger(ctx, dopt)
 				if err != nil {
 					return nil, err
 				}
@@ -358,7 +371,8 @@ func chooseExecutor(ctx context.Context, name string, w io.Writer, quiet bool, e
 			note("executor: local (auto: %s is not set and no Docker engine answers); %s", exec.RunnerHostEnv, localNote)
 			return newLocal(env)
 		}
-		d, err := exec.NewDagger(ctx, exec.DaggerOptions{RunnerHost: host})
+		dopt.RunnerHost = host
+		d, err := exec.NewDagger(ctx, dopt)
 		if err != nil {
 			return nil, err
 		}

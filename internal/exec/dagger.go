@@ -11,9 +11,11 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"dagger.io/dagger"
@@ -49,8 +51,25 @@ const RunnerHostEnv = "_EXPERIMENTAL_DAGGER_RUNNER_HOST"
 // binary, so the engine schedules and caches it like any step.
 type Dagger struct {
 	client *dagger.Client
-	// ctgitBinary is the static linux ctgit the drift container runs.
-	ctgitBinary string
+	conn   *sessionConn
+	// host is the runner host as configured ("" when the SDK provisions
+	// the engine); runnerHost names it for messages.
+	host string
+	// lost is set once the engine is found gone.
+	lost atomic.Bool
+	// witness tells steps that ran in this session from cached ones.
+	witness witness
+	// scope is the short digest of the repository's identity that cache
+	// volume names carry.
+	scope string
+	// ctgitBinary is the static linux ctgit the drift container runs
+	// when no image is given; ctgitBinaryErr why it cannot.
+	ctgitBinary    string
+	ctgitBinaryErr error
+	// driftImage is the ctgit image the drift step runs in ("" for the
+	// static binary).
+	driftImage string
+	drift      driftRan
 	// runnerHost is where the engine is, for messages.
 	runnerHost string
 }
@@ -58,8 +77,13 @@ type Dagger struct {
 // DaggerOptions configure NewDagger.
 type DaggerOptions struct {
 	// CtgitBinary is a static linux ctgit binary for the drift step
-	// (CGO_ENABLED=0); default: this executable.
+	// (CGO_ENABLED=0) when DriftImage is ""; default: this executable.
 	CtgitBinary string
+	// DriftImage is a ctgit image the drift step runs in (--drift-image,
+	// CTGIT_DRIFT_IMAGE), e.g. ghcr.io/ctgit/ctgit:<version>; "" uploads
+	// the static binary, which only a linux client of the engine's
+	// architecture can.
+	DriftImage string
 	// Log receives the engine's progress output (nil discards it).
 	Log io.Writer
 	// ConnectTimeout bounds reaching the engine (30s when zero).
@@ -67,6 +91,10 @@ type DaggerOptions struct {
 	// RunnerHost is the engine the Dagger SDK connects to, as
 	// EngineConfigured read it ("" lets the SDK provision one).
 	RunnerHost string
+	// Repository names the repository among those that share the engine
+	// (RepositoryIdentity): cache volumes are this repository's own. ""
+	// names volumes by pipeline only, as before.
+	Repository string
 }
 
 // EngineConfigured reports whether an engine is named by the environment
@@ -86,15 +114,18 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 		return nil, fault.Infra(err)
 	}
 	bin := opt.CtgitBinary
-	if bin == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, err
-		}
-		bin = exe
+	var binErr error
+	if bin == "" && opt.DriftImage == "" {
+		bin, binErr = os.Executable()
 	}
-	if err := checkStatic(bin); err != nil {
-		return nil, fault.Input(err)
+	if binErr == nil && opt.DriftImage == "" {
+		binErr = checkStatic(bin)
+		// On linux the binary is the drift step's unless an image is
+		// given: refuse a dynamic one before any step. Elsewhere it can
+		// never serve, and only a pipeline with a drift step needs it.
+		if binErr != nil && runtime.GOOS == "linux" {
+			return nil, fault.Input(binErr)
+		}
 	}
 	timeout := opt.ConnectTimeout
 	if timeout == 0 {
@@ -105,13 +136,14 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 		logw = io.Discard
 	}
 	type result struct {
-		c   *dagger.Client
-		err error
+		c    *dagger.Client
+		conn *sessionConn
+		err  error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		c, err := dagger.Connect(context.WithoutCancel(ctx), dagger.WithLogOutput(logw))
-		ch <- result{c, err}
+		c, conn, err := connect(context.WithoutCancel(ctx), host, logw)
+		ch <- result{c, conn, err}
 	}()
 	where := host
 	if where == "" {
@@ -122,7 +154,11 @@ func NewDagger(ctx context.Context, opt DaggerOptions) (*Dagger, error) {
 		if r.err != nil {
 			return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: %w", where, r.err))
 		}
-		return &Dagger{client: r.c, ctgitBinary: bin, runnerHost: where}, nil
+		d := &Dagger{client: r.c, conn: r.conn, host: host, ctgitBinary: bin, ctgitBinaryErr: binErr, driftImage: opt.DriftImage,
+			runnerHost: where, scope: repositoryScope(opt.Repository)}
+		d.witness.token = nonceString()
+		d.witness.secret = r.c.SetSecret(witnessSecret, d.witness.token)
+		return d, nil
 	case <-time.After(timeout):
 		return nil, fault.Infra(fmt.Errorf("connecting to the Dagger engine at %s: no answer within %s", where, timeout))
 	case <-ctx.Done():
@@ -174,8 +210,16 @@ func checkStatic(path string) error {
 // Name implements Executor.
 func (d *Dagger) Name() string { return "dagger" }
 
-// Close implements Executor.
-func (d *Dagger) Close() error { return d.client.Close() }
+// Close implements Executor. It returns within about closeTimeout even
+// when the engine is gone: the session's process is killed then.
+func (d *Dagger) Close() error {
+	if d.lost.Load() {
+		// Nothing to drain from a dead engine: end the session now.
+		d.conn.close(0)
+	}
+	d.client.Close() // closes d.conn, bounded
+	return d.conn.Close()
+}
 
 // image resolves a step's image: "rootfs:DIR" and "oci-archive:PATH" from
 // the host, anything else from a registry.
@@ -193,18 +237,27 @@ func (d *Dagger) image(ref string) *dagger.Container {
 
 // imageRef names the image a step runs in for its provenance: a registry
 // reference with the digest the engine resolved it to
-// ("docker.io/library/python:3.12-slim@sha256:…"), or ref itself when the
-// engine gives no digest (rootfs:, oci-archive:, or an error the step's own
-// exec will report).
-func (d *Dagger) imageRef(ctx context.Context, ref string) string {
+// ("docker.io/library/python:3.12-slim@sha256:…"), or ref itself for
+// rootfs: and oci-archive:. An image the engine cannot pull is an
+// infrastructure error (the registry is unreachable or refuses), not the
+// step's failure, and no retry of the step helps.
+func (d *Dagger) imageRef(ctx context.Context, ref string) (string, error) {
 	if strings.HasPrefix(ref, "rootfs:") || strings.HasPrefix(ref, "oci-archive:") {
-		return ref
+		return ref, nil
 	}
 	resolved, err := d.client.Container().From(ref).ImageRef(ctx)
-	if err != nil || resolved == "" || strings.ContainsAny(resolved, "\r\n") {
-		return ref
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return "", &StepError{ExitCode: -1, Retryable: true, Err: ctx.Err()}
+	case err != nil && d.engineLost(ctx):
+		return "", d.lostError("pulling image " + ref)
+	case err != nil:
+		return "", &StepError{ExitCode: -1, Infra: true, Retryable: false,
+			Err: fmt.Errorf("pulling image %s on the Dagger engine at %s: %v", ref, d.runnerHost, firstLine(err))}
+	case resolved == "" || strings.ContainsAny(resolved, "\r\n"):
+		return ref, nil
 	}
-	return resolved
+	return resolved, nil
 }
 
 // inputDir is the directory of the two data files under their step names.
@@ -228,18 +281,26 @@ func (d *Dagger) inputDir(reference, current, format string, parts ...[]InputPar
 // Drift implements Executor: `ctgit drift` in a container holding only the
 // static ctgit binary, the data and the policy.
 func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, error) {
+	if d.lost.Load() {
+		return nil, fault.Infra(d.lostError("drift step"))
+	}
 	policy, err := json.Marshal(req.Policy)
 	if err != nil {
 		return nil, err
 	}
 	refFile, curFile := ctrInput+"/"+inputName("reference", req.Format, req.Reference), ctrInput+"/"+inputName("current", req.Format, req.Current)
-	ctr := d.client.Container().
-		WithRootfs(d.client.Directory().
-			WithFile(ctrBin, d.client.Host().File(d.ctgitBinary)).
-			WithNewFile("/ctgit/policy.json", string(policy)).
-			WithDirectory(ctrTmp, d.client.Directory())).
+	base, bin, ran, err := d.driftContainer(ctx)
+	var se *StepError
+	if errors.As(err, &se) && se.Infra {
+		return nil, fault.Infra(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ctr := base.
+		WithNewFile("/ctgit/policy.json", string(policy)).
 		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format)).
-		WithExec([]string{ctrBin, "drift",
+		WithExec([]string{bin, "drift",
 			"--reference", refFile, "--current", curFile,
 			"--input-format", table.FormatOf(refFile, req.Format), "--policy", "/ctgit/policy.json", "--format", "json"})
 	out, err := ctr.Stdout(ctx)
@@ -256,6 +317,9 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 			}
 			return nil, fmt.Errorf("ctgit drift in the engine exited %d: %s", ee.ExitCode, msg)
 		}
+		if d.engineLost(ctx) {
+			return nil, fault.Infra(d.lostError("drift step"))
+		}
 		return nil, fmt.Errorf("drift step on the Dagger engine at %s: %w", d.runnerHost, err)
 	}
 	var rep drift.Report
@@ -263,14 +327,22 @@ func (d *Dagger) Drift(ctx context.Context, req DriftRequest) (*drift.Report, er
 		return nil, fmt.Errorf("reading the drift report from the engine: %w", err)
 	}
 	rep.Reference.Path, rep.Current.Path = req.RefName, req.CurName
+	d.noteDriftRan(&rep, ran)
 	return &rep, nil
 }
 
 // Run implements Executor.
 func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) {
+	if d.lost.Load() {
+		return nil, d.lostError(string(req.Step.Name))
+	}
 	t := req.Container
+	inputs, err := d.namedInputs(ctx, d.inputDir(req.Reference, req.Current, req.Format, req.RefParts, req.CurParts), req.Inputs)
+	if err != nil {
+		return nil, err
+	}
 	ctr := d.image(t.Image).
-		WithMountedDirectory(ctrInput, d.inputDir(req.Reference, req.Current, req.Format, req.RefParts, req.CurParts)).
+		WithMountedDirectory(ctrInput, inputs).
 		WithDirectory(ctrOutput, d.client.Directory())
 	if req.CodeDir != "" {
 		ctr = ctr.WithMountedDirectory(ctrSrc, d.client.Host().Directory(req.CodeDir, dagger.HostDirectoryOpts{Exclude: []string{"__pycache__"}}))
@@ -284,7 +356,7 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 	}
 	ctr = ctr.WithWorkdir(ctrSrc)
 	for _, c := range t.Caches {
-		ctr = ctr.WithMountedCache(c, d.client.CacheVolume("ctgit-"+req.Pipeline+"-"+strings.Trim(strings.ReplaceAll(c, "/", "-"), "-")))
+		ctr = ctr.WithMountedCache(c, d.volume(req, strings.Trim(strings.ReplaceAll(c, "/", "-"), "-")))
 	}
 	env := map[string]string{}
 	for k, v := range t.Env {
@@ -303,7 +375,11 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 	for _, name := range sortedKeys(req.Secrets) {
 		ctr = ctr.WithSecretVariable(name, d.client.SetSecret(name, req.Secrets[name]))
 	}
-	res := &StepResult{Ran: Ran{Executor: d.Name(), Image: d.imageRef(ctx, t.Image)}}
+	image, err := d.imageRef(ctx, t.Image)
+	if err != nil {
+		return nil, err
+	}
+	res := &StepResult{Ran: Ran{Executor: d.Name(), Image: image}}
 	if t.GPUs > 0 {
 		devices := make([]string, t.GPUs)
 		for i := range devices {
@@ -313,6 +389,10 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 		// Dagger's GPU path has failed silently before; ask the image
 		// itself, before the long step, whether it sees the GPUs.
 		out, err := ctr.WithExec([]string{"nvidia-smi", "-L"}).Stdout(ctx)
+		var ee *dagger.ExecError
+		if err != nil && !errors.As(err, &ee) && d.engineLost(ctx) {
+			return nil, d.lostError(string(req.Step.Name))
+		}
 		if err != nil {
 			return nil, &StepError{ExitCode: -1, Infra: true, Err: fmt.Errorf("GPU preflight: `nvidia-smi -L` in %s on the engine at %s failed (the engine needs Dagger's GPU image and the NVIDIA container toolkit): %v", t.Image, d.runnerHost, firstLine(err))}
 		}
@@ -325,9 +405,12 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 			return nil, &StepError{ExitCode: -1, Infra: true, Err: fmt.Errorf("train needs %d GPU(s), but %s sees %d on the engine at %s", t.GPUs, t.Image, len(res.GPUs), d.runnerHost)}
 		}
 	}
-	ctr = ctr.WithExec(t.Command)
+	witnessVolume := d.witnessVolume()
+	ctr, cmd, witnessed := d.witnessed(ctx, ctr, t.Command, witnessVolume)
+	ctr = ctr.WithExec(cmd)
 	start := time.Now()
-	_, err := ctr.Directory(ctrOutput).Export(ctx, req.OutputDir)
+	out := ctr.Directory(ctrOutput)
+	_, err = out.Export(ctx, req.OutputDir)
 	res.Duration = time.Since(start)
 	if err != nil {
 		var ee *dagger.ExecError
@@ -342,7 +425,10 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 		if ctx.Err() != nil {
 			return nil, &StepError{ExitCode: -1, Retryable: true, Err: ctx.Err()}
 		}
-		return nil, &StepError{ExitCode: -1, Retryable: true, Err: fmt.Errorf("training on the Dagger engine at %s: %v", d.runnerHost, firstLine(err))}
+		if d.engineLost(ctx) {
+			return nil, d.lostError(string(req.Step.Name))
+		}
+		return nil, &StepError{ExitCode: -1, Retryable: true, Err: fmt.Errorf("%s on the Dagger engine at %s: %v", req.Step.Name, d.runnerHost, firstLine(err))}
 	}
 	if req.Log != nil {
 		// The exec is done: these answers come from the engine's cache.
@@ -353,6 +439,16 @@ func (d *Dagger) Run(ctx context.Context, req StepRequest) (*StepResult, error) 
 			io.WriteString(req.Log, out)
 		}
 	}
+	if witnessed {
+		// The step succeeded; a witness that cannot be read leaves only
+		// unknown whether it ran here.
+		if ran, err := d.ranHere(ctx, req, witnessVolume); err == nil {
+			d.noteCached(res, !ran)
+			res.EngineCached = !ran
+		}
+	}
+	// Dependants mount this directory itself: no trip through the host.
+	res.Output = out
 	return res, nil
 }
 

@@ -119,21 +119,16 @@ func TestDaggerQuickstart(t *testing.T) {
 	_, python := requireEngine(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	src := filepath.Join("..", "..", "examples", "quickstart")
-	copyQuickstart := func() *repo {
-		r := &repo{t: t, root: t.TempDir()}
-		if out, err := exec.Command("cp", "-r", src+"/.", r.root).CombinedOutput(); err != nil {
-			t.Fatalf("%v: %s", err, out)
-		}
-		os.RemoveAll(filepath.Join(r.root, ".ctgit"))
-		def := filepath.Join(r.root, "pipelines", "fraud.cue")
-		b, _ := os.ReadFile(def)
-		os.WriteFile(def, []byte(strings.Replace(string(b), `"python:3.12-slim"`, `"rootfs:`+python+`"`, 1)), 0o644)
-		return r
-	}
-	inDagger := copyQuickstart().runWith(ctx, newDagger(t, ctx), nil)
+	copyQuickstart := func() *repo { return quickstart(t, python) }
+	dg := newDagger(t, ctx)
+	inDagger := copyQuickstart().runWith(ctx, dg, nil)
 	if inDagger.Err != nil {
 		t.Fatalf("dagger run: %v", inDagger.Err)
+	}
+	// Debian's /bin is a link to usr/bin: the witness still finds its
+	// shell, so whether the trainer ran is known.
+	if len(dg.witness.cached) != 1 {
+		t.Errorf("%d witnessed steps, want the trainer's", len(dg.witness.cached))
 	}
 	local := copyQuickstart().runWith(ctx, &Local{}, nil)
 	if local.Err != nil {
@@ -162,6 +157,22 @@ func TestDaggerQuickstart(t *testing.T) {
 	if lt := l.Training; lt.Executor != "local" || lt.Image != "" || !filepath.IsAbs(lt.Program) {
 		t.Errorf("local training provenance: executor %q, image %q, program %q", lt.Executor, lt.Image, lt.Program)
 	}
+}
+
+// quickstart is a copy of examples/quickstart whose trainer runs in the
+// python root filesystem.
+func quickstart(t *testing.T, python string) *repo {
+	t.Helper()
+	src := filepath.Join("..", "..", "examples", "quickstart")
+	r := &repo{t: t, root: t.TempDir()}
+	if out, err := exec.Command("cp", "-r", src+"/.", r.root).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	os.RemoveAll(filepath.Join(r.root, ".ctgit"))
+	def := filepath.Join(r.root, "pipelines", "fraud.cue")
+	b, _ := os.ReadFile(def)
+	os.WriteFile(def, []byte(strings.Replace(string(b), `"python:3.12-slim"`, `"rootfs:`+python+`"`, 1)), 0o644)
+	return r
 }
 
 // countingTrain increments a counter in a cache volume (volumes are not
@@ -216,6 +227,13 @@ func TestDaggerSecondRunIsAnsweredFromTheEngineCache(t *testing.T) {
 	}
 	if after != before || strings.TrimSpace(volume) != before {
 		t.Fatalf("the second run's training really ran: outputs say run %s then %s, the volume holds %s", before, after, strings.TrimSpace(volume))
+	}
+	// And the records say which run trained and which the cache answered.
+	if tr := first.Records[0].Training; tr.EngineCached || !strings.Contains(first.Records[0].Steps[2].Reason, "trained in") {
+		t.Errorf("first run: engineCached %v, reason %q: it trained", tr.EngineCached, first.Records[0].Steps[2].Reason)
+	}
+	if tr := second.Records[0].Training; !tr.EngineCached || !strings.Contains(second.Records[0].Steps[2].Reason, "answered by the Dagger engine's cache") {
+		t.Errorf("second run: engineCached %v, reason %q: the engine's cache answered", tr.EngineCached, second.Records[0].Steps[2].Reason)
 	}
 }
 

@@ -74,7 +74,18 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 	if err := r.put(s, rep, ""); err != nil {
 		return infraFailure(s, err)
 	}
-	return r.afterDrift(rep, stepOutcome{status: record.StepSucceeded})
+	out := stepOutcome{status: record.StepSucceeded}
+	if t, ok := r.opt.Executor.(DriftRanTeller); ok {
+		if ran, ok := t.DriftRan(rep); ok {
+			in := ran.Image
+			if in == "" {
+				in = ran.Program
+			}
+			r.rec.DriftRanIn = in
+			out.reason = "ran in " + in
+		}
+	}
+	return r.afterDrift(rep, out)
 }
 
 // afterDrift records the drift verdict and decides whether training runs.

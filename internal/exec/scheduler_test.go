@@ -291,6 +291,9 @@ func waitGone(t *testing.T, pidFile string) {
 		t.Fatalf("the step did not record its child: %v", err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if pid <= 0 {
+		t.Fatalf("the step recorded no pid of its child: %q", b)
+	}
 	deadline := time.Now().Add(3 * time.Second)
 	for alive(pid) {
 		if time.Now().After(deadline) {
@@ -330,8 +333,10 @@ func TestRunCancelStopsTheStepAndWritesNothingHalfway(t *testing.T) {
 		map[string]string{"train/train.sh": sleeper})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
+		// Once the pid is written, not when the file appears: a cancel
+		// between the two would leave no pid to check.
 		for {
-			if _, err := os.Stat(pidFile); err == nil {
+			if b, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(b), "\n") {
 				cancel()
 				return
 			}

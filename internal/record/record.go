@@ -109,6 +109,11 @@ type Run struct {
 	LabelLag *LabelLag `json:"labelLag,omitempty"`
 	Training *Training `json:"training,omitempty"`
 	Gates    []Gate    `json:"gates,omitempty"`
+	// DriftRanIn is what ran the drift step under the Dagger executor:
+	// the ctgit image by digest, or the uploaded static binary; empty
+	// under the local executor (in ctgit's own process) and for a drift
+	// result from the cache.
+	DriftRanIn string `json:"driftRanIn,omitempty"`
 	// Candidate is the model trained in this run.
 	Candidate *Artifact `json:"candidate,omitempty"`
 	// Baseline is the current (deployed) model the candidate is compared

@@ -12,7 +12,10 @@ CACHE_DIR=${CTGIT_DAGGER_CACHE:-/var/cache/ctgit-dagger}
 BIN_DIR=$CACHE_DIR/bin
 CNI_DIR=$BIN_DIR/cni
 IMAGES_DIR=$CACHE_DIR/images
-ENGINE_ROOT=$CACHE_DIR/engine-state
+# CTGIT_DAGGER_STATE moves the engine's state (its build cache) away from the
+# shared one, for a test that starts and kills an engine of its own beside
+# the one the other tests use (two engines cannot share a state directory).
+ENGINE_ROOT=${CTGIT_DAGGER_STATE:-$CACHE_DIR/engine-state}
 
 # CTGIT_DAGGER_RUN holds what lives only while an engine runs: its socket,
 # PID file, log, private copy of /etc/ssl and the env file for clients.
@@ -27,6 +30,9 @@ NETNS_FILE=$RUN_DIR/engine.netns
 RUNC_PATH=/usr/local/bin/runc
 DAGGER_INIT_PATH=/usr/local/bin/dagger-init
 BUILTIN_CONTENT_DIR=/usr/local/share/dagger/content
+
+# shellcheck source=apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 log() { printf 'ctgit-dagger: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -35,8 +35,8 @@ phase_apt() {
 		return
 	fi
 	log "apt: installing ${missing[*]}"
-	apt-get -o DPkg::Lock::Timeout=600 update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	apt_get update -qq
+	DEBIAN_FRONTEND=noninteractive apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # build_stamp identifies what the binaries are built from: a change of version,

@@ -63,11 +63,17 @@ mkdir -p "$RUN_DIR/etc-upper" "$RUN_DIR/etc-work" "$RUN_DIR/tmp" "$RUN_DIR/sysfs
 #   a nil sample when they are missing there. A sysfs mounted inside this
 #   namespace lists its own devices: bind its class/net and devices/virtual/net
 #   over the host's, leaving the rest of /sys (the cgroups runc uses) as it is.
-# unshare without --fork execs its command in the new namespaces, and sh execs
-# the engine, so $! is the engine's own PID.
+# - A PID namespace of its own, in which the engine is PID 1 (as in its
+#   Docker image): when the engine dies, however it dies, the kernel kills
+#   every process in it, so no step's container outlives its engine (with
+#   the host's PID namespace, a killed engine left its containers running,
+#   reparented to init). /proc is remounted for that namespace.
+# unshare --fork makes the namespace's PID 1 a child of unshare; sh execs the
+# engine in it, so the engine's host PID is unshare's only child.
 # shellcheck disable=SC2016 # the inner script expands its own arguments
-TMPDIR=$RUN_DIR/tmp setsid unshare --mount --net --propagation private -- /bin/sh -ec '
+TMPDIR=$RUN_DIR/tmp setsid unshare --mount --net --pid --fork --propagation private -- /bin/sh -ec '
 	ip link set lo up
+	mount -t proc proc /proc
 	mount -t tmpfs -o mode=0755 tmpfs /run
 	mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/etc-upper,workdir=$1/etc-work" /etc
 	mount -t sysfs sysfs "$1/sysfs"
@@ -82,7 +88,26 @@ TMPDIR=$RUN_DIR/tmp setsid unshare --mount --net --propagation private -- /bin/s
 	--addr "unix://$SOCK" \
 	--oci-cni-binary-dir "$CNI_DIR" \
 	>"$LOG_FILE" 2>&1 </dev/null &
-pid=$!
+unshare_pid=$!
+# The engine's host PID: unshare's child, once it has exec'd the engine.
+pid=
+for _ in $(seq 100); do
+	kids=()
+	read -ra kids <"/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null || true
+	for c in "${kids[@]}"; do
+		if [ "$(readlink "/proc/$c/exe" 2>/dev/null)" = "$BIN_DIR/engine" ]; then
+			pid=$c
+		fi
+	done
+	[ -z "$pid" ] || break
+	kill -0 "$unshare_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -z "$pid" ]; then
+	tail -30 "$LOG_FILE" >&2 || true
+	kill -KILL "$unshare_pid" 2>/dev/null || true
+	die "the engine did not start in its namespaces; log: $LOG_FILE"
+fi
 echo "$pid" >"$PID_FILE"
 
 deadline=$(($(date +%s) + ${CTGIT_DAGGER_START_TIMEOUT:-60}))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/ctgit/ctgit/internal/ghactions"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
+	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 	"github.com/ctgit/ctgit/internal/sli"
 	"github.com/ctgit/ctgit/internal/version"
@@ -119,9 +121,15 @@ func runWatch(cmd *cobra.Command, args []string, f watchFlags, env environment) 
 	if promoter != nil {
 		rev = promote.HistoryRev(ws.root, promoter.Remote, promoter.Base)
 	}
-	models, err := watch.Judge(cmd.Context(), pipelines, watch.Options{
-		Root: ws.root, Rev: rev, Client: client, Now: time.Now(), Versions: targetVersions(ws.root),
-	})
+	opt := watch.Options{Root: ws.root, Rev: rev, Client: client, Now: time.Now(), Versions: targetVersions(ws.root),
+		Records: func(ctx context.Context, pipeline string) []*record.Run {
+			recs, _ := store.Records(ctx, pipeline)
+			return recs
+		}}
+	if promoter != nil {
+		opt.Forge = promoter.Forge
+	}
+	models, err := watch.Judge(cmd.Context(), pipelines, opt)
 	if err != nil {
 		return err
 	}
@@ -200,6 +208,13 @@ func watchText(w io.Writer, models []*watch.Model, dry bool) error {
 			stage = " (" + m.Channel + ")"
 		}
 		fmt.Fprintf(w, "%s %s%s: %s: %s\n", m.Model, m.Version, stage, m.Status, m.Reason)
+		if m.ApprovalSeconds != nil {
+			line := fmt.Sprintf("  promotion approved in %s", (time.Duration(*m.ApprovalSeconds) * time.Second).Round(time.Second))
+			if m.TimeToRetrainSeconds != nil {
+				line += fmt.Sprintf("; trigger to merge %s", (time.Duration(*m.TimeToRetrainSeconds) * time.Second).Round(time.Second))
+			}
+			fmt.Fprintln(w, line)
+		}
 		for _, v := range m.SLIs {
 			fmt.Fprintf(w, "  %s %s: %s\n", v.Name, v.Status, v.Reason)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/fault"
+	"github.com/ctgit/ctgit/internal/forge"
 	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/monitor"
 	"github.com/ctgit/ctgit/internal/promote"
@@ -49,6 +50,13 @@ type Model struct {
 	// Reason says why, in words.
 	Reason string    `json:"reason"`
 	SLIs   []Verdict `json:"slis"`
+	// ApprovalSeconds is how long the promotion that brought the stage's
+	// last merged version waited for its merge (pull request opened to
+	// merged, from the forge), and TimeToRetrainSeconds the time from the
+	// trigger of the run that trained Version to that merge; nil when the
+	// forge cannot tell (the local forge) or the record is not found.
+	ApprovalSeconds      *float64 `json:"approvalSeconds,omitempty"`
+	TimeToRetrainSeconds *float64 `json:"timeToRetrainSeconds,omitempty"`
 	// RolledBackTo is the version a rollback pull request returns to,
 	// once one was opened; Rollback says where.
 	RolledBackTo string           `json:"rolledBackTo,omitempty"`
@@ -84,6 +92,10 @@ type Options struct {
 	Now    time.Time
 	// Versions reads what a stage's target holds now.
 	Versions monitor.Versions
+	// Forge says when promotions were merged, and Records finds the run
+	// that trained a version; either may be nil (no timings then).
+	Forge   forge.Forge
+	Records func(ctx context.Context, pipeline string) []*record.Run
 }
 
 // Judge judges the watched SLIs of each pipeline on the version its
@@ -146,16 +158,20 @@ func judge(ctx context.Context, p *config.Pipeline, opt Options) (*Model, error)
 			pending = append(pending, name)
 		}
 	}
+	// Who set the version decides whether ctgit may undo it; a history
+	// that cannot be read matters only then.
+	hist, herr := gitops.History(opt.Root, opt.Rev, st.Target.File, st.Target.Path)
+	var cur gitops.Version
+	if herr == nil {
+		cur = hist[0]
+		timings(ctx, m, p, st.Branch, cur, opt)
+	}
 	switch {
+	case len(breached) > 0 && herr != nil:
+		return nil, herr
 	case len(breached) > 0:
 		m.Status = Breached
 		m.Reason = fmt.Sprintf("%s breached on %s", strings.Join(breached, ", "), version)
-		// Who set the version decides whether ctgit may undo it.
-		hist, err := gitops.History(opt.Root, opt.Rev, st.Target.File, st.Target.Path)
-		if err != nil {
-			return nil, err
-		}
-		cur := hist[0]
 		switch {
 		case len(cur.Trailers[gitops.TrailerRollback]) > 0:
 			m.Status = Held
@@ -264,4 +280,28 @@ func locate(p *config.Pipeline, s *config.SLI, err error) error {
 		return fault.Input(fmt.Errorf("%s: pipelines.%s.slis.%s.query: %w", s.QueryPos, p.Name, s.Name, err))
 	}
 	return fmt.Errorf("reading SLI %s of %s: %w", s.Name, p.Model.Name, err)
+}
+
+// timings fills in the approval time and the time to retrain of the
+// stage's version, where the forge and the records can tell.
+func timings(ctx context.Context, m *Model, p *config.Pipeline, branch string, cur gitops.Version, opt Options) {
+	if opt.Forge == nil {
+		return
+	}
+	merged, err := opt.Forge.LastMerged(ctx, branch)
+	if err != nil || merged == nil {
+		return
+	}
+	approval := merged.Merged.Sub(merged.Opened).Seconds()
+	m.ApprovalSeconds = &approval
+	runs := cur.Trailers[gitops.TrailerRun]
+	if len(runs) == 0 || opt.Records == nil {
+		return
+	}
+	for _, r := range opt.Records(ctx, p.Name) {
+		if r != nil && r.ID == runs[0] && !r.Trigger.At.IsZero() {
+			d := merged.Merged.Sub(r.Trigger.At).Seconds()
+			m.TimeToRetrainSeconds = &d
+		}
+	}
 }

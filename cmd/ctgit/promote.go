@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
+	"github.com/ctgit/ctgit/internal/telemetry"
 	"github.com/ctgit/ctgit/internal/watch"
 )
 
@@ -33,6 +35,8 @@ type promoteCmdFlags struct {
 	dir, version, artifact, channel string
 	dryRun                          bool
 	promote                         promoteFlags
+	// metrics deliver a canary analysis's results.
+	metrics metricsFlags
 }
 
 func newPromoteCmd(env environment) *cobra.Command {
@@ -65,6 +69,7 @@ no token for GitHub), 3 push or API failure.`,
 	fl.StringVar(&f.artifact, flagArtifact, "", "model artifact to pin, URI@sha256:HEX (default: the run record's candidate, when it has this version)")
 	fl.StringVar(&f.channel, flagChannel, "", "promotion stage from promote.channels (default: the model's own target)")
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
+	addMetricsFlags(fl, &f.metrics, "a canary analysis's results, as metrics")
 	f.promote.add(cmd, true, env)
 	return cmd
 }
@@ -75,6 +80,9 @@ func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
 	}
 	if f.promote.mode == "none" {
 		return usagef("--%s none: promote always promotes; use auto, local or github", flagPromote)
+	}
+	if err := f.metrics.check(); err != nil {
+		return err
 	}
 	ws, pp, err := loadPipeline(f.dir, name)
 	if err != nil {
@@ -216,6 +224,11 @@ func canaryAnalysis(cmd *cobra.Command, root string, prom *config.PrometheusSett
 		return nil, err
 	}
 	report.AnalysisText(cmd.ErrOrStderr(), f.channel, evs)
+	if !f.dryRun {
+		if err := publishProduction(cmd, f.metrics, nil, canaryMetrics(pp, f.channel, canary, evs), nil); err != nil {
+			return nil, err
+		}
+	}
 	if !passed {
 		var why []string
 		for _, e := range evs {
@@ -226,4 +239,25 @@ func canaryAnalysis(cmd *cobra.Command, root string, prom *config.PrometheusSett
 		return nil, fault.Check(fmt.Errorf("the canary analysis of %s %s before %s did not pass (%s): nothing promoted", pp.Model.Name, canary, f.channel, strings.Join(why, "; ")))
 	}
 	return evs, nil
+}
+
+// canaryMetrics are the production metrics of a canary analysis: per SLI,
+// its verdict and, at its last measurement, the canary's value and
+// canary − stable.
+func canaryMetrics(pp *config.Pipeline, into, version string, evs []report.AnalysisEvidence) []telemetry.CanaryResult {
+	var out []telemetry.CanaryResult
+	now := time.Now()
+	for _, e := range evs {
+		c := telemetry.CanaryResult{Pipeline: pp.Name, Model: pp.Model.Name, SLI: e.SLI, Channel: into, Version: version, Passed: e.Phase == "Successful", At: now}
+		if n := len(e.Measurements); n > 0 {
+			last := e.Measurements[n-1]
+			c.Value = last.Value
+			if last.Value != nil && last.Stable != nil {
+				d := *last.Value - *last.Stable
+				c.Delta = &d
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -75,7 +75,7 @@ failure or interruption.`,
 	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
 	fl.StringVar(&f.driftImage, flagDriftImage, "", "ctgit image the dagger executor runs the drift step in, e.g. ghcr.io/ctgit/ctgit:<version> (default: $"+exec.DriftImageEnv+", else this binary, when the engine has its OS and architecture)")
 	f.promote.add(cmd, true, env)
-	addMetricsFlags(fl, &f.metrics)
+	addMetricsFlags(fl, &f.metrics, "the run's metrics")
 	return cmd
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 	"github.com/ctgit/ctgit/internal/sli"
+	"github.com/ctgit/ctgit/internal/telemetry"
 	"github.com/ctgit/ctgit/internal/version"
 	"github.com/ctgit/ctgit/internal/watch"
 )
@@ -27,6 +28,7 @@ type watchFlags struct {
 	dir, format string
 	dryRun      bool
 	promote     promoteFlags
+	metrics     metricsFlags
 }
 
 func newWatchCmd(env environment) *cobra.Command {
@@ -66,6 +68,7 @@ the store unreachable.`,
 	fl.StringVar(&f.format, flagFormat, report.FormatText, "output format: text or json")
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "judge and print the rollback that would be opened; write nothing")
 	f.promote.add(cmd, false, env)
+	addMetricsFlags(fl, &f.metrics, "the SLIs read and the rollbacks opened, as metrics")
 	return cmd
 }
 
@@ -74,6 +77,9 @@ func runWatch(cmd *cobra.Command, args []string, f watchFlags, env environment) 
 		return err
 	}
 	if err := f.promote.check(); err != nil {
+		return err
+	}
+	if err := f.metrics.check(); err != nil {
 		return err
 	}
 	ws, err := loadWorkspace(f.dir)
@@ -143,6 +149,12 @@ func runWatch(cmd *cobra.Command, args []string, f watchFlags, env environment) 
 	}
 	if path := env.get("GITHUB_OUTPUT"); path != "" {
 		if err := ghactions.WriteOutputs(path, watchOutputs(models)); err != nil {
+			return err
+		}
+	}
+	if !f.dryRun {
+		obs, rollbacks := watchMetrics(models, opt.Now)
+		if err := publishProduction(cmd, f.metrics, obs, nil, rollbacks); err != nil {
 			return err
 		}
 	}
@@ -252,4 +264,20 @@ func watchOutputs(models []*watch.Model) []ghactions.Output {
 		{Name: "rollback-urls", Value: strings.Join(urls, " ")},
 		{Name: "inconclusive", Value: strings.Join(nodata, " ")},
 	}
+}
+
+// watchMetrics are the production metrics of a pass: every SLI read, and
+// the rollbacks opened or updated.
+func watchMetrics(models []*watch.Model, at time.Time) ([]telemetry.SLIObservation, []telemetry.Rollback) {
+	var obs []telemetry.SLIObservation
+	var rbs []telemetry.Rollback
+	for _, m := range models {
+		for _, v := range m.SLIs {
+			obs = append(obs, telemetry.SLIObservation{Pipeline: m.Pipeline, Model: m.Model, SLI: v.Name, Version: m.Version, Channel: m.Channel, Value: v.Value, Status: v.Status, At: at})
+		}
+		if m.Rollback != nil {
+			rbs = append(rbs, telemetry.Rollback{Pipeline: m.Pipeline, Model: m.Model, Channel: m.Channel, From: m.Version, To: m.RolledBackTo, At: at})
+		}
+	}
+	return obs, rbs
 }

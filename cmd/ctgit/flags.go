@@ -7,4 +7,5 @@ const (
 	flagDir          = "dir"
 	flagChangedSince = "changed-since"
 	flagForceTrain   = "force-train"
+	flagOutput       = "output"
 )

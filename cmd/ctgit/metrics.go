@@ -23,10 +23,11 @@ type metricsFlags struct {
 	file        string
 }
 
-// addMetricsFlags defines --pushgateway and --metrics-file on f.
-func addMetricsFlags(f *pflag.FlagSet, m *metricsFlags) {
-	f.StringVar(&m.pushgateway, flagPushgateway, "", "push the run's metrics to this Prometheus Pushgateway (http://host:9091), grouped by pipeline")
-	f.StringVar(&m.file, flagMetricsFile, "", "write the run's metrics to this file for the node exporter's textfile collector (name it *.prom)")
+// addMetricsFlags defines --pushgateway and --metrics-file on f, for what
+// ("the run's metrics").
+func addMetricsFlags(f *pflag.FlagSet, m *metricsFlags, what string) {
+	f.StringVar(&m.pushgateway, flagPushgateway, "", "push "+what+" to this Prometheus Pushgateway (http://host:9091), grouped by pipeline")
+	f.StringVar(&m.file, flagMetricsFile, "", "write "+what+" to this file for the node exporter's textfile collector (name it *.prom)")
 }
 
 // check rejects a --pushgateway value that is not an http(s) URL and a
@@ -62,6 +63,27 @@ func publishMetrics(cmd *cobra.Command, run *record.Run, pushgatewayURL, metrics
 			return fault.Infra(err)
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "metrics of %s written to %s\n", run.Pipeline, metricsFile)
+	}
+	return fault.Infra(pushErr)
+}
+
+// publishProduction delivers the production loop's metrics (SLIs read,
+// canary analyses, rollbacks) as publishMetrics does a run's.
+func publishProduction(cmd *cobra.Command, m metricsFlags, obs []telemetry.SLIObservation, canaries []telemetry.CanaryResult, rollbacks []telemetry.Rollback) error {
+	if m.pushgateway == "" && m.file == "" {
+		return nil
+	}
+	var pushErr error
+	if m.pushgateway != "" {
+		if pushErr = telemetry.PushProduction(cmd.Context(), m.pushgateway, obs, canaries, rollbacks, nil); pushErr == nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "production metrics pushed to %s\n", m.pushgateway)
+		}
+	}
+	if m.file != "" {
+		if err := telemetry.WriteProductionTextfile(m.file, obs, canaries, rollbacks); err != nil {
+			return fault.Infra(err)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "production metrics written to %s\n", m.file)
 	}
 	return fault.Infra(pushErr)
 }

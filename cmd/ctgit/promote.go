@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,9 @@ import (
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/record"
+	"github.com/ctgit/ctgit/internal/report"
+	"github.com/ctgit/ctgit/internal/telemetry"
+	"github.com/ctgit/ctgit/internal/watch"
 )
 
 // Flag names of ctgit promote and ctgit rollback.
@@ -31,6 +35,8 @@ type promoteCmdFlags struct {
 	dir, version, artifact, channel string
 	dryRun                          bool
 	promote                         promoteFlags
+	// metrics deliver a canary analysis's results.
+	metrics metricsFlags
 }
 
 func newPromoteCmd(env environment) *cobra.Command {
@@ -63,6 +69,7 @@ no token for GitHub), 3 push or API failure.`,
 	fl.StringVar(&f.artifact, flagArtifact, "", "model artifact to pin, URI@sha256:HEX (default: the run record's candidate, when it has this version)")
 	fl.StringVar(&f.channel, flagChannel, "", "promotion stage from promote.channels (default: the model's own target)")
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
+	addMetricsFlags(fl, &f.metrics, "a canary analysis's results, as metrics")
 	f.promote.add(cmd, true, env)
 	return cmd
 }
@@ -73,6 +80,9 @@ func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
 	}
 	if f.promote.mode == "none" {
 		return usagef("--%s none: promote always promotes; use auto, local or github", flagPromote)
+	}
+	if err := f.metrics.check(); err != nil {
+		return err
 	}
 	ws, pp, err := loadPipeline(f.dir, name)
 	if err != nil {
@@ -91,7 +101,11 @@ func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
 	if err != nil {
 		return err
 	}
-	out, err := promoter.PromoteManual(ctx, promote.ManualRequest{Pipeline: pp, Channel: f.channel, Version: f.version, Artifact: f.artifact})
+	analysis, err := canaryAnalysis(cmd, ws.root, ws.cfg.Settings.Prometheus, pp, f)
+	if err != nil {
+		return err
+	}
+	out, err := promoter.PromoteManual(ctx, promote.ManualRequest{Pipeline: pp, Channel: f.channel, Version: f.version, Artifact: f.artifact, Analysis: analysis})
 	if err != nil {
 		return err
 	}
@@ -160,4 +174,90 @@ func short(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// canaryAnalysis runs the analysis of the channel promoted into, when it
+// declares one, on the version about to be carried there (the previous
+// stage's, or --version) against the version the channel holds. A result
+// that is not a pass — failed, or inconclusive for want of data — refuses
+// the promotion (exit 1) before anything is written.
+func canaryAnalysis(cmd *cobra.Command, root string, prom *config.PrometheusSettings, pp *config.Pipeline, f promoteCmdFlags) ([]report.AnalysisEvidence, error) {
+	if f.channel == "" {
+		return nil, nil
+	}
+	st, err := promote.StageOf(pp, f.channel)
+	if err != nil {
+		return nil, err
+	}
+	var declared bool
+	for _, c := range pp.Promote.Channels {
+		declared = declared || (c.Name == f.channel && c.Analysis != nil)
+	}
+	if !declared {
+		return nil, nil
+	}
+	client, err := prometheusClient(prom, f.promote.env)
+	if err != nil {
+		return nil, err
+	}
+	canary := f.version
+	if canary == "" {
+		if canary, err = promote.ReadField(root, st.From.File, st.From.Path); err != nil {
+			return nil, err
+		}
+	}
+	stable, err := promote.ReadField(root, st.Target.File, st.Target.Path)
+	if err != nil {
+		return nil, err
+	}
+	canaryChannel := ""
+	for i, c := range pp.Promote.Channels {
+		if c.Name == f.channel && i > 0 {
+			canaryChannel = pp.Promote.Channels[i-1].Name
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "canary analysis before %s: %s %s against %s %s\n", f.channel, pp.Model.Name, canary, f.channel, stable)
+	evs, passed, err := watch.Analyze(cmd.Context(), watch.CanaryAnalysis{
+		Pipeline: pp, Into: f.channel, CanaryChannel: canaryChannel, CanaryVersion: canary, StableVersion: stable, Client: client,
+	})
+	if err != nil {
+		return nil, err
+	}
+	report.AnalysisText(cmd.ErrOrStderr(), f.channel, evs)
+	if !f.dryRun {
+		if err := publishProduction(cmd, f.metrics, nil, canaryMetrics(pp, f.channel, canary, evs), nil); err != nil {
+			return nil, err
+		}
+	}
+	if !passed {
+		var why []string
+		for _, e := range evs {
+			if e.Phase != "Successful" {
+				why = append(why, fmt.Sprintf("%s %s: %s", e.SLI, strings.ToLower(e.Phase), e.Message))
+			}
+		}
+		return nil, fault.Check(fmt.Errorf("the canary analysis of %s %s before %s did not pass (%s): nothing promoted", pp.Model.Name, canary, f.channel, strings.Join(why, "; ")))
+	}
+	return evs, nil
+}
+
+// canaryMetrics are the production metrics of a canary analysis: per SLI,
+// its verdict and, at its last measurement, the canary's value and
+// canary − stable.
+func canaryMetrics(pp *config.Pipeline, into, version string, evs []report.AnalysisEvidence) []telemetry.CanaryResult {
+	var out []telemetry.CanaryResult
+	now := time.Now()
+	for _, e := range evs {
+		c := telemetry.CanaryResult{Pipeline: pp.Name, Model: pp.Model.Name, SLI: e.SLI, Channel: into, Version: version, Passed: e.Phase == "Successful", At: now}
+		if n := len(e.Measurements); n > 0 {
+			last := e.Measurements[n-1]
+			c.Value = last.Value
+			if last.Value != nil && last.Stable != nil {
+				d := *last.Value - *last.Stable
+				c.Delta = &d
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }

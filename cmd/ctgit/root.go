@@ -115,6 +115,8 @@ var subcommands = []func(environment) *cobra.Command{
 	newStatusCmd,
 	newReportCmd,
 	newCacheCmd,
+	newMonitorCmd,
+	newWatchCmd,
 	newInitCmd,
 	newSchemaCmd,
 	newVersionCmd,

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/artifact"
+	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/exec"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
@@ -20,6 +21,7 @@ import (
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 	"github.com/ctgit/ctgit/internal/version"
+	"github.com/ctgit/ctgit/internal/watch"
 )
 
 // Flag names of ctgit run.
@@ -73,7 +75,7 @@ failure or interruption.`,
 	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
 	fl.StringVar(&f.driftImage, flagDriftImage, "", "ctgit image the dagger executor runs the drift step in, e.g. ghcr.io/ctgit/ctgit:<version> (default: $"+exec.DriftImageEnv+", else this binary, when the engine has its OS and architecture)")
 	f.promote.add(cmd, true, env)
-	addMetricsFlags(fl, &f.metrics)
+	addMetricsFlags(fl, &f.metrics, "the run's metrics")
 	return cmd
 }
 
@@ -203,6 +205,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 		HistoryLost: historyLost(store, p.Root, env),
 		Environ:     env.environ,
 		Data:        ws.data,
+		ReadSLIs:    readSLIs(ws, env),
 	})
 	progress.close()
 	// The memo only saves work; failing to keep it is not worth failing for.
@@ -444,4 +447,19 @@ func countSelected(p *plan.Plan) int {
 func perPipeline(path, pipeline string) string {
 	ext := filepath.Ext(path)
 	return strings.TrimSuffix(path, ext) + "-" + pipeline + ext
+}
+
+// readSLIs reads trigger.onSLIBreach's SLIs from settings.prometheus, nil
+// without one.
+func readSLIs(ws *workspace, env environment) func(context.Context, *config.Pipeline) ([]record.SLIReading, error) {
+	if ws.cfg.Settings.Prometheus == nil {
+		return nil
+	}
+	return func(ctx context.Context, p *config.Pipeline) ([]record.SLIReading, error) {
+		client, err := prometheusClient(ws.cfg.Settings.Prometheus, env)
+		if err != nil {
+			return nil, err
+		}
+		return watch.Read(ctx, p, watch.Options{Root: ws.root, Client: client, Now: time.Now(), Versions: targetVersions(ws.root)})
+	}
 }

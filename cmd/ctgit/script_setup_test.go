@@ -13,12 +13,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ctgit/ctgit/internal/promtest"
 	"github.com/ctgit/ctgit/internal/s3test"
+	"github.com/ctgit/ctgit/internal/sli"
 )
 
 // repoDir is the root of this repository, found from this file's place.
@@ -102,6 +105,64 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		l.Close()
 		s3servers.Store(ts, srv)
 	},
+	// prometheus: start a real Prometheus on a free loopback port,
+	// scraping an exporter the script moves with metric; PROMETHEUS_URL
+	// is its address.
+	"prometheus": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 0 {
+			ts.Fatalf("usage: prometheus")
+		}
+		bin, err := promtest.Find()
+		ts.Check(err)
+		exp := promtest.StartExporter()
+		dir := ts.MkAbs(".prometheus")
+		ts.Check(os.Mkdir(dir, 0o755))
+		srv, err := promtest.Start(bin, dir, exp, promtest.Options{})
+		ts.Check(err)
+		ts.Defer(func() { exporters.Delete(ts); srv.Stop(); exp.Close() })
+		ts.Setenv("PROMETHEUS_URL", srv.URL)
+		exporters.Store(ts, exp)
+	},
+	// metric NAME LABEL=VALUE,... VALUE: set a gauge of the script's
+	// exporter; promwait waits until Prometheus has scraped the value.
+	"metric": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 3 {
+			ts.Fatalf("usage: metric NAME LABEL=VALUE,... VALUE")
+		}
+		exp, ok := exporters.Load(ts)
+		if !ok {
+			ts.Fatalf("no prometheus started in this script")
+		}
+		labels := map[string]string{}
+		for _, kv := range strings.Split(args[1], ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			labels[k] = v
+		}
+		v, err := strconv.ParseFloat(args[2], 64)
+		ts.Check(err)
+		exp.(*promtest.Exporter).Set(args[0], labels, v)
+	},
+	// promwait QUERY VALUE: wait (10 s at most) until QUERY returns VALUE
+	// on the script's Prometheus.
+	"promwait": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: promwait QUERY VALUE")
+		}
+		want, err := strconv.ParseFloat(args[1], 64)
+		ts.Check(err)
+		c := &sli.Client{URL: ts.Getenv("PROMETHEUS_URL")}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			series, err := c.Query(context.Background(), args[0], time.Now())
+			if err == nil && len(series) == 1 && len(series[0].Points) > 0 && series[0].Points[len(series[0].Points)-1].Value == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("%s did not reach %s within 10s (last: %v, %v)", args[0], args[1], series, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	},
 	// s3mb BUCKET: create a bucket on the script's s3server.
 	"s3mb": func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 1 {
@@ -173,6 +234,9 @@ func scriptCondition(cond string) (bool, error) {
 // testsInCI is whether the tests run in CI; TestMain records it before it
 // clears the variable for ctgit under test.
 var testsInCI = os.Getenv("CI") != ""
+
+// exporters holds the exporter of each script's prometheus.
+var exporters sync.Map
 
 // s3servers holds the server each script started with s3server
 // (*testscript.TestScript → *s3test.Server); scripts run in parallel.

@@ -63,6 +63,7 @@ func check(cfg *Config) Diagnostics {
 			}
 		}
 		ds = append(ds, checkGraph(cfg.Root, p)...)
+		ds = append(ds, checkSLIs(cfg, p)...)
 		if e := p.Evaluate; e != nil {
 			if p.Train == nil {
 				ds = append(ds, diagAt(e.Pos, pp+".evaluate", "gates need a train step that produces a candidate"))
@@ -139,6 +140,13 @@ func check(cfg *Config) Diagnostics {
 			ds = append(ds, diagAt(cfg.FieldPos("baseBranch"), "settings.baseBranch", "%v", err))
 		} else {
 			ds = append(ds, CheckBaseBranch(cfg, b)...)
+		}
+	}
+	if pr := cfg.Settings.Prometheus; pr != nil {
+		if d, err := ParseDuration(pr.Timeout); err != nil {
+			ds = append(ds, diagAt(cfg.FieldPos("prometheus", "timeout"), "settings.prometheus.timeout", "%v", err))
+		} else {
+			pr.TimeoutDuration = d
 		}
 	}
 	if err := cleanRel(cfg.Settings.Cache); err != nil {

@@ -28,6 +28,9 @@ type Pipeline struct {
 	Evaluate *Evaluate        `json:"evaluate,omitempty"`
 	Promote  Promote          `json:"promote"`
 	Trigger  Trigger          `json:"trigger"`
+	// SLIs are the model's production indicators, by name.
+	SLIs  map[string]*SLI `json:"slis,omitempty"`
+	Watch *Watch          `json:"watch,omitempty"`
 
 	// Pos is where the pipeline is declared, as file:line:col relative to
 	// the repository root.
@@ -360,6 +363,51 @@ type Promote struct {
 type Channel struct {
 	Name   string `json:"name"`
 	Target Target `json:"target"`
+	// Analysis must pass on the previous stage's version before a
+	// promotion into this channel; nil when none is declared.
+	Analysis *Analysis `json:"analysis,omitempty"`
+}
+
+// SLI is a production indicator: a PromQL query and its bound.
+type SLI struct {
+	// Name is the SLI's key under slis.
+	Name        string   `json:"name"`
+	Query       string   `json:"query"`
+	Min         *float64 `json:"min,omitempty"`
+	Max         *float64 `json:"max,omitempty"`
+	For         string   `json:"for,omitempty"`
+	Compare     *Compare `json:"compare,omitempty"`
+	Description string   `json:"description,omitempty"`
+	// ForDuration is For, decoded by Load (0 when unset).
+	ForDuration time.Duration `json:"-"`
+	Pos         Pos           `json:"pos,omitzero"`
+	// QueryPos is where the query is written.
+	QueryPos Pos `json:"queryPos,omitzero"`
+}
+
+// Compare bounds canary − stable of an SLI.
+type Compare struct {
+	MinDelta *float64 `json:"minDelta,omitempty"`
+	MaxDelta *float64 `json:"maxDelta,omitempty"`
+}
+
+// Analysis is a canary analysis: Count measurements Interval apart.
+type Analysis struct {
+	SLIs              []string `json:"slis"`
+	Count             int      `json:"count"`
+	Interval          string   `json:"interval"`
+	FailureLimit      int      `json:"failureLimit"`
+	InconclusiveLimit int      `json:"inconclusiveLimit"`
+	// IntervalDuration is Interval, decoded by Load.
+	IntervalDuration time.Duration `json:"-"`
+	Pos              Pos           `json:"pos,omitzero"`
+}
+
+// Watch is what `ctgit watch` does for the model.
+type Watch struct {
+	SLIs    []string `json:"slis"`
+	Channel string   `json:"channel,omitempty"`
+	Pos     Pos      `json:"pos,omitzero"`
 }
 
 // Trigger decides when a pipeline runs and trains.
@@ -369,8 +417,11 @@ type Trigger struct {
 	OnDrift  bool     `json:"onDrift"`
 	// OnDataArrival runs the pipeline only when objects of its current
 	// data arrived (or changed) since its last run.
-	OnDataArrival bool   `json:"onDataArrival,omitempty"`
-	MinInterval   string `json:"minInterval,omitempty"`
+	OnDataArrival bool `json:"onDataArrival,omitempty"`
+	// OnSLIBreach trains when one of these SLIs breaches on the deployed
+	// version.
+	OnSLIBreach []string `json:"onSLIBreach,omitempty"`
+	MinInterval string   `json:"minInterval,omitempty"`
 	// MinIntervalDuration is MinInterval, decoded by Load (0 when unset).
 	MinIntervalDuration time.Duration `json:"-"`
 	MaxRetrains         *MaxRetrains  `json:"maxRetrains,omitempty"`
@@ -407,6 +458,23 @@ type Settings struct {
 	BaseBranch          string          `json:"baseBranch,omitempty"`
 	GitHub              *GitHubSettings `json:"github,omitempty"`
 	Bot                 Bot             `json:"bot"`
+	// Prometheus is where SLIs are read from; nil when not declared.
+	Prometheus *PrometheusSettings `json:"prometheus,omitempty"`
+}
+
+// PrometheusSettings say how to reach the Prometheus server. Credentials
+// are named by environment variable; their values never enter ctgit's
+// configuration.
+type PrometheusSettings struct {
+	URL            string `json:"url"`
+	BearerTokenEnv string `json:"bearerTokenEnv,omitempty"`
+	BasicAuth      *struct {
+		UsernameEnv string `json:"usernameEnv"`
+		PasswordEnv string `json:"passwordEnv"`
+	} `json:"basicAuth,omitempty"`
+	Timeout string `json:"timeout"`
+	// TimeoutDuration is Timeout, decoded by Load.
+	TimeoutDuration time.Duration `json:"-"`
 }
 
 // GitHubSettings configure the GitHub forge.

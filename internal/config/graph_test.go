@@ -168,3 +168,10 @@ func TestUnusedStepWarning(t *testing.T) {
 		t.Errorf("warnings %v, want one at pipelines/p.cue:9 about step lost", ws)
 	}
 }
+
+func gittestWrite(t *testing.T, root, name, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

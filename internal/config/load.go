@@ -262,6 +262,17 @@ func locate(p *Pipeline) {
 	for name, s := range p.Steps {
 		s.Pos = at("steps", name)
 	}
+	for name, s := range p.SLIs {
+		s.Name, s.Pos, s.QueryPos = name, at("slis", name), at("slis", name, "query")
+	}
+	if w := p.Watch; w != nil {
+		w.Pos = at("watch")
+	}
+	for i, c := range p.Promote.Channels {
+		if c.Analysis != nil {
+			c.Analysis.Pos = at("promote", "channels", strconv.Itoa(i), "analysis")
+		}
+	}
 	if e := p.Evaluate; e != nil {
 		e.Pos = at("evaluate")
 		for i := range e.Gates {

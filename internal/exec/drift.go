@@ -102,10 +102,13 @@ func (r *pipelineRun) afterDrift(rep *plan.DriftResult, out stepOutcome) stepOut
 	verdict := fmt.Sprintf("%d of %d columns drifted (share %.2f, threshold %.2f)", n, len(rep.Columns), rep.DriftShare, rep.ShareThreshold)
 	out.reason = joinReason(out.reason, verdict)
 	p := r.pp.Pipeline
-	if !rep.Drifted && p.Trigger.OnDrift && !r.opt.ForceTrain && r.pp.Step(plan.StepTrain) != nil {
+	switch {
+	case !rep.Drifted && p.Trigger.OnDrift && !r.opt.ForceTrain && r.pp.Step(plan.StepTrain) != nil && r.sliBreach == "":
 		out.stop, out.outcome = true, record.OutcomeNoDrift
 		out.skipReason = "no drift: current model kept"
 		out.reason = "no drift: " + verdict
+	case !rep.Drifted && r.sliBreach != "":
+		out.reason = joinReason(out.reason, "no drift, but "+r.sliBreach+" breached on the deployed version (trigger.onSLIBreach): training runs")
 	}
 	return out
 }

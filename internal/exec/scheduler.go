@@ -57,6 +57,11 @@ type Options struct {
 	Data *dataset.Resolver
 	// Environ is where secrets are read from (os.Environ when nil).
 	Environ []string
+	// ReadSLIs reads the SLIs of trigger.onSLIBreach on the deployed
+	// version (cmd wires it to Prometheus); nil when settings.prometheus
+	// names no server, and a pipeline that needs it then stops before any
+	// step.
+	ReadSLIs func(ctx context.Context, p *config.Pipeline) ([]record.SLIReading, error)
 	// HistoryLost says why the artifact store's run records will not
 	// outlive this run ("the artifact store file://… is a directory of this
 	// GitHub-hosted runner"); "" when they will. Guardrails that count from
@@ -157,6 +162,9 @@ type pipelineRun struct {
 	// found, and deployedNote says where it came from.
 	deployedRef  *dataset.Snapshot
 	deployedNote string
+	// sliBreach names the SLIs of trigger.onSLIBreach that breached on the
+	// deployed version: training runs without drift.
+	sliBreach string
 	// fetched holds the local files of each dataset fetched so far.
 	fetched map[*dataset.Snapshot][]string
 	// dataMu guards fetched: steps that read data may run at once.
@@ -205,6 +213,10 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	if err == nil {
 		notRun = "not run: the data-arrival trigger could not decide"
 		skip, err = r.dataArrival(ctx)
+	}
+	if err == nil && skip == "" && len(p.Trigger.OnSLIBreach) > 0 {
+		notRun = "not run: the SLIs of trigger.onSLIBreach cannot be read"
+		err = r.readSLIs(ctx)
 	}
 	if err == nil && skip == "" && p.Data.ReferenceDeployed {
 		// Which objects the deployed model was trained on is known from

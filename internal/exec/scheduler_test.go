@@ -117,7 +117,10 @@ type runOpts struct {
 }
 
 // run plans and runs the repository once with the local executor.
-func (r *repo) run(o runOpts) *Result {
+func (r *repo) run(o runOpts) *Result { return r.runReadingSLIs(o, nil) }
+
+// runReadingSLIs is run with the function that reads trigger.onSLIBreach's SLIs.
+func (r *repo) runReadingSLIs(o runOpts, readSLIs func(context.Context, *config.Pipeline) ([]record.SLIReading, error)) *Result {
 	r.t.Helper()
 	cfg, err := config.Load(r.root, "pipelines")
 	if err != nil {
@@ -155,6 +158,7 @@ func (r *repo) run(o runOpts) *Result {
 		CI:          o.ci,
 		HistoryLost: o.lost,
 		Parallel:    o.parallel,
+		ReadSLIs:    readSLIs,
 	}
 	if !o.now.IsZero() {
 		opt.Now = func() time.Time { return o.now }

@@ -7,6 +7,7 @@ package forge
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Request is the pull request a promotion wants for its branch.
@@ -44,6 +45,15 @@ type PullRequest struct {
 	Created bool
 }
 
+// Merged is a merged pull request: when it was opened and when merged.
+type Merged struct {
+	Number int
+	URL    string
+	// Opened is when the pull request was created, Merged when it was
+	// merged, both as the forge says.
+	Opened, Merged time.Time
+}
+
 // Forge opens or updates the pull request of a branch.
 type Forge interface {
 	// Open creates the branch's pull request or updates the open one, so
@@ -52,6 +62,11 @@ type Forge interface {
 	// List returns the open pull requests whose head branch starts with
 	// prefix ("ctgit/"), for `ctgit status`.
 	List(ctx context.Context, prefix string) ([]PullRequest, error)
+	// LastMerged returns the most recently merged pull request of branch,
+	// with when it was opened and merged, for approval time; nil when none
+	// was merged, or when the forge cannot tell (the local forge: a merge
+	// in Git does not say when a human approved it).
+	LastMerged(ctx context.Context, branch string) (*Merged, error)
 	// Check is the preflight: it asks the forge, writing nothing, whether
 	// Open is expected to succeed, so that a promotion fails before any
 	// step runs and before any branch is pushed. What it cannot know (a

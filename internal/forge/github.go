@@ -291,6 +291,34 @@ func splitReviewers(rs []string) (users, teams []string) {
 	return users, teams
 }
 
+// LastMerged returns branch's most recently merged pull request, with its
+// created_at and merged_at as GitHub returns them.
+func (g *GitHub) LastMerged(ctx context.Context, branch string) (*Merged, error) {
+	var prs []*github.PullRequest
+	err := g.do(ctx, "listing closed pull requests", func() (*github.Response, error) {
+		var resp *github.Response
+		var err error
+		prs, resp, err = g.client.PullRequests.List(ctx, g.cfg.Owner, g.cfg.Repo, &github.PullRequestListOptions{
+			State: "closed", Head: g.cfg.Owner + ":" + branch, Sort: "updated", Direction: "desc",
+			ListOptions: github.ListOptions{PerPage: 100},
+		})
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var last *Merged
+	for _, pr := range prs {
+		if pr.MergedAt == nil || pr.CreatedAt == nil {
+			continue
+		}
+		if last == nil || pr.MergedAt.After(last.Merged) {
+			last = &Merged{Number: pr.GetNumber(), URL: pr.GetHTMLURL(), Opened: pr.CreatedAt.Time, Merged: pr.MergedAt.Time}
+		}
+	}
+	return last, nil
+}
+
 // List returns the open pull requests whose head branch starts with prefix
 // and lives in this repository.
 func (g *GitHub) List(ctx context.Context, prefix string) ([]PullRequest, error) {

@@ -276,3 +276,28 @@ func TestEnterpriseURL(t *testing.T) {
 		t.Errorf("URL without scheme: %v", err)
 	}
 }
+
+// TestLastMerged: the approval time of a promotion is its pull request's
+// created_at to merged_at, as GitHub returns them, from the latest merged
+// one of the branch; closed-unmerged and other branches' are left out.
+func TestLastMerged(t *testing.T) {
+	f := newFakeGitHub(t)
+	g := testForge(t, f)
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	f.PRs = []*fakePR{
+		{Number: 3, State: "closed", Merged: true, Head: "ctgit/churn-prod", Base: "main", HeadRepo: "acme/models", Created: t0, MergedAt: t0.Add(26 * time.Hour)},
+		{Number: 5, State: "closed", Merged: true, Head: "ctgit/churn-prod", Base: "main", HeadRepo: "acme/models", Created: t0.Add(72 * time.Hour), MergedAt: t0.Add(75 * time.Hour)},
+		{Number: 6, State: "closed", Head: "ctgit/churn-prod", Base: "main", HeadRepo: "acme/models", Created: t0.Add(80 * time.Hour)},
+		{Number: 7, State: "closed", Merged: true, Head: "ctgit/other", Base: "main", HeadRepo: "acme/models", Created: t0.Add(90 * time.Hour)},
+	}
+	m, err := g.LastMerged(context.Background(), "ctgit/churn-prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m == nil || m.Number != 5 || m.Merged.Sub(m.Opened) != 3*time.Hour {
+		t.Fatalf("last merged %+v, want #5 approved in 3h", m)
+	}
+	if m, err := g.LastMerged(context.Background(), "ctgit/none"); m != nil || err != nil {
+		t.Errorf("a branch without merged pull requests: %+v, %v", m, err)
+	}
+}

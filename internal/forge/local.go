@@ -63,6 +63,10 @@ func (l Local) Open(_ context.Context, req Request) (*PullRequest, error) {
 
 // Check makes sure the pull request files can be written: .ctgit and
 // .ctgit/prs, where they exist, are directories. It creates nothing.
+// LastMerged implements Forge: the local forge cannot tell when a human
+// merged a branch, so it reports none.
+func (l Local) LastMerged(context.Context, string) (*Merged, error) { return nil, nil }
+
 func (l Local) Check(context.Context) error {
 	for _, d := range []string{filepath.Dir(l.Dir()), l.Dir()} {
 		fi, err := os.Stat(d)

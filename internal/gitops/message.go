@@ -16,6 +16,7 @@ type Provenance struct {
 	Image        string   // Ctgit-Image: the image the training ran in (dagger), by digest
 	Command      string   // Ctgit-Command: the program the local executor started, with its version
 	Artifact     string   // Ctgit-Artifact: the model artifact, by digest
+	Rollback     string   // Ctgit-Rollback: the version a rollback undid
 }
 
 // The trailer keys, in the order Message writes them.
@@ -28,6 +29,7 @@ const (
 	TrailerImage        = "Ctgit-Image"
 	TrailerCommand      = "Ctgit-Command"
 	TrailerArtifact     = "Ctgit-Artifact"
+	TrailerRollback     = "Ctgit-Rollback"
 )
 
 // Message builds a commit message: the subject, an optional body, and the
@@ -67,7 +69,7 @@ func Message(subject, body string, p Provenance) (string, error) {
 		}
 	}
 	for _, kv := range []struct{ k, v string }{
-		{TrailerExecutor, p.Executor}, {TrailerImage, p.Image}, {TrailerCommand, p.Command}, {TrailerArtifact, p.Artifact},
+		{TrailerExecutor, p.Executor}, {TrailerImage, p.Image}, {TrailerCommand, p.Command}, {TrailerArtifact, p.Artifact}, {TrailerRollback, p.Rollback},
 	} {
 		if err := add(kv.k, kv.v); err != nil {
 			return "", err

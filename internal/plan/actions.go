@@ -49,6 +49,8 @@ func decideActions(steps []*Step, p *config.Pipeline, opt Options) {
 			case opt.ForceTrain:
 				s.Reason = "forced by --force-train (the step cache is bypassed); " + s.Reason
 			case drift == nil || !p.Trigger.OnDrift:
+			case len(p.Trigger.OnSLIBreach) > 0 && (drift.Action != ActionCached || !cachedDrifted(opt, drift)):
+				s.Action, s.Reason = ActionConditional, "trains only if drift is found or an SLI of trigger.onSLIBreach breaches on the deployed version (read when it runs); "+s.Reason
 			case drift.Action == ActionCached && !cachedDrifted(opt, drift):
 				s.Action, s.Reason = ActionSkip, "no drift in the unchanged data: current model kept"
 			case drift.Action != ActionCached:
@@ -117,6 +119,9 @@ func waitsOn(s *Step, byName map[StepName]*Step) *Step {
 func userAction(s *Step, p *config.Pipeline, opt Options, byName map[StepName]*Step) {
 	if drift := byName[StepDrift]; drift != nil && slices.Contains(s.Needs, drift.ID) && p.Trigger.OnDrift && !opt.ForceTrain {
 		switch {
+		case len(p.Trigger.OnSLIBreach) > 0 && (drift.Action != ActionCached || !cachedDrifted(opt, drift)):
+			s.Action, s.Reason = ActionConditional, "runs only if training does (drift, or an SLI of trigger.onSLIBreach); "+s.Reason
+			return
 		case drift.Action == ActionCached && !cachedDrifted(opt, drift):
 			s.Action, s.Reason = ActionSkip, "no drift in the unchanged data: training, which this step feeds, is skipped"
 			return

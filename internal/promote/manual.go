@@ -29,6 +29,9 @@ type ManualRequest struct {
 	// Version is the version to promote; "" with a Channel takes the
 	// version the previous stage's target holds.
 	Version string
+	// Analysis is the canary analysis the channel required, as it passed,
+	// for the pull request body.
+	Analysis []report.AnalysisEvidence
 	// Artifact is "URI@sha256:HEX"; "" takes the previous stage's artifact
 	// (with a Channel) or the candidate of the run record that produced
 	// Version, and leaves the artifact field alone when neither is known.
@@ -213,6 +216,9 @@ func (p *Promoter) PromoteManual(ctx context.Context, req ManualRequest) (*Outco
 	var body bytes.Buffer
 	if err := report.PullRequest(&body, &view, history, p.Links); err != nil {
 		return nil, fmt.Errorf("rendering the pull request body: %w", err)
+	}
+	if err := report.AnalysisMarkdown(&body, st.Channel, req.Analysis); err != nil {
+		return nil, err
 	}
 	title := report.PullRequestTitle(&view)
 	if st.Channel != "" {

@@ -25,6 +25,19 @@ type RollbackRequest struct {
 	Reason string
 	// RequestedBy is who asked (a login, or "" for nobody in particular).
 	RequestedBy string
+	// Channel is the stage to roll back ("" for the model's own target).
+	Channel string
+	// Evidence is what `ctgit watch` saw, for the body.
+	Evidence []report.SLIEvidence
+}
+
+// RollbackBranch is the branch a rollback of channel uses: the model's
+// rollback branch, with the channel after a dash.
+func RollbackBranch(pp *config.Pipeline, channel string) string {
+	if channel == "" {
+		return pp.RollbackBranch()
+	}
+	return pp.RollbackBranch() + "-" + channel
 }
 
 // HistoryRev is the revision whose history rollback and status read: the
@@ -52,7 +65,11 @@ func HistoryRev(root, remote, base string) string {
 // target has one. The body says why (report.RollbackPullRequest).
 func (p *Promoter) Rollback(ctx context.Context, req RollbackRequest) (*Outcome, error) {
 	pp := req.Pipeline
-	t := pp.Model.Target
+	st, err := StageOf(pp, req.Channel)
+	if err != nil {
+		return nil, err
+	}
+	t := st.Target
 	rev := HistoryRev(p.Root, p.Remote, p.Base)
 	versions, err := gitops.History(p.Root, rev, t.File, t.Path)
 	if err != nil {
@@ -89,7 +106,12 @@ func (p *Promoter) Rollback(ctx context.Context, req RollbackRequest) (*Outcome,
 	}
 
 	edits := []gitops.Edit{{File: t.File, Field: t.Path, Value: to.Value}}
-	rb := report.Rollback{Pipeline: pp.Name, Model: pp.Model.Name, From: cur.Value, To: to.Value, Reason: req.Reason, RequestedBy: req.RequestedBy}
+	rb := report.Rollback{Pipeline: pp.Name, Model: pp.Model.Name, From: cur.Value, To: to.Value, Reason: req.Reason, RequestedBy: req.RequestedBy,
+		Channel: req.Channel, Evidence: req.Evidence,
+		Introduced: &report.Introduced{Commit: cur.Commit, Subject: cur.Subject, Author: cur.Author, Time: cur.Time}}
+	if runs := cur.Trailers[gitops.TrailerRun]; len(runs) > 0 {
+		rb.Introduced.RunID = runs[0]
+	}
 	if t.Artifact != "" {
 		// The artifact the version had is the one of the same commit.
 		if a, err := gitops.FieldAt(p.Root, to.Commit, t.File, t.Artifact); err == nil {
@@ -107,12 +129,12 @@ func (p *Promoter) Rollback(ctx context.Context, req RollbackRequest) (*Outcome,
 	if err := report.RollbackPullRequest(&body, rb, p.Links); err != nil {
 		return nil, fmt.Errorf("rendering the rollback body: %w", err)
 	}
-	prom := &record.Promotion{From: cur.Value, To: to.Value, Branch: pp.RollbackBranch()}
+	prom := &record.Promotion{Channel: req.Channel, From: cur.Value, To: to.Value, Branch: RollbackBranch(pp, req.Channel)}
 	commitBody := fmt.Sprintf("Roll %s back from %s to %s, the value of commit %s.", pp.Model.Name, cur.Value, to.Value, to.Commit[:12])
 	if req.Reason != "" {
 		commitBody += "\n\nReason: " + strings.Join(strings.Fields(req.Reason), " ")
 	}
-	prov := gitops.Provenance{Pipeline: pp.Name, Run: rb.ToRunID, Artifact: rb.ToArtifact}
+	prov := gitops.Provenance{Pipeline: pp.Name, Run: rb.ToRunID, Artifact: rb.ToArtifact, Rollback: cur.Value}
 	return p.open(ctx, prom, edits, report.RollbackTitle(rb), body.String(), commitBody, prov, pp)
 }
 

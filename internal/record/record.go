@@ -78,6 +78,9 @@ type Run struct {
 	Pos pos.Pos `json:"pos,omitzero"`
 
 	Trigger Trigger `json:"trigger"`
+	// SLIs are the SLIs of trigger.onSLIBreach as the run read them on
+	// the deployed version; a breach among them trains as drift would.
+	SLIs []SLIReading `json:"slis,omitempty"`
 	// SourceCommit is the repository's HEAD when the run started.
 	SourceCommit string `json:"sourceCommit,omitempty"`
 	// Executor is "local" or "dagger".
@@ -118,6 +121,18 @@ type Run struct {
 	// the target holds it; nil when the target holds none.
 	Baseline  *Baseline  `json:"baseline,omitempty"`
 	Promotion *Promotion `json:"promotion,omitempty"`
+}
+
+// SLIReading is one production SLI as a run read it
+// (trigger.onSLIBreach): on which version, what Prometheus said, and the
+// verdict.
+type SLIReading struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Status  string   `json:"status"`
+	Reason  string   `json:"reason"`
+	Query   string   `json:"query"`
+	Value   *float64 `json:"value,omitempty"`
 }
 
 // Trigger says why the run happened.

@@ -150,7 +150,8 @@ func TestAlertRules(t *testing.T) {
 		}
 	}
 	checkExprs(t, path, exprs)
-	for _, want := range []string{"CtgitModelStale", "CtgitRepeatedTrainingFailures", "CtgitDriftWithoutRetrain", "CtgitGateFailed"} {
+	for _, want := range []string{"CtgitModelStale", "CtgitRepeatedTrainingFailures", "CtgitDriftWithoutRetrain", "CtgitGateFailed",
+		"CtgitRollbackOpened", "CtgitSLINoData"} {
 		if !slices.Contains(alerts, want) {
 			t.Errorf("%s: no alert %s", path, want)
 		}
@@ -223,13 +224,15 @@ func TestDashboard(t *testing.T) {
 	}
 	walk(d.Panels)
 	used := checkExprs(t, path, exprs)
-	for _, want := range []string{"Model freshness", "Drift score per column", "Retrain success rate", "Gate failures", "Time to retrain"} {
+	for _, want := range []string{"Model freshness", "Drift score per column", "Retrain success rate", "Gate failures", "Time to retrain",
+		"SLO status", "SLI values", "Canary delta", "Rollbacks in 7 days"} {
 		if !slices.Contains(titles, want) {
 			t.Errorf("%s: no panel %q", path, want)
 		}
 	}
 	for _, sli := range []string{"ctgit_model_promoted_timestamp_seconds", "ctgit_drift_score", "ctgit_gate_failed",
-		"ctgit_run_last_success_timestamp_seconds", "ctgit_trigger_to_promotion_seconds"} {
+		"ctgit_run_last_success_timestamp_seconds", "ctgit_trigger_to_promotion_seconds",
+		"ctgit_sli_breached", "ctgit_sli_value", "ctgit_sli_nodata", "ctgit_canary_delta", "ctgit_rollback_opened_timestamp_seconds"} {
 		if !used[sli] {
 			t.Errorf("%s: no panel shows %s", path, sli)
 		}

@@ -10,6 +10,12 @@
 // the event happened; because a push with Add replaces only the metric
 // names it carries, the others keep the time of their last event, and
 // PromQL's changes() over a window counts the events.
+//
+// The production loop after the merge has metrics of its own, built from
+// what watch and a canary analysis found rather than from a run record
+// (ProductionRegistry, PushProduction): the SLIs as last read, canary
+// deltas, and rollback pull requests. They share the run's Pushgateway
+// group and none of its metric names, so neither push wipes the other.
 package telemetry
 
 import (
@@ -85,8 +91,9 @@ type Metric struct {
 
 // Metrics lists every metric this package can export, sorted by name.
 func Metrics() []Metric {
-	out := make([]Metric, len(allMetrics))
-	for i, m := range allMetrics {
+	ms := slices.Concat(allMetrics, productionMetrics)
+	out := make([]Metric, len(ms))
+	for i, m := range ms {
 		out[i] = Metric{Name: m.name, Type: "gauge", Help: m.help,
 			Labels: append([]string{LabelPipeline, LabelModel}, m.labels...)}
 	}
@@ -117,15 +124,18 @@ func registry(r *record.Run, withPipeline bool) (*prometheus.Registry, error) {
 // builder registers gauges as values are set, so that a metric without a
 // value is absent rather than zero.
 type builder struct {
-	reg  prometheus.Registerer
-	vecs map[string]*prometheus.GaugeVec
-	err  error
+	reg prometheus.Registerer
+	// prefix names labels that come before each metric's own, in the
+	// label values set passes.
+	prefix []string
+	vecs   map[string]*prometheus.GaugeVec
+	err    error
 }
 
 func (b *builder) set(m metric, v float64, labelValues ...string) {
 	vec, ok := b.vecs[m.name]
 	if !ok {
-		vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: m.name, Help: m.help}, m.labels)
+		vec = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: m.name, Help: m.help}, slices.Concat(b.prefix, m.labels))
 		if err := b.reg.Register(vec); err != nil && b.err == nil {
 			b.err = err
 		}

@@ -225,7 +225,9 @@ func TestActionMetadata(t *testing.T) {
 		}
 	}
 	slices.Sort(outputs)
-	if diff := cmp.Diff([]string{"ctgit-version", "drifted", "outcome", "pr-url", "promoted", "version"}, outputs); diff != "" {
+	// A run's outputs, and ctgit watch's (breached, inconclusive,
+	// rollback-urls, rolled-back).
+	if diff := cmp.Diff([]string{"breached", "ctgit-version", "drifted", "inconclusive", "outcome", "pr-url", "promoted", "rollback-urls", "rolled-back", "version"}, outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
 	}
 	if !bytes.Contains(src, []byte("go install")) || !bytes.Contains(src, []byte("github.com/ctgit/ctgit/cmd/ctgit@")) {

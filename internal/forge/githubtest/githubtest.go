@@ -68,6 +68,9 @@ type PR struct {
 	Head, Base, HeadRepo string
 	Labels, Users, Teams []string
 	Created              time.Time
+	// MergedAt is when a merged pull request was merged; an hour after
+	// Created when zero.
+	MergedAt time.Time
 }
 
 // Comment is an issue comment on the fake.
@@ -227,6 +230,9 @@ func (f *GitHub) prJSON(p *PR) map[string]any {
 	var mergedAt any
 	if p.Merged {
 		mergedAt = p.Created.Add(time.Hour).Format(time.RFC3339)
+		if !p.MergedAt.IsZero() {
+			mergedAt = p.MergedAt.Format(time.RFC3339)
+		}
 	}
 	return map[string]any{
 		"id": 5000 + p.Number, "number": p.Number, "state": p.State, "title": p.Title, "body": p.Body,

@@ -94,6 +94,22 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 					}
 					continue
 				}
+				// A number with more digits, or an exponent: converted
+				// in the same pass, as floats.
+				if v, next, eor, ok := floatField(data, pos); ok {
+					ci := keep[field]
+					if modes[ci] {
+						res.toFloats(ci)
+					}
+					res.cols[ci] = append(res.cols[ci], v)
+					field++
+					pos = next
+					if eor {
+						line++
+						break
+					}
+					continue
+				}
 				// The common text cell, a bare word that can be neither a
 				// number nor a missing value, goes straight to the dict.
 				if end, key, ok := fastText(data, pos); ok {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"syscall"
+	"time"
 	"testing"
 
 	"github.com/ctgit/ctgit/internal/table"
@@ -106,6 +108,120 @@ func BenchmarkKernels(b *testing.B) {
 			p := Policy{Method: m}
 			for b.Loop() {
 				w.compare(cref, ccur, n, n/2, p)
+			}
+		})
+	}
+}
+
+// shapeColumn makes a column of n cells of one shape, held as ReadCSV
+// holds it (compact where the numbers allow).
+func shapeColumn(shape string, n int, seed uint64) *table.Column {
+	r := rand.New(rand.NewPCG(seed, 9))
+	switch shape {
+	case "longcat", "cat10k":
+		cells := make([]string, n)
+		for i := range cells {
+			if shape == "longcat" {
+				cells[i] = fmt.Sprintf("customer_segment_%03d", r.IntN(40))
+			} else {
+				cells[i] = fmt.Sprintf("c%d", r.IntN(10000))
+			}
+		}
+		c, _ := table.NewColumn(shape, cells).Compact()
+		return c
+	}
+	x := make([]float64, n)
+	for i := range x {
+		switch shape {
+		case "fullprec":
+			x[i] = r.Float64() + float64(seed)*0.001
+		case "dec6":
+			x[i] = math.Round(r.NormFloat64()*100e6) / 1e6
+		case "scientific":
+			x[i] = r.NormFloat64() * math.Pow(10, float64(r.IntN(20)-10))
+		case "wideint":
+			x[i] = float64(r.Int64N(2e12) - 1e12)
+		}
+	}
+	c, _ := table.NewNumericColumn(shape, x).Compact()
+	return c
+}
+
+// BenchmarkShapes compares a million cells a side of each shape of data
+// other tools write, with each method that applies, through Compare: one
+// column, and 8 columns (the per-column parallelism). Run with -cpu 1,2;
+// cpu-ns/op over ns/op is the cores kept busy.
+func BenchmarkShapes(b *testing.B) {
+	const n = 1_000_000
+	type shape struct {
+		name    string
+		methods []Method
+	}
+	shapes := []shape{
+		{"fullprec", []Method{MethodKS, MethodWasserstein, MethodPSI}},
+		{"dec6", []Method{MethodKS, MethodWasserstein, MethodPSI}},
+		{"scientific", []Method{MethodKS, MethodWasserstein}},
+		{"wideint", []Method{MethodKS, MethodWasserstein, MethodPSI}},
+		{"longcat", []Method{MethodChiSquare, MethodJensenShannon, MethodPSI}},
+		{"cat10k", []Method{MethodChiSquare, MethodJensenShannon, MethodPSI}},
+	}
+	for _, s := range shapes {
+		var ref, cur *table.Table
+		for _, cols := range []int{1, 8} {
+			for _, m := range s.methods {
+				b.Run(fmt.Sprintf("%s/%s/cols=%d", s.name, m, cols), func(b *testing.B) {
+					if ref == nil {
+						rc, cc := shapeColumn(s.name, n, 1), shapeColumn(s.name, n, 2)
+						ref, cur = &table.Table{Rows: n}, &table.Table{Rows: n}
+						for i := range 8 {
+							r, c := *rc, *cc
+							r.Name, c.Name = fmt.Sprint("c", i), fmt.Sprint("c", i)
+							ref.Columns = append(ref.Columns, &r)
+							cur.Columns = append(cur.Columns, &c)
+						}
+					}
+					rt, ct := *ref, *cur
+					rt.Columns, ct.Columns = rt.Columns[:cols], ct.Columns[:cols]
+					b.ReportAllocs()
+					defer reportCPU(b)()
+					for b.Loop() {
+						if _, err := Compare(&rt, &ct, Policy{Method: m}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// reportCPU: see table.ReportCPU.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkSortShapes times sortFloats on a million values of each shape.
+func BenchmarkSortShapes(b *testing.B) {
+	for _, shape := range []string{"fullprec", "scientific", "wideint"} {
+		src := shapeColumn(shape, 1_000_000, 1).Floats()
+		b.Run(shape, func(b *testing.B) {
+			x := make([]float64, len(src))
+			var scratch []float64
+			defer reportCPU(b)()
+			for b.Loop() {
+				copy(x, src)
+				scratch = sortFloats(x, scratch)
 			}
 		})
 	}

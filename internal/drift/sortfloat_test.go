@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // TestSortFloats checks the radix sort against slices.Sort on inputs that
@@ -92,6 +93,34 @@ func TestSortDecNumbers(t *testing.T) {
 		for i := range want {
 			if got[i] != want[i] {
 				t.Fatalf("n=%d index %d: got %v, want %v", n, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestSortFloatsParallel checks that the parallel passes give the same
+// bits as the sort on one core.
+func TestSortFloatsParallel(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1 << 17, 300_001} {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = r.NormFloat64() * math.Pow(10, float64(r.IntN(40)-20))
+			if i%97 == 0 {
+				x[i] = math.Copysign(0, float64(i%2)-0.5)
+			}
+		}
+		one := slices.Clone(x)
+		keys := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(one))), n)
+		radixSort(keys, make([]uint64, n))
+		for _, parts := range [][][2]int{{{0, n / 2}, {n / 2, n}}, {{0, n / 3}, {n / 3, 2 * n / 3}, {2 * n / 3, n}}} {
+			got := slices.Clone(x)
+			keys := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(got))), n)
+			radixSortParallel(keys, make([]uint64, n), parts)
+			for i := range got {
+				if math.Float64bits(got[i]) != math.Float64bits(one[i]) {
+					t.Fatalf("n=%d, %d parts: index %d: %v, one core %v", n, len(parts), i, got[i], one[i])
+				}
 			}
 		}
 	}

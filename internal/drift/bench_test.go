@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/ctgit/ctgit/internal/table"
 )

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -251,4 +252,48 @@ func TestCompactSameReport(t *testing.T) {
 		t.Fatal("no reference case could be held compactly")
 	}
 	t.Logf("%d of %d cases compacted", compacted, len(f.Cases))
+}
+
+// TestReadCSVSameReport checks, on every SciPy reference case and method,
+// that the columns the CSV reader makes of the cells (with its fast
+// number parsers and its compact forms) give exactly the report of the
+// columns built cell by cell, so the reader's numbers are SciPy's too.
+func TestReadCSVSameReport(t *testing.T) {
+	f := loadReference(t)
+	read := func(t *testing.T, path string, cells []string) *table.Table {
+		t.Helper()
+		var b strings.Builder
+		b.WriteString("x\n")
+		for _, c := range cells {
+			if c == "" || strings.ContainsAny(c, ",\"\r\n") {
+				c = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+			}
+			b.WriteString(c + "\n")
+		}
+		tab, err := table.ReadCSV(strings.NewReader(b.String()), path, table.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	for _, c := range f.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			refCells, curCells := loadCells(t, c.Ref), loadCells(t, c.Cur)
+			ref := &table.Table{Path: "ref", Rows: len(refCells), Columns: []*table.Column{table.NewColumn("x", refCells)}}
+			cur := &table.Table{Path: "cur", Rows: len(curCells), Columns: []*table.Column{table.NewColumn("x", curCells)}}
+			rref, rcur := read(t, "ref", refCells), read(t, "cur", curCells)
+			for m := range c.Scores {
+				one := 1.0
+				p := Policy{Method: m, NullShareThreshold: &one}
+				want, err1 := Compare(ref, cur, p)
+				got, err2 := Compare(rref, rcur, p)
+				if d := cmp.Diff(fmt.Sprint(err1), fmt.Sprint(err2)); d != "" {
+					t.Fatalf("%s: errors differ: %s", m, d)
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("%s: report of the CSV reader's columns differs (-cells +read):\n%s", m, d)
+				}
+			}
+		})
+	}
 }

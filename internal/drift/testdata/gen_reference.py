@@ -183,6 +183,20 @@ CASES = [
     ("psi_numeric_pow2", normal_cells(1024, 0, 1, 2), normal_cells(1024, 0, 1, 2)),
     ("psi_few_values", [str(v) for v in rng.integers(0, 10, 500)], [str(v) for v in rng.integers(2, 14, 400)]),
     ("psi_skewed", [f"{v:.3f}" for v in rng.exponential(1, 3000)], [f"{v:.3f}" for v in rng.exponential(1.5, 100)]),
+    # shapes other tools write (issue 19): full-precision floats as pandas.to_csv writes them (repr), scientific
+    # notation, 6 and 8 decimals with negatives, integers with a wide span, long and many categories
+    ("full_precision", [repr(v) for v in rng.random(1500)], [repr(v) for v in rng.random(1200) * 1.03]),
+    ("full_precision_neg", [repr(v) for v in rng.normal(-3, 2, 1500)], [repr(v) for v in rng.normal(-3.1, 2, 1300)]),
+    ("scientific", [f"{v:.16e}" for v in rng.normal(0, 1, 1500) * 10.0 ** rng.integers(-12, 12, 1500)],
+                   [f"{v:.16e}" for v in rng.normal(0, 1, 1400) * 10.0 ** rng.integers(-12, 13, 1400)]),
+    ("scientific_short", [f"{v:e}" for v in rng.normal(5e-7, 1e-7, 1500)], [f"{v:E}" for v in rng.normal(5.1e-7, 1e-7, 1100)]),
+    ("decimals_6", normal_cells(1500, 0, 100, 6), normal_cells(1400, 1, 100, 6)),
+    ("decimals_8_negative", normal_cells(1500, -0.5, 0.1, 8), normal_cells(1300, -0.49, 0.1, 8)),
+    ("wide_integers", [str(v) for v in rng.integers(-10**15, 10**15, 1500)],
+                      [str(v) for v in rng.integers(-10**15, 11 * 10**14, 1200)]),
+    ("long_categories", [f"customer_segment_{v:03d}" for v in rng.integers(0, 40, 3000)],
+                        [f"customer_segment_{v:03d}" for v in rng.integers(0, 42, 2500)]),
+    ("many_categories", [f"c{v}" for v in rng.integers(0, 10000, 8000)], [f"c{v}" for v in rng.integers(0, 10000, 6000)]),
 ]
 
 

@@ -2,6 +2,7 @@ package table
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
 )
 
@@ -22,6 +23,25 @@ import (
 // combined pairwise, two, four, eight, by three multiplications. Other
 // cells, and those at the end of data, are read digit by digit.
 func fastField(data []byte, pos int) (m uint64, frac int, neg bool, next int, eor bool, ok bool) {
+	m, frac, neg, next, eor, kind := scanNumber(data, pos)
+	if kind != plainNumber {
+		return 0, 0, false, 0, false, false
+	}
+	return m, frac, neg, next, eor, true
+}
+
+// The kinds of number scanNumber finds.
+const (
+	notNumber   = iota
+	plainNumber // m/10^frac, negated when neg: see decimalValue
+	floatNumber // the float64 with bits m
+)
+
+// scanNumber is fastField, which also converts the plain decimals of up
+// to 19 digits that do not fit Clinger's fast path — the full-precision
+// floats other tools write — to their float64 (floatNumber, m its
+// bits), so that they are scanned once.
+func scanNumber(data []byte, pos int) (m uint64, frac int, neg bool, next int, eor bool, kind int) {
 	if pos+9 >= len(data) {
 		return digitField(data, pos)
 	}
@@ -52,19 +72,19 @@ func fastField(data []byte, pos int) (m uint64, frac int, neg bool, next int, eo
 	v = (v * (1 + 10000<<32)) >> 32
 	switch data[i+end] {
 	case ',':
-		return v, frac, neg, i + end + 1, false, true
+		return v, frac, neg, i + end + 1, false, plainNumber
 	case '\n':
-		return v, frac, neg, i + end + 1, true, true
+		return v, frac, neg, i + end + 1, true, plainNumber
 	}
-	return 0, 0, false, 0, false, false
+	return 0, 0, false, 0, false, notNumber
 }
 
 // signBytes is 1 for the bytes a number may start its sign with.
 var signBytes = [256]uint8{'-': 1, '+': 1}
 
-// digitField is fastField digit by digit, for any length and at the end
+// digitField is scanNumber digit by digit, for any length and at the end
 // of data.
-func digitField(data []byte, pos int) (m uint64, frac int, neg bool, next int, eor bool, ok bool) {
+func digitField(data []byte, pos int) (m uint64, frac int, neg bool, next int, eor bool, kind int) {
 	n := len(data)
 	i := pos
 	if i < n && (data[i] == '-' || data[i] == '+') {
@@ -95,8 +115,8 @@ func digitField(data []byte, pos int) (m uint64, frac int, neg bool, next int, e
 		frac = i - start
 		nd += frac
 	}
-	if nd == 0 || nd > 19 || m >= 1<<53 || frac > 22 {
-		return 0, 0, false, 0, false, false
+	if nd == 0 || nd > 19 {
+		return 0, 0, false, 0, false, notNumber
 	}
 	switch {
 	case i == n:
@@ -105,9 +125,20 @@ func digitField(data []byte, pos int) (m uint64, frac int, neg bool, next int, e
 	case data[i] == '\n':
 		eor = true
 	default:
-		return 0, 0, false, 0, false, false
+		return 0, 0, false, 0, false, notNumber
 	}
-	return m, frac, neg, i + 1, eor, true
+	if m < 1<<53 && frac <= 22 {
+		return m, frac, neg, i + 1, eor, plainNumber
+	}
+	// m is exact (at most 19 digits), but Clinger's division is not.
+	v, ok := eiselLemire(m, -frac)
+	if !ok {
+		return 0, 0, false, 0, false, notNumber
+	}
+	if neg {
+		v = -v
+	}
+	return math.Float64bits(v), 0, false, i + 1, eor, floatNumber
 }
 
 // fastText scans an unquoted field at data[pos] that Cell would take as

@@ -36,6 +36,29 @@ func checkFloatField(t *testing.T, cell string) {
 	}
 }
 
+// checkScanNumber checks scanNumber on one cell, alone and followed by
+// more fields (its word-at-a-time path), against Cell.
+func checkScanNumber(t *testing.T, cell string) {
+	t.Helper()
+	for _, data := range [][]byte{[]byte(cell), []byte(cell + ",1,2,3,4,5,6,7,8")} {
+		m, frac, neg, next, _, kind := scanNumber(data, 0)
+		var v float64
+		switch kind {
+		case notNumber:
+			continue
+		case plainNumber:
+			v = decimalValue(m, frac, neg)
+		case floatNumber:
+			v = math.Float64frombits(m)
+		}
+		field := data[:min(next-1, len(data))]
+		want, k := Cell(field)
+		if k != CellNumber || math.Float64bits(v) != math.Float64bits(want) {
+			t.Fatalf("scanNumber(%q) = %v (kind %d), Cell %v (kind %d)", data, v, kind, want, k)
+		}
+	}
+}
+
 func TestFloatField(t *testing.T) {
 	cells := []string{
 		"0", "-0", "+0", "0.0", "-0.000", ".5", "5.", "1e5", "1E-5", "-1.5e+300", "1e308", "1.7976931348623157e308",
@@ -48,6 +71,7 @@ func TestFloatField(t *testing.T) {
 	}
 	for _, c := range cells {
 		checkFloatField(t, c)
+		checkScanNumber(t, c)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 200_000 {
@@ -64,8 +88,10 @@ func TestFloatField(t *testing.T) {
 				continue
 			}
 			checkFloatField(t, strconv.FormatFloat(x, f, prec, 64))
+			checkScanNumber(t, strconv.FormatFloat(x, f, prec, 64))
 		}
 		checkFloatField(t, strconv.FormatFloat(r.NormFloat64(), 'g', -1, 64))
+		checkScanNumber(t, strconv.FormatFloat(r.Float64(), 'f', -1, 64))
 	}
 }
 
@@ -84,5 +110,6 @@ func FuzzFloatField(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		checkFloatField(t, s)
+		checkScanNumber(t, s)
 	})
 }

@@ -73,7 +73,8 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 			if field < len(keep) && keep[field] >= 0 {
 				// The common cell, a plain decimal, is scanned and parsed
 				// in one pass.
-				if m, frac, neg, next, eor, ok := fastField(data, pos); ok {
+				m, frac, neg, next, eor, kind := scanNumber(data, pos)
+				if kind == plainNumber {
 					ci := keep[field]
 					if frac == scales[ci] && m <= math.MaxInt32 && modes[ci] {
 						// The common case: the digits are the integer at
@@ -95,8 +96,12 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 					continue
 				}
 				// A number with more digits, or an exponent: converted
-				// in the same pass, as floats.
-				if v, next, eor, ok := floatField(data, pos); ok {
+				// in the same pass, as floats, as Cell would make it.
+				v, next, eor, ok := math.Float64frombits(m), next, eor, kind == floatNumber
+				if !ok {
+					v, next, eor, ok = floatField(data, pos)
+				}
+				if ok {
 					ci := keep[field]
 					if modes[ci] {
 						res.toFloats(ci)

@@ -173,6 +173,17 @@ func fastText(data []byte, pos int) (end int, key uint64, ok bool) {
 		}
 	}
 	i := pos + 1
+	// A longer text: its end is looked for a word at a time too.
+	for i+8 <= len(data) {
+		w := binary.LittleEndian.Uint64(data[i : i+8])
+		stop := zeroBytes(w^0x2c2c2c2c2c2c2c2c) | zeroBytes(w^0x0a0a0a0a0a0a0a0a) |
+			zeroBytes(w^0x2222222222222222) | zeroBytes(w^0x0d0d0d0d0d0d0d0d)
+		if stop != 0 {
+			i += bits.TrailingZeros64(stop) >> 3
+			break
+		}
+		i += 8
+	}
 	for i < len(data) {
 		c := data[i]
 		if c == ',' || c == '\n' {

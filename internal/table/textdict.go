@@ -23,11 +23,22 @@ func textKey[T string | []byte](t T) (key uint64, short bool) {
 		}
 		return key | uint64(len(t))<<56, true
 	}
-	h := uint64(14695981039346656037) // FNV-1a
-	for i := 0; i < len(t); i++ {
-		h ^= uint64(t[i])
-		h *= 1099511628211
+	// A multiplicative hash of the text's 8-byte words and its tail: a
+	// long text costs a few operations a word, not a byte.
+	h := uint64(len(t)) * 0x9e3779b97f4a7c15
+	for len(t) >= 8 {
+		w := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		h = (h ^ w) * 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+		t = t[8:]
 	}
+	var w uint64
+	for i := 0; i < len(t); i++ {
+		w |= uint64(t[i]) << (8 * i)
+	}
+	h = (h ^ w) * 0x94d049bb133111eb
+	h ^= h >> 29
 	return h | 1<<63, false
 }
 

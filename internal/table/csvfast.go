@@ -76,7 +76,7 @@ func scanNumber(data []byte, pos int) (m uint64, frac int, neg bool, next int, e
 	case '\n':
 		return v, frac, neg, i + end + 1, true, plainNumber
 	}
-	return 0, 0, false, 0, false, notNumber
+	return digitField(data, pos) // an exponent, or not a number
 }
 
 // signBytes is 1 for the bytes a number may start its sign with.
@@ -118,6 +118,14 @@ func digitField(data []byte, pos int) (m uint64, frac int, neg bool, next int, e
 	if nd == 0 || nd > 19 {
 		return 0, 0, false, 0, false, notNumber
 	}
+	exp10, hasExp := -frac, false
+	if i < n && data[i]|0x20 == 'e' {
+		e, j, ok := exponent(data, i+1)
+		if !ok {
+			return 0, 0, false, 0, false, notNumber
+		}
+		exp10, hasExp, i = exp10+e, true, j
+	}
 	switch {
 	case i == n:
 		eor = true
@@ -127,15 +135,15 @@ func digitField(data []byte, pos int) (m uint64, frac int, neg bool, next int, e
 	default:
 		return 0, 0, false, 0, false, notNumber
 	}
-	if m < 1<<53 && frac <= 22 {
+	if !hasExp && m < 1<<53 && frac <= 22 {
 		return m, frac, neg, i + 1, eor, plainNumber
 	}
-	// m is exact (at most 19 digits), but Clinger's division is not.
-	v, ok := eiselLemire(m, -frac)
+	// m is exact (at most 19 digits): the float nearest m·10^exp10.
+	v, ok := decimalFloat(m, exp10)
 	if !ok {
 		return 0, 0, false, 0, false, notNumber
 	}
-	if neg {
+	if neg && v != 0 {
 		v = -v
 	}
 	return math.Float64bits(v), 0, false, i + 1, eor, floatNumber

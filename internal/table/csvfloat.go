@@ -63,30 +63,11 @@ func floatField(data []byte, pos int) (v float64, next int, eor bool, ok bool) {
 		return 0, 0, false, false
 	}
 	if i < n && data[i]|0x20 == 'e' {
-		i++
-		eneg := false
-		if i < n && (data[i] == '-' || data[i] == '+') {
-			eneg = data[i] == '-'
-			i++
-		}
-		e, ed := 0, 0
-		for ; i < n; i++ {
-			d := data[i] - '0'
-			if d >= 10 {
-				break
-			}
-			if e < 100_000 {
-				e = e*10 + int(d)
-			}
-			ed++
-		}
-		if ed == 0 {
+		e, j, ok := exponent(data, i+1)
+		if !ok {
 			return 0, 0, false, false
 		}
-		if eneg {
-			e = -e
-		}
-		exp10 += e
+		exp10, i = exp10+e, j
 	}
 	switch {
 	case i == n:
@@ -97,24 +78,53 @@ func floatField(data []byte, pos int) (v float64, next int, eor bool, ok bool) {
 	default:
 		return 0, 0, false, false
 	}
-	switch {
-	case m == 0:
-		v = 0
-	case m < 1<<53 && exp10 >= 0 && exp10 <= 22:
-		// Clinger's fast path: exact operands, one correctly rounded
-		// operation.
-		v = float64(m) * pow10[exp10]
-	case m < 1<<53 && exp10 < 0 && exp10 >= -22:
-		v = float64(m) / pow10[-exp10]
-	default:
-		if v, ok = eiselLemire(m, exp10); !ok {
-			return 0, 0, false, false
-		}
+	if v, ok = decimalFloat(m, exp10); !ok {
+		return 0, 0, false, false
 	}
 	if neg && v != 0 {
 		v = -v
 	}
 	return v, i + 1, eor, true
+}
+
+// exponent reads the exponent of a number, [+-]digits at data[i]: its
+// value (kept within ±100,000, far past any float64's) and the index after
+// it. ok is false when it has no digits.
+func exponent(data []byte, i int) (e, next int, ok bool) {
+	neg := false
+	if i < len(data) && (data[i] == '-' || data[i] == '+') {
+		neg = data[i] == '-'
+		i++
+	}
+	start := i
+	for ; i < len(data); i++ {
+		d := data[i] - '0'
+		if d >= 10 {
+			break
+		}
+		if e < 100_000 {
+			e = e*10 + int(d)
+		}
+	}
+	if neg {
+		e = -e
+	}
+	return e, i, i > start
+}
+
+// decimalFloat is the float64 nearest m·10^exp10: Clinger's fast path
+// (exact operands, one correctly rounded operation) where it applies,
+// else Eisel–Lemire. ok is false where neither settles it.
+func decimalFloat(m uint64, exp10 int) (float64, bool) {
+	switch {
+	case m == 0:
+		return 0, true
+	case m < 1<<53 && exp10 >= 0 && exp10 <= 22:
+		return float64(m) * pow10[exp10], true
+	case m < 1<<53 && exp10 < 0 && exp10 >= -22:
+		return float64(m) / pow10[-exp10], true
+	}
+	return eiselLemire(m, exp10)
 }
 
 // eiselLemire is the float64 nearest m·10^exp10 (m > 0) by the

@@ -54,7 +54,7 @@ func TestDriftPolicyCoversUndeclaredColumns(t *testing.T) {
 			"f01": {Type: "number"}, "f02": {Type: "number"}, "f03": {Type: "number"}, "f04": {Type: "number"},
 			"target": {Type: "integer", Drift: &config.ColumnDrift{Skip: true}, FieldPos: config.ColumnFieldPos{DriftSkip: pos.Parse("pipelines/x.cue:12:5")}},
 		},
-		Drift: &config.DriftPolicy{Method: "auto", Share: 0.5, NullShare: 0.1, Correction: "none"},
+		Drift: &config.DriftPolicy{Method: drift.MethodList{drift.MethodAuto}, Share: 0.5, NullShare: 0.1, Correction: "none"},
 	}}
 	rep, err := drift.Compare(ref, cur, DriftPolicy(p))
 	if err != nil {

@@ -116,3 +116,39 @@ func TestDriftPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestDriftPolicyMethodList: a pipeline's list of methods, and a column's,
+// reach the drift step as they were written, and its report carries one
+// result per method that fits each column.
+func TestDriftPolicyMethodList(t *testing.T) {
+	ref, cur := wideTables(2, 500, "f01")
+	p := &config.Pipeline{Checks: &config.Checks{
+		Columns: map[string]config.Column{
+			"target": {Type: "category"},
+			"f02":    {Type: "number", Drift: &config.ColumnDrift{Method: drift.MethodList{drift.MethodWasserstein}}},
+		},
+		Drift: &config.DriftPolicy{Method: drift.MethodList{drift.MethodKS, drift.MethodChiSquare, drift.MethodPSI}, Share: 0.5, NullShare: 0.1, Correction: "bonferroni"},
+	}}
+	pol := DriftPolicy(p)
+	rep, err := drift.Compare(ref, cur, pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]drift.Method{}
+	for _, c := range rep.Columns {
+		if len(c.Results) == 0 {
+			got[c.Name] = []drift.Method{c.Method}
+		}
+		for _, r := range c.Results {
+			got[c.Name] = append(got[c.Name], r.Method)
+		}
+	}
+	want := map[string][]drift.Method{
+		"f01":    {drift.MethodKS, drift.MethodPSI},
+		"f02":    {drift.MethodWasserstein},
+		"target": {drift.MethodChiSquare, drift.MethodPSI},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("methods per column (-want +got):\n%s", diff)
+	}
+}

@@ -46,7 +46,7 @@ func newDriftCmd(env environment) *cobra.Command {
 		Short: "Compare a current data set with a reference, column by column",
 		Long: `drift tests every column present in both the reference and the current
 data (CSV with a header row, or Parquet), or only those --columns names, with
-the test that --method names, and says whether the data set drifted: when the
+the tests that --method names, and says whether the data set drifted: when the
 share of drifted columns reaches --share. A column in only one file is not
 tested; the report names it and every other column left out, and why. This is
 the same engine a pipeline's drift step runs.

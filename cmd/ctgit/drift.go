@@ -46,7 +46,7 @@ func newDriftCmd(env environment) *cobra.Command {
 		Short: "Compare a current data set with a reference, column by column",
 		Long: `drift tests every column present in both the reference and the current
 data (CSV with a header row, or Parquet), or only those --columns names, with
-the test that --method names, and says whether the data set drifted: when the
+the tests that --method names, and says whether the data set drifted: when the
 share of drifted columns reaches --share. A column in only one file is not
 tested; the report names it and every other column left out, and why. This is
 the same engine a pipeline's drift step runs.
@@ -64,7 +64,10 @@ application-default credentials, AZURE_STORAGE_*).
 Methods: auto (default), ks, chisquare, wasserstein, jensenshannon, psi.
 auto uses ks (≤1000 reference values) or wasserstein for numerical columns
 with more than 5 distinct values, and chisquare (≤1000) or jensenshannon for
-the others. Missing cells (empty, NA, NaN, null, ±inf, …) are dropped before
+the others. --method takes a list too (ks,chisquare,psi), read in one pass:
+each method tests the columns it fits (ks and wasserstein numerical ones,
+chisquare and jensenshannon categorical ones, psi both), and a column drifts
+when any of its tests says so; the first is its primary result. Missing cells (empty, NA, NaN, null, ±inf, …) are dropped before
 testing; a change of a column's null share beyond --null-share-threshold is
 drift of its own.
 
@@ -148,7 +151,7 @@ the data set drifted; 2 for bad input.`,
 	f := cmd.Flags()
 	f.StringVar(&refPath, flagReference, "", "reference data: a file, directory, glob or URL (CSV or Parquet)")
 	f.StringVar(&curPath, flagCurrent, "", "current data: a file, directory, glob or URL (CSV or Parquet)")
-	f.StringVar(&method, flagMethod, string(drift.MethodAuto), "test for every column: "+strings.Join(methods, ", "))
+	f.StringVar(&method, flagMethod, string(drift.MethodAuto), "tests for every column, one or a comma-separated list, each applied to the columns it fits: "+strings.Join(methods, ", "))
 	f.Float64Var(&threshold, flagThreshold, 0, "drift threshold for every column (default: 0.05 for p-values, 0.1 for distances)")
 	f.Float64Var(&share, flagShare, drift.DefaultShare, "share of drifted columns at which the data set has drifted")
 	f.StringSliceVar(&columns, flagColumns, nil, "compare only these columns (comma-separated)")
@@ -167,8 +170,12 @@ the data set drifted; 2 for bad input.`,
 // flag on its own, by the policy's own rules, so that a refusal names the
 // flag.
 func driftPolicyFromFlags(f *pflag.FlagSet, method, correction string, columns, categorical []string, threshold, share, nullShare float64) (drift.Policy, error) {
+	methods, err := drift.ParseMethods(method)
+	if err != nil {
+		return drift.Policy{}, usagef("--%s: %v", flagMethod, err)
+	}
 	p := drift.Policy{
-		Method:      drift.Method(method),
+		Method:      methods,
 		Categorical: columnList(categorical),
 		Subset:      columnList(columns),
 		Correction:  drift.Correction(correction),

@@ -12,7 +12,7 @@ import (
 )
 
 type rollbackFlags struct {
-	dir, to, reason string
+	dir, to, reason, channel string
 	dryRun          bool
 	promote         promoteFlags
 }
@@ -20,12 +20,13 @@ type rollbackFlags struct {
 func newRollbackCmd(env environment) *cobra.Command {
 	var f rollbackFlags
 	cmd := &cobra.Command{
-		Use:   "rollback MODEL [--to VERSION] [--reason TEXT]",
+		Use:   "rollback MODEL [--channel NAME] [--to VERSION] [--reason TEXT]",
 		Short: "Open a pull request that returns a model to an earlier version",
 		Long: `rollback reads the values the model's target field has held in the Git
 history of the base branch and opens a pull request back to the previous one
-(or to --to VERSION), on its own branch ctgit/rollback-<model>: a pending
-promotion (branch ctgit/<model>) and its pull request are left alone. When
+(or to --to VERSION), on its own branch ctgit/rollback-<model> (with
+--channel, the channel's target, on ctgit/rollback-<model>-<channel>): a
+pending promotion (branch ctgit/<model>) and its pull request are left alone. When
 the target has an artifact field, it is restored from the same commit. The
 reason goes into the pull request body. Nothing is retrained.
 
@@ -45,6 +46,7 @@ API or artifact store failure (the store cannot be asked).`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	fl.StringVar(&f.to, flagTo, "", "version to return to (default: the previous one)")
+	fl.StringVar(&f.channel, flagChannel, "", "the channel (promote.channels) to roll back (default: the model's own target)")
 	fl.StringVar(&f.reason, flagReason, "", "why, for the pull request body")
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
 	f.promote.add(cmd, false, env)
@@ -76,7 +78,7 @@ func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
 		return err
 	}
 	out, err := promoter.Rollback(cmd.Context(), promote.RollbackRequest{
-		Pipeline: pp, To: f.to, Reason: f.reason, RequestedBy: f.promote.env.get("GITHUB_ACTOR"),
+		Pipeline: pp, To: f.to, Reason: f.reason, RequestedBy: f.promote.env.get("GITHUB_ACTOR"), Channel: f.channel,
 	})
 	if err != nil {
 		return err

@@ -77,6 +77,7 @@ func check(cfg *Config) Diagnostics {
 				}
 			}
 		}
+		ds = append(ds, checkDrift(p)...)
 		if c := p.Checks; c != nil {
 			for name, col := range c.Columns {
 				cp := pp + ".checks.columns." + name

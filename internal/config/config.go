@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ctgit/ctgit/internal/dataset"
+	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/semver"
 )
 
@@ -238,20 +239,25 @@ type ColumnFieldPos struct {
 
 // ColumnDrift overrides the drift policy for one column.
 type ColumnDrift struct {
-	Method    string   `json:"method,omitempty"`
-	Threshold *float64 `json:"threshold,omitempty"`
-	Skip      bool     `json:"skip"`
+	// Method is the column's own list of drift methods; empty inherits.
+	Method    drift.MethodList `json:"method,omitempty"`
+	Threshold *float64         `json:"threshold,omitempty"`
+	Skip      bool             `json:"skip"`
 }
 
 // DriftPolicy decides when the current data has drifted.
 type DriftPolicy struct {
-	Method     string   `json:"method"`
-	Threshold  *float64 `json:"threshold,omitempty"`
-	Share      float64  `json:"share"`
-	NullShare  float64  `json:"nullShare"`
-	Correction string   `json:"correction"`
-	Columns    []string `json:"columns,omitempty"`
-	Pos        Pos      `json:"pos,omitzero"`
+	// Method is the drift methods for every column without its own: one
+	// ("auto" by default) or a list, each applied to the columns it fits.
+	// Its JSON form is a string for one, as it always was, so that plan
+	// keys of one method do not change.
+	Method     drift.MethodList `json:"method"`
+	Threshold  *float64         `json:"threshold,omitempty"`
+	Share      float64          `json:"share"`
+	NullShare  float64          `json:"nullShare"`
+	Correction string           `json:"correction"`
+	Columns    []string         `json:"columns,omitempty"`
+	Pos        Pos              `json:"pos,omitzero"`
 	// ColumnsPos is where columns is set, when it is.
 	ColumnsPos Pos `json:"columnsPos,omitzero"`
 }

@@ -61,3 +61,41 @@ func (p *Pipeline) DriftColumnsFrom() string {
 	}
 	return "checks.drift.columns at " + d.ColumnsPos.String()
 }
+
+// checkDrift finds what the schema cannot say of the drift policy: a
+// threshold above 1 where one of the methods it applies to (a list's, or
+// auto) compares p-values. The drift step would refuse it; here the
+// refusal points at the threshold's line before any step runs.
+func checkDrift(p *Pipeline) Diagnostics {
+	c := p.Checks
+	if c == nil {
+		return nil
+	}
+	var ds Diagnostics
+	var policy drift.MethodList
+	if c.Drift != nil {
+		policy = c.Drift.Method
+		if err := (drift.Policy{Method: policy, Threshold: c.Drift.Threshold}).Validate(); err != nil {
+			ds = append(ds, diagAt(p.FieldPos("checks", "drift", "threshold"), "pipelines."+p.Name+".checks.drift.threshold", "%v", err))
+		}
+	}
+	names := make([]string, 0, len(c.Columns))
+	for n := range c.Columns {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		d := c.Columns[n].Drift
+		if d == nil || d.Threshold == nil {
+			continue
+		}
+		m := d.Method
+		if len(m) == 0 {
+			m = policy
+		}
+		if err := (drift.Policy{Method: m, Threshold: d.Threshold}).Validate(); err != nil {
+			ds = append(ds, diagAt(p.FieldPos("checks", "columns", n, "drift", "threshold"), "pipelines."+p.Name+".checks.columns."+n+".drift.threshold", "%v", err))
+		}
+	}
+	return ds
+}

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"cloud.google.com/go/storage"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	azblobblob "github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
@@ -24,16 +23,14 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
-	"github.com/googleapis/gax-go/v2"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/azureblob"
-	"gocloud.dev/blob/gcsblob"
 	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
-	"gocloud.dev/gcp"
 	"google.golang.org/api/googleapi"
 
 	"github.com/ctgit/ctgit/internal/fault"
+	"github.com/ctgit/ctgit/internal/gcsblob"
 )
 
 // bucketStore is an object-store bucket behind gocloud.dev/blob.
@@ -120,35 +117,16 @@ func openAzure(ctx context.Context, u string) (*blob.Bucket, error) {
 	return o.OpenBucketURL(ctx, pu)
 }
 
-// openGCS opens a GCS bucket with gocloud.dev's default gs:// opener,
-// which reaches an emulator named by STORAGE_EMULATOR_HOST without
-// credentials. The storage library retries a failed request until the
-// context ends, so a server that cannot be reached would hang a run: a few
-// quick attempts are enough to ride out a blip.
+// openGCS opens a GCS bucket through ctgit's own driver over GCS's JSON
+// API (internal/gcsblob), which reaches an emulator named by
+// STORAGE_EMULATOR_HOST without credentials, and retries a failed request
+// a few quick times rather than until the context ends, so a server that
+// cannot be reached does not hang a run. Missing credentials are an error
+// that says where Google's tools look for them.
 func openGCS(ctx context.Context, u string) (*blob.Bucket, error) {
-	// gocloud's default gs:// opener prints a warning to stdout when it
-	// finds no credentials, which would corrupt `--format json`: the
-	// client is made here, and missing credentials are an error that says
-	// where Google's tools look for them.
-	var client *gcp.HTTPClient
-	if os.Getenv("STORAGE_EMULATOR_HOST") != "" {
-		client = gcp.NewAnonymousHTTPClient(gcp.DefaultTransport())
-	} else {
-		creds, err := gcp.DefaultCredentials(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("no Google application-default credentials (%s): %w", credentialHint(u), err)
-		}
-		if client, err = gcp.NewHTTPClient(gcp.DefaultTransport(), gcp.CredentialsTokenSource(creds)); err != nil {
-			return nil, err
-		}
-	}
-	b, err := gcsblob.OpenBucket(ctx, client, strings.TrimPrefix(u, "gs://"), nil)
+	b, err := gcsblob.OpenBucket(ctx, strings.TrimPrefix(u, "gs://"))
 	if err != nil {
-		return nil, err
-	}
-	var c *storage.Client
-	if b.As(&c) {
-		c.SetRetry(storage.WithMaxAttempts(4), storage.WithBackoff(gax.Backoff{Initial: 100 * time.Millisecond, Max: 2 * time.Second, Multiplier: 2}))
+		return nil, fmt.Errorf("no Google application-default credentials (%s): %w", credentialHint(u), err)
 	}
 	return b, nil
 }
@@ -185,13 +163,9 @@ func (s *bucketStore) identity(as func(any) bool, md5 []byte, mod time.Time, siz
 	if as(&bp) && bp.ETag != nil && strings.Trim(string(*bp.ETag), `"`) != "" {
 		return "etag:" + strings.Trim(string(*bp.ETag), `"`)
 	}
-	var ga storage.ObjectAttrs
+	var ga gcsblob.Object
 	if as(&ga) && ga.Generation != 0 {
 		return fmt.Sprintf("generation:%d", ga.Generation)
-	}
-	var gp *storage.ObjectAttrs
-	if as(&gp) && gp != nil && gp.Generation != 0 {
-		return fmt.Sprintf("generation:%d", gp.Generation)
 	}
 	if len(md5) > 0 {
 		return fmt.Sprintf("md5:%x", md5)
@@ -270,9 +244,9 @@ func (s *bucketStore) Open(ctx context.Context, key string, o Object) (io.ReadCl
 				in.VersionId = &o.Version
 			}
 		}
-		var gh **storage.ObjectHandle
-		if gen := generation(o.ID); gen != 0 && as(&gh) {
-			*gh = (*gh).If(storage.Conditions{GenerationMatch: gen})
+		var gc *gcsblob.Conditions
+		if gen := generation(o.ID); gen != 0 && as(&gc) {
+			gc.GenerationMatch = gen
 		}
 		var ao *azblobblob.DownloadStreamOptions
 		if as(&ao) {
@@ -293,10 +267,10 @@ func (s *bucketStore) Open(ctx context.Context, key string, o Object) (io.ReadCl
 	// GCS emulators (fake-gcs-server) serve the current generation
 	// whatever the read asks for: the generation it says it served is
 	// checked here too.
-	var sr *storage.Reader
-	if gen := generation(o.ID); gen != 0 && r.As(&sr) && sr.Attrs.Generation != 0 && sr.Attrs.Generation != gen {
+	var served gcsblob.Object
+	if gen := generation(o.ID); gen != 0 && r.As(&served) && served.Generation != 0 && served.Generation != gen {
 		r.Close()
-		return nil, fault.Input(fmt.Errorf("%s changed since ctgit listed it (%s then, generation:%d now); run again", o.URL, o.ID, sr.Attrs.Generation))
+		return nil, fault.Input(fmt.Errorf("%s changed since ctgit listed it (%s then, generation:%d now); run again", o.URL, o.ID, served.Generation))
 	}
 	if r.Size() != o.Size {
 		r.Close()
@@ -377,7 +351,7 @@ func gcsRefused(err error) bool {
 // bucketMissing reports whether a not-found error is about the bucket.
 func bucketMissing(err error) bool {
 	var nsb *s3types.NoSuchBucket
-	if errors.As(err, &nsb) {
+	if errors.As(err, &nsb) || errors.Is(err, gcsblob.ErrBucketNotExist) {
 		return true
 	}
 	// ListObjectsV2 models no NoSuchBucket error: S3 and versitygw say it

@@ -68,7 +68,7 @@ func BenchmarkKernels(b *testing.B) {
 	for _, m := range []Method{MethodKS, MethodWasserstein, MethodPSI, MethodJensenShannon} {
 		b.Run("column/"+string(m), func(b *testing.B) {
 			var w worker
-			p := Policy{Method: m}
+			p := Policy{Method: MethodList{m}}
 			for b.Loop() {
 				w.compare(ref, cur, n, n, p)
 			}
@@ -91,7 +91,7 @@ func BenchmarkKernels(b *testing.B) {
 	for _, m := range []Method{MethodKS, MethodWasserstein, MethodPSI} {
 		b.Run("compact/"+string(m), func(b *testing.B) {
 			var w worker
-			p := Policy{Method: m}
+			p := Policy{Method: MethodList{m}}
 			for b.Loop() {
 				w.compare(dref, dcur, n, n, p)
 			}
@@ -105,7 +105,7 @@ func BenchmarkKernels(b *testing.B) {
 	for _, m := range []Method{MethodChiSquare, MethodPSI} {
 		b.Run("categorical/"+string(m), func(b *testing.B) {
 			var w worker
-			p := Policy{Method: m}
+			p := Policy{Method: MethodList{m}}
 			for b.Loop() {
 				w.compare(cref, ccur, n, n/2, p)
 			}

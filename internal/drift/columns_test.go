@@ -54,7 +54,7 @@ func TestSelectColumns(t *testing.T) {
 		wantLeft:   []LeftOut{{"gone", ReasonOnlyReference}, {"new", ReasonOnlyCurrent}},
 	}, {
 		name:    "a column override in neither file",
-		p:       Policy{Columns: map[string]ColumnPolicy{"zz": {Method: MethodKS}}},
+		p:       Policy{Columns: map[string]ColumnPolicy{"zz": {Method: MethodList{MethodKS}}}},
 		wantErr: `ref.csv: column "zz": no such column in either data file`,
 	}, {
 		name:    "nothing left to test",
@@ -124,7 +124,7 @@ func TestCompareFilesLeavesOutTheSameColumnsWhateverTheBudget(t *testing.T) {
 	writeWide(t, ref, 1, 20, []string{"target", "old"})
 	writeWide(t, cur, 2, 20, []string{"target", "new"}, "c00", "c19")
 	threshold := 0.001
-	p := Policy{Method: MethodKS, Threshold: &threshold, Exclude: []LeftOut{{Name: "target", Reason: "drift.skip"}}}
+	p := Policy{Method: MethodList{MethodKS}, Threshold: &threshold, Exclude: []LeftOut{{Name: "target", Reason: "drift.skip"}}}
 	wantLeft := []LeftOut{{"target", "drift.skip"}, {"old", ReasonOnlyReference}, {"new", ReasonOnlyCurrent}}
 	for _, budget := range []int64{0, 1 << 20, 64 << 10} {
 		rep, err := CompareFiles(ref, cur, table.ReadOptions{}, p, budget)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/ctgit/ctgit/internal/table"
@@ -53,7 +54,11 @@ const (
 	Categorical ColumnKind = "categorical"
 )
 
-// ColumnReport is the verdict on one column.
+// ColumnReport is the verdict on one column. A column is tested by every
+// method of the policy that applies to it (see MethodList); its method,
+// score, statistic, threshold and adjustedScore are those of the first, its
+// primary result, so that a report of one method reads as it always did,
+// and Results holds them all when there are several.
 type ColumnReport struct {
 	Name   string     `json:"name"`
 	Kind   ColumnKind `json:"kind"`
@@ -66,8 +71,9 @@ type ColumnReport struct {
 	// side has no values.
 	Statistic *float64 `json:"statistic"`
 	Threshold float64  `json:"threshold"`
-	// Drifted is true when the test says so, when the null share moved
-	// beyond the threshold, or when a side has no values at all.
+	// Drifted is true when any of the column's tests says so, when the
+	// null share moved beyond the threshold, or when a side has no values
+	// at all.
 	Drifted          bool      `json:"drifted"`
 	NullShare        NullShare `json:"nullShare"`
 	NullShareDrifted bool      `json:"nullShareDrifted"`
@@ -75,6 +81,24 @@ type ColumnReport struct {
 	AdjustedScore *float64 `json:"adjustedScore,omitempty"`
 	// Reason says in words why the column drifted; empty when it did not.
 	Reason string `json:"reason,omitempty"`
+	// Results holds one result per method that tested the column, in the
+	// policy's order, the primary first; absent when only one did (the
+	// fields above are then that result).
+	Results []MethodResult `json:"results,omitempty"`
+}
+
+// MethodResult is what one method said of one column.
+type MethodResult struct {
+	Method Method `json:"method"`
+	// Score, Statistic, Threshold and AdjustedScore mean what they mean
+	// on ColumnReport.
+	Score         *float64 `json:"score"`
+	Statistic     *float64 `json:"statistic"`
+	Threshold     float64  `json:"threshold"`
+	AdjustedScore *float64 `json:"adjustedScore,omitempty"`
+	// Drifted is this test's verdict alone (the null share aside): its
+	// score beyond the threshold, or a side with no values.
+	Drifted bool `json:"drifted"`
 }
 
 // NullShare is the share of missing cells on each side.
@@ -117,15 +141,16 @@ func compareColumns(ref, cur *table.Table, names []string, p Policy) ([]columnRe
 		}
 	}
 	for i, c := range cols {
-		m := p.method(c.Name)
-		if (m == MethodKS || m == MethodWasserstein) &&
-			(slices.Contains(p.Categorical, c.Name) || !c.Numerical() || !pairs[i].Numerical()) {
+		kind := Numerical
+		if slices.Contains(p.Categorical, c.Name) || !c.Numerical() || !pairs[i].Numerical() {
+			kind = Categorical
+		}
+		if _, err := p.columnMethods(c.Name, kind); err != nil {
 			file := ref.Path
 			if c.Numerical() && !slices.Contains(p.Categorical, c.Name) {
 				file = cur.Path
 			}
-			return nil, &table.InputError{File: file, Column: c.Name, Err: fmt.Errorf(
-				"method %s needs a numerical column, and this one is categorical; choose chisquare, jensenshannon or psi for it, or leave it out with --columns", m)}
+			return nil, &table.InputError{File: file, Column: c.Name, Err: err}
 		}
 	}
 	results := make([]columnResult, len(cols))
@@ -166,7 +191,7 @@ func finishReport(ref, cur Dataset, results []columnResult, left []LeftOut, p Po
 	correct(results, r.Correction)
 	drifted := 0
 	for i, res := range results {
-		res.finish(r.NullShareThreshold)
+		res.finish(r.NullShareThreshold, p.severalMethods())
 		r.Columns[i] = res.ColumnReport
 		if res.Drifted {
 			drifted++
@@ -191,8 +216,13 @@ func mapKeys(m map[string]ColumnPolicy) []string {
 // columnResult is a ColumnReport under construction.
 type columnResult struct {
 	ColumnReport
-	p      float64 // the p-value to correct, for p-value methods with a score
-	empty  string  // which side has no values, if any
+	tests []testResult // one per method, the primary first
+	empty string       // which side has no values, if any
+}
+
+// testResult is a MethodResult under construction.
+type testResult struct {
+	MethodResult
 	decide float64 // the score the threshold is applied to
 }
 
@@ -245,6 +275,11 @@ func (w *worker) countInts(a, b []int32) bool {
 	return true
 }
 
+// compare tests one column with each method of p that applies to it, in
+// order: the column's values are read once, whatever the number of
+// methods. An auto among them is resolved for the column; a method named
+// twice that way is tested once. compareColumns has checked that some
+// method applies.
 func (w *worker) compare(rc, cc *table.Column, refRows, curRows int, p Policy) columnResult {
 	res := columnResult{ColumnReport: ColumnReport{Name: rc.Name, Kind: Numerical}}
 	categorical := slices.Contains(p.Categorical, rc.Name) || !rc.Numerical() || !cc.Numerical()
@@ -259,27 +294,44 @@ func (w *worker) compare(rc, cc *table.Column, refRows, curRows int, p Policy) c
 		res.NullShare.Current = float64(curMissing) / float64(curRows)
 	}
 	nRef, nCur := rc.Len()-refMissing, cc.Len()-curMissing
-	m := p.method(rc.Name)
+	methods, _ := p.columnMethods(rc.Name, res.Kind)
 	if nRef == 0 || nCur == 0 {
-		res.Method = m
-		res.Threshold = p.threshold(rc.Name, m)
+		for _, m := range methods {
+			res.tests = append(res.tests, testResult{MethodResult: MethodResult{Method: m, Threshold: p.threshold(rc.Name, m)}})
+		}
 		res.empty = "reference"
 		if nRef > 0 {
 			res.empty = "current"
 		}
 		return res
 	}
+	var done []Method
+	for _, m := range methods {
+		if m == MethodAuto {
+			m = autoMethod(rc, categorical, nRef)
+		}
+		if slices.Contains(done, m) {
+			continue
+		}
+		done = append(done, m)
+		t := testResult{MethodResult: MethodResult{Method: m, Threshold: p.threshold(rc.Name, m)}}
+		if empty := w.test(&t, rc, cc, m, categorical, nRef, nCur); empty != "" {
+			res.empty = empty
+		}
+		res.tests = append(res.tests, t)
+	}
+	return res
+}
+
+// test scores one column with method m (not auto) into t; it returns which
+// side turned out to have no values to test, if any.
+func (w *worker) test(t *testResult, rc, cc *table.Column, m Method, categorical bool, nRef, nCur int) (empty string) {
 	// Compact columns are expanded to floats only where a test needs the
 	// values; KS needs only their order, which the integers of two
 	// columns at one scale have too.
 	rd, rs := rc.Decimals()
 	cd, cs := cc.Decimals()
 	ksInts := m == MethodKS && rd != nil && cd != nil && rs == cs
-	if m == MethodAuto {
-		m = autoMethod(rc, categorical, nRef)
-	}
-	res.Method = m
-	res.Threshold = p.threshold(rc.Name, m)
 
 	var score, stat float64
 	hasStat := false
@@ -323,11 +375,10 @@ func (w *worker) compare(rc, cc *table.Column, refRows, curRows int, p Policy) c
 			w.scratch = sortFloats(w.b, w.scratch)
 		}
 		if len(w.a) == 0 || len(w.b) == 0 {
-			res.empty = "reference"
 			if len(w.a) > 0 {
-				res.empty = "current"
+				return "current"
 			}
-			return res
+			return "reference"
 		}
 		if m == MethodKS {
 			stat, score = KolmogorovSmirnov(w.a, w.b)
@@ -359,15 +410,12 @@ func (w *worker) compare(rc, cc *table.Column, refRows, curRows int, p Policy) c
 			score = JensenShannon(rp, cp)
 		}
 	}
-	res.Score = &score
+	t.Score = &score
 	if hasStat && !math.IsInf(stat, 0) {
-		res.Statistic = &stat
+		t.Statistic = &stat
 	}
-	res.decide = score
-	if m.PValue() {
-		res.p = score
-	}
-	return res
+	t.decide = score
+	return ""
 }
 
 // autoMethod picks the test for a column as Evidently's defaults do.
@@ -596,77 +644,97 @@ func categoryCounts(rc, cc *table.Column) (ref, cur []float64) {
 	return ref, cur
 }
 
-// correct applies the multiple-testing correction to the p-value columns
-// and decides each column's test verdict.
+// correct applies the multiple-testing correction to the p-value results
+// of all columns together: the family is every ks and chisquare result of
+// the comparison. As ks tests only numerical columns and chisquare only
+// categorical ones, that is at most one per column, however many methods
+// the policy lists.
 func correct(results []columnResult, c Correction) {
-	var idx []int
-	for i, r := range results {
-		if r.Method.PValue() && r.Score != nil {
-			idx = append(idx, i)
+	var tests []*testResult
+	for i := range results {
+		for j := range results[i].tests {
+			if t := &results[i].tests[j]; t.Method.PValue() && t.Score != nil {
+				tests = append(tests, t)
+			}
 		}
 	}
-	m := float64(len(idx))
+	m := float64(len(tests))
 	switch c {
 	case CorrectionBonferroni:
-		for _, i := range idx {
-			adj := min(1, results[i].p*m)
-			results[i].AdjustedScore = &adj
-			results[i].decide = adj
+		for _, t := range tests {
+			adj := min(1, *t.Score*m)
+			t.AdjustedScore = &adj
+			t.decide = adj
 		}
 	case CorrectionBH:
-		sort.SliceStable(idx, func(a, b int) bool { return results[idx[a]].p < results[idx[b]].p })
+		sort.SliceStable(tests, func(a, b int) bool { return *tests[a].Score < *tests[b].Score })
 		running := 1.0
-		for k := len(idx) - 1; k >= 0; k-- {
-			i := idx[k]
-			running = min(running, results[i].p*m/float64(k+1))
+		for k := len(tests) - 1; k >= 0; k-- {
+			t := tests[k]
+			running = min(running, *t.Score*m/float64(k+1))
 			adj := min(1, running)
-			results[i].AdjustedScore = &adj
-			results[i].decide = adj
+			t.AdjustedScore = &adj
+			t.decide = adj
 		}
 	}
 }
 
-// finish settles the verdict and its reason.
-func (r *columnResult) finish(nullThreshold float64) {
+// finish settles the column's verdict, from every test and the null
+// share, and its reason. named says whether the policy may test a column
+// with several methods, so that a p-value's reason names its test.
+func (r *columnResult) finish(nullThreshold float64, named bool) {
 	var reasons []string
 	change := math.Abs(r.NullShare.Current - r.NullShare.Reference)
 	r.NullShareDrifted = change > nullThreshold
-	switch {
-	case r.empty != "":
+	if r.empty != "" {
 		reasons = append(reasons, fmt.Sprintf("%s has no non-missing values", r.empty))
-	case r.Score != nil:
-		test := false
-		switch r.Method {
-		case MethodKS:
-			test = r.decide <= r.Threshold
-		case MethodChiSquare:
-			test = r.decide < r.Threshold
-		default:
-			test = r.decide >= r.Threshold
+	}
+	for i := range r.tests {
+		t := &r.tests[i]
+		if r.empty != "" || t.Score == nil {
+			t.Drifted = r.empty != ""
+			continue
 		}
-		if test {
-			what := "p-value"
-			if r.AdjustedScore != nil {
-				what = "adjusted p-value"
-			}
-			switch r.Method {
-			case MethodKS:
-				reasons = append(reasons, fmt.Sprintf("%s %.4g ≤ %g", what, r.decide, r.Threshold))
-			case MethodChiSquare:
-				reasons = append(reasons, fmt.Sprintf("%s %.4g below %g", what, r.decide, r.Threshold))
-			default:
-				reasons = append(reasons, fmt.Sprintf("%s %.4g ≥ %g", r.Method, r.decide, r.Threshold))
-			}
+		switch t.Method {
+		case MethodKS:
+			t.Drifted = t.decide <= t.Threshold
+		case MethodChiSquare:
+			t.Drifted = t.decide < t.Threshold
+		default:
+			t.Drifted = t.decide >= t.Threshold
+		}
+		if !t.Drifted {
+			continue
+		}
+		what := "p-value"
+		if t.AdjustedScore != nil {
+			what = "adjusted p-value"
+		}
+		if named {
+			what = string(t.Method) + " " + what
+		}
+		switch t.Method {
+		case MethodKS:
+			reasons = append(reasons, fmt.Sprintf("%s %.4g ≤ %g", what, t.decide, t.Threshold))
+		case MethodChiSquare:
+			reasons = append(reasons, fmt.Sprintf("%s %.4g below %g", what, t.decide, t.Threshold))
+		default:
+			reasons = append(reasons, fmt.Sprintf("%s %.4g ≥ %g", t.Method, t.decide, t.Threshold))
 		}
 	}
 	if r.NullShareDrifted {
 		reasons = append(reasons, fmt.Sprintf("null share changed by %.4g, more than %g", change, nullThreshold))
 	}
-	r.Drifted = len(reasons) > 0
-	if len(reasons) > 0 {
-		r.Reason = reasons[0]
-		for _, s := range reasons[1:] {
-			r.Reason += "; " + s
+	if len(r.tests) > 0 {
+		t := r.tests[0].MethodResult
+		r.Method, r.Score, r.Statistic, r.Threshold, r.AdjustedScore = t.Method, t.Score, t.Statistic, t.Threshold, t.AdjustedScore
+	}
+	if len(r.tests) > 1 {
+		r.Results = make([]MethodResult, len(r.tests))
+		for i, t := range r.tests {
+			r.Results[i] = t.MethodResult
 		}
 	}
+	r.Drifted = len(reasons) > 0
+	r.Reason = strings.Join(reasons, "; ")
 }

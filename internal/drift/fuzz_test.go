@@ -61,11 +61,11 @@ func FuzzKernels(f *testing.F) {
 		cref, _ := compactTable(ref)
 		ccur, _ := compactTable(cur)
 		for _, m := range Methods {
-			rep, err := Compare(ref, cur, Policy{Method: m})
+			rep, err := Compare(ref, cur, Policy{Method: MethodList{m}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			crep, err := Compare(cref, ccur, Policy{Method: m})
+			crep, err := Compare(cref, ccur, Policy{Method: MethodList{m}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,8 @@
 package drift
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -38,6 +40,105 @@ func (m Method) DefaultThreshold() float64 {
 
 func (m Method) valid() bool { return slices.Contains(Methods, m) }
 
+// fits reports whether m is meant for columns of kind k: ks and
+// wasserstein for numerical columns, chisquare and jensenshannon for
+// categorical ones, psi and auto for both. In a list of methods, each
+// applies to the columns it fits.
+func (m Method) fits(k ColumnKind) bool {
+	switch m {
+	case MethodKS, MethodWasserstein:
+		return k == Numerical
+	case MethodChiSquare, MethodJensenShannon:
+		return k == Categorical
+	}
+	return true
+}
+
+// computes reports whether m can test a column of kind k at all: every
+// method but ks and wasserstein, which need numbers, can (chisquare and
+// jensenshannon count a numerical column's values or bins).
+func (m Method) computes(k ColumnKind) bool {
+	return k == Numerical || (m != MethodKS && m != MethodWasserstein)
+}
+
+// MethodList is the drift tests a policy applies, in the order the user
+// gave them; its first applicable method is a column's primary result.
+// Empty means auto. Its JSON form is a string when it holds one method
+// (as a policy's method always was) and an array otherwise; both are
+// read.
+type MethodList []Method
+
+// ParseMethods reads a comma-separated list of methods ("ks,chisquare,psi"
+// or "ks"), checking each name and refusing repeats.
+func ParseMethods(s string) (MethodList, error) {
+	var l MethodList
+	for _, name := range strings.Split(s, ",") {
+		l = append(l, Method(strings.TrimSpace(name)))
+	}
+	return l, l.validate()
+}
+
+// String is the list as ParseMethods reads it.
+func (l MethodList) String() string {
+	s := make([]string, len(l))
+	for i, m := range l {
+		s[i] = string(m)
+	}
+	return strings.Join(s, ",")
+}
+
+// MarshalJSON writes one method as a string and several as an array.
+func (l MethodList) MarshalJSON() ([]byte, error) {
+	switch len(l) {
+	case 0:
+		return []byte(`""`), nil
+	case 1:
+		return json.Marshal(string(l[0]))
+	}
+	return json.Marshal([]Method(l))
+}
+
+// UnmarshalJSON reads a method's name or an array of names; "" is the
+// empty list. Names are checked by Policy.Validate.
+func (l *MethodList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = nil
+		if one != "" {
+			*l = MethodList{Method(one)}
+		}
+		return nil
+	}
+	var many []Method
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("a method is a name or a list of names")
+	}
+	*l = many
+	return nil
+}
+
+// validate checks every name and refuses repeats.
+func (l MethodList) validate() error {
+	for i, m := range l {
+		if !m.valid() {
+			if m == "" {
+				return fmt.Errorf("an empty method name in %q; use one or more of %s, comma-separated", l.String(), methodList())
+			}
+			return fmt.Errorf("unknown method %q; use one of %s", m, methodList())
+		}
+		if slices.Contains(l[:i], m) {
+			return fmt.Errorf("method %s is listed twice", m)
+		}
+	}
+	return nil
+}
+
+// hasPValueOrAuto reports whether a threshold for l may be applied to a
+// p-value: an empty list is auto.
+func (l MethodList) hasPValueOrAuto() bool {
+	return len(l) == 0 || slices.ContainsFunc(l, func(m Method) bool { return m.PValue() || m == MethodAuto })
+}
+
 // Correction is a multiple-testing correction over the p-value tests of one
 // comparison.
 type Correction string
@@ -64,8 +165,9 @@ const (
 // tables. Its JSON form (field names as they are) is how the Dagger
 // executor hands a pipeline's policy to ctgit drift.
 type Policy struct {
-	// Method is the test for columns without an override; "" means auto.
-	Method Method
+	// Method is the tests for columns without an override, each applied
+	// to the columns it fits (see MethodList); empty means auto.
+	Method MethodList
 	// Threshold overrides every method's default threshold when non-nil.
 	// For p-value methods it must be in (0, 1]; for distances, > 0.
 	Threshold *float64
@@ -91,14 +193,14 @@ type Policy struct {
 	// missing values beyond which the column has drifted, in [0, 1]; nil
 	// means DefaultNullShareThreshold.
 	NullShareThreshold *float64
-	// Correction adjusts the p-values of ks and chisquare columns for
-	// multiple testing; "" means none.
+	// Correction adjusts the p-values of the ks and chisquare results of
+	// every column for multiple testing; "" means none.
 	Correction Correction
 }
 
 // ColumnPolicy overrides the policy for one column; zero fields inherit.
 type ColumnPolicy struct {
-	Method    Method
+	Method    MethodList
 	Threshold *float64
 }
 
@@ -116,14 +218,59 @@ func (p Policy) nullShareThreshold() float64 {
 	return *p.NullShareThreshold
 }
 
-func (p Policy) method(col string) Method {
-	if cp, ok := p.Columns[col]; ok && cp.Method != "" {
+// severalMethods reports whether the policy may test a column with more
+// than one method.
+func (p Policy) severalMethods() bool {
+	if len(p.Method) > 1 {
+		return true
+	}
+	for _, cp := range p.Columns {
+		if len(cp.Method) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// methods is the list of methods in force for col: its own, the
+// policy's, or auto.
+func (p Policy) methods(col string) MethodList {
+	if cp, ok := p.Columns[col]; ok && len(cp.Method) > 0 {
 		return cp.Method
 	}
-	if p.Method == "" {
-		return MethodAuto
+	if len(p.Method) == 0 {
+		return MethodList{MethodAuto}
 	}
 	return p.Method
+}
+
+// columnMethods is the methods that test col, of kind k, in list order:
+// those that fit the kind; when none does, those that can compute it (a
+// single chisquare on a numerical column counts its values, as it always
+// did). A column no listed method can test is an error whose message says
+// what to do.
+func (p Policy) columnMethods(col string, k ColumnKind) ([]Method, error) {
+	list := p.methods(col)
+	var out []Method
+	for _, m := range list {
+		if m.fits(k) {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		for _, m := range list {
+			if m.computes(k) {
+				out = append(out, m)
+			}
+		}
+	}
+	if len(out) == 0 {
+		if len(list) == 1 {
+			return nil, fmt.Errorf("method %s needs a numerical column, and this one is categorical; choose chisquare, jensenshannon or psi for it, or leave it out with --columns", list[0])
+		}
+		return nil, fmt.Errorf("methods %s need numerical columns, and this one is categorical; add chisquare, jensenshannon or psi to the list, or leave it out with --columns", list)
+	}
+	return out, nil
 }
 
 func (p Policy) threshold(col string, m Method) float64 {
@@ -146,18 +293,18 @@ func (p Policy) correction() Correction {
 // Validate checks the policy on its own (column names are checked against
 // the data by Compare). Errors name the offending setting.
 func (p Policy) Validate() error {
-	if p.Method != "" && !p.Method.valid() {
-		return fmt.Errorf("unknown method %q; use one of %s", p.Method, methodList())
+	if err := p.Method.validate(); err != nil {
+		return err
 	}
 	if err := checkThreshold("threshold", p.Threshold, p.Method); err != nil {
 		return err
 	}
 	for name, cp := range p.Columns {
-		if cp.Method != "" && !cp.Method.valid() {
-			return fmt.Errorf("column %q: unknown method %q; use one of %s", name, cp.Method, methodList())
+		if err := cp.Method.validate(); err != nil {
+			return fmt.Errorf("column %q: %w", name, err)
 		}
 		m := cp.Method
-		if m == "" {
+		if len(m) == 0 {
 			m = p.Method
 		}
 		if err := checkThreshold(fmt.Sprintf("column %q: threshold", name), cp.Threshold, m); err != nil {
@@ -189,20 +336,24 @@ func methodList() string {
 	return strings.Join(s, ", ")
 }
 
-func checkThreshold(what string, t *float64, m Method) error {
+// checkThreshold checks a threshold that applies to every method of l.
+func checkThreshold(what string, t *float64, l MethodList) error {
 	if t == nil {
 		return nil
 	}
 	v := *t
-	switch {
-	case math.IsNaN(v) || math.IsInf(v, 0) || v <= 0:
+	if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
 		return fmt.Errorf("%s %v is out of range: it must be a positive number", what, v)
-	case m.PValue() && v > 1:
-		return fmt.Errorf("%s %v is out of range for %s: a p-value threshold must be in (0, 1]", what, v, m)
-	case (m == "" || m == MethodAuto) && v > 1:
-		return fmt.Errorf("%s %v is out of range for method auto, which may use p-value tests: it must be in (0, 1]", what, v)
 	}
-	return nil
+	if v <= 1 || !l.hasPValueOrAuto() {
+		return nil
+	}
+	for _, m := range l {
+		if m.PValue() {
+			return fmt.Errorf("%s %v is out of range for %s: a p-value threshold must be in (0, 1]", what, v, m)
+		}
+	}
+	return fmt.Errorf("%s %v is out of range for method auto, which may use p-value tests: it must be in (0, 1]", what, v)
 }
 
 func checkUnit(what string, v *float64) error {

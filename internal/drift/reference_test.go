@@ -143,7 +143,7 @@ func TestAgainstSciPy(t *testing.T) {
 			}
 			for m, want := range c.Scores {
 				one := 1.0
-				rep, err := Compare(ref, cur, Policy{Method: m, NullShareThreshold: &one})
+				rep, err := Compare(ref, cur, Policy{Method: MethodList{m}, NullShareThreshold: &one})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -237,7 +237,7 @@ func TestCompactSameReport(t *testing.T) {
 		compacted++
 		for m := range c.Scores {
 			one := 1.0
-			p := Policy{Method: m, NullShareThreshold: &one}
+			p := Policy{Method: MethodList{m}, NullShareThreshold: &one}
 			want, err1 := Compare(ref, cur, p)
 			got, err2 := Compare(cref, ccur, p)
 			if d := cmp.Diff(fmt.Sprint(err1), fmt.Sprint(err2)); d != "" {

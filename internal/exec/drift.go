@@ -125,7 +125,7 @@ func DriftPolicy(p *config.Pipeline) drift.Policy {
 		return pol
 	}
 	d := c.Drift
-	pol.Method = drift.Method(d.Method)
+	pol.Method = d.Method
 	pol.Threshold = d.Threshold
 	share, null := d.Share, d.NullShare
 	pol.Share, pol.NullShareThreshold = &share, &null
@@ -151,7 +151,7 @@ func DriftPolicy(p *config.Pipeline) drift.Policy {
 			if pol.Columns == nil {
 				pol.Columns = map[string]drift.ColumnPolicy{}
 			}
-			pol.Columns[n] = drift.ColumnPolicy{Method: drift.Method(col.Drift.Method), Threshold: col.Drift.Threshold}
+			pol.Columns[n] = drift.ColumnPolicy{Method: col.Drift.Method, Threshold: col.Drift.Threshold}
 		}
 	}
 	return pol

@@ -54,7 +54,7 @@ func TestDriftPolicyCoversUndeclaredColumns(t *testing.T) {
 			"f01": {Type: "number"}, "f02": {Type: "number"}, "f03": {Type: "number"}, "f04": {Type: "number"},
 			"target": {Type: "integer", Drift: &config.ColumnDrift{Skip: true}, FieldPos: config.ColumnFieldPos{DriftSkip: pos.Parse("pipelines/x.cue:12:5")}},
 		},
-		Drift: &config.DriftPolicy{Method: "auto", Share: 0.5, NullShare: 0.1, Correction: "none"},
+		Drift: &config.DriftPolicy{Method: drift.MethodList{drift.MethodAuto}, Share: 0.5, NullShare: 0.1, Correction: "none"},
 	}}
 	rep, err := drift.Compare(ref, cur, DriftPolicy(p))
 	if err != nil {
@@ -114,5 +114,41 @@ func TestDriftPolicy(t *testing.T) {
 				t.Errorf("subset from %q, want %q", pol.SubsetFrom, tc.wantFrom)
 			}
 		})
+	}
+}
+
+// TestDriftPolicyMethodList: a pipeline's list of methods, and a column's,
+// reach the drift step as they were written, and its report carries one
+// result per method that fits each column.
+func TestDriftPolicyMethodList(t *testing.T) {
+	ref, cur := wideTables(2, 500, "f01")
+	p := &config.Pipeline{Checks: &config.Checks{
+		Columns: map[string]config.Column{
+			"target": {Type: "category"},
+			"f02":    {Type: "number", Drift: &config.ColumnDrift{Method: drift.MethodList{drift.MethodWasserstein}}},
+		},
+		Drift: &config.DriftPolicy{Method: drift.MethodList{drift.MethodKS, drift.MethodChiSquare, drift.MethodPSI}, Share: 0.5, NullShare: 0.1, Correction: "bonferroni"},
+	}}
+	pol := DriftPolicy(p)
+	rep, err := drift.Compare(ref, cur, pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]drift.Method{}
+	for _, c := range rep.Columns {
+		if len(c.Results) == 0 {
+			got[c.Name] = []drift.Method{c.Method}
+		}
+		for _, r := range c.Results {
+			got[c.Name] = append(got[c.Name], r.Method)
+		}
+	}
+	want := map[string][]drift.Method{
+		"f01":    {drift.MethodKS, drift.MethodPSI},
+		"f02":    {drift.MethodWasserstein},
+		"target": {drift.MethodChiSquare, drift.MethodPSI},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("methods per column (-want +got):\n%s", diff)
 	}
 }

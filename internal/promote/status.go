@@ -30,9 +30,9 @@ func ReadStatus(ctx context.Context, root, rev, base string, pipelines []*config
 		}
 		for _, sg := range stages {
 			m := record.ModelStatus{Pipeline: pp.Name, Model: pp.Model.Name, Channel: sg.Channel, File: sg.Target.File, Field: sg.Target.Path, Branch: sg.Branch}
-			if sg.Channel == "" {
-				m.RollbackBranch = pp.RollbackBranch()
-			}
+			// A channel is rolled back on its own branch (watch's, or
+			// rollback's of that channel).
+			m.RollbackBranch = RollbackBranch(pp, sg.Channel)
 			if vs, err := gitops.History(root, rev, sg.Target.File, sg.Target.Path); err != nil {
 				m.Error = err.Error()
 			} else {

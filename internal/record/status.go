@@ -39,8 +39,9 @@ type ModelStatus struct {
 	// Branch is the promotion branch; PullRequest its open pull request.
 	Branch      string       `json:"branch"`
 	PullRequest *OpenRequest `json:"pullRequest,omitempty"`
-	// RollbackBranch is the branch of `ctgit rollback` (on the model's own
-	// target only, not its channels); Rollback its open pull request.
+	// RollbackBranch is the branch a rollback of this stage uses (`ctgit
+	// rollback`, or `ctgit watch` for a channel); Rollback its open pull
+	// request.
 	RollbackBranch string       `json:"rollbackBranch,omitempty"`
 	Rollback       *OpenRequest `json:"rollback,omitempty"`
 	Error          string       `json:"error,omitempty"`

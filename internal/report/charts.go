@@ -26,13 +26,21 @@ const historyPoints = 10
 func writeDriftCharts(b *strings.Builder, d *drift.Report) {
 	var pvals, dists []drift.ColumnReport
 	for _, c := range d.Columns {
-		if c.Score == nil || math.IsInf(*c.Score, 0) || math.IsNaN(*c.Score) {
-			continue
-		}
-		if c.Method.PValue() {
-			pvals = append(pvals, c)
-		} else {
-			dists = append(dists, c)
+		// A column tested by several methods has a bar per result, in
+		// the chart of its kind of score, named with its method.
+		for _, r := range driftResults(c) {
+			if r.Score == nil || math.IsInf(*r.Score, 0) || math.IsNaN(*r.Score) {
+				continue
+			}
+			bar := drift.ColumnReport{Name: c.Name, Method: r.Method, Score: r.Score, Threshold: r.Threshold}
+			if len(c.Results) > 1 {
+				bar.Name += " (" + string(r.Method) + ")"
+			}
+			if r.Method.PValue() {
+				pvals = append(pvals, bar)
+			} else {
+				dists = append(dists, bar)
+			}
 		}
 	}
 	driftChart(b, pvals, len(d.Columns), "p-value per column (drift below the line)", "p-value", true)

@@ -106,19 +106,55 @@ func num(p *float64) string {
 	return fmt.Sprintf("%.4g", *p)
 }
 
-func driftScore(c drift.ColumnReport) string {
-	s := num(c.Score)
-	if c.AdjustedScore != nil {
-		s += " (adj " + num(c.AdjustedScore) + ")"
+// driftResults is every result of a column: its Results, or the column's
+// own fields when one method tested it.
+func driftResults(c drift.ColumnReport) []drift.MethodResult {
+	if len(c.Results) > 0 {
+		return c.Results
 	}
-	return s
+	return []drift.MethodResult{{Method: c.Method, Score: c.Score, Statistic: c.Statistic, Threshold: c.Threshold, AdjustedScore: c.AdjustedScore}}
+}
+
+// resultSep separates a column's results within one cell of the text and
+// markdown tables: a column keeps one line however many methods tested it,
+// each cell listing its results in the METHOD cell's order.
+const resultSep = " · "
+
+// perResult joins f of each of c's results.
+func perResult(c drift.ColumnReport, f func(drift.MethodResult) string) string {
+	rs := driftResults(c)
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = f(r)
+	}
+	return strings.Join(out, resultSep)
+}
+
+func driftMethod(c drift.ColumnReport) string {
+	return perResult(c, func(r drift.MethodResult) string { return string(r.Method) })
+}
+
+func driftScore(c drift.ColumnReport) string {
+	return perResult(c, func(r drift.MethodResult) string {
+		s := num(r.Score)
+		if r.AdjustedScore != nil {
+			s += " (adj " + num(r.AdjustedScore) + ")"
+		}
+		return s
+	})
 }
 
 func driftStatistic(c drift.ColumnReport) string {
-	if c.Statistic == nil && c.Score != nil && c.Method == drift.MethodChiSquare {
-		return "inf"
-	}
-	return num(c.Statistic)
+	return perResult(c, func(r drift.MethodResult) string {
+		if r.Statistic == nil && r.Score != nil && r.Method == drift.MethodChiSquare {
+			return "inf"
+		}
+		return num(r.Statistic)
+	})
+}
+
+func driftThreshold(c drift.ColumnReport) string {
+	return perResult(c, func(r drift.MethodResult) string { return fmt.Sprintf("%g", r.Threshold) })
 }
 
 func nulls(c drift.ColumnReport) string {
@@ -149,17 +185,21 @@ func driftText(w io.Writer, r *drift.Report) error {
 		if c.Drifted {
 			verdict = "yes: " + c.Reason
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%g\t%s\t%s\n", c.Name, c.Kind, c.Method, driftScore(c),
-			driftStatistic(c), c.Threshold, nulls(c), verdict)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Kind, driftMethod(c), driftScore(c),
+			driftStatistic(c), driftThreshold(c), nulls(c), verdict)
 	}
 	return tw.Flush()
 }
 
+// countPValues counts the corrected results: the family the correction
+// was over.
 func countPValues(r *drift.Report) int {
 	n := 0
 	for _, c := range r.Columns {
-		if c.AdjustedScore != nil {
-			n++
+		for _, res := range driftResults(c) {
+			if res.AdjustedScore != nil {
+				n++
+			}
 		}
 	}
 	return n
@@ -211,8 +251,8 @@ func driftMarkdownTable(w io.Writer, cols []drift.ColumnReport) error {
 		if c.Drifted {
 			verdict = "**yes** — " + mdCell(c.Reason)
 		}
-		if _, err := fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %g | %s | %s |\n", mdCell(c.Name), c.Kind, c.Method,
-			driftScore(c), driftStatistic(c), c.Threshold, nulls(c), verdict); err != nil {
+		if _, err := fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(c.Name), c.Kind, driftMethod(c),
+			driftScore(c), driftStatistic(c), driftThreshold(c), nulls(c), verdict); err != nil {
 			return err
 		}
 	}

@@ -68,3 +68,54 @@ func TestDriftUnknownFormat(t *testing.T) {
 		t.Fatal("want an error for an unknown format")
 	}
 }
+
+// sampleMultiDriftReport is a report of a policy listing several methods
+// (ks,chisquare,psi with Bonferroni): each column has one result per method
+// that fits it, the primary first, and one line in every human view.
+func sampleMultiDriftReport() *drift.Report {
+	return &drift.Report{
+		APIVersion: version.APIVersion, Kind: drift.ReportKind,
+		Reference: drift.Dataset{Path: "ref.csv", Rows: 300},
+		Current:   drift.Dataset{Path: "cur.csv", Rows: 240},
+		Drifted:   true, DriftShare: 2.0 / 3, ShareThreshold: 0.5, NullShareThreshold: 0.1,
+		Correction: drift.CorrectionBonferroni,
+		Columns: []drift.ColumnReport{
+			{Name: "amount", Kind: drift.Numerical, Method: drift.MethodKS, Score: f64(1.329e-07), Statistic: f64(0.2558),
+				Threshold: 0.05, AdjustedScore: f64(3.988e-07), Drifted: true,
+				Reason: "ks adjusted p-value 3.988e-07 ≤ 0.05; psi 0.4388 ≥ 0.1",
+				Results: []drift.MethodResult{
+					{Method: drift.MethodKS, Score: f64(1.329e-07), Statistic: f64(0.2558), Threshold: 0.05, AdjustedScore: f64(3.988e-07), Drifted: true},
+					{Method: drift.MethodPSI, Score: f64(0.4388), Threshold: 0.1, Drifted: true},
+				}},
+			{Name: "ratio", Kind: drift.Numerical, Method: drift.MethodKS, Score: f64(0.5305), Statistic: f64(0.0698),
+				Threshold: 0.05, AdjustedScore: f64(1), NullShare: drift.NullShare{Reference: 0.06, Current: 0.075},
+				Results: []drift.MethodResult{
+					{Method: drift.MethodKS, Score: f64(0.5305), Statistic: f64(0.0698), Threshold: 0.05, AdjustedScore: f64(1)},
+					{Method: drift.MethodPSI, Score: f64(0.095), Threshold: 0.1},
+				}},
+			{Name: "plan", Kind: drift.Categorical, Method: drift.MethodChiSquare, Score: f64(0), Threshold: 0.05,
+				AdjustedScore: f64(0), Drifted: true,
+				Reason: "chisquare adjusted p-value 0 below 0.05; psi 0.8478 ≥ 0.1",
+				Results: []drift.MethodResult{
+					{Method: drift.MethodChiSquare, Score: f64(0), Threshold: 0.05, AdjustedScore: f64(0), Drifted: true},
+					{Method: drift.MethodPSI, Score: f64(0.8478), Threshold: 0.1, Drifted: true},
+				}},
+		},
+	}
+}
+
+func TestDriftMultiMethodGolden(t *testing.T) {
+	for _, tc := range []struct{ format, file string }{
+		{FormatText, "drift_report_multi.txt"},
+		{FormatMarkdown, "drift_report_multi.md"},
+		{FormatJSON, "drift_report_multi.json"},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Drift(&buf, sampleMultiDriftReport(), tc.format); err != nil {
+				t.Fatal(err)
+			}
+			goldenfile.Check(t, filepath.Join("testdata", tc.file), buf.Bytes())
+		})
+	}
+}

@@ -185,7 +185,7 @@ func BenchmarkShapes(b *testing.B) {
 					b.ReportAllocs()
 					defer reportCPU(b)()
 					for b.Loop() {
-						if _, err := Compare(&rt, &ct, Policy{Method: m}); err != nil {
+						if _, err := Compare(&rt, &ct, Policy{Method: MethodList{m}}); err != nil {
 							b.Fatal(err)
 						}
 					}

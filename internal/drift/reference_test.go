@@ -284,7 +284,7 @@ func TestReadCSVSameReport(t *testing.T) {
 			rref, rcur := read(t, "ref", refCells), read(t, "cur", curCells)
 			for m := range c.Scores {
 				one := 1.0
-				p := Policy{Method: m, NullShareThreshold: &one}
+				p := Policy{Method: MethodList{m}, NullShareThreshold: &one}
 				want, err1 := Compare(ref, cur, p)
 				got, err2 := Compare(rref, rcur, p)
 				if d := cmp.Diff(fmt.Sprint(err1), fmt.Sprint(err2)); d != "" {

@@ -156,7 +156,11 @@ func compareColumns(ref, cur *table.Table, names []string, p Policy) ([]columnRe
 	results := make([]columnResult, len(cols))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(cols), 1)) {
+	// The workers hold these cores: a kernel splits its work only over
+	// cores no column holds.
+	workers := min(runtime.GOMAXPROCS(0), max(len(cols), 1))
+	defer claimCores(workers)()
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -476,6 +480,7 @@ func decPopulationStd(dec []int32, scale int) float64 {
 
 // numbers appends the numeric cells of c to dst, in order.
 func numbers(dst []float64, c *table.Column) []float64 {
+	dst = slices.Grow(dst, c.Len()-c.Missing())
 	if dec, scale := c.Decimals(); dec != nil {
 		p := table.Pow10(scale)
 		for _, d := range dec {

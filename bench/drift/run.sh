@@ -150,7 +150,7 @@ for shape in $SHAPES; do
 done
 rm -f "$work"/*.csv
 echo
-echo "SCALE=$SCALE REPEAT=$REPEAT (medians) METHODS=$METHODS; $mode"
+echo "SCALE=$SCALE REPEAT=$REPEAT (medians) METHODS=$METHODS, $SECONDS s in all; $mode"
 echo "speedup = peer/ctgit wall time; mem_ratio = ctgit/peer peak RSS; MB = reference.csv's size;"
 echo "goal = met when speedup >= 10x and mem_ratio <= 0.5x (issue 19);"
 echo "max_diff = largest relative difference of a score (p-value or distance), and its method/column"

@@ -8,7 +8,7 @@ BIN := bin/ctgit
 # a quarter less binary to map and fault in at every start.
 LDFLAGS ?= -s -w
 
-.PHONY: all build test lint demo fuzz bench-plan bench-data clean
+.PHONY: all build test lint demo fuzz bench-drift bench-plan bench-start bench-data clean
 
 all: build
 
@@ -33,6 +33,16 @@ demo: build
 FUZZTIME ?= 5s
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+# `ctgit drift` next to pandas + SciPy on every shape of data in
+# bench/drift/run.sh; SCALE=0.1 for a quick run, REPEAT for the runs a median takes.
+bench-drift:
+	./bench/drift/run.sh
+
+# `ctgit version` and `ctgit vet` next to `cue vet`, the binary's size and its
+# costliest package inits (see bench/start/run.sh).
+bench-start: build
+	CTGIT=$(BIN) ./bench/start/run.sh
 
 # `ctgit plan` on 100 generated pipelines next to `cue export` of the same files.
 bench-plan: build

@@ -1,12 +1,21 @@
 #!/usr/bin/python3
 """The Python reference for bench/drift: the same computations as
-`ctgit drift --method METHOD`, done the way Evidently does them, with
-pandas.read_csv and SciPy/NumPy. Prints {column: score} as JSON.
+`ctgit drift --method METHODS`, done the way Evidently does them, with
+pandas.read_csv and SciPy/NumPy. Both files are read once, whatever the
+number of methods, as a Python user would. Prints {method: {column: score}}
+as JSON.
 
-usage: reference.py METHOD REFERENCE.csv CURRENT.csv
+usage: reference.py METHODS REFERENCE.csv CURRENT.csv
+
+METHODS is one method, or a comma-separated list. One method applies to every
+column (ks only to numerical ones), as `ctgit drift --method M` does. In a
+list each method applies to the columns it fits: ks and wasserstein to
+numerical columns, chisquare and jensenshannon to categorical ones, psi and
+auto to both.
 """
 import json
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -58,17 +67,28 @@ def score(method, ref, cur, numerical):
     return distance.jensenshannon(rp, cp)
 
 
+def fits(method, numerical, listed):
+    if method in ("ks", "wasserstein"):
+        return numerical
+    if listed and method in ("chisquare", "jensenshannon"):
+        return not numerical
+    return True
+
+
 def main():
-    method, ref_path, cur_path = sys.argv[1:4]
+    # chisquare divides by zero for a category the reference lacks; SciPy's
+    # answer (p = 0) is the one compared, its warning is noise in the table.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    methods, ref_path, cur_path = sys.argv[1].split(","), sys.argv[2], sys.argv[3]
     ref_df, cur_df = pd.read_csv(ref_path), pd.read_csv(cur_path)
-    out = {}
+    out = {m: {} for m in methods}
     for col in ref_df.columns:
         ref = ref_df[col].replace([np.inf, -np.inf], np.nan).dropna()
         cur = cur_df[col].replace([np.inf, -np.inf], np.nan).dropna()
         numerical = pd.api.types.is_numeric_dtype(ref) and pd.api.types.is_numeric_dtype(cur)
-        if method == "ks" and not numerical:
-            continue  # ks applies to numerical columns only
-        out[col] = float(score(method, ref, cur, numerical))
+        for method in methods:
+            if fits(method, numerical, len(methods) > 1):
+                out[method][col] = float(score(method, ref, cur, numerical))
     json.dump(out, sys.stdout)
 
 

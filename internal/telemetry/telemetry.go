@@ -202,6 +202,17 @@ func (b *builder) run(r *record.Run) {
 				b.set(driftScore, *c.Score, c.Name, string(c.Method))
 			}
 			b.set(driftThreshold, c.Threshold, c.Name, string(c.Method))
+			// Several methods: every result, one series per method (the
+			// primary's is the column's own, above).
+			for _, res := range c.Results {
+				if res.Method == c.Method {
+					continue
+				}
+				if res.Score != nil {
+					b.set(driftScore, *res.Score, c.Name, string(res.Method))
+				}
+				b.set(driftThreshold, res.Threshold, c.Name, string(res.Method))
+			}
 			b.set(driftColumnDrifted, boolf(c.Drifted), c.Name)
 		}
 		b.set(datasetDrifted, boolf(d.Drifted))

@@ -3,7 +3,6 @@ package telemetry
 import (
 	"context"
 	"errors"
-	goldenfile "github.com/ctgit/ctgit/internal/golden"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctgit/ctgit/internal/drift"
+	goldenfile "github.com/ctgit/ctgit/internal/golden"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -397,5 +399,32 @@ func TestPushUnreachable(t *testing.T) {
 	var opErr *net.OpError
 	if err == nil || !strings.Contains(err.Error(), url) || !errors.As(err, &opErr) {
 		t.Errorf("want a connection error naming %s, got %v", url, err)
+	}
+}
+
+// TestDriftScoresOfEveryMethod: with several methods, each result of a
+// column is its own series, labelled by its method.
+func TestDriftScoresOfEveryMethod(t *testing.T) {
+	ks, psi := 0.001, 0.3
+	r := record.New("r1", "p", "m", time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+	r.Drift = &drift.Report{Columns: []drift.ColumnReport{{
+		Name: "amount", Method: drift.MethodKS, Score: &ks, Threshold: 0.05, Drifted: true,
+		Results: []drift.MethodResult{
+			{Method: drift.MethodKS, Score: &ks, Threshold: 0.05, Drifted: true},
+			{Method: drift.MethodPSI, Score: &psi, Threshold: 0.2, Drifted: true},
+		},
+	}}}
+	b, err := Text(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`ctgit_drift_score{column="amount",method="ks",model="m",pipeline="p"} 0.001`,
+		`ctgit_drift_score{column="amount",method="psi",model="m",pipeline="p"} 0.3`,
+		`ctgit_drift_threshold{column="amount",method="psi",model="m",pipeline="p"} 0.2`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("exposition lacks %s:\n%s", want, b)
+		}
 	}
 }

@@ -13,8 +13,8 @@ import (
 
 type rollbackFlags struct {
 	dir, to, reason, channel string
-	dryRun          bool
-	promote         promoteFlags
+	dryRun                   bool
+	promote                  promoteFlags
 }
 
 func newRollbackCmd(env environment) *cobra.Command {

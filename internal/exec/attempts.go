@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/ctgit/ctgit/internal/fault"
@@ -27,10 +29,7 @@ type attemptFailure struct {
 // when every attempt failed.
 func (r *pipelineRun) attempts(ctx context.Context, s *plan.Step, rs *record.Step, req StepRequest, field string, words attemptFailure) (*StepResult, *stepOutcome) {
 	c := req.Container
-	secretValues := make([]string, 0, len(req.Secrets))
-	for _, v := range req.Secrets {
-		secretValues = append(secretValues, v)
-	}
+	secretValues := slices.Collect(maps.Values(req.Secrets))
 	fail := func(o stepOutcome) (*StepResult, *stepOutcome) { return nil, &o }
 	n := 1 + c.Retries
 	for a := 1; a <= n; a++ {

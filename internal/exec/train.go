@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,10 +57,7 @@ func (r *pipelineRun) train(ctx context.Context, s *plan.Step, rs *record.Step) 
 	if err != nil {
 		return inputFailure(s, err)
 	}
-	secretValues := make([]string, 0, len(secrets))
-	for _, v := range secrets {
-		secretValues = append(secretValues, v)
-	}
+	secretValues := slices.Collect(maps.Values(secrets))
 	codeDir := ""
 	if t.Code != "" {
 		codeDir = r.abs(t.Code)

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ctgit/ctgit/internal/config"
@@ -120,10 +122,7 @@ func (r *pipelineRun) userStep(ctx context.Context, s *plan.Step, rs *record.Ste
 	if err != nil {
 		return inputFailure(s, err)
 	}
-	secretValues := make([]string, 0, len(secrets))
-	for _, v := range secrets {
-		secretValues = append(secretValues, v)
-	}
+	secretValues := slices.Collect(maps.Values(secrets))
 	inputs, err := r.namedInputs(ctx, u.Inputs)
 	if err != nil {
 		return dataFailure(ctx, s, err)

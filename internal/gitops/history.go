@@ -126,3 +126,11 @@ func FieldAt(dir, rev, file, field string) (string, error) {
 	}
 	return v, nil
 }
+
+// ShortCommit is a commit hash cut to 12 characters, as messages show it.
+func ShortCommit(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}

@@ -215,11 +215,11 @@ func (p *Promoter) undo(ctx context.Context, branch string, res *gitops.Result) 
 	case err != nil && res.Previous == "":
 		return fmt.Sprintf("ctgit pushed branch %s %s and could not delete it again (%v): delete it by hand (git push %s --delete %s)", branch, where, err, orDot(p.Remote), branch)
 	case err != nil:
-		return fmt.Sprintf("ctgit moved branch %s %s to %s and could not move it back to %s (%v): reset it by hand", branch, where, short(res.Commit), short(res.Previous), err)
+		return fmt.Sprintf("ctgit moved branch %s %s to %s and could not move it back to %s (%v): reset it by hand", branch, where, gitops.ShortCommit(res.Commit), gitops.ShortCommit(res.Previous), err)
 	case res.Previous == "":
 		return fmt.Sprintf("ctgit deleted branch %s %s again, which it had just pushed: nothing is left behind", branch, where)
 	}
-	return fmt.Sprintf("ctgit moved branch %s %s back to %s, where it was before", branch, where, short(res.Previous))
+	return fmt.Sprintf("ctgit moved branch %s %s back to %s, where it was before", branch, where, gitops.ShortCommit(res.Previous))
 }
 
 func orDot(remote string) string {
@@ -227,13 +227,6 @@ func orDot(remote string) string {
 		return "."
 	}
 	return remote
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
 }
 
 // Preflight asks the remote and the forge, without writing anything,

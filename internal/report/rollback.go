@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/ctgit/ctgit/internal/gitops"
 )
 
 // Rollback describes a pull request that returns a model to an earlier
@@ -95,7 +97,7 @@ func RollbackPullRequest(w io.Writer, rb Rollback, links Links) error {
 		fmt.Fprintf(&b, "| Run | %s |\n", u)
 	}
 	if in := rb.Introduced; in != nil {
-		fmt.Fprintf(&b, "| %s was promoted by | commit `%s` (%s), %s, %s |\n", rb.From, shortCommit(in.Commit), mdEscape(in.Subject), mdEscape(in.Author), in.Time.UTC().Format("2006-01-02 15:04 UTC"))
+		fmt.Fprintf(&b, "| %s was promoted by | commit `%s` (%s), %s, %s |\n", rb.From, gitops.ShortCommit(in.Commit), mdEscape(in.Subject), mdEscape(in.Author), in.Time.UTC().Format("2006-01-02 15:04 UTC"))
 		if in.RunID != "" {
 			fmt.Fprintf(&b, "| %s was trained by run | `%s` (`ctgit report` its record from the artifact store) |\n", rb.From, mdEscape(in.RunID))
 		}
@@ -147,11 +149,4 @@ func sliChart(b *strings.Builder, e SLIEvidence) {
 		fmt.Fprintf(b, "    line [%s]\n", strings.Join(line, ", "))
 	}
 	b.WriteString("```\n\n")
-}
-
-func shortCommit(c string) string {
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }

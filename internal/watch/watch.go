@@ -175,10 +175,10 @@ func judge(ctx context.Context, p *config.Pipeline, opt Options) (*Model, error)
 		switch {
 		case len(cur.Trailers[gitops.TrailerRollback]) > 0:
 			m.Status = Held
-			m.Reason += fmt.Sprintf("; but %s was itself restored by a rollback (commit %s): watch does not roll back further, a human decides", version, short(cur.Commit))
+			m.Reason += fmt.Sprintf("; but %s was itself restored by a rollback (commit %s): watch does not roll back further, a human decides", version, gitops.ShortCommit(cur.Commit))
 		case len(cur.Trailers[gitops.TrailerPipeline]) == 0:
 			m.Status = Pinned
-			m.Reason += fmt.Sprintf("; but %s was set by hand (commit %s, %s), not by a ctgit promotion: watch never rolls back past a version a human pinned", version, short(cur.Commit), cur.Author)
+			m.Reason += fmt.Sprintf("; but %s was set by hand (commit %s, %s), not by a ctgit promotion: watch never rolls back past a version a human pinned", version, gitops.ShortCommit(cur.Commit), cur.Author)
 		case len(hist) < 2:
 			m.Status = NoEarlier
 			m.Reason += fmt.Sprintf("; but %s holds no earlier version in the history of %s (a shallow clone shows less: fetch-depth: 0)", st.Target.File, opt.Rev)
@@ -237,13 +237,6 @@ func Bound(s *config.SLI) string {
 		parts = append(parts, "for "+s.For)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func short(c string) string {
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }
 
 // Read reads the SLIs of trigger.onSLIBreach of p on the version its

@@ -224,13 +224,13 @@ func TestDashboard(t *testing.T) {
 	}
 	walk(d.Panels)
 	used := checkExprs(t, path, exprs)
-	for _, want := range []string{"Model freshness", "Drift score per column", "Retrain success rate", "Gate failures", "Time to retrain",
+	for _, want := range []string{"Model freshness", "Drift p-values per column", "Drift distances per column", "Retrain success rate", "Gate failures", "Time to retrain",
 		"SLO status", "SLI values", "Canary delta", "Rollbacks in 7 days"} {
 		if !slices.Contains(titles, want) {
 			t.Errorf("%s: no panel %q", path, want)
 		}
 	}
-	for _, sli := range []string{"ctgit_model_promoted_timestamp_seconds", "ctgit_drift_score", "ctgit_gate_failed",
+	for _, sli := range []string{"ctgit_model_promoted_timestamp_seconds", "ctgit_drift_p_value", "ctgit_drift_distance", "ctgit_gate_failed",
 		"ctgit_run_last_success_timestamp_seconds", "ctgit_trigger_to_promotion_seconds",
 		"ctgit_sli_breached", "ctgit_sli_value", "ctgit_sli_nodata", "ctgit_canary_delta", "ctgit_rollback_opened_timestamp_seconds"} {
 		if !used[sli] {

@@ -259,3 +259,41 @@ func TestDashboard(t *testing.T) {
 	}
 	runPromtool(t, promtool, "check", "rules", tmp)
 }
+
+// TestREADMEListsEveryMetric: the README's Metrics section documents
+// every metric this package exports before its list of renames, and
+// names no metric there that is not exported.
+func TestREADMEListsEveryMetric(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "\n### Metrics\n")
+	if start < 0 {
+		t.Fatal("README.md has no ### Metrics section")
+	}
+	section := text[start+1:]
+	section = section[:strings.Index(section, "\n### ")]
+	// The list of renames, and what follows it, names old metrics.
+	current, renames, ok := strings.Cut(section, "**Renamed in this release.**")
+	if !ok {
+		t.Fatal("README.md's Metrics section has no **Renamed in this release.** list")
+	}
+	exported := exportedNames()
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile("`(ctgit_[a-z_]+)").FindAllStringSubmatch(current, -1) {
+		named[m[1]] = true
+		if !exported[m[1]] {
+			t.Errorf("README.md's Metrics section names %s, which is not exported", m[1])
+		}
+	}
+	for name := range exported {
+		if !named[name] {
+			t.Errorf("README.md's Metrics section does not document %s", name)
+		}
+	}
+	if !strings.Contains(renames, "| old | new |") {
+		t.Errorf("the renames are not a table of old and new names:\n%s", renames)
+	}
+}

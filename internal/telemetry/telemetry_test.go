@@ -277,6 +277,7 @@ func TestTrainingMetricUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	promtoolCheckMetrics(t, b)
 	mfs := parse(t, string(b))
 	for _, w := range []struct {
 		name, key string
@@ -496,6 +497,32 @@ func TestPushgateway(t *testing.T) {
 		}
 	}
 
+	// A later run of fraud whose data failed its checks: a failure. The
+	// group keeps the success time of the run before, so the alert's
+	// "failed since its last success" holds.
+	invalid := loadRecord(t, "gates_failed")
+	invalid.ID, invalid.Outcome = "invalid", record.OutcomeInvalidData
+	invalid.StartedAt, invalid.FinishedAt = invalid.FinishedAt.Add(time.Hour), invalid.FinishedAt.Add(time.Hour+time.Second)
+	invalid.Drift, invalid.Training, invalid.Gates, invalid.Promotion = nil, nil, nil, nil
+	if err := Push(ctx, url, invalid, nil); err != nil {
+		t.Fatal(err)
+	}
+	mfs = scrape(t, url)
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"ctgit_run_last_failure_timestamp_seconds", labels, unix(invalid.FinishedAt)},
+		{"ctgit_run_last_success_timestamp_seconds", labels, unix(second.FinishedAt)},
+		{"ctgit_run_outcome", with("outcome", "invalid-data"), 1},
+		{"ctgit_run_outcome", with("outcome", "gates-failed"), 0},
+	} {
+		if got, ok := sample(mfs, c.name, c.labels); !ok || got != c.want {
+			t.Errorf("after the invalid-data push: %s%v = %g (present %v), want %g", c.name, c.labels, got, ok, c.want)
+		}
+	}
+
 	other := loadRecord(t, "no_drift")
 	other.Pipeline = "churn"
 	if err := Push(ctx, url, other, nil); err != nil {
@@ -553,10 +580,26 @@ func TestDriftScoresOfEveryMethod(t *testing.T) {
 			t.Errorf("exposition lacks %s:\n%s", want, b)
 		}
 	}
+	promtoolCheckMetrics(t, b)
 	for _, absent := range []string{`ctgit_drift_distance{column="amount",method="ks"`, `ctgit_drift_p_value{column="amount",method="psi"`,
 		`ctgit_drift_adjusted_p_value{column="amount",method="psi"`} {
 		if strings.Contains(string(b), absent) {
 			t.Errorf("exposition has %s…, a result in the metric of the other kind:\n%s", absent, b)
 		}
+	}
+}
+
+// promtoolCheckMetrics lints an exposition with promtool's naming rules,
+// when promtool is installed.
+func promtoolCheckMetrics(t *testing.T, exposition []byte) {
+	t.Helper()
+	if _, err := exec.LookPath("promtool"); err != nil {
+		t.Logf("promtool is not installed (apt-get install prometheus); not linted: %v", err)
+		return
+	}
+	cmd := exec.Command("promtool", "check", "metrics")
+	cmd.Stdin = strings.NewReader(string(exposition))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s\n%s", err, out, exposition)
 	}
 }

@@ -254,8 +254,8 @@ func (b *builder) run(r *record.Run) {
 		}
 		for name, v := range t.Metrics {
 			if f, ok := v.(float64); ok {
-				m, v := trainingValue(name, f)
-				b.set(m, v, name)
+				m, value := trainingValue(name, f)
+				b.set(m, value, name)
 			}
 		}
 	}

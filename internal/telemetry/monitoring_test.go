@@ -224,13 +224,13 @@ func TestDashboard(t *testing.T) {
 	}
 	walk(d.Panels)
 	used := checkExprs(t, path, exprs)
-	for _, want := range []string{"Model freshness", "Drift score per column", "Retrain success rate", "Gate failures", "Time to retrain",
+	for _, want := range []string{"Model freshness", "Drift p-values per column", "Drift distances per column", "Retrain success rate", "Gate failures", "Time to retrain",
 		"SLO status", "SLI values", "Canary delta", "Rollbacks in 7 days"} {
 		if !slices.Contains(titles, want) {
 			t.Errorf("%s: no panel %q", path, want)
 		}
 	}
-	for _, sli := range []string{"ctgit_model_promoted_timestamp_seconds", "ctgit_drift_score", "ctgit_gate_failed",
+	for _, sli := range []string{"ctgit_model_promoted_timestamp_seconds", "ctgit_drift_p_value", "ctgit_drift_distance", "ctgit_gate_failed",
 		"ctgit_run_last_success_timestamp_seconds", "ctgit_trigger_to_promotion_seconds",
 		"ctgit_sli_breached", "ctgit_sli_value", "ctgit_sli_nodata", "ctgit_canary_delta", "ctgit_rollback_opened_timestamp_seconds"} {
 		if !used[sli] {
@@ -258,4 +258,42 @@ func TestDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	runPromtool(t, promtool, "check", "rules", tmp)
+}
+
+// TestREADMEListsEveryMetric: the README's Metrics section documents
+// every metric this package exports before its list of renames, and
+// names no metric there that is not exported.
+func TestREADMEListsEveryMetric(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "\n### Metrics\n")
+	if start < 0 {
+		t.Fatal("README.md has no ### Metrics section")
+	}
+	section := text[start+1:]
+	section = section[:strings.Index(section, "\n### ")]
+	// The list of renames, and what follows it, names old metrics.
+	current, renames, ok := strings.Cut(section, "**Renamed in this release.**")
+	if !ok {
+		t.Fatal("README.md's Metrics section has no **Renamed in this release.** list")
+	}
+	exported := exportedNames()
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile("`(ctgit_[a-z_]+)").FindAllStringSubmatch(current, -1) {
+		named[m[1]] = true
+		if !exported[m[1]] {
+			t.Errorf("README.md's Metrics section names %s, which is not exported", m[1])
+		}
+	}
+	for name := range exported {
+		if !named[name] {
+			t.Errorf("README.md's Metrics section does not document %s", name)
+		}
+	}
+	if !strings.Contains(renames, "| old | new |") {
+		t.Errorf("the renames are not a table of old and new names:\n%s", renames)
+	}
 }

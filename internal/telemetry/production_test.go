@@ -205,7 +205,7 @@ func TestPushgatewayProduction(t *testing.T) {
 		}
 	}
 	run := []want{
-		{name: "ctgit_drift_score", labels: fraud("column", "amount", "method", "wasserstein"), value: 0.231},
+		{name: "ctgit_drift_distance", labels: fraud("column", "amount", "method", "wasserstein"), value: 0.231},
 		{name: "ctgit_run_outcome", labels: fraud("outcome", "promoted"), value: 1},
 		{name: "ctgit_trigger_to_promotion_seconds", labels: fraud(), value: 587},
 	}

@@ -11,6 +11,16 @@
 // names it carries, the others keep the time of their last event, and
 // PromQL's changes() over a window counts the events.
 //
+// Names follow Prometheus's conventions, and metrics added here (or in
+// another file of this package) should too: the ctgit_ prefix; one unit
+// per metric, in base units, named by the last word (_seconds, _bytes,
+// _rows; _timestamp_seconds for Unix times); a value from 0 to 1 ends in
+// _ratio; no _total, _count, _sum or _bucket (every metric is a gauge);
+// what varies within a metric is a label, never a unit. Drift scores are
+// therefore two metrics, p-values and distances, and training metrics one
+// per unit their key names (see trainingValue). TestMetricNaming checks
+// these rules over Metrics(), and promtool's linter over the exposition.
+//
 // The production loop after the merge has metrics of its own, built from
 // what watch and a canary analysis found rather than from a run record
 // (ProductionRegistry, PushProduction): the SLIs as last read, canary
@@ -31,6 +41,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/push"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/record"
 )
@@ -53,32 +64,47 @@ type metric struct {
 }
 
 // The metrics, by name. Help strings say where the value comes from.
+// Names follow Prometheus's conventions (see the package comment).
 var (
-	runTimestamp         = metric{"ctgit_run_last_timestamp_seconds", "Unix time the last run of the pipeline finished.", nil}
-	runSuccessTimestamp  = metric{"ctgit_run_last_success_timestamp_seconds", "Unix time the last run that did not fail or get canceled finished.", nil}
-	runFailureTimestamp  = metric{"ctgit_run_last_failure_timestamp_seconds", "Unix time the last run that failed (a step crashed or timed out) or was canceled finished.", nil}
-	runOutcome           = metric{"ctgit_run_outcome", "1 for the outcome of the last run, 0 for every other outcome.", []string{"outcome"}}
-	runDuration          = metric{"ctgit_run_duration_seconds", "Wall time of the last run.", nil}
-	modelPromoted        = metric{"ctgit_model_promoted_timestamp_seconds", "Unix time the current model's version reached the promotion target (model freshness is time() minus this).", nil}
-	promotionOpened      = metric{"ctgit_promotion_opened_timestamp_seconds", "Unix time the last promotion pull request was opened or updated.", nil}
-	triggerToPromotion   = metric{"ctgit_trigger_to_promotion_seconds", "Time from the trigger of the last promoting run to its pull request.", nil}
-	driftScore           = metric{"ctgit_drift_score", "Drift score of a column in the last drift test: a p-value for ks and chisquare, a distance otherwise.", []string{"column", "method"}}
-	driftThreshold       = metric{"ctgit_drift_threshold", "Threshold the column's drift score was compared with.", []string{"column", "method"}}
-	driftColumnDrifted   = metric{"ctgit_drift_column_drifted", "1 when the column drifted in the last drift test.", []string{"column"}}
-	datasetDrifted       = metric{"ctgit_dataset_drifted", "1 when the data set drifted in the last drift test.", nil}
-	datasetDriftShare    = metric{"ctgit_dataset_drift_share", "Share of drifted columns in the last drift test.", nil}
-	driftDetected        = metric{"ctgit_drift_detected_timestamp_seconds", "Unix time of the last run that found the data set drifted.", nil}
-	trainingDuration     = metric{"ctgit_training_duration_seconds", "Duration of the last training step.", nil}
-	trainingSuccess      = metric{"ctgit_training_success_timestamp_seconds", "Unix time of the last run whose training succeeded.", nil}
-	trainingMetric       = metric{"ctgit_training_metric", "A numeric metric the last training reported.", []string{"metric"}}
-	gateFailed           = metric{"ctgit_gate_failed", "1 when the gate failed in the last evaluation, 0 when it passed or was skipped.", []string{"gate", "metric"}}
-	currentRows          = metric{"ctgit_current_data_rows", "Rows in the current data of the last run.", nil}
-	labelLag             = metric{"ctgit_label_lag_seconds", "Time from the newest label to the start of the last run.", nil}
-	labeledShare         = metric{"ctgit_labeled_share", "Share of current rows that have a label.", nil}
-	allMetrics           = []metric{runTimestamp, runSuccessTimestamp, runFailureTimestamp, runOutcome, runDuration, modelPromoted, promotionOpened, triggerToPromotion, driftScore, driftThreshold, driftColumnDrifted, datasetDrifted, datasetDriftShare, driftDetected, trainingDuration, trainingSuccess, trainingMetric, gateFailed, currentRows, labelLag, labeledShare}
-	outcomes             = record.Outcomes
-	promotionOpenedState = []record.PromotionStatus{record.PromotionOpened, record.PromotionUpdated}
+	runTimestamp           = metric{"ctgit_run_last_timestamp_seconds", "Unix time the last run of the pipeline finished.", nil}
+	runSuccessTimestamp    = metric{"ctgit_run_last_success_timestamp_seconds", "Unix time the last run that succeeded finished: every outcome but failed, canceled and invalid-data (a run that kept the model for a reason, such as no drift, a guardrail or a failed gate, succeeded).", nil}
+	runFailureTimestamp    = metric{"ctgit_run_last_failure_timestamp_seconds", "Unix time the last run that failed finished: a step crashed or timed out (failed), the run was canceled, or the current data failed its checks (invalid-data).", nil}
+	runOutcome             = metric{"ctgit_run_outcome", "1 for the outcome of the last run, 0 for every other outcome.", []string{"outcome"}}
+	runDuration            = metric{"ctgit_run_duration_seconds", "Wall time of the last run.", nil}
+	modelPromoted          = metric{"ctgit_model_promoted_timestamp_seconds", "Unix time the current model's version reached the promotion target (model freshness is time() minus this).", nil}
+	promotionOpened        = metric{"ctgit_promotion_opened_timestamp_seconds", "Unix time the last promotion pull request was opened or updated.", nil}
+	triggerToPromotion     = metric{"ctgit_trigger_to_promotion_seconds", "Time from the trigger of the last promoting run to its pull request.", nil}
+	driftPValue            = metric{"ctgit_drift_p_value", "P-value of a column's test in the last drift test (ks, chisquare): drift when below its threshold (at or below for ks).", []string{"column", "method"}}
+	driftAdjustedPValue    = metric{"ctgit_drift_adjusted_p_value", "P-value of a column's test after the multiple-testing correction in force, which is what was compared with the threshold.", []string{"column", "method"}}
+	driftPValueThreshold   = metric{"ctgit_drift_p_value_threshold", "Threshold a column's p-value (the adjusted one under a correction) was compared with.", []string{"column", "method"}}
+	driftDistance          = metric{"ctgit_drift_distance", "Distance between the reference and current distributions of a column in the last drift test (wasserstein, normed; jensenshannon; psi), dimensionless: drift when at or above its threshold.", []string{"column", "method"}}
+	driftDistanceThreshold = metric{"ctgit_drift_distance_threshold", "Threshold a column's distance was compared with.", []string{"column", "method"}}
+	driftColumnDrifted     = metric{"ctgit_drift_column_drifted", "1 when the column drifted in the last drift test.", []string{"column"}}
+	datasetDrifted         = metric{"ctgit_dataset_drifted", "1 when the data set drifted in the last drift test.", nil}
+	datasetDriftedRatio    = metric{"ctgit_dataset_drifted_columns_ratio", "Drifted columns over tested columns in the last drift test (0 to 1).", nil}
+	driftDetected          = metric{"ctgit_drift_detected_timestamp_seconds", "Unix time of the last run that found the data set drifted.", nil}
+	trainingDuration       = metric{"ctgit_training_duration_seconds", "Duration of the last training step.", nil}
+	trainingSuccess        = metric{"ctgit_training_success_timestamp_seconds", "Unix time of the last run whose training succeeded.", nil}
+	trainingMetricScore    = metric{"ctgit_training_metric_score", "A metric the last training reported whose key names no unit (auc, accuracy, loss), as reported.", []string{"metric"}}
+	trainingMetricSeconds  = metric{"ctgit_training_metric_seconds", "A metric the last training reported whose key ends in a time unit (_seconds, _ms, _us, _ns, _minutes, _hours), in seconds.", []string{"metric"}}
+	trainingMetricBytes    = metric{"ctgit_training_metric_bytes", "A metric the last training reported whose key ends in _bytes.", []string{"metric"}}
+	trainingMetricRows     = metric{"ctgit_training_metric_rows", "A row count the last training reported: the key rows (evaluation rows scored) or a key ending in _rows.", []string{"metric"}}
+	gateFailed             = metric{"ctgit_gate_failed", "1 when the gate failed in the last evaluation, 0 when it passed or was skipped.", []string{"gate", "metric"}}
+	currentRows            = metric{"ctgit_current_data_rows", "Rows in the current data of the last run.", nil}
+	labelLag               = metric{"ctgit_label_lag_seconds", "Time from the newest label to the start of the last run.", nil}
+	labeledRatio           = metric{"ctgit_labeled_rows_ratio", "Current rows that have a label over all current rows (0 to 1).", nil}
+	allMetrics             = []metric{runTimestamp, runSuccessTimestamp, runFailureTimestamp, runOutcome, runDuration, modelPromoted, promotionOpened, triggerToPromotion, driftPValue, driftAdjustedPValue, driftPValueThreshold, driftDistance, driftDistanceThreshold, driftColumnDrifted, datasetDrifted, datasetDriftedRatio, driftDetected, trainingDuration, trainingSuccess, trainingMetricScore, trainingMetricSeconds, trainingMetricBytes, trainingMetricRows, gateFailed, currentRows, labelLag, labeledRatio}
+	outcomes               = record.Outcomes
+	promotionOpenedState   = []record.PromotionStatus{record.PromotionOpened, record.PromotionUpdated}
 )
+
+// failedOutcomes are the outcomes of a run that did not do its job, which
+// ctgit_run_last_failure_timestamp_seconds counts: a step crashed or
+// timed out, the run was interrupted, or the current data failed its
+// checks, so that nothing could be judged on it. Every other outcome kept
+// or promoted a model for a reason the run established (no drift, a
+// guardrail, a gate, a refused promotion) and counts as a success.
+var failedOutcomes = []record.Outcome{record.OutcomeFailed, record.OutcomeCanceled, record.OutcomeInvalidData}
 
 // Metric describes an exported metric for documentation and checks.
 type Metric struct {
@@ -165,7 +191,7 @@ func (b *builder) run(r *record.Run) {
 	if finished.IsZero() {
 		finished = r.StartedAt.Add(time.Duration(r.DurationSeconds * float64(time.Second)))
 	}
-	failed := r.Outcome == record.OutcomeFailed || r.Outcome == record.OutcomeCanceled
+	failed := slices.Contains(failedOutcomes, r.Outcome)
 	b.set(runTimestamp, unix(finished))
 	if failed {
 		b.set(runFailureTimestamp, unix(finished))
@@ -198,25 +224,18 @@ func (b *builder) run(r *record.Run) {
 
 	if d := r.Drift; d != nil {
 		for _, c := range d.Columns {
-			if c.Score != nil {
-				b.set(driftScore, *c.Score, c.Name, string(c.Method))
-			}
-			b.set(driftThreshold, c.Threshold, c.Name, string(c.Method))
+			b.driftResult(c.Name, drift.MethodResult{Method: c.Method, Score: c.Score, Threshold: c.Threshold, AdjustedScore: c.AdjustedScore})
 			// Several methods: every result, one series per method (the
 			// primary's is the column's own, above).
 			for _, res := range c.Results {
-				if res.Method == c.Method {
-					continue
+				if res.Method != c.Method {
+					b.driftResult(c.Name, res)
 				}
-				if res.Score != nil {
-					b.set(driftScore, *res.Score, c.Name, string(res.Method))
-				}
-				b.set(driftThreshold, res.Threshold, c.Name, string(res.Method))
 			}
 			b.set(driftColumnDrifted, boolf(c.Drifted), c.Name)
 		}
 		b.set(datasetDrifted, boolf(d.Drifted))
-		b.set(datasetDriftShare, d.DriftShare)
+		b.set(datasetDriftedRatio, d.DriftShare)
 		if d.Drifted {
 			b.set(driftDetected, unix(finished))
 		}
@@ -235,7 +254,8 @@ func (b *builder) run(r *record.Run) {
 		}
 		for name, v := range t.Metrics {
 			if f, ok := v.(float64); ok {
-				b.set(trainingMetric, f, name)
+				m, value := trainingValue(name, f)
+				b.set(m, value, name)
 			}
 		}
 	}
@@ -260,11 +280,28 @@ func (b *builder) run(r *record.Run) {
 		b.set(currentRows, float64(r.Data.Current.Rows))
 	}
 	if l := r.LabelLag; l != nil {
-		b.set(labeledShare, l.LabeledShare)
+		b.set(labeledRatio, l.LabeledShare)
 		if l.LagSeconds != nil {
 			b.set(labelLag, *l.LagSeconds)
 		}
 	}
+}
+
+// driftResult sets one method's result on a column: a p-value, with its
+// adjusted value under a correction, or a distance, each with the
+// threshold it was compared with.
+func (b *builder) driftResult(column string, res drift.MethodResult) {
+	score, threshold := driftDistance, driftDistanceThreshold
+	if res.Method.PValue() {
+		score, threshold = driftPValue, driftPValueThreshold
+		if res.AdjustedScore != nil {
+			b.set(driftAdjustedPValue, *res.AdjustedScore, column, string(res.Method))
+		}
+	}
+	if res.Score != nil {
+		b.set(score, *res.Score, column, string(res.Method))
+	}
+	b.set(threshold, res.Threshold, column, string(res.Method))
 }
 
 // Text renders a run's metrics in the Prometheus text format, as the

@@ -42,8 +42,11 @@ func checkPrices(cfg *Config) Diagnostics {
 			}
 			if n == "dagger" {
 				ds = append(ds, diagAt(at("cpuHour"), field+".cpuHour",
-					"the dagger executor does not measure a step's CPU time, so a CPU-hour price could never apply: price its GPUs (gpuHour), or run CPU steps with the local executor"))
+					"the dagger executor does not measure a step's CPU time, so a CPU-hour price could never apply: price an hour of a step's wall time (hour) and its GPUs (gpuHour)"))
 			}
+		}
+		if h := p.Hour; h != nil && *h < 0 {
+			ds = append(ds, diagAt(at("hour"), field+".hour", "price %g is negative", *h))
 		}
 		if g := p.GPUHour.Any; g != nil && *g < 0 {
 			ds = append(ds, diagAt(at("gpuHour"), field+".gpuHour", "price %g is negative", *g))
@@ -61,8 +64,8 @@ func checkPrices(cfg *Config) Diagnostics {
 				ds = append(ds, diagAt(at("gpuHour", k), field+".gpuHour", "a GPU kind is empty: name a kind (\"A100\") or \"*\" for any other GPU"))
 			}
 		}
-		if p.CPUHour == nil && p.GPUHour.IsZero() {
-			ds = append(ds, diagAt(at(), field, "the price sets neither cpuHour nor gpuHour"))
+		if p.Hour == nil && p.CPUHour == nil && p.GPUHour.IsZero() {
+			ds = append(ds, diagAt(at(), field, "the price sets none of hour, cpuHour and gpuHour"))
 		}
 	}
 	return ds

@@ -9,6 +9,7 @@ import (
 // Price is what an hour of a step costs on one executor (settings.prices).
 type Price struct {
 	Currency string   `json:"currency"`
+	Hour     *float64 `json:"hour,omitempty"`
 	CPUHour  *float64 `json:"cpuHour,omitempty"`
 	GPUHour  GPUPrice `json:"gpuHour,omitzero"`
 }

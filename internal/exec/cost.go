@@ -70,9 +70,9 @@ func gpuKinds(devices []string) []string {
 	return out
 }
 
-// PriceStep is what a step that used res cost on executor at prices: the
-// GPU-hours at the price of each GPU's kind, plus the measured CPU-hours
-// at cpuHour. A part without a price, or without a measure, makes the
+// PriceStep is what a step that used res cost on executor at prices: its
+// wall time at hour, plus the measured CPU-hours at cpuHour, plus the
+// GPU-hours at the price of each GPU's kind. A part without a price, or without a measure, makes the
 // step unpriced, never free.
 func PriceStep(prices map[string]*config.Price, executor string, res *record.Resources) *record.StepCost {
 	p := prices[executor]
@@ -83,13 +83,16 @@ func PriceStep(prices map[string]*config.Price, executor string, res *record.Res
 		return &record.StepCost{Currency: p.Currency, Unpriced: fmt.Sprintf(format, args...)}
 	}
 	amount := 0.0
+	if p.Hour != nil {
+		amount += res.WallSeconds / 3600 * *p.Hour
+	}
 	switch {
 	case p.CPUHour != nil && res.CPUSeconds == nil:
 		return unpriced("its CPU time is unmeasured (%s)", res.CPUUnmeasured)
 	case p.CPUHour != nil:
 		amount += res.CPUHours() * *p.CPUHour
-	case res.GPUs == 0:
-		return unpriced("settings.prices.%s sets no cpuHour", executor)
+	case res.GPUs == 0 && p.Hour == nil:
+		return unpriced("settings.prices.%s sets neither hour nor cpuHour", executor)
 	}
 	if res.GPUs > 0 {
 		if p.GPUHour.IsZero() {
@@ -254,14 +257,17 @@ func BudgetDecision(recs []*record.Run, now time.Time, b *config.Budget, prices 
 }
 
 // accountCost prices the steps that ran and sums the run's cost, and
-// states the pipeline's budget as the run leaves it. Without prices there
-// is nothing to price; a budget whose history cannot be read is left out
-// of the record (training was already held by it when it mattered).
+// states the pipeline's budget as the run leaves it: before a promotion
+// (the pull request shows the steps done by then) and again at the end.
+// Without prices there is nothing to price; a budget whose history cannot
+// be read is left out of the record (training was already held by it
+// when it mattered).
 func (r *pipelineRun) accountCost(ctx context.Context) {
 	prices := r.plan.Settings.Prices
 	if len(prices) == 0 {
 		return
 	}
+	r.mu.Lock()
 	for i := range r.rec.Steps {
 		s := &r.rec.Steps[i]
 		if s.Resources != nil && s.Cost == nil {
@@ -269,6 +275,7 @@ func (r *pipelineRun) accountCost(ctx context.Context) {
 		}
 	}
 	r.rec.Cost = RunCost(r.rec.Steps, prices, r.rec.Executor)
+	r.mu.Unlock()
 	b := r.pp.Pipeline.Budget
 	if b == nil {
 		return

@@ -115,8 +115,9 @@ func TestBudgetUnknownCostFailsClosed(t *testing.T) {
 func TestPriceStep(t *testing.T) {
 	cpu := 3600.0
 	prices := map[string]*config.Price{
-		"local":  {Currency: "USD", CPUHour: ptr(0.5), GPUHour: config.GPUPrice{ByKind: map[string]float64{"A100": 3, "H100": 4}}},
-		"dagger": {Currency: "USD", GPUHour: config.GPUPrice{Any: ptr(2.5)}},
+		"local":       {Currency: "USD", CPUHour: ptr(0.5), GPUHour: config.GPUPrice{ByKind: map[string]float64{"A100": 3, "H100": 4}}},
+		"dagger":      {Currency: "USD", GPUHour: config.GPUPrice{Any: ptr(2.5)}},
+		"dagger-hour": {Currency: "USD", Hour: ptr(0.5)},
 	}
 	for _, c := range []struct {
 		name, executor string
@@ -129,7 +130,8 @@ func TestPriceStep(t *testing.T) {
 		{"gpu kind unpriced", "local", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 1, GPUKinds: []string{"Tesla T4"}}, 0, `settings.prices.local.gpuHour has no price for GPU "Tesla T4"`},
 		{"gpu kind unknown", "local", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 1}, 0, "the kind of its GPUs is unknown"},
 		{"dagger gpu", "dagger", record.Resources{WallSeconds: 3600, GPUs: 2, CPUUnmeasured: "the dagger executor does not measure a step's CPU time"}, 5, ""},
-		{"dagger cpu only", "dagger", record.Resources{WallSeconds: 3600, CPUUnmeasured: "x"}, 0, "settings.prices.dagger sets no cpuHour"},
+		{"dagger cpu only", "dagger", record.Resources{WallSeconds: 3600, CPUUnmeasured: "x"}, 0, "settings.prices.dagger sets neither hour nor cpuHour"},
+		{"dagger by the hour", "dagger-hour", record.Resources{WallSeconds: 1800, CPUUnmeasured: "x"}, 0.25, ""},
 		{"no price", "other", record.Resources{WallSeconds: 3600}, 0, "settings.prices has no price for the other executor"},
 	} {
 		got := PriceStep(prices, c.executor, &c.res)

@@ -111,3 +111,23 @@ func Hours(h float64) string {
 	}
 	return strings.TrimRight(fmt.Sprintf("%.*f", smallDecimals(h/10)-1, h), "0")
 }
+
+// ModelSpend is what a model's runs spent over a window, as `ctgit status`
+// lists it: the window of its budget, else 30 days.
+type ModelSpend struct {
+	Pipeline string  `json:"pipeline"`
+	Model    string  `json:"model"`
+	Window   string  `json:"window"`
+	Currency string  `json:"currency"`
+	Amount   float64 `json:"amount"`
+	// Runs counts the runs within the window.
+	Runs int `json:"runs"`
+	// Unknown lists the runs within the window whose cost is not known
+	// whole: Amount is then a lower bound.
+	Unknown []string `json:"unknown,omitempty"`
+	// Budget is the pipeline's budget.max, when it has one.
+	Budget *float64 `json:"budget,omitempty"`
+	// Error says why the run records could not be read; nothing else is
+	// then known.
+	Error string `json:"error,omitempty"`
+}

@@ -2,8 +2,10 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/ctgit/ctgit/internal/record"
 )
@@ -85,4 +87,42 @@ func writeCost(b *strings.Builder, r *record.Run) {
 	if line := BudgetLine(r); line != "" {
 		fmt.Fprintf(b, "**Budget** %s\n\n", mdEscape(line))
 	}
+}
+
+// writeSpendText writes the spend table of `ctgit status`.
+func writeSpendText(w io.Writer, spend []record.ModelSpend) error {
+	if len(spend) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tWINDOW\tSPENT\tRUNS\tBUDGET")
+	for _, s := range spend {
+		spent, budget := record.Money(s.Amount, s.Currency), "-"
+		switch {
+		case s.Error != "":
+			spent = "?"
+		case len(s.Unknown) > 0:
+			spent = "at least " + spent
+		}
+		if s.Budget != nil {
+			budget = record.Money(*s.Budget, s.Currency)
+			if s.Error == "" && len(s.Unknown) == 0 {
+				budget += ", " + record.Money(*s.Budget-s.Amount, s.Currency) + " remaining"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.Model, s.Window, spent, s.Runs, budget)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range spend {
+		if s.Error != "" {
+			fmt.Fprintf(w, "%s: spend unknown: %s\n", s.Model, s.Error)
+		}
+		for _, u := range s.Unknown {
+			fmt.Fprintf(w, "%s: the cost of run %s is not known\n", s.Model, u)
+		}
+	}
+	return nil
 }

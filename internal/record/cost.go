@@ -73,6 +73,9 @@ type Budget struct {
 // Amounts under a cent keep two significant digits rather than read as
 // zero ("$0.0000069").
 func Money(amount float64, currency string) string {
+	if amount < 0 {
+		return "-" + Money(-amount, currency)
+	}
 	num := fmt.Sprintf("%.2f", amount)
 	if amount != 0 && amount > -0.01 && amount < 0.01 {
 		num = strings.TrimRight(fmt.Sprintf("%.*f", smallDecimals(amount), amount), "0")

@@ -107,8 +107,12 @@ func writeSpendText(w io.Writer, spend []record.ModelSpend) error {
 		}
 		if s.Budget != nil {
 			budget = record.Money(*s.Budget, s.Currency)
-			if s.Error == "" && len(s.Unknown) == 0 {
-				budget += ", " + record.Money(*s.Budget-s.Amount, s.Currency) + " remaining"
+			switch left := *s.Budget - s.Amount; {
+			case s.Error != "" || len(s.Unknown) > 0:
+			case left < 0:
+				budget += ", " + record.Money(-left, s.Currency) + " over"
+			default:
+				budget += ", " + record.Money(left, s.Currency) + " remaining"
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.Model, s.Window, spent, s.Runs, budget)

@@ -211,7 +211,9 @@ func BudgetSpend(recs []*record.Run, now time.Time, b *config.Budget, prices map
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].StartedAt.After(sorted[j].StartedAt) })
 	for _, rec := range sorted {
 		amount, ok, why := costOf(rec, prices, b.Currency)
-		if within := now.Sub(rec.StartedAt) < b.WindowDuration && !rec.StartedAt.After(now); within {
+		// A run recorded in the future (a clock ahead) counts, as it does
+		// for maxRetrains: leaving it out would loosen the budget.
+		if now.Sub(rec.StartedAt) < b.WindowDuration {
 			s.Runs++
 			s.Amount += amount
 			if !ok {

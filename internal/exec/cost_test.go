@@ -162,3 +162,27 @@ func TestGPUKinds(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+// TestMeasureAttempt: attempts add up their wall and CPU time; the GPUs
+// the executor gave are kept by kind; an executor that does not measure CPU
+// time leaves it unmeasured, with the reason.
+func TestMeasureAttempt(t *testing.T) {
+	c := &config.Container{GPUs: 1}
+	var rs record.Step
+	cpu := 2 * time.Second
+	measureAttempt(&rs, &Local{}, c, 3*time.Second, nil, &StepError{ExitCode: 1, CPU: &cpu})
+	measureAttempt(&rs, &Local{}, c, 5*time.Second, &StepResult{CPU: &cpu, GPUs: []string{"GPU 0: NVIDIA H200 (UUID: GPU-0f)"}}, nil)
+	u := rs.Resources
+	if u.WallSeconds != 8 || u.CPUSeconds == nil || *u.CPUSeconds != 4 || u.GPUs != 1 || len(u.GPUKinds) != 1 || u.GPUKinds[0] != "NVIDIA H200" {
+		t.Fatalf("resources %+v", u)
+	}
+	prices := map[string]*config.Price{"local": {Currency: "USD", GPUHour: config.GPUPrice{ByKind: map[string]float64{"H200": 3600}}}}
+	if got := PriceStep(prices, "local", u); got.Amount == nil || *got.Amount != 8 {
+		t.Fatalf("cost %+v, want 8 (a dollar per GPU-second, 8 seconds)", got)
+	}
+	var ds record.Step
+	measureAttempt(&ds, &Dagger{}, &config.Container{}, time.Second, &StepResult{}, nil)
+	if ds.Resources.CPUSeconds != nil || ds.Resources.CPUUnmeasured != "the dagger executor does not measure a step's CPU time" {
+		t.Fatalf("dagger resources %+v", ds.Resources)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -66,6 +67,7 @@ $GITHUB_REPOSITORY, else a github.com origin.`,
 				return err
 			}
 			planArrival(cmd.Context(), p, env, forceTrain)
+			planBudget(cmd.Context(), p, env, forceTrain, time.Now())
 			if err := report.Plan(cmd.OutOrStdout(), p, format); err != nil {
 				return err
 			}

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/config"
+	"github.com/ctgit/ctgit/internal/exec"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
+	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/report"
 )
 
@@ -25,7 +29,9 @@ func newStatusCmd(env environment) *cobra.Command {
 name) and every channel, the version its target holds on the base branch,
 when the commit that set it landed, and the open promotion pull request of
 its branch: on GitHub when a token and a GitHub repository are known, else
-the local forge's .ctgit/prs/ files. Nothing is written.`,
+the local forge's .ctgit/prs/ files. When settings.prices are declared, it
+lists what each model's runs spent over its budget's window (30 days for a
+model without a budget), from the run records. Nothing is written.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {
@@ -55,6 +61,7 @@ the local forge's .ctgit/prs/ files. Nothing is written.`,
 			if err != nil {
 				return err
 			}
+			st.Spend = modelSpend(cmd.Context(), p, pipelines, env, time.Now())
 			if format == report.FormatJSON {
 				return report.WriteStatusJSON(cmd.OutOrStdout(), st)
 			}
@@ -68,4 +75,48 @@ the local forge's .ctgit/prs/ files. Nothing is written.`,
 	f.StringVar(&pf.githubURL, flagGitHubURL, "", "GitHub Enterprise URL (default: settings.github.url, else github.com)")
 	pf.mode, pf.env = "auto", env
 	return cmd
+}
+
+// spendWindow is the window of spend status shows for a model without a
+// budget.
+const spendWindow = "30d"
+
+// modelSpend adds up, for each pipeline, what its runs spent over its
+// budget's window, from the run records in the artifact store; nil when
+// the repository declares no prices. A store that cannot be read is said
+// per model, not fatal: the versions are still worth showing.
+func modelSpend(ctx context.Context, p *plan.Plan, pipelines []*config.Pipeline, env environment, now time.Time) []record.ModelSpend {
+	prices := p.Settings.Prices
+	if len(prices) == 0 {
+		return nil
+	}
+	store, openErr := openStore(ctx, p, env)
+	if openErr == nil {
+		defer store.Close()
+	}
+	var out []record.ModelSpend
+	for _, pl := range pipelines {
+		b := pl.Budget
+		if b == nil {
+			d, _ := config.ParseDuration(spendWindow)
+			b = &config.Budget{Window: spendWindow, WindowDuration: d, Currency: p.Settings.Currency()}
+		}
+		ms := record.ModelSpend{Pipeline: pl.Name, Model: pl.Model.Name, Window: b.Window, Currency: b.Currency}
+		if pl.Budget != nil {
+			ms.Budget = &pl.Budget.Max
+		}
+		err := openErr
+		if err == nil {
+			var recs []*record.Run
+			if recs, err = store.Records(ctx, pl.Name); err == nil {
+				s := exec.BudgetSpend(recs, now, b, prices)
+				ms.Amount, ms.Runs, ms.Unknown = s.Amount, s.Runs, s.Unknown
+			}
+		}
+		if err != nil {
+			ms.Error = "the run records cannot be read: " + err.Error()
+		}
+		out = append(out, ms)
+	}
+	return out
 }

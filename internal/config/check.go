@@ -134,6 +134,7 @@ func check(cfg *Config) Diagnostics {
 			}
 		}
 	}
+	ds = append(ds, checkCost(cfg)...)
 	ds = append(ds, checkBranches(cfg.Pipelines)...)
 	ds = append(ds, checkTargetOwners(cfg.Pipelines)...)
 	if b := cfg.Settings.BaseBranch; b != "" {

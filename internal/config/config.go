@@ -32,6 +32,8 @@ type Pipeline struct {
 	// SLIs are the model's production indicators, by name.
 	SLIs  map[string]*SLI `json:"slis,omitempty"`
 	Watch *Watch          `json:"watch,omitempty"`
+	// Budget bounds what training spends (see cost.go); nil without one.
+	Budget *Budget `json:"budget,omitempty"`
 
 	// Pos is where the pipeline is declared, as file:line:col relative to
 	// the repository root.
@@ -466,6 +468,8 @@ type Settings struct {
 	Bot                 Bot             `json:"bot"`
 	// Prometheus is where SLIs are read from; nil when not declared.
 	Prometheus *PrometheusSettings `json:"prometheus,omitempty"`
+	// Prices are per executor name (see cost.go); nil when none are declared.
+	Prices map[string]*Price `json:"prices,omitempty"`
 }
 
 // PrometheusSettings say how to reach the Prometheus server. Credentials

@@ -43,7 +43,9 @@ func (r *pipelineRun) attempts(ctx context.Context, s *plan.Step, rs *record.Ste
 		}
 		actx, cancel := context.WithTimeout(ctx, c.TimeoutDuration)
 		req.Attempt, req.WorkDir = a, work
+		began := time.Now()
 		res, err := r.opt.Executor.Run(actx, req)
+		measureAttempt(rs, r.opt.Executor, c, time.Since(began), res, err)
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 		cancel()
 		if f, ok := req.Log.(interface{ Flush() }); ok {

@@ -132,6 +132,9 @@ type StepResult struct {
 	// instead of running the command (Dagger only): the outputs are those
 	// of an earlier run of the same container.
 	EngineCached bool
+	// CPU is the user and system CPU time of the step's process and the
+	// processes it waited for, nil when the executor does not measure it.
+	CPU *time.Duration
 }
 
 // Ran is what really ran a training command: the executor and, under the
@@ -165,7 +168,9 @@ type StepError struct {
 	// Infra marks a failure of the environment rather than of the step's
 	// definition (a missing GPU): exit 3, not 2.
 	Infra bool
-	Err   error
+	// CPU is the attempt's CPU time, as StepResult.CPU, when its process ran.
+	CPU *time.Duration
+	Err error
 }
 
 func (e *StepError) Error() string { return e.Err.Error() }

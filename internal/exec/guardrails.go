@@ -20,29 +20,57 @@ type HistoryError struct {
 	Pos pos.Pos
 	// Why says why the history is lost (Options.HistoryLost).
 	Why string
+	// Budget is true when only the pipeline's budget counts from it.
+	Budget bool
 }
 
 func (e *HistoryError) Error() string {
-	return fmt.Sprintf("pipeline %s (%s): trigger.minInterval and trigger.maxRetrains count earlier retrains from the run records, "+
-		"but %s: every run would see no earlier retrain. "+
-		"Set settings.artifacts to a store that outlives the runner (s3://, gs://, azblob://, or on a self-hosted runner a file:// directory outside the checkout)", e.Pipeline, e.Pos, e.Why)
+	what, seen := "trigger.minInterval and trigger.maxRetrains count earlier retrains", "no earlier retrain"
+	if e.Budget {
+		what, seen = "budget adds up what earlier runs spent", "nothing spent"
+	}
+	return fmt.Sprintf("pipeline %s (%s): %s from the run records, "+
+		"but %s: every run would see %s. "+
+		"Set settings.artifacts to a store that outlives the runner (s3://, gs://, azblob://, or on a self-hosted runner a file:// directory outside the checkout)", e.Pipeline, e.Pos, what, e.Why, seen)
+}
+
+// BudgetPriceError is a budget that cannot be kept because the executor
+// that would run the pipeline's steps has no price: what they cost could
+// not be added up.
+type BudgetPriceError struct {
+	Pipeline, Executor string
+	// Pos is where the budget is declared.
+	Pos pos.Pos
+}
+
+func (e *BudgetPriceError) Error() string {
+	return fmt.Sprintf("%s: pipeline %s has a budget, but settings.prices has no price for the %s executor that would run its steps: "+
+		"what they cost could not be counted against it. Declare settings: prices: %s: {...}, or run with an executor that has a price",
+		e.Pos, e.Pipeline, e.Executor, e.Executor)
 }
 
 // checkHistory refuses, before any step runs, a pipeline whose guardrails
-// count from run records that will not outlive this run.
+// count from run records that will not outlive this run, and a budget
+// whose steps would run unpriced.
 func (r *pipelineRun) checkHistory() error {
 	tr := r.pp.Pipeline.Trigger
-	if r.opt.HistoryLost == "" || (tr.MinInterval == "" && tr.MaxRetrains == nil && !tr.OnDataArrival) {
+	b := r.pp.Pipeline.Budget
+	if b != nil && r.plan.Settings.Prices[r.opt.Executor.Name()] == nil {
+		return fault.Input(&BudgetPriceError{Pipeline: r.pp.Name, Executor: r.opt.Executor.Name(), Pos: b.Pos})
+	}
+	if r.opt.HistoryLost == "" || (tr.MinInterval == "" && tr.MaxRetrains == nil && !tr.OnDataArrival && b == nil) {
 		return nil
 	}
-	return fault.Input(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos, Why: r.opt.HistoryLost})
+	return fault.Input(&HistoryError{Pipeline: r.pp.Name, Pos: r.pp.Pipeline.Pos, Why: r.opt.HistoryLost,
+		Budget: b != nil && tr.MinInterval == "" && tr.MaxRetrains == nil && !tr.OnDataArrival})
 }
 
 // guardrails decides whether training may run now: not within
 // trigger.minInterval of the last retrain, not past trigger.maxRetrains in
 // its window (both counted from run records, so they hold across CI runners
 // that share an artifact store), and not while labels lag. Every decision is
-// recorded; --force-train overrides the first two.
+// recorded; --force-train overrides the first two, and the budget only
+// where it says forceTrainOverrides.
 func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome, bool) {
 	tr := r.pp.Pipeline.Trigger
 	now := r.opt.Now()
@@ -104,6 +132,18 @@ func (r *pipelineRun) guardrails(ctx context.Context, s *plan.Step) (stepOutcome
 				return hold("maxRetrains", fmt.Sprintf("%d retrain(s) in the last %s already, at most %d", n, m.Window, m.Count))
 			}
 		}
+	}
+
+	if b := r.pp.Pipeline.Budget; b != nil {
+		recs, err := r.records(ctx)
+		if err != nil {
+			return failure(s, fmt.Errorf("the budget guardrail cannot see what earlier runs spent: %w", err)), true
+		}
+		held, reason := BudgetDecision(recs, now, b, r.plan.Settings.Prices, r.opt.ForceTrain)
+		if held {
+			return hold("budget", reason)
+		}
+		pass("budget", reason)
 	}
 
 	if ll := tr.LabelLag; ll != nil {

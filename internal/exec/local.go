@@ -268,9 +268,10 @@ func (l *Local) Run(ctx context.Context, req StepRequest) (*StepResult, error) {
 		waitErr = nil // the step succeeded; only its output was held open
 	}
 	res.Duration = time.Since(start)
+	res.CPU = cpuTime(cmd.ProcessState)
 
 	if ctx.Err() != nil {
-		return nil, &StepError{ExitCode: -1, Stderr: tail.String(), Retryable: true, Err: ctx.Err()}
+		return nil, &StepError{ExitCode: -1, Stderr: tail.String(), Retryable: true, CPU: res.CPU, Err: ctx.Err()}
 	}
 	if waitErr != nil {
 		code := -1
@@ -278,7 +279,7 @@ func (l *Local) Run(ctx context.Context, req StepRequest) (*StepResult, error) {
 		if errors.As(waitErr, &ee) {
 			code = ee.ExitCode()
 		}
-		return nil, &StepError{ExitCode: code, Stderr: tail.String(), Retryable: true,
+		return nil, &StepError{ExitCode: code, Stderr: tail.String(), Retryable: true, CPU: res.CPU,
 			Err: fmt.Errorf("%s exited with code %d", argv[0], code)}
 	}
 	return res, nil

@@ -34,6 +34,7 @@ func (r *pipelineRun) promote(ctx context.Context, s *plan.Step) stepOutcome {
 		return r.promoted(s, &record.Promotion{Status: record.PromotionDisabled, From: base.Version, To: next, Branch: p.PromotionBranch(""),
 			Reason: "promotion disabled (--promote none)"})
 	}
+	r.accountCost(ctx) // the pull request shows what the candidate cost
 	pr, err := r.opt.Promoter.Promote(ctx, r.pp, r.rec, next, base.Version)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -241,6 +241,7 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 		err = r.walk(ctx)
 	}
 	r.noteDeployed()
+	r.accountCost(ctx)
 
 	r.rec.FinishedAt = r.opt.Now()
 	r.rec.DurationSeconds = r.rec.FinishedAt.Sub(start).Seconds()

@@ -121,6 +121,11 @@ type Run struct {
 	// the target holds it; nil when the target holds none.
 	Baseline  *Baseline  `json:"baseline,omitempty"`
 	Promotion *Promotion `json:"promotion,omitempty"`
+	// Cost is what the steps that ran in this run cost, when the
+	// repository declares prices; Budget is the pipeline's budget as the
+	// run left it, when it has one.
+	Cost   *Cost   `json:"cost,omitempty"`
+	Budget *Budget `json:"budget,omitempty"`
 }
 
 // SLIReading is one production SLI as a run read it
@@ -188,6 +193,10 @@ type Step struct {
 	Image    string         `json:"image,omitempty"`
 	GPUs     []string       `json:"gpus,omitempty"`
 	Metrics  map[string]any `json:"metrics,omitempty"`
+	// Resources and Cost are what a container step (train, a step of the
+	// user's) used and cost when it ran in this run (see cost.go).
+	Resources *Resources `json:"resources,omitempty"`
+	Cost      *StepCost  `json:"cost,omitempty"`
 }
 
 // Data describes the datasets of the run.
@@ -229,7 +238,8 @@ type Check struct {
 
 // Guardrail is one guardrail's decision.
 type Guardrail struct {
-	// Name is "minRows", "minInterval", "maxRetrains" or "labelLag".
+	// Name is "minRows", "minInterval", "maxRetrains", "budget" or
+	// "labelLag".
 	Name   string `json:"name"`
 	Held   bool   `json:"held"`
 	Reason string `json:"reason"`

@@ -16,6 +16,9 @@ type Status struct {
 	// Base is the branch promotions target.
 	Base   string        `json:"base"`
 	Models []ModelStatus `json:"models"`
+	// Spend is what each model's runs spent over its window, when the
+	// repository declares prices (see cost.go).
+	Spend []ModelSpend `json:"spend,omitempty"`
 }
 
 // ModelStatus is one target of one pipeline: the model's own, or one

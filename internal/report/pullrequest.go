@@ -88,6 +88,7 @@ func renderBody(r *record.Run, history []*record.Run, links Links, heading, trim
 	if p := r.Promotion; p != nil && p.Reason != "" {
 		fmt.Fprintf(&b, "Promotion %s: %s\n\n", p.Status, mdEscape(p.Reason))
 	}
+	writeCost(&b, r)
 	writeGates(&b, r)
 	writeMetrics(&b, r)
 	writeChecks(&b, r)

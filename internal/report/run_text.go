@@ -75,6 +75,12 @@ func runText(w io.Writer, r *record.Run) error {
 	if a := r.Arrival; a != nil {
 		fmt.Fprintf(w, "\nData arrival: %s\n", a.Detail)
 	}
+	if line := CostLine(r); line != "" {
+		fmt.Fprintf(w, "\nCost: %s\n", line)
+	}
+	if line := BudgetLine(r); line != "" {
+		fmt.Fprintf(w, "Budget: %s\n", line)
+	}
 	for _, g := range r.Guardrails {
 		if g.Held {
 			fmt.Fprintf(w, "\nGuardrail %s held training: %s\n", g.Name, g.Reason)

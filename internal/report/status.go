@@ -67,6 +67,8 @@ func WriteStatusText(w io.Writer, st *record.Status, root string) error {
 			fmt.Fprintf(w, "%s %s: %s\n", m.Model, m.File, m.Error)
 		}
 	}
-	_, err := fmt.Fprintf(w, "versions as of %s\n", strings.TrimPrefix(strings.TrimPrefix(st.Revision, "refs/heads/"), "refs/remotes/"))
-	return err
+	if _, err := fmt.Fprintf(w, "versions as of %s\n", strings.TrimPrefix(strings.TrimPrefix(st.Revision, "refs/heads/"), "refs/remotes/")); err != nil {
+		return err
+	}
+	return writeSpendText(w, st.Spend)
 }

@@ -117,7 +117,7 @@ type Metric struct {
 
 // Metrics lists every metric this package can export, sorted by name.
 func Metrics() []Metric {
-	ms := slices.Concat(allMetrics, productionMetrics)
+	ms := slices.Concat(allMetrics, productionMetrics, costMetrics)
 	out := make([]Metric, len(ms))
 	for i, m := range ms {
 		out[i] = Metric{Name: m.name, Type: "gauge", Help: m.help,
@@ -141,6 +141,7 @@ func registry(r *record.Run, withPipeline bool) (*prometheus.Registry, error) {
 	}
 	b := builder{reg: prometheus.WrapRegistererWith(labels, reg), vecs: map[string]*prometheus.GaugeVec{}}
 	b.run(r)
+	b.cost(r)
 	if b.err != nil {
 		return nil, fmt.Errorf("metrics of run %s: %w", r.ID, b.err)
 	}

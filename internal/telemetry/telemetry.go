@@ -20,6 +20,9 @@
 // therefore two metrics, p-values and distances, and training metrics one
 // per unit their key names (see trainingValue). TestMetricNaming checks
 // these rules over Metrics(), and promtool's linter over the exposition.
+// Money (_cost, _spent, _limit, _remaining) is in the currency its
+// currency label names: vet allows one currency per repository, so a
+// repository's series never mix units.
 //
 // The production loop after the merge has metrics of its own, built from
 // what watch and a canary analysis found rather than from a run record

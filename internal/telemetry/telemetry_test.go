@@ -317,8 +317,9 @@ func TestTrainingMetricUnits(t *testing.T) {
 func TestMetricNaming(t *testing.T) {
 	units := []string{"_seconds", "_bytes", "_rows", "_ratio"}
 	// Dimensionless by nature: 0/1 states, an info metric, scores and
-	// p-values, distances, and SLI values in the SLI's own unit.
-	unitless := regexp.MustCompile(`_(drifted|failed|outcome|breached|nodata|passed|info|score|p_value|p_value_threshold|distance|distance_threshold|value|delta)$`)
+	// p-values, distances, SLI values in the SLI's own unit, and money in
+	// the one currency a repository declares (its currency label).
+	unitless := regexp.MustCompile(`_(drifted|failed|outcome|breached|nodata|passed|info|score|p_value|p_value_threshold|distance|distance_threshold|value|delta|cost|spent|limit|remaining)$`)
 	nonBase := regexp.MustCompile(`_(ms|milliseconds|us|microseconds|ns|minutes|hours|days|kb|mb|gb|kilobytes|megabytes|percent|share)(_|$)`)
 	reserved := regexp.MustCompile(`_(total|count|sum|bucket|created)$`)
 	for _, m := range Metrics() {

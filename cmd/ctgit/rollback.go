@@ -9,11 +9,12 @@ import (
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
+	"github.com/ctgit/ctgit/internal/report"
 )
 
 type rollbackFlags struct {
-	dir, to, reason, channel string
-	dryRun                   bool
+	dir, to, reason, channel, format string
+	dryRun                           bool
 	promote                  promoteFlags
 }
 
@@ -49,11 +50,15 @@ API or artifact store failure (the store cannot be asked).`,
 	fl.StringVar(&f.channel, flagChannel, "", "the channel (promote.channels) to roll back (default: the model's own target)")
 	fl.StringVar(&f.reason, flagReason, "", "why, for the pull request body")
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
+	addFormatFlag(cmd, &f.format, report.FormatText, report.FormatJSON)
 	f.promote.add(cmd, false, env)
 	return cmd
 }
 
 func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
+	if err := checkFormat(f.format, report.FormatText, report.FormatJSON); err != nil {
+		return err
+	}
 	if err := f.promote.check(); err != nil {
 		return err
 	}
@@ -83,7 +88,7 @@ func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
 	if err != nil {
 		return err
 	}
-	return reportOutcome(cmd.OutOrStdout(), ws.root, out, f.dryRun)
+	return reportOutcome(cmd, report.RollbackResultKind, ws.root, pp, out, f.dryRun, f.format)
 }
 
 // findModel returns the pipeline whose model (or, failing that, whose own

@@ -15,7 +15,7 @@ import (
 type rollbackFlags struct {
 	dir, to, reason, channel, format string
 	dryRun                           bool
-	promote                  promoteFlags
+	promote                          promoteFlags
 }
 
 func newRollbackCmd(env environment) *cobra.Command {

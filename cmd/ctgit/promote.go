@@ -57,6 +57,9 @@ nothing.
 Exit codes: 0 done (or nothing to do), 2 bad input (unknown pipeline or
 channel, missing target file or field, a version the scheme does not allow,
 no token for GitHub), 3 push or API failure.`,
+		Example: `  ctgit promote fraud --version 1.4.0 --dry-run
+  ctgit promote fraud --version 1.4.0 --artifact oci://ghcr.io/acme/models/fraud@sha256:$DIGEST
+  ctgit promote fraud --channel prod --format json`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return runPromote(cmd, args[0], f) },
 	}

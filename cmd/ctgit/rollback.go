@@ -41,6 +41,9 @@ reference points into another store, is refused before anything is written.
 Exit codes: 0 done, 2 bad input (unknown model, no earlier version, a
 version the target never held, an artifact no longer in the store), 3 push,
 API or artifact store failure (the store cannot be asked).`,
+		Example: `  ctgit rollback fraud-detector --reason "AUC fell in production" --dry-run
+  ctgit rollback fraud-detector --to 1.2.0 --reason "1.3.0 mis-scores EU traffic"
+  ctgit rollback fraud-detector --channel prod --format json`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return runRollback(cmd, args[0], f) },
 	}

@@ -97,6 +97,7 @@ pull request that bumps the model's version when a candidate passes its gates.`,
 		root.AddCommand(add(env))
 	}
 	addCompletions(root)
+	addExamples(root)
 	return root
 }
 

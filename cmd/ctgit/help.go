@@ -29,15 +29,15 @@ var commandExamples = map[string]string{
 	"ctgit report": `  ctgit report .ctgit/runs/fraud/$RUN_ID.json
   ctgit report .ctgit/runs/fraud/$RUN_ID.json --format markdown --history .ctgit/runs/fraud`,
 	"ctgit monitor": `  ctgit monitor rules --output deploy/prometheus/ctgit-rules.yml`,
-	"ctgit schema": `  ctgit schema > schema.cue`,
+	"ctgit schema":  `  ctgit schema > schema.cue`,
 	"ctgit help": `  ctgit help
   ctgit help promote`,
 	"ctgit completion": `  source <(ctgit completion bash)
   ctgit completion zsh > "${fpath[1]}/_ctgit"`,
 	"ctgit completion bash": `  source <(ctgit completion bash)
   ctgit completion bash > /etc/bash_completion.d/ctgit`,
-	"ctgit completion zsh": `  ctgit completion zsh > "${fpath[1]}/_ctgit"`,
-	"ctgit completion fish": `  ctgit completion fish > ~/.config/fish/completions/ctgit.fish`,
+	"ctgit completion zsh":        `  ctgit completion zsh > "${fpath[1]}/_ctgit"`,
+	"ctgit completion fish":       `  ctgit completion fish > ~/.config/fish/completions/ctgit.fish`,
 	"ctgit completion powershell": `  ctgit completion powershell | Out-String | Invoke-Expression`,
 }
 

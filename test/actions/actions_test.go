@@ -185,7 +185,7 @@ func TestActionMetadata(t *testing.T) {
 		}
 	}
 	slices.Sort(inputs)
-	if diff := cmp.Diff([]string{"args", "version"}, inputs); diff != "" {
+	if diff := cmp.Diff([]string{"args", "token", "verify-attestation", "version"}, inputs); diff != "" {
 		t.Errorf("inputs (-want +got):\n%s", diff)
 	}
 	ids := map[string]bool{}

@@ -21,5 +21,13 @@ const (
 // still checks the value with checkFormat before it does anything.
 func addFormatFlag(cmd *cobra.Command, format *string, allowed ...string) {
 	cmd.Flags().StringVar(format, flagFormat, allowed[0], "output format: "+strings.Join(allowed, ", "))
-	_ = cmd.RegisterFlagCompletionFunc(flagFormat, cobra.FixedCompletions(allowed, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc(flagFormat, func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, f := range allowed {
+			if strings.HasPrefix(f, toComplete) {
+				out = append(out, f)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
 }

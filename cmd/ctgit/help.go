@@ -43,11 +43,18 @@ var commandExamples = map[string]string{
 
 // addExamples adds cobra's own help and completion commands now, rather
 // than when the command line is executed, so that they are part of the
-// tree the help shows and tests walk, and sets the examples of
-// commandExamples on the commands that have none.
+// tree the help shows and tests walk (help saying which arguments it
+// takes, as every command does), and sets the examples of commandExamples
+// on the commands that have none.
 func addExamples(root *cobra.Command) {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" && c.Args == nil {
+			// help [COMMAND...]: an unknown topic is help's to explain.
+			c.Args = cobra.ArbitraryArgs
+		}
+	}
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
 		if c.Example == "" {

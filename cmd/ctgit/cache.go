@@ -31,11 +31,11 @@ say what changed.`,
   ctgit cache prune --older-than 12h --format json`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// Checked here rather than with MarkFlagRequired, whose error
-			// carries no exit code.
 			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {
 				return err
 			}
+			// Checked here rather than with MarkFlagRequired, whose error
+			// carries no exit code.
 			if olderThan == "" {
 				return usagef(`--%s is required: the age of the entries to remove, e.g. "30d" or "12h"`, flagOlderThan)
 			}

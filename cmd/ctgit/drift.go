@@ -159,7 +159,7 @@ the data set drifted; 2 for bad input.`,
 	f.StringVar(&inputFormat, flagInputFormat, "", "csv or parquet (default: by file extension)")
 	f.Float64Var(&nullShare, flagNullShareThreshold, drift.DefaultNullShareThreshold, "absolute change of a column's null share that counts as drift")
 	f.StringVar(&correction, flagCorrection, string(drift.CorrectionNone), "multiple-testing correction of p-values: none, bonferroni, benjamini-hochberg")
-	f.StringVar(&format, flagFormat, report.FormatText, "output format: text, json or markdown")
+	addFormatFlag(cmd, &format, report.FormatText, report.FormatJSON, report.FormatMarkdown)
 	f.BoolVar(&failOnDrift, flagFailOnDrift, false, "exit 1 when the data set drifted")
 	f.StringVar(&policyFile, flagPolicy, "", "a pipeline's drift policy as JSON, instead of the policy flags (how the Dagger executor's drift step is told)")
 	f.IntVar(&budgetMiB, flagMemoryBudget, table.DefaultMemoryBudget>>20, "MiB of parsed values to hold at once; wider CSV files are read in column groups (0: no limit)")

@@ -8,14 +8,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ctgit/ctgit/internal/fault"
+	"github.com/ctgit/ctgit/internal/report"
 	"github.com/ctgit/ctgit/internal/scaffold"
+	"github.com/ctgit/ctgit/internal/version"
 )
 
 // flagForce is ctgit init's permission to overwrite.
 const flagForce = "force"
 
 func newInitCmd(env environment) *cobra.Command {
-	var force bool
+	var (
+		force  bool
+		format string
+	)
 	cmd := &cobra.Command{
 		Use:   "init [DIR]",
 		Short: "Scaffold a repository: an example pipeline, its data, and the GitHub Actions workflow",
@@ -30,9 +35,20 @@ directory):
 
 The example vets, plans and runs as written; make it yours from there.
 init refuses to overwrite a file that exists, naming it, and then writes
-nothing; --force overwrites them.`,
+nothing; --force overwrites them.
+
+The workflow is pinned to this ctgit's release: uses: ctgit/ctgit@vX.Y.Z
+and CTGIT_VERSION: vX.Y.Z. A development build has no release to pin: its
+workflow uses ctgit/ctgit@main with the latest release, and init says so.`,
+		Example: `  ctgit init                 # into the current directory
+  ctgit init my-models       # into my-models/
+  ctgit init --force         # overwrite the starter files that exist
+  ctgit init --format json   # what was written, and the pinned version`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {
+				return err
+			}
 			dir := repoRoot
 			if len(args) == 1 {
 				if repoRoot != "" {
@@ -46,21 +62,23 @@ nothing; --force overwrites them.`,
 			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 				return fault.Input(fmt.Errorf("%s is not a directory", dir))
 			}
-			written, err := scaffold.Write(dir, force)
+			pin := scaffold.PinTo(version.Release())
+			written, err := scaffold.Write(dir, force, pin)
 			if err != nil {
 				// Files in the way, or a directory ctgit cannot write to:
 				// the user's to fix.
 				return fault.Input(fmt.Errorf("init %s: %w", dir, err))
 			}
-			out := cmd.OutOrStdout()
-			for _, p := range written {
-				fmt.Fprintf(out, "wrote %s\n", filepath.ToSlash(filepath.Join(dir, p)))
-			}
-			fmt.Fprintf(out, "\nNext, in %s: git init (if it is not a repository yet), ctgit vet, ctgit plan, ctgit run.\n", dir)
-			fmt.Fprintf(out, "Push it to GitHub and %s takes over; read the token note at its top.\n", scaffold.WorkflowPath)
-			return nil
+			return report.Init(cmd.OutOrStdout(), &report.InitResult{
+				APIVersion: version.APIVersion, Kind: report.InitResultKind,
+				Dir: filepath.ToSlash(dir), Files: written,
+				Workflow: report.InitWorkflow{
+					Path: scaffold.WorkflowPath, Action: pin.Action, Version: pin.Version, Pinned: pin.Pinned, Note: pin.Note,
+				},
+			}, format)
 		},
 	}
 	cmd.Flags().BoolVar(&force, flagForce, false, "overwrite files that exist")
+	addFormatFlag(cmd, &format, report.FormatText, report.FormatJSON)
 	return cmd
 }

@@ -86,7 +86,7 @@ $GITHUB_REPOSITORY, else a github.com origin.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&format, flagFormat, report.FormatText, "output format: text, json or markdown")
+	addFormatFlag(cmd, &format, report.FormatText, report.FormatJSON, report.FormatMarkdown)
 	f.StringVar(&dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	f.StringVar(&since, flagChangedSince, "", "plan only pipelines affected by changes since this Git revision")
 	f.BoolVar(&forceTrain, flagForceTrain, false, "plan training even when no drift is found")

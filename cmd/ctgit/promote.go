@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/ctgit/ctgit/internal/config"
 	"github.com/ctgit/ctgit/internal/fault"
-	"github.com/ctgit/ctgit/internal/gitops"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
 	"github.com/ctgit/ctgit/internal/record"
@@ -32,9 +29,9 @@ const (
 )
 
 type promoteCmdFlags struct {
-	dir, version, artifact, channel string
-	dryRun                          bool
-	promote                         promoteFlags
+	dir, version, artifact, channel, format string
+	dryRun                                  bool
+	promote                                 promoteFlags
 	// metrics deliver a canary analysis's results.
 	metrics metricsFlags
 }
@@ -60,6 +57,9 @@ nothing.
 Exit codes: 0 done (or nothing to do), 2 bad input (unknown pipeline or
 channel, missing target file or field, a version the scheme does not allow,
 no token for GitHub), 3 push or API failure.`,
+		Example: `  ctgit promote fraud --version 1.4.0 --dry-run
+  ctgit promote fraud --version 1.4.0 --artifact oci://ghcr.io/acme/models/fraud@sha256:$DIGEST
+  ctgit promote fraud --channel prod --format json`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return runPromote(cmd, args[0], f) },
 	}
@@ -69,12 +69,16 @@ no token for GitHub), 3 push or API failure.`,
 	fl.StringVar(&f.artifact, flagArtifact, "", "model artifact to pin, URI@sha256:HEX (default: the run record's candidate, when it has this version)")
 	fl.StringVar(&f.channel, flagChannel, "", "promotion stage from promote.channels (default: the model's own target)")
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
+	addFormatFlag(cmd, &f.format, report.FormatText, report.FormatJSON)
 	addMetricsFlags(fl, &f.metrics, "a canary analysis's results, as metrics")
 	f.promote.add(cmd, true, env)
 	return cmd
 }
 
 func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
+	if err := checkFormat(f.format, report.FormatText, report.FormatJSON); err != nil {
+		return err
+	}
 	if err := f.promote.check(); err != nil {
 		return err
 	}
@@ -109,7 +113,7 @@ func runPromote(cmd *cobra.Command, name string, f promoteCmdFlags) error {
 	if err != nil {
 		return err
 	}
-	return reportOutcome(cmd.OutOrStdout(), ws.root, out, f.dryRun)
+	return reportOutcome(cmd, report.PromotionResultKind, ws.root, pp, out, f.dryRun, f.format)
 }
 
 // loadPipeline loads the workspace and finds a pipeline by name.
@@ -136,44 +140,23 @@ func pipelineNames(cfg *config.Config) string {
 	return strings.Join(names, ", ")
 }
 
-// reportOutcome says what a promotion or rollback did; a dry run prints
-// the diff and the pull request it would open.
-func reportOutcome(w io.Writer, root string, out *promote.Outcome, dryRun bool) error {
-	pr := out.Promotion
-	if dryRun && len(out.Files) > 0 {
-		if err := gitops.UnifiedDiff(w, out.Files); err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "\n--- pull request (branch %s) ---\n# %s\n\n%s\n", pr.Branch, out.Title, strings.TrimRight(out.Body, "\n"))
+// reportOutcome says what a promotion or rollback (kind: which of the two)
+// did, in format; a dry run's text prints the diff and the pull request
+// it would open. A refused promotion is an error (exit 1) after its JSON.
+func reportOutcome(cmd *cobra.Command, kind, root string, pp *config.Pipeline, out *promote.Outcome, dryRun bool, format string) error {
+	res, err := report.NewPromotionResult(kind, root, pp.Name, pp.Model.Name, out.Promotion, out.Title, out.Body, out.Files, dryRun)
+	if err != nil {
+		return err
 	}
-	where := pr.URL
-	if rel, err := filepath.Rel(root, where); err == nil && filepath.IsAbs(where) && !strings.HasPrefix(rel, "..") {
-		where = filepath.ToSlash(rel)
+	if err := report.Promotion(cmd.OutOrStdout(), res, format); err != nil {
+		return err
 	}
-	from := pr.From
-	if from == "" {
-		from = "(none)"
-	}
-	switch pr.Status {
-	case record.PromotionOpened, record.PromotionUpdated:
-		fmt.Fprintf(w, "%s pull request %s: %s → %s on branch %s (commit %s)\n", pr.Status, where, from, pr.To, pr.Branch, short(pr.Commit))
-	case record.PromotionDryRun:
-		fmt.Fprintf(w, "dry run: would set %s → %s on branch %s; nothing written\n", from, pr.To, pr.Branch)
-	case record.PromotionRefused:
+	if out.Promotion.Status == record.PromotionRefused {
 		// The work ran and a rule said no: a human owns the branch or
 		// closed its pull request.
-		return fault.Check(fmt.Errorf("promotion refused: %s", pr.Reason))
-	default: // unchanged, superseded: nothing left to do
-		fmt.Fprintf(w, "%s: %s\n", pr.Status, pr.Reason)
+		return fault.Check(fmt.Errorf("promotion refused: %s", out.Promotion.Reason))
 	}
 	return nil
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
 }
 
 // canaryAnalysis runs the analysis of the channel promoted into, when it

@@ -71,7 +71,7 @@ metrics could not be delivered.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&format, flagFormat, report.FormatText, "output format: text, json or markdown")
+	addFormatFlag(cmd, &format, report.FormatText, report.FormatJSON, report.FormatMarkdown)
 	f.StringVar(&historyDir, flagHistory, "", "directory of earlier run records, for the metric chart")
 	addMetricsFlags(f, &metrics, "the run's metrics")
 	return cmd

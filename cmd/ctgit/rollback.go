@@ -9,12 +9,13 @@ import (
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/promote"
+	"github.com/ctgit/ctgit/internal/report"
 )
 
 type rollbackFlags struct {
-	dir, to, reason, channel string
-	dryRun                   bool
-	promote                  promoteFlags
+	dir, to, reason, channel, format string
+	dryRun                           bool
+	promote                          promoteFlags
 }
 
 func newRollbackCmd(env environment) *cobra.Command {
@@ -40,6 +41,9 @@ reference points into another store, is refused before anything is written.
 Exit codes: 0 done, 2 bad input (unknown model, no earlier version, a
 version the target never held, an artifact no longer in the store), 3 push,
 API or artifact store failure (the store cannot be asked).`,
+		Example: `  ctgit rollback fraud-detector --reason "AUC fell in production" --dry-run
+  ctgit rollback fraud-detector --to 1.2.0 --reason "1.3.0 mis-scores EU traffic"
+  ctgit rollback fraud-detector --channel prod --format json`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return runRollback(cmd, args[0], f) },
 	}
@@ -49,11 +53,15 @@ API or artifact store failure (the store cannot be asked).`,
 	fl.StringVar(&f.channel, flagChannel, "", "the channel (promote.channels) to roll back (default: the model's own target)")
 	fl.StringVar(&f.reason, flagReason, "", "why, for the pull request body")
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "print the diff and the pull request; write nothing")
+	addFormatFlag(cmd, &f.format, report.FormatText, report.FormatJSON)
 	f.promote.add(cmd, false, env)
 	return cmd
 }
 
 func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
+	if err := checkFormat(f.format, report.FormatText, report.FormatJSON); err != nil {
+		return err
+	}
 	if err := f.promote.check(); err != nil {
 		return err
 	}
@@ -83,7 +91,7 @@ func runRollback(cmd *cobra.Command, model string, f rollbackFlags) error {
 	if err != nil {
 		return err
 	}
-	return reportOutcome(cmd.OutOrStdout(), ws.root, out, f.dryRun)
+	return reportOutcome(cmd, report.RollbackResultKind, ws.root, pp, out, f.dryRun, f.format)
 }
 
 // findModel returns the pipeline whose model (or, failing that, whose own

@@ -96,6 +96,8 @@ pull request that bumps the model's version when a candidate passes its gates.`,
 	for _, add := range subcommands {
 		root.AddCommand(add(env))
 	}
+	addCompletions(root)
+	addExamples(root)
 	return root
 }
 

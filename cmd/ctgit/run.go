@@ -64,7 +64,7 @@ failure or interruption.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, args, f, env) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.format, flagFormat, report.FormatText, "summary format: text or json")
+	addFormatFlag(cmd, &f.format, report.FormatText, report.FormatJSON)
 	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	fl.StringVar(&f.since, flagChangedSince, "", "run only pipelines affected by changes since this Git revision")
 	fl.StringVar(&f.executor, flagExecutor, "auto", "where steps run: "+strings.Join(executors, ", "))

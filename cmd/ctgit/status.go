@@ -69,7 +69,7 @@ model without a budget), from the run records. Nothing is written.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&format, flagFormat, report.FormatText, "output format: text or json")
+	addFormatFlag(cmd, &format, report.FormatText, report.FormatJSON)
 	f.StringVar(&dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
 	f.StringVar(&pf.tokenFile, flagTokenFile, "", "file holding the GitHub token (default: $GITHUB_TOKEN)")
 	f.StringVar(&pf.githubURL, flagGitHubURL, "", "GitHub Enterprise URL (default: settings.github.url, else github.com)")

@@ -76,7 +76,7 @@ nothing reads and that is not marked wanted, are warnings: vet still exits 0. Ex
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, flagFormat, report.FormatText, "output format: text or json")
+	addFormatFlag(cmd, &format, report.FormatText, report.FormatJSON)
 	return cmd
 }
 

@@ -65,7 +65,7 @@ the store unreachable.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.dir, flagDir, "", "pipelines directory (default: the repository's pipelines/)")
-	fl.StringVar(&f.format, flagFormat, report.FormatText, "output format: text or json")
+	addFormatFlag(cmd, &f.format, report.FormatText, report.FormatJSON)
 	fl.BoolVar(&f.dryRun, flagDryRun, false, "judge and print the rollback that would be opened; write nothing")
 	f.promote.add(cmd, false, env)
 	addMetricsFlags(fl, &f.metrics, "the SLIs read and the rollbacks opened, as metrics")

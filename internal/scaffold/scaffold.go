@@ -63,6 +63,48 @@ func Files() []File {
 	return out
 }
 
+// The workflow template installs ctgit through these two references, which
+// Pin.apply replaces; the template itself is examples/workflows/ctgit.yml.
+const (
+	templateAction  = "uses: ctgit/ctgit@main"
+	templateVersion = "CTGIT_VERSION: latest"
+)
+
+// Pin is the ctgit that the scaffolded workflow installs: the action's
+// reference and the version it downloads.
+type Pin struct {
+	// Action is the `uses:` reference, "ctgit/ctgit@v1.2.3".
+	Action string
+	// Version is the action's version input, "v1.2.3" (or "latest").
+	Version string
+	// Pinned is true when both name one release.
+	Pinned bool
+	// Note says why the workflow is not pinned; empty when it is.
+	Note string
+}
+
+// PinTo returns the pin to a ctgit release tag ("v1.2.3"). A development
+// build ("" release) has no tag whose binaries and action exist, so its
+// workflow keeps the template's ctgit/ctgit@main with the latest release,
+// and Note says so.
+func PinTo(release string) Pin {
+	if release == "" {
+		return Pin{
+			Action: "ctgit/ctgit@main", Version: "latest",
+			Note: "this ctgit is a development build, which no release matches; " +
+				"set ctgit/ctgit@vX.Y.Z and CTGIT_VERSION: vX.Y.Z to a release tag, or run ctgit init from a release",
+		}
+	}
+	return Pin{Action: "ctgit/ctgit@" + release, Version: release, Pinned: true}
+}
+
+// apply rewrites the workflow template's references to p's.
+func (p Pin) apply(workflow []byte) []byte {
+	s := strings.ReplaceAll(string(workflow), templateAction, "uses: "+p.Action)
+	s = strings.ReplaceAll(s, templateVersion, "CTGIT_VERSION: "+p.Version)
+	return []byte(s)
+}
+
 // ErrExists is returned, wrapped in an *ExistsError, when files of the
 // starter repository already exist and overwriting was not asked for.
 var ErrExists = errors.New("file exists")
@@ -85,14 +127,20 @@ func (e *ExistsError) Error() string {
 // Unwrap makes errors.Is(err, ErrExists) hold.
 func (e *ExistsError) Unwrap() error { return ErrExists }
 
-// Write writes the starter repository into dir, creating directories as
-// needed, and returns the paths written. Unless force, it first checks
+// Write writes the starter repository into dir, its workflow installing
+// the ctgit of pin, creating directories as needed, and returns the paths
+// written. Unless force, it first checks
 // every file and writes nothing when any exists (an *ExistsError naming
 // them); a path whose place is taken by a directory, or by a file where a
 // directory must go, is an error even with force. Each file is written
 // atomically.
-func Write(dir string, force bool) ([]string, error) {
+func Write(dir string, force bool, pin Pin) ([]string, error) {
 	fsys := Files()
+	for i, f := range fsys {
+		if f.Path == WorkflowPath {
+			fsys[i].Data = pin.apply(f.Data)
+		}
+	}
 	var exist []string
 	for _, f := range fsys {
 		for d := path.Dir(f.Path); d != "."; d = path.Dir(d) {

@@ -85,6 +85,60 @@ func TestWorkflowIsTheExample(t *testing.T) {
 	t.Fatalf("no %s in the scaffold", WorkflowPath)
 }
 
+// A release pins every use of the action and the version it installs; a
+// development build writes the template as it is and says why.
+func TestPin(t *testing.T) {
+	var template []byte
+	for _, f := range Files() {
+		if f.Path == WorkflowPath {
+			template = f.Data
+		}
+	}
+	// The template must hold what apply replaces, or pinning would
+	// silently do nothing.
+	if n := bytes.Count(template, []byte(templateAction)); n < 2 {
+		t.Fatalf("the workflow template uses %q %d times; the pin rewrites it", templateAction, n)
+	}
+	if n := bytes.Count(template, []byte(templateVersion)); n != 1 {
+		t.Fatalf("the workflow template sets %q %d times, want once", templateVersion, n)
+	}
+
+	dev := PinTo("")
+	if dev.Pinned || dev.Note == "" || !bytes.Equal(dev.apply(template), template) {
+		t.Errorf("a development build: %+v, and its workflow should be the template", dev)
+	}
+
+	dir := t.TempDir()
+	pin := PinTo("v1.2.3")
+	if !pin.Pinned || pin.Action != "ctgit/ctgit@v1.2.3" || pin.Version != "v1.2.3" || pin.Note != "" {
+		t.Errorf("PinTo(v1.2.3) = %+v", pin)
+	}
+	if _, err := Write(dir, false, pin); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(WorkflowPath)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, unpinned := range []string{"ctgit/ctgit@main", "CTGIT_VERSION: latest"} {
+		if bytes.Contains(got, []byte(unpinned)) {
+			t.Errorf("the pinned workflow still holds %q", unpinned)
+		}
+	}
+	if a, b := bytes.Count(got, []byte("uses: ctgit/ctgit@v1.2.3")), bytes.Count(template, []byte(templateAction)); a != b {
+		t.Errorf("%d uses of ctgit/ctgit@v1.2.3, want %d", a, b)
+	}
+	if !bytes.Contains(got, []byte("\n  CTGIT_VERSION: v1.2.3\n")) {
+		t.Errorf("no CTGIT_VERSION: v1.2.3 in the pinned workflow")
+	}
+	// Nothing else changed.
+	back := bytes.ReplaceAll(got, []byte("uses: ctgit/ctgit@v1.2.3"), []byte(templateAction))
+	back = bytes.ReplaceAll(back, []byte("CTGIT_VERSION: v1.2.3"), []byte(templateVersion))
+	if diff := cmp.Diff(string(template), string(back)); diff != "" {
+		t.Errorf("pinning changed more than the two references (-template +pinned):\n%s", diff)
+	}
+}
+
 func TestWrite(t *testing.T) {
 	all := paths()
 	for _, tc := range []struct {
@@ -123,7 +177,7 @@ func TestWrite(t *testing.T) {
 				}
 			}
 			before := snapshot(t, dir)
-			written, err := Write(dir, tc.force)
+			written, err := Write(dir, tc.force, PinTo(""))
 
 			var ee *ExistsError
 			switch {

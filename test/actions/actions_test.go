@@ -95,6 +95,20 @@ func TestWorkflowsLint(t *testing.T) {
 			})
 		}
 	}
+	// What a release's ctgit init writes: the template pinned to it.
+	t.Run("ctgit init v1.2.3: "+scaffold.WorkflowPath, func(t *testing.T) {
+		dir := t.TempDir()
+		if _, err := scaffold.Write(dir, false, scaffold.PinTo("v1.2.3")); err != nil {
+			t.Fatal(err)
+		}
+		src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(scaffold.WorkflowPath)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range lint(t, scaffold.WorkflowPath, src) {
+			t.Error(e)
+		}
+	})
 }
 
 // TestLintCatchesMistakes: the linter as configured here does fail, on the
@@ -185,7 +199,7 @@ func TestActionMetadata(t *testing.T) {
 		}
 	}
 	slices.Sort(inputs)
-	if diff := cmp.Diff([]string{"args", "version"}, inputs); diff != "" {
+	if diff := cmp.Diff([]string{"args", "token", "verify-attestation", "version"}, inputs); diff != "" {
 		t.Errorf("inputs (-want +got):\n%s", diff)
 	}
 	ids := map[string]bool{}

@@ -45,7 +45,7 @@ say what changed.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %d entries and %d downloads, %s, from %s\n", st.Entries, st.Downloads, bytesize.Format(st.Bytes), relTo(ws.root, ws.cache.Dir()))
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d entries, %d downloads and %d reference profiles, %s, from %s\n", st.Entries, st.Downloads, st.Profiles, bytesize.Format(st.Bytes), relTo(ws.root, ws.cache.Dir()))
 			return nil
 		},
 	}

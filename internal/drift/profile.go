@@ -83,6 +83,9 @@ type ProfileUse struct {
 	NotWritten string `json:"notWritten,omitempty"`
 }
 
+// NoProfileYet is ProfileUse.Rebuilt when there was no profile to use.
+const NoProfileYet = "no profile yet"
+
 // String says in a line where the reference came from, for text output.
 func (u *ProfileUse) String() string {
 	s := "reference profile " + digest.Short(u.Key) + ": "

@@ -44,7 +44,7 @@ func CompareWithProfile(refIn, curIn table.Input, opt table.ReadOptions, p Polic
 		}
 		use.Rebuilt = why
 	case errors.Is(err, fs.ErrNotExist):
-		use.Rebuilt = "no profile yet"
+		use.Rebuilt = NoProfileYet
 	default:
 		use.Rebuilt = err.Error()
 	}
@@ -107,13 +107,22 @@ func compareFromProfile(prof *profile, refIn, curIn table.Input, opt table.ReadO
 	var results []columnResult
 	curDS := Dataset{Path: curIn.Name}
 	for _, sub := range groups {
-		ref, err := prof.table(refIn.Name, sub)
-		if err != nil {
-			return nil, err.Error(), nil
-		}
+		// The profile's columns are read while the current data is
+		// parsed.
+		var ref *table.Table
+		var refErr error
+		loaded := make(chan struct{})
+		go func() {
+			defer close(loaded)
+			ref, refErr = prof.table(refIn.Name, sub)
+		}()
 		gopt := opt
 		gopt.Columns = sub
 		cur, err := table.ReadInput(curIn, gopt)
+		<-loaded
+		if refErr != nil {
+			return nil, refErr.Error(), nil
+		}
 		if err != nil {
 			return nil, "", err
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // AppendColumn appends the binary form of c to dst: every cell as the
@@ -31,20 +32,33 @@ func AppendColumn(dst []byte, c *Column) []byte {
 	dst = binary.AppendUvarint(dst, uint64(c.texts))
 	dst = binary.AppendUvarint(dst, uint64(c.Missing()))
 	dst = binary.AppendUvarint(dst, uint64(len(c.values)))
-	for _, v := range c.values {
-		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v))
+	if littleEndian && len(c.values) > 0 {
+		dst = append(dst, unsafe.Slice((*byte)(unsafe.Pointer(&c.values[0])), 8*len(c.values))...)
+	} else {
+		for _, v := range c.values {
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v))
+		}
 	}
-	dst = binary.AppendUvarint(dst, uint64(len(c.dec)))
-	for _, d := range c.dec {
-		dst = binary.LittleEndian.AppendUint32(dst, uint32(d))
-	}
-	dst = binary.AppendUvarint(dst, uint64(len(c.codes)))
-	for _, d := range c.codes {
-		dst = binary.LittleEndian.AppendUint32(dst, uint32(d))
-	}
+	dst = appendInt32s(dst, c.dec)
+	dst = appendInt32s(dst, c.codes)
 	dst = binary.AppendUvarint(dst, uint64(len(c.text)))
 	for _, t := range c.text {
 		dst = appendString(dst, t)
+	}
+	return dst
+}
+
+// littleEndian is whether this machine stores numbers as the encoding
+// does, so that cells are copied as bytes instead of one at a time.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+func appendInt32s(dst []byte, s []int32) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	if littleEndian && len(s) > 0 {
+		return append(dst, unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 4*len(s))...)
+	}
+	for _, d := range s {
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(d))
 	}
 	return dst
 }
@@ -69,28 +83,18 @@ func DecodeColumn(b []byte) (*Column, error) {
 	c.missing, c.missingKnown = d.count(1), true
 	if n := d.count(8); flags&1 != 0 {
 		c.values = make([]float64, n)
-		for i := range c.values {
-			c.values[i] = math.Float64frombits(d.u64())
+		if littleEndian && n > 0 {
+			d.bytes(unsafe.Slice((*byte)(unsafe.Pointer(&c.values[0])), 8*n))
+		} else {
+			for i := range c.values {
+				c.values[i] = math.Float64frombits(d.u64())
+			}
 		}
 	} else if n != 0 {
 		d.fail()
 	}
-	if n := d.count(4); flags&2 != 0 {
-		c.dec = make([]int32, n)
-		for i := range c.dec {
-			c.dec[i] = int32(d.u32())
-		}
-	} else if n != 0 {
-		d.fail()
-	}
-	if n := d.count(4); flags&4 != 0 {
-		c.codes = make([]int32, n)
-		for i := range c.codes {
-			c.codes[i] = int32(d.u32())
-		}
-	} else if n != 0 {
-		d.fail()
-	}
+	c.dec = d.int32s(flags&2 != 0)
+	c.codes = d.int32s(flags&4 != 0)
 	if n := d.count(1); flags&8 != 0 {
 		c.text = make([]string, n)
 		for i := range c.text {
@@ -150,6 +154,37 @@ func (d *decoder) count(size int) int {
 	}
 	d.b = d.b[k:]
 	return int(n)
+}
+
+// int32s reads a slice that appendInt32s wrote: nil unless present,
+// which an empty one must be otherwise.
+func (d *decoder) int32s(present bool) []int32 {
+	n := d.count(4)
+	if !present {
+		if n != 0 {
+			d.fail()
+		}
+		return nil
+	}
+	s := make([]int32, n)
+	if littleEndian && n > 0 {
+		d.bytes(unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 4*n))
+		return s
+	}
+	for i := range s {
+		s[i] = int32(d.u32())
+	}
+	return s
+}
+
+// bytes fills dst from the input; count has checked that it holds them.
+func (d *decoder) bytes(dst []byte) {
+	if len(d.b) < len(dst) {
+		d.fail()
+		return
+	}
+	copy(dst, d.b)
+	d.b = d.b[len(dst):]
 }
 
 func (d *decoder) u64() uint64 {

@@ -40,10 +40,10 @@ const (
 func newDriftCmd(env environment) *cobra.Command {
 	var (
 		refPath, curPath, method, inputFormat, correction, format, policyFile, profileDir string
-		threshold, share, nullShare                                           float64
-		columns, categorical                                                  []string
-		failOnDrift                                                           bool
-		budgetMiB                                                             int
+		threshold, share, nullShare                                                       float64
+		columns, categorical                                                              []string
+		failOnDrift                                                                       bool
+		budgetMiB                                                                         int
 	)
 	cmd := &cobra.Command{
 		Use:   "drift --reference DATA --current DATA",

@@ -136,13 +136,18 @@ the data set drifted; 2 for bad input.`,
 			opt := table.ReadOptions{Format: inputFormat}
 			var rep *drift.Report
 			if profileDir != "" {
-				spec, err := profileSpec(profileDir, refPath, refSnap)
+				spec, memo, err := profileSpec(profileDir, refPath, refSnap)
 				if err != nil {
 					return err
 				}
 				rep, err = drift.CompareWithProfile(ref, cur, opt, p, int64(budgetMiB)<<20, spec)
 				if err != nil {
 					return inputOrInfra(err)
+				}
+				// The build's digest is remembered where the profile went;
+				// it only saves hashing, so a memo not saved is no error.
+				if _, err := os.Stat(profileDir); err == nil {
+					memo.Save()
 				}
 			} else if rep, err = drift.CompareInputs(ref, cur, opt, p, int64(budgetMiB)<<20); err != nil {
 				return inputOrInfra(err)
@@ -263,29 +268,24 @@ func inputOrInfra(err error) error {
 // dir`. The reference's digest is its dataset snapshot's, or for a file
 // its content's, hashed on every run: a profile is never trusted for a
 // file that changed. A stream has no digest before it is read, so it
-// cannot have a profile. The build's digest is remembered in dir by the
-// executable's identity, so it is hashed once per build.
-func profileSpec(dir, refPath, refSnap string) (drift.ProfileSpec, error) {
+// cannot have a profile. The build's digest is remembered in memo, kept
+// in dir by the executable's identity, so it is hashed once per build.
+// Nothing is written here: a comparison that fails leaves nothing.
+func profileSpec(dir, refPath, refSnap string) (_ drift.ProfileSpec, memo *digest.Memo, _ error) {
 	spec := drift.ProfileSpec{Dir: dir, ReferenceDigest: refSnap}
 	if spec.ReferenceDigest == "" {
 		st, err := os.Stat(refPath)
 		if err != nil || !st.Mode().IsRegular() {
-			return spec, usagef("--%s: the reference %s is a stream: a profile is kept by the reference's digest, known only for a file or a dataset", flagReferenceProfile, refPath)
+			return spec, nil, usagef("--%s: the reference %s is a stream: a profile is kept by the reference's digest, known only for a file or a dataset", flagReferenceProfile, refPath)
 		}
 		if spec.ReferenceDigest, _, err = digest.NewMemo().File(refPath); err != nil {
-			return spec, fault.Input(fmt.Errorf("hashing the reference %s: %w", refPath, err))
+			return spec, nil, fault.Input(fmt.Errorf("hashing the reference %s: %w", refPath, err))
 		}
 	}
-	memo := digest.LoadMemo(filepath.Join(dir, "build-memo.json"))
+	memo = digest.LoadMemo(filepath.Join(dir, "build-memo.json"))
 	var err error
 	if spec.Build, err = drift.BuildIdentity(memo); err != nil {
-		return spec, err
+		return spec, nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return spec, fmt.Errorf("--%s: %w", flagReferenceProfile, err)
-	}
-	if err := memo.Save(); err != nil {
-		return spec, fmt.Errorf("--%s: %w", flagReferenceProfile, err)
-	}
-	return spec, nil
+	return spec, memo, nil
 }

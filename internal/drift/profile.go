@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,6 +286,7 @@ func (p *profile) Close() error { return p.f.Close() }
 // succeeded, so a profile is complete or absent.
 type profileWriter struct {
 	f    *os.File
+	made string // the directory, when the writer made it
 	off  int64
 	meta profileMeta
 	buf  []byte
@@ -292,6 +294,10 @@ type profileWriter struct {
 }
 
 func newProfileWriter(dir string, meta profileMeta) (*profileWriter, error) {
+	made := ""
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		made = dir
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -299,7 +305,7 @@ func newProfileWriter(dir string, meta profileMeta) (*profileWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &profileWriter{f: f, meta: meta}
+	w := &profileWriter{f: f, meta: meta, made: made}
 	head := binary.LittleEndian.AppendUint32(append([]byte(nil), profileMagic...), profileFormat)
 	w.write(head)
 	return w, w.err
@@ -352,10 +358,14 @@ func (w *profileWriter) commit(path string) error {
 	return w.err
 }
 
-// abort removes the unfinished file.
+// abort removes the unfinished file, and the directory if the writer
+// made it, so that a comparison that fails leaves nothing.
 func (w *profileWriter) abort() {
 	w.f.Close()
 	os.Remove(w.f.Name())
+	if w.made != "" {
+		os.Remove(w.made)
+	}
 }
 
 // cellBytes is what a parsed cell of c takes in memory, for the memory

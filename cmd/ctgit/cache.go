@@ -54,7 +54,7 @@ say what changed.`,
 			return report.CachePrune(cmd.OutOrStdout(), &report.CachePruneResult{
 				APIVersion: version.APIVersion, Kind: report.CachePruneResultKind,
 				CacheDir: relTo(ws.root, ws.cache.Dir()), OlderThanSeconds: age.Seconds(),
-				Entries: st.Entries, Downloads: st.Downloads, Bytes: st.Bytes,
+				Entries: st.Entries, Downloads: st.Downloads, Profiles: st.Profiles, Bytes: st.Bytes,
 			}, format)
 		},
 	}

@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/report"
@@ -31,15 +34,16 @@ const (
 	flagFailOnDrift        = "fail-on-drift"
 	flagMemoryBudget       = "memory-budget"
 	flagPolicy             = "policy"
+	flagReferenceProfile   = "reference-profile"
 )
 
 func newDriftCmd(env environment) *cobra.Command {
 	var (
-		refPath, curPath, method, inputFormat, correction, format, policyFile string
-		threshold, share, nullShare                                           float64
-		columns, categorical                                                  []string
-		failOnDrift                                                           bool
-		budgetMiB                                                             int
+		refPath, curPath, method, inputFormat, correction, format, policyFile, profileDir string
+		threshold, share, nullShare                                                       float64
+		columns, categorical                                                              []string
+		failOnDrift                                                                       bool
+		budgetMiB                                                                         int
 	)
 	cmd := &cobra.Command{
 		Use:   "drift --reference DATA --current DATA",
@@ -119,23 +123,40 @@ the data set drifted; 2 for bad input.`,
 			defer debug.SetGCPercent(debug.SetGCPercent(10))
 			// A data file may be a stream (<(zcat x.csv.gz), a FIFO,
 			// /dev/stdin): each is read once, here, before either is parsed.
-			ref, refDone, err := openDriftInput(cmd.Context(), refPath)
+			ref, refSnap, refDone, err := openDriftInput(cmd.Context(), refPath)
 			if err != nil {
 				return inputOrInfra(err)
 			}
 			defer refDone()
-			cur, curDone, err := openDriftInput(cmd.Context(), curPath)
+			cur, _, curDone, err := openDriftInput(cmd.Context(), curPath)
 			if err != nil {
 				return inputOrInfra(err)
 			}
 			defer curDone()
 			opt := table.ReadOptions{Format: inputFormat}
-			rep, err := drift.CompareInputs(ref, cur, opt, p, int64(budgetMiB)<<20)
-			if err != nil {
+			var rep *drift.Report
+			if profileDir != "" {
+				spec, memo, err := profileSpec(profileDir, refPath, refSnap)
+				if err != nil {
+					return err
+				}
+				rep, err = drift.CompareWithProfile(ref, cur, opt, p, int64(budgetMiB)<<20, spec)
+				if err != nil {
+					return inputOrInfra(err)
+				}
+				// The build's digest is remembered where the profile went;
+				// it only saves hashing, so a memo not saved is no error.
+				if _, err := os.Stat(profileDir); err == nil {
+					memo.Save()
+				}
+			} else if rep, err = drift.CompareInputs(ref, cur, opt, p, int64(budgetMiB)<<20); err != nil {
 				return inputOrInfra(err)
 			}
 			if err := report.Drift(cmd.OutOrStdout(), rep, format); err != nil {
 				return err
+			}
+			if u := rep.ReferenceProfile; u != nil && format != report.FormatJSON {
+				fmt.Fprintln(cmd.ErrOrStderr(), u)
 			}
 			if failOnDrift && rep.Drifted {
 				return fault.Check(fmt.Errorf("data drifted: %d of %d columns (%s, dataset threshold %s)",
@@ -162,6 +183,7 @@ the data set drifted; 2 for bad input.`,
 	addFormatFlag(cmd, &format, report.FormatText, report.FormatJSON, report.FormatMarkdown)
 	f.BoolVar(&failOnDrift, flagFailOnDrift, false, "exit 1 when the data set drifted")
 	f.StringVar(&policyFile, flagPolicy, "", "a pipeline's drift policy as JSON, instead of the policy flags (how the Dagger executor's drift step is told)")
+	f.StringVar(&profileDir, flagReferenceProfile, "", "keep the reference's parsed columns in a profile in this directory, by the reference's digest, and read them from there while the reference is unchanged")
 	f.IntVar(&budgetMiB, flagMemoryBudget, table.DefaultMemoryBudget>>20, "MiB of parsed values to hold at once; wider CSV files are read in column groups (0: no limit)")
 	return cmd
 }
@@ -240,4 +262,30 @@ func inputOrInfra(err error) error {
 		return err
 	}
 	return fault.Input(err)
+}
+
+// profileSpec is the reference profile of `ctgit drift --reference-profile
+// dir`. The reference's digest is its dataset snapshot's, or for a file
+// its content's, hashed on every run: a profile is never trusted for a
+// file that changed. A stream has no digest before it is read, so it
+// cannot have a profile. The build's digest is remembered in memo, kept
+// in dir by the executable's identity, so it is hashed once per build.
+// Nothing is written here: a comparison that fails leaves nothing.
+func profileSpec(dir, refPath, refSnap string) (_ drift.ProfileSpec, memo *digest.Memo, _ error) {
+	spec := drift.ProfileSpec{Dir: dir, ReferenceDigest: refSnap}
+	if spec.ReferenceDigest == "" {
+		st, err := os.Stat(refPath)
+		if err != nil || !st.Mode().IsRegular() {
+			return spec, nil, usagef("--%s: the reference %s is a stream: a profile is kept by the reference's digest, known only for a file or a dataset", flagReferenceProfile, refPath)
+		}
+		if spec.ReferenceDigest, _, err = digest.NewMemo().File(refPath); err != nil {
+			return spec, nil, fault.Input(fmt.Errorf("hashing the reference %s: %w", refPath, err))
+		}
+	}
+	memo = digest.LoadMemo(filepath.Join(dir, "build-memo.json"))
+	var err error
+	if spec.Build, err = drift.BuildIdentity(memo); err != nil {
+		return spec, nil, err
+	}
+	return spec, memo, nil
 }

@@ -17,15 +17,17 @@ import (
 // drift`: a dataset (a URL, a directory or glob of parts, a Git LFS
 // pointer, a DVC-tracked file) through the dataset resolver, whose
 // downloads go to the user's cache directory; anything else, a file or a
-// stream, as table.OpenStream does.
-func openDriftInput(ctx context.Context, arg string) (table.Input, func(), error) {
+// stream, as table.OpenStream does. snapshot is the dataset's digest, ""
+// for a file or a stream.
+func openDriftInput(ctx context.Context, arg string) (in table.Input, snapshot string, done func(), err error) {
 	loc, err := dataset.Parse(arg)
 	if err != nil {
-		return table.Input{}, func() {}, err
+		return table.Input{}, "", func() {}, err
 	}
 	root, rel, ok := datasetArg(loc, arg)
 	if !ok {
-		return table.OpenStream(ctx, arg)
+		in, done, err := table.OpenStream(ctx, arg)
+		return in, "", done, err
 	}
 	cache := ""
 	if dir, err := os.UserCacheDir(); err == nil {
@@ -34,11 +36,11 @@ func openDriftInput(ctx context.Context, arg string) (table.Input, func(), error
 	r := &dataset.Resolver{Root: root, Memo: digest.NewMemo(), CacheDir: cache}
 	snap, err := r.Resolve(ctx, dataset.Spec{Location: rel})
 	if err != nil {
-		return table.Input{}, func() {}, err
+		return table.Input{}, "", func() {}, err
 	}
 	files, err := r.Fetch(ctx, snap)
 	if err != nil {
-		return table.Input{}, func() {}, err
+		return table.Input{}, "", func() {}, err
 	}
 	parts := make([]table.Part, len(snap.Objects))
 	for i, o := range snap.Objects {
@@ -47,7 +49,7 @@ func openDriftInput(ctx context.Context, arg string) (table.Input, func(), error
 			parts[i].Partition = append(parts[i].Partition, table.PartitionValue{Column: pv.Column, Value: pv.Value})
 		}
 	}
-	return table.Parts(arg, parts), func() { r.Close() }, nil
+	return table.Parts(arg, parts), snap.Digest, func() { r.Close() }, nil
 }
 
 // datasetArg says whether arg is read as a dataset, and from which root

@@ -68,6 +68,10 @@ func hexOf(key string) (string, error) {
 	return h, nil
 }
 
+// ProfilesDir is where drift keeps reference profiles (see
+// drift.CompareWithProfile); Prune removes those unused within its age.
+func (s *Store) ProfilesDir() string { return filepath.Join(s.dir, "profiles") }
+
 func (s *Store) entryPath(h string) string   { return filepath.Join(s.dir, "entries", h+".json") }
 func (s *Store) outputsPath(h string) string { return filepath.Join(s.dir, "outputs", h) }
 func (s *Store) lastPath(step string) string {
@@ -183,7 +187,9 @@ type PruneStats struct {
 	// Downloads counts the downloaded data objects and assembled
 	// datasets removed from data/.
 	Downloads int
-	Bytes     int64
+	// Profiles counts the reference profiles removed from profiles/.
+	Profiles int
+	Bytes    int64
 }
 
 // Prune removes entries older than age, their outputs, and work
@@ -237,7 +243,35 @@ func (s *Store) Prune(age time.Duration, now time.Time) (PruneStats, error) {
 			}
 		}
 	}
+	if err := s.pruneProfiles(age, now, &st); err != nil {
+		return st, err
+	}
 	return st, s.pruneData(age, now, &st)
+}
+
+// pruneProfiles removes the reference profiles (profiles/) that no drift
+// step used within age: a use touches its profile. Unfinished ones that a
+// killed run left go by the same age.
+func (s *Store) pruneProfiles(age time.Duration, now time.Time, st *PruneStats) error {
+	items, err := os.ReadDir(s.ProfilesDir())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		info, err := it.Info()
+		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) < age {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.ProfilesDir(), it.Name())); err != nil {
+			return err
+		}
+		st.Profiles++
+		st.Bytes += info.Size()
+	}
+	return nil
 }
 
 // pruneData removes downloads (data/<xx>/<entry>/) and assembled datasets

@@ -118,3 +118,35 @@ func TestPruneData(t *testing.T) {
 		t.Fatalf("the fresh download went: %v", err)
 	}
 }
+
+// Reference profiles go when no drift step used them within the age, as
+// do unfinished ones; one used lately stays.
+func TestPruneProfiles(t *testing.T) {
+	s := Open(t.TempDir())
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	if err := os.MkdirAll(s.ProfilesDir(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, at := range map[string]time.Time{
+		"old.ctprof":         now.Add(-40 * 24 * time.Hour),
+		".building-123":      now.Add(-40 * 24 * time.Hour),
+		"used-lately.ctprof": now.Add(-time.Hour),
+	} {
+		p := filepath.Join(s.ProfilesDir(), name)
+		if err := os.WriteFile(p, []byte("12345"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, at, at)
+	}
+	st, err := s.Prune(30*24*time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Profiles != 2 || st.Bytes != 10 {
+		t.Fatalf("removed %+v, want the old profile and the unfinished one", st)
+	}
+	left, _ := os.ReadDir(s.ProfilesDir())
+	if len(left) != 1 || left[0].Name() != "used-lately.ctprof" {
+		t.Fatalf("left %v, want only the profile used lately", left)
+	}
+}

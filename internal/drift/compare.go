@@ -37,6 +37,10 @@ type Report struct {
 	// LeftOut are the columns of either file that were not tested, with
 	// the reason, in file order; absent when every column was tested.
 	LeftOut []LeftOut `json:"leftOut,omitempty"`
+	// ReferenceProfile says whether the reference's values came from a
+	// reference profile (see CompareWithProfile); absent when none was
+	// asked for.
+	ReferenceProfile *ProfileUse `json:"referenceProfile,omitempty"`
 }
 
 // Dataset describes one side of a comparison.

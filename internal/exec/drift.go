@@ -37,7 +37,9 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 		r.rec.Data.Reference = r.dataset(s, plan.RoleReferenceData, 0)
 		req.RefName = r.rec.Data.Reference.Path
 	}
-	if r.opt.Executor.Name() != "local" {
+	if r.opt.Executor.Name() == "local" {
+		req.Profile = r.referenceProfile(ctx)
+	} else {
 		// A container is handed files: each dataset as one.
 		if req.Reference, req.Format, err = r.dataFile(ctx, plan.RoleReferenceData); err != nil {
 			return dataFailure(ctx, s, err)
@@ -85,7 +87,41 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 			out.reason = "ran in " + in
 		}
 	}
-	return r.afterDrift(rep, out)
+	out = r.afterDrift(rep, out)
+	if u := rep.ReferenceProfile; u != nil {
+		out.reason = joinReason(out.reason, profileReason(u))
+	}
+	return out
+}
+
+// referenceProfile is where the local executor keeps the reference's
+// profile: in the step cache, by the reference snapshot's digest (known
+// from the plan, by file identity, without reading the data) and the
+// build's. nil, and no profile, when either is unknown.
+func (r *pipelineRun) referenceProfile(ctx context.Context) *drift.ProfileSpec {
+	snap, err := r.dataSnapshot(ctx, plan.RoleReferenceData)
+	if err != nil || snap.Digest == "" {
+		return nil
+	}
+	build, err := drift.BuildIdentity(r.opt.Memo)
+	if err != nil {
+		return nil
+	}
+	return &drift.ProfileSpec{Dir: r.opt.Cache.ProfilesDir(), ReferenceDigest: snap.Digest, Build: build}
+}
+
+// profileReason says in the step's line where the reference came from;
+// the run record's drift report has the profile's key.
+func profileReason(u *drift.ProfileUse) string {
+	switch {
+	case u.Hit:
+		return "reference from its profile"
+	case u.NotWritten != "":
+		return "reference parsed; its profile not written: " + u.NotWritten
+	case u.Rebuilt == drift.NoProfileYet:
+		return "reference parsed, profile written"
+	}
+	return "reference parsed, profile rewritten: " + u.Rebuilt
 }
 
 // afterDrift records the drift verdict and decides whether training runs.

@@ -51,6 +51,10 @@ type DriftRequest struct {
 	Policy drift.Policy
 	// RefName and CurName are the repository-relative paths, for reports.
 	RefName, CurName string
+	// Profile, when not nil, keeps the reference's parsed columns in the
+	// step cache by the reference's digest (see drift.CompareWithProfile);
+	// set for the local executor.
+	Profile *drift.ProfileSpec
 }
 
 // StepRequest is one attempt of a container step: the training step, or a

@@ -61,7 +61,14 @@ func (l *Local) Drift(ctx context.Context, req DriftRequest) (*drift.Report, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep, err := drift.CompareInputs(req.RefInput, req.CurInput, table.ReadOptions{Format: req.Format}, req.Policy, table.DefaultMemoryBudget)
+	opt := table.ReadOptions{Format: req.Format}
+	var rep *drift.Report
+	var err error
+	if req.Profile != nil {
+		rep, err = drift.CompareWithProfile(req.RefInput, req.CurInput, opt, req.Policy, table.DefaultMemoryBudget, *req.Profile)
+	} else {
+		rep, err = drift.CompareInputs(req.RefInput, req.CurInput, opt, req.Policy, table.DefaultMemoryBudget)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,8 @@ type CachePruneResult struct {
 	// Downloads counts the downloaded data objects and assembled datasets
 	// removed.
 	Downloads int `json:"downloads"`
+	// Profiles counts the reference profiles removed.
+	Profiles int `json:"profiles"`
 	// Bytes is the space they took.
 	Bytes int64 `json:"bytes"`
 }
@@ -39,7 +41,7 @@ func CachePrune(w io.Writer, r *CachePruneResult, format string) error {
 	case FormatJSON:
 		return writeJSON(w, r)
 	case FormatText:
-		_, err := fmt.Fprintf(w, "removed %d entries and %d downloads, %s, from %s\n", r.Entries, r.Downloads, bytesize.Format(r.Bytes), r.CacheDir)
+		_, err := fmt.Fprintf(w, "removed %d entries, %d downloads and %d reference profiles, %s, from %s\n", r.Entries, r.Downloads, r.Profiles, bytesize.Format(r.Bytes), r.CacheDir)
 		return err
 	}
 	return fmt.Errorf("unknown format %q", format)

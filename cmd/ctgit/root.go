@@ -119,6 +119,7 @@ var subcommands = []func(environment) *cobra.Command{
 	newWatchCmd,
 	newInitCmd,
 	newSchemaCmd,
+	newFmtCmd,
 	newVersionCmd,
 }
 

@@ -9,13 +9,18 @@ import (
 
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/scaffold"
+	"github.com/ctgit/ctgit/internal/version"
 )
 
 // flagForce is ctgit init's permission to overwrite.
 const flagForce = "force"
 
+// flagCUEModule makes ctgit init set the repository up as a CUE module
+// whose pipelines import ctgit's schema.
+const flagCUEModule = "cue-module"
+
 func newInitCmd(env environment) *cobra.Command {
-	var force bool
+	var force, cueModule bool
 	cmd := &cobra.Command{
 		Use:   "init [DIR]",
 		Short: "Scaffold a repository: an example pipeline, its data, and the GitHub Actions workflow",
@@ -29,6 +34,9 @@ directory):
   .gitignore                     ctgit's local state (.ctgit/)
 
 The example vets, plans and runs as written; make it yours from there.
+With --cue-module the repository is also a CUE module whose example pipeline
+imports ctgit's schema (vendored into cue.mod/pkg, see ctgit schema), so that
+cue vet ./pipelines/... and editors check it as ctgit vet does.
 init refuses to overwrite a file that exists, naming it, and then writes
 nothing; --force overwrites them.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
@@ -46,7 +54,13 @@ nothing; --force overwrites them.`,
 			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 				return fault.Input(fmt.Errorf("%s is not a directory", dir))
 			}
-			written, err := scaffold.Write(dir, force)
+			write := scaffold.Write
+			if cueModule {
+				write = func(dir string, force bool) ([]string, error) {
+					return scaffold.WriteModule(dir, force, version.String())
+				}
+			}
+			written, err := write(dir, force)
 			if err != nil {
 				// Files in the way, or a directory ctgit cannot write to:
 				// the user's to fix.
@@ -62,5 +76,6 @@ nothing; --force overwrites them.`,
 		},
 	}
 	cmd.Flags().BoolVar(&force, flagForce, false, "overwrite files that exist")
+	cmd.Flags().BoolVar(&cueModule, flagCUEModule, false, "make the repository a CUE module whose pipelines import ctgit's schema, for cue vet and editors")
 	return cmd
 }

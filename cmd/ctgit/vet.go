@@ -43,13 +43,14 @@ nothing reads and that is not marked wanted, are warnings: vet still exits 0. Ex
 			if err == nil {
 				ds = checkBaseBranch(ws.cfg)
 			}
-			var warnings config.Diagnostics
+			// Shown with errors too: an older vendored schema may explain them.
+			warnings := vendoredSchema(dir)
 			if len(ds) == 0 {
 				files, tracked, err := gitops.TrackedFiles(ws.root)
 				if err != nil {
 					return err
 				}
-				warnings = config.UnmatchedPaths(ws.cfg, files, tracked)
+				warnings = append(warnings, config.UnmatchedPaths(ws.cfg, files, tracked)...)
 				warnings = append(warnings, config.UnusedSteps(ws.cfg)...)
 			}
 			if format == report.FormatJSON {

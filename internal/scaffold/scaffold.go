@@ -92,7 +92,11 @@ func (e *ExistsError) Unwrap() error { return ErrExists }
 // directory must go, is an error even with force. Each file is written
 // atomically.
 func Write(dir string, force bool) ([]string, error) {
-	fsys := Files()
+	return writeFiles(dir, force, Files())
+}
+
+// writeFiles is Write for the files fsys.
+func writeFiles(dir string, force bool, fsys []File) ([]string, error) {
 	var exist []string
 	for _, f := range fsys {
 		for d := path.Dir(f.Path); d != "."; d = path.Dir(d) {

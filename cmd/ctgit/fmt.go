@@ -40,6 +40,8 @@ rewritten atomically, keeping its permissions.`,
 		Example: `  ctgit fmt                   # format every .cue file of the repository
   ctgit fmt pipelines/fraud.cue
   ctgit fmt --check .         # in CI: list unformatted files, exit 1`,
+		// Any number of paths; each is checked to exist in cueFilesUnder.
+		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				args = []string{repoRoot}

@@ -16,10 +16,14 @@ import (
 // flagForce is ctgit init's permission to overwrite.
 const flagForce = "force"
 
+// flagCUEModule makes ctgit init set the repository up as a CUE module
+// whose pipelines import ctgit's schema.
+const flagCUEModule = "cue-module"
+
 func newInitCmd(env environment) *cobra.Command {
 	var (
-		force  bool
-		format string
+		force, cueModule bool
+		format           string
 	)
 	cmd := &cobra.Command{
 		Use:   "init [DIR]",
@@ -34,6 +38,9 @@ directory):
   .gitignore                     ctgit's local state (.ctgit/)
 
 The example vets, plans and runs as written; make it yours from there.
+With --cue-module the repository is also a CUE module whose example pipeline
+imports ctgit's schema (vendored into cue.mod/pkg, see ctgit schema), so that
+cue vet ./pipelines/... and editors check it as ctgit vet does.
 init refuses to overwrite a file that exists, naming it, and then writes
 nothing; --force overwrites them.
 
@@ -43,6 +50,7 @@ workflow uses ctgit/ctgit@main with the latest release, and init says so.`,
 		Example: `  ctgit init                 # into the current directory
   ctgit init my-models       # into my-models/
   ctgit init --force         # overwrite the starter files that exist
+  ctgit init --cue-module    # pipelines import ctgit's schema as a CUE module
   ctgit init --format json   # what was written, and the pinned version`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -63,7 +71,13 @@ workflow uses ctgit/ctgit@main with the latest release, and init says so.`,
 				return fault.Input(fmt.Errorf("%s is not a directory", dir))
 			}
 			pin := scaffold.PinTo(version.Release())
-			written, err := scaffold.Write(dir, force, pin)
+			write := scaffold.Write
+			if cueModule {
+				write = func(dir string, force bool, pin scaffold.Pin) ([]string, error) {
+					return scaffold.WriteModule(dir, force, version.String(), pin)
+				}
+			}
+			written, err := write(dir, force, pin)
 			if err != nil {
 				// Files in the way, or a directory ctgit cannot write to:
 				// the user's to fix.
@@ -79,6 +93,7 @@ workflow uses ctgit/ctgit@main with the latest release, and init says so.`,
 		},
 	}
 	cmd.Flags().BoolVar(&force, flagForce, false, "overwrite files that exist")
+	cmd.Flags().BoolVar(&cueModule, flagCUEModule, false, "make the repository a CUE module whose pipelines import ctgit's schema, for cue vet and editors")
 	addFormatFlag(cmd, &format, report.FormatText, report.FormatJSON)
 	return cmd
 }

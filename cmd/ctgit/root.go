@@ -121,6 +121,7 @@ var subcommands = []func(environment) *cobra.Command{
 	newWatchCmd,
 	newInitCmd,
 	newSchemaCmd,
+	newFmtCmd,
 	newVersionCmd,
 }
 

@@ -25,7 +25,9 @@ valid Git branch apart from the base branch, and the steps form a graph:
 no cycle, every input names a dataset or a step's declared output, outputs
 stay in their directory. Every problem is printed with its file:line:col. A
 trigger.paths glob that matches no file Git tracks, and a step whose outputs
-nothing reads and that is not marked wanted, are warnings: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
+nothing reads and that is not marked wanted, and a copy of the schema module
+in cue.mod/pkg that is not this ctgit's (see ctgit schema --module), are
+warnings: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {
@@ -43,13 +45,14 @@ nothing reads and that is not marked wanted, are warnings: vet still exits 0. Ex
 			if err == nil {
 				ds = checkBaseBranch(ws.cfg)
 			}
-			var warnings config.Diagnostics
+			// Shown with errors too: an older vendored schema may explain them.
+			warnings := vendoredSchema(dir)
 			if len(ds) == 0 {
 				files, tracked, err := gitops.TrackedFiles(ws.root)
 				if err != nil {
 					return err
 				}
-				warnings = config.UnmatchedPaths(ws.cfg, files, tracked)
+				warnings = append(warnings, config.UnmatchedPaths(ws.cfg, files, tracked)...)
 				warnings = append(warnings, config.UnusedSteps(ws.cfg)...)
 			}
 			if format == report.FormatJSON {

@@ -158,7 +158,8 @@ func checkTargetOwners(pipelines []*Pipeline) Diagnostics {
 			sel := append(append([]string{}, at...), f.sel)
 			u := targetUse{file: path.Clean(t.File), field: f.field,
 				owner: fmt.Sprintf("%s.%s of pipeline %s", name, f.sel, p.Name), pos: p.FieldPos(sel...)}
-			key := u.file + "\x00" + u.field
+			// A tag is part of its field: image and image:tag share one owner.
+			key := u.file + "\x00" + rewrite.WholeField(u.field)
 			if first, taken := owners[key]; taken {
 				ds = append(ds, diagAt(u.pos, "pipelines."+p.Name+"."+name+"."+f.sel,
 					"%s %s is already rewritten by the %s (%s): a field has one owner, or two promotions push competing branches over it",

@@ -28,7 +28,7 @@ func (fp fieldPositions) record(v cue.Value, pz positioner, path []string) {
 	if len(path) > maxFieldDepth {
 		return
 	}
-	if s := pz.pos(v.Pos()); !s.IsZero() {
+	if s := pz.valuePos(v); !s.IsZero() {
 		if _, seen := fp[fieldKey(path...)]; !seen {
 			fp[fieldKey(path...)] = s
 		}

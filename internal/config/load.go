@@ -42,9 +42,10 @@ func (c *Config) Pipeline(name string) *Pipeline {
 	return nil
 }
 
-// isSchemaFile reports whether a position is inside the embedded schema
-// rather than in a file of the user's.
-func isSchemaFile(name string) bool { return name == schema.Filename }
+// isSchemaFile reports whether a position is inside the embedded schema, or
+// a vendored dependency such as the schema's module, rather than in a file
+// of the user's.
+func isSchemaFile(name string) bool { return name == schema.Filename || inCUEMod(name) }
 
 // Load reads every CUE package under dir (a directory inside root), unifies
 // it with ctgit's schema and checks what CUE cannot. All problems found are
@@ -94,6 +95,11 @@ func Load(root, dir string) (*Config, error) {
 
 		user := ctx.BuildInstance(inst)
 		if err := user.Err(); err != nil {
+			// A package that imports the schema module fails here; Err
+			// holds only the first of its errors, Validate lists them all.
+			if all := user.Validate(); all != nil {
+				err = all
+			}
 			ds = append(ds, pz.fromCUE(err)...)
 			continue
 		}
@@ -111,7 +117,7 @@ func Load(root, dir string) (*Config, error) {
 			if !settingsPos.IsZero() {
 				ds = append(ds, pz.diag(sv.Pos(), "settings", "settings are declared again; first declared at %s", settingsPos))
 			} else {
-				settingsPos = pz.pos(sv.Pos())
+				settingsPos = pz.valuePos(sv)
 				if ods := pz.overflows(sv, []string{"settings"}); len(ods) > 0 {
 					ds = append(ds, ods...)
 				} else if err := decodeConcrete(unified.LookupPath(cue.ParsePath("settings")), &cfg.Settings); err != nil {
@@ -129,7 +135,7 @@ func Load(root, dir string) (*Config, error) {
 			name := iter.Selector().Unquoted()
 			path := cue.MakePath(cue.Str("pipelines"), cue.Str(name))
 			uv := user.LookupPath(path)
-			pos := pz.pos(uv.Pos())
+			pos := pz.valuePos(uv)
 			if pos.IsZero() && len(instFiles) > 0 {
 				pos = Pos{File: instFiles[0]}
 			}

@@ -1,5 +1,5 @@
-// Package rewrite reads and sets one scalar field in a CUE or YAML file
-// without disturbing anything else in it.
+// Package rewrite reads and sets one scalar field in a CUE, YAML or JSON
+// file without disturbing anything else in it.
 //
 // A promotion changes one value (a model version, an artifact URI) in a file
 // that people also edit by hand. Re-printing the whole file would reorder,
@@ -12,11 +12,16 @@
 // A field is addressed by a dotted path, "model.version" or
 // "spec.predictor.model.storageUri", with "[N]" after a segment to index a
 // list ("spec.containers[0].image"); a key holding dots is written in double
-// quotes (metadata.annotations."ctgit.dev/version"). The value must be a literal ctgit can rewrite safely: in CUE a
-// single-line string or a number literal; in YAML a single-line scalar that is
-// neither anchored nor explicitly tagged. Anything else (a missing field, a
-// struct, a reference, an interpolation, a disjunction or default, a field
-// declared twice) is an *Error naming file:line:col.
+// quotes (metadata.annotations."ctgit.dev/version"). A path ending in ":tag"
+// addresses the tag of the image reference the field holds
+// ("spec.containers[0].image:tag" reads 1.4.0 in registry.example/fraud:1.4.0
+// and rewrites only those bytes). The value must be a literal ctgit can
+// rewrite safely: in CUE a single-line string or a number literal; in YAML a
+// single-line scalar that is neither anchored nor explicitly tagged; in JSON a
+// string or a number. Anything else (a missing field, a struct, a reference,
+// an interpolation, a disjunction or default, a field declared twice, an
+// image without a tag or pinned by a digest) is an *Error naming
+// file:line:col.
 package rewrite
 
 import (
@@ -36,6 +41,7 @@ type Format int
 const (
 	CUE Format = iota + 1
 	YAML
+	JSON
 )
 
 func (f Format) String() string {
@@ -44,19 +50,24 @@ func (f Format) String() string {
 		return "CUE"
 	case YAML:
 		return "YAML"
+	case JSON:
+		return "JSON"
 	}
 	return "unknown"
 }
 
-// FormatOf picks the format from filename's extension: .cue, .yaml or .yml.
+// FormatOf picks the format from filename's extension: .cue, .yaml, .yml or
+// .json.
 func FormatOf(filename string) (Format, error) {
 	switch strings.ToLower(filepath.Ext(filename)) {
 	case ".cue":
 		return CUE, nil
 	case ".yaml", ".yml":
 		return YAML, nil
+	case ".json":
+		return JSON, nil
 	}
-	return 0, fault.Input(fmt.Errorf("%s: cannot rewrite a field in this file: want a .cue, .yaml or .yml file", filename))
+	return 0, fault.Input(fmt.Errorf("%s: cannot rewrite a field in this file: want a .cue, .yaml, .yml or .json file", filename))
 }
 
 // Kind says what kind of scalar a field holds.
@@ -116,7 +127,7 @@ func errorf(filename string, line, col int, format string, args ...any) error {
 
 // Lookup finds the scalar at path in src, which was read from filename.
 func Lookup(filename string, src []byte, path string) (Field, error) {
-	segs, err := parsePath(path)
+	addr, err := parsePath(path)
 	if err != nil {
 		return Field{}, err
 	}
@@ -124,10 +135,19 @@ func Lookup(filename string, src []byte, path string) (Field, error) {
 	if err != nil {
 		return Field{}, err
 	}
-	if f == CUE {
-		return lookupCUE(filename, src, path, segs)
+	var fl Field
+	switch f {
+	case CUE:
+		fl, err = lookupCUE(filename, src, path, addr.segs)
+	case YAML:
+		fl, err = lookupYAML(filename, src, path, addr.segs)
+	case JSON:
+		fl, err = lookupJSON(filename, src, path, addr.segs)
 	}
-	return lookupYAML(filename, src, path, segs)
+	if err != nil || !addr.tag {
+		return fl, err
+	}
+	return imageTag(filename, path, fl)
 }
 
 // Get returns the value of the scalar at path in src.
@@ -175,12 +195,23 @@ type segment struct {
 	indexes []int
 }
 
-func parsePath(path string) ([]segment, error) {
-	bad := func(why string) error {
-		return fault.Input(fmt.Errorf("invalid field path %q: %s", path, why))
+// address is a parsed field path.
+type address struct {
+	segs []segment
+	// tag: the path ends in ":tag", and addresses the tag of the image
+	// reference the field holds.
+	tag bool
+}
+
+// tagSuffix ends a path that addresses an image reference's tag.
+const tagSuffix = ":tag"
+
+func parsePath(path string) (address, error) {
+	bad := func(why string) (address, error) {
+		return address{}, fault.Input(fmt.Errorf("invalid field path %q: %s", path, why))
 	}
 	if path == "" {
-		return nil, bad("empty")
+		return bad("empty")
 	}
 	var segs []segment
 	rest := path
@@ -190,39 +221,42 @@ func parsePath(path string) ([]segment, error) {
 			// A quoted key holds dots: metadata.annotations."ctgit.dev/version".
 			q, err := strconv.QuotedPrefix(rest)
 			if err != nil {
-				return nil, bad("unterminated quoted key")
+				return bad("unterminated quoted key")
 			}
 			s.key, _ = strconv.Unquote(q)
 			rest = rest[len(q):]
 		} else {
-			end := strings.IndexAny(rest, ".[")
+			end := strings.IndexAny(rest, ".[:")
 			if end < 0 {
 				end = len(rest)
 			}
 			s.key, rest = rest[:end], rest[end:]
 		}
 		if s.key == "" {
-			return nil, bad("empty key")
+			return bad("empty key")
 		}
 		for strings.HasPrefix(rest, "[") {
 			end := strings.IndexByte(rest, ']')
 			if end < 0 {
-				return nil, bad("missing ]")
+				return bad("missing ]")
 			}
 			digits := rest[1:end]
 			n, err := strconv.Atoi(digits)
 			if err != nil || n < 0 || strings.HasPrefix(digits, "+") {
-				return nil, bad(fmt.Sprintf("index %q is not a non-negative integer", digits))
+				return bad(fmt.Sprintf("index %q is not a non-negative integer", digits))
 			}
 			s.indexes = append(s.indexes, n)
 			rest = rest[end+1:]
 		}
 		segs = append(segs, s)
-		if rest == "" {
-			return segs, nil
+		if rest == "" || rest == tagSuffix {
+			return address{segs: segs, tag: rest == tagSuffix}, nil
+		}
+		if rest[0] == ':' {
+			return bad(fmt.Sprintf("%q after key %q: the one suffix a path may end with is %q", rest, s.key, tagSuffix))
 		}
 		if rest[0] != '.' {
-			return nil, bad(fmt.Sprintf("unexpected %q after key %q", rest[:1], s.key))
+			return bad(fmt.Sprintf("unexpected %q after key %q", rest[:1], s.key))
 		}
 		rest = rest[1:]
 	}
@@ -251,4 +285,14 @@ func pathString(segs []segment, n int) string {
 func IsPositional(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Line > 0
+}
+
+// WholeField returns the path of the field that path rewrites: path itself,
+// or without its ":tag" suffix. Two paths with the same WholeField rewrite
+// the same bytes.
+func WholeField(path string) string {
+	if addr, err := parsePath(path); err == nil && addr.tag {
+		return strings.TrimSuffix(path, tagSuffix)
+	}
+	return path
 }

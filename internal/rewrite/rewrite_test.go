@@ -48,6 +48,24 @@ func TestSetGolden(t *testing.T) {
 			{"number", "8", "7"},
 		}},
 		{"yaml/list.yaml", []edit{{"spec.template.spec.containers[0].image", "registry.example/fraud:1.5.0", "registry.example/fraud:1.4.0"}}},
+		{"yaml/tag.yaml", []edit{
+			{"spec.predictor.containers[0].image:tag", "1.5.0", "1.4.0"},
+			{`metadata.annotations."serving.kserve.io/deploymentMode"`, "RawDeployment", "Serverless"},
+		}},
+		{"cue/image.cue", []edit{{"serving.image:tag", "1.5.0-rc.1", "1.4.0"}}},
+		{"json/deployment.json", []edit{
+			{"spec.template.spec.containers[1].image:tag", "1.5.0", "1.4.0"},
+			{`metadata.annotations."ctgit.dev/version"`, "1.5.0", "1.4.0"},
+			{"spec.template.spec.containers[1].env[0].value", "s3://models/fraud/1.5.0@sha256:bbbb", "s3://models/fraud/1.4.0@sha256:aaaa"},
+			{"spec.replicas", "4", "3"},
+			{"spec.template.spec.containers[1].resources.limits.cpu", "2", "1.5"},
+		}},
+		{"json/compact.json", []edit{
+			{"model.version", "1.5.0", "1.4.0"},
+			{"model.note", "x <y> & \"z\"\n", "a <b> & c"},
+			{"model.revision", "42", "41"},
+			{"serving[0].canary", "0.25", "0.1"},
+		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			orig, err := os.ReadFile(filepath.Join("testdata/original", tc.file))
@@ -152,7 +170,24 @@ func TestErrors(t *testing.T) {
 		{"yaml syntax line", "k.yaml", "a: x\nb: [\n", "a", "x", `k.yaml:2:1: invalid YAML: did not find expected node content`},
 		{"yaml index range", "k.yaml", "l:\n  - a\n", "l[1]", "x", `k.yaml:2:3: cannot index l with [1]: the sequence has 1 items`},
 		{"yaml empty", "k.yaml", "# nothing\n", "a", "x", `k.yaml:1:1: field a not found: the file has no YAML document`},
-		{"bad extension", "m.json", "{}", "a", "x", `m.json: cannot rewrite a field in this file: want a .cue, .yaml or .yml file`},
+		{"bad extension", "m.toml", "a = 1", "a", "x", `m.toml: cannot rewrite a field in this file: want a .cue, .yaml, .yml or .json file`},
+		{"json missing", "d.json", "{\n  \"spec\": {\"a\": 1}\n}\n", "spec.b", "x", `d.json:2:3: field spec.b not found: spec has no field "b"`},
+		{"json missing top", "d.json", "{\"a\": 1}", "b", "x", `d.json:1:1: field b not found: the document has no field "b"`},
+		{"json object", "d.json", "{\"a\": {\"b\": 1}}", "a", "x", `d.json:1:7: field a is an object; ctgit rewrites only a string or number`},
+		{"json null", "d.json", "{\"a\": null}", "a", "x", `d.json:1:7: field a is null; ctgit rewrites only a string or number`},
+		{"json bool", "d.json", "{\"a\": true}", "a", "x", `d.json:1:7: field a is true; ctgit rewrites only a string or number`},
+		{"json dup key", "d.json", "{\"a\": 1,\n \"a\": 2}", "a", "3", `d.json:2:2: key "a" appears twice in the same object (first at line 1)`},
+		{"json through scalar", "d.json", "{\"a\": \"s\"}", "a.b", "x", `d.json:1:7: cannot follow a.b through a: it is the string "s", not an object`},
+		{"json not array", "d.json", "{\"a\": {}}", "a[0]", "x", `d.json:1:7: cannot index a with [0]: it is an object, not an array`},
+		{"json index range", "d.json", "{\"l\": {\"m\": [1]}}", "l.m[1]", "x", `d.json:1:13: cannot index l.m with [1]: the array has 1 items`},
+		{"json number gets string", "d.json", "{\"n\": 3}", "n", "three", `d.json:1:7: cannot set n to "three": the field is a number and "three" is not a JSON number`},
+		{"json syntax", "d.json", "{\n  \"a\": 1,\n}", "a", "x", `d.json:3:1: invalid JSON: invalid character '}' looking for beginning of object key string`},
+		{"json two values", "d.json", "{\"a\": 1}\n{}", "a", "x", `d.json:2:1: invalid JSON: invalid character '{' after top-level value`},
+		{"tag no tag", "k.yaml", "image: registry.example:5000/fraud\n", "image:tag", "1", `k.yaml:1:8: field image:tag is "registry.example:5000/fraud", an image reference without a tag; write one (NAME:TAG) for ctgit to replace`},
+		{"tag digest", "k.yaml", "image: fraud:1.4@sha256:abcd\n", "image:tag", "1", `k.yaml:1:8: field image:tag is "fraud:1.4@sha256:abcd", pinned by a digest (sha256:abcd); a tag rewrite would leave the digest choosing the old image: drop the digest or rewrite the whole field`},
+		{"tag number", "k.yaml", "image: 3\n", "image:tag", "1", `k.yaml:1:8: field image:tag is a number, not an image reference`},
+		{"tag bad new", "m.cue", "image: \"fraud:1.4\"\n", "image:tag", "1.5/x", `m.cue:1:8: cannot set image:tag to "1.5/x": "1.5/x" is not a valid image tag (letters, digits, _ . -, at most 128, not starting with . or -)`},
+		{"bad suffix", "m.cue", "a: 1", "a:digest", "x", `invalid field path "a:digest": ":digest" after key "a": the one suffix a path may end with is ":tag"`},
 		{"bad path", "m.cue", "a: 1", "a..b", "x", `invalid field path "a..b": empty key`},
 		{"bad index", "m.cue", "a: 1", "a[x]", "x", `invalid field path "a[x]": index "x" is not a non-negative integer`},
 		{"bad quoted key", "m.cue", "a: 1", `a."b`, "x", `invalid field path "a.\"b": unterminated quoted key`},
@@ -171,7 +206,7 @@ func TestErrors(t *testing.T) {
 				t.Errorf("exit code %d, want %d", code, fault.BadInput)
 			}
 			var pe *Error
-			if strings.Contains(tc.want, ".cue:") || strings.Contains(tc.want, ".yaml:") && !strings.HasPrefix(tc.want, "k.yaml: ") {
+			if strings.Contains(tc.want, ".cue:") || strings.Contains(tc.want, ".json:") || strings.Contains(tc.want, ".yaml:") && !strings.HasPrefix(tc.want, "k.yaml: ") {
 				if !errors.As(err, &pe) || pe.Line == 0 {
 					t.Errorf("error carries no position: %#v", err)
 				}
@@ -236,4 +271,37 @@ func TestYAMLNonASCIIColumns(t *testing.T) {
 	if want := "modèle: {versión: '1.5', x: é}\n"; string(out) != want || old != "ü1.4" {
 		t.Errorf("got %q (old %q), want %q", out, old, want)
 	}
+}
+
+// FuzzSetJSON is FuzzSet for JSON files, with image-tag paths among the
+// seeds: a successful Set changes only the value's bytes and reads back.
+func FuzzSetJSON(f *testing.F) {
+	for _, name := range []string{"json/deployment.json", "json/compact.json"} {
+		src, err := os.ReadFile(filepath.Join("testdata/original", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src, "model.version", "1.5.0")
+		f.Add(src, "spec.template.spec.containers[1].image:tag", "v2")
+		f.Add(src, `metadata.annotations."ctgit.dev/version"`, "a\"b\\c\u2028")
+	}
+	f.Fuzz(func(t *testing.T, src []byte, path, value string) {
+		fl, err := Lookup("f.json", src, path)
+		if err != nil {
+			return
+		}
+		out, old, err := Set("f.json", src, path, value)
+		if err != nil {
+			return
+		}
+		if old != fl.Value {
+			t.Fatalf("old = %q, Lookup said %q", old, fl.Value)
+		}
+		if got, err := Get("f.json", out, path); err != nil || got != value {
+			t.Fatalf("Get after Set = %q, %v; want %q", got, err, value)
+		}
+		if old != value && (!bytes.Equal(out[:fl.start], src[:fl.start]) || !bytes.HasSuffix(out, src[fl.end:])) {
+			t.Fatal("bytes outside the value's span changed")
+		}
+	})
 }

@@ -135,12 +135,21 @@ func (e *ExistsError) Unwrap() error { return ErrExists }
 // directory must go, is an error even with force. Each file is written
 // atomically.
 func Write(dir string, force bool, pin Pin) ([]string, error) {
-	fsys := Files()
+	return writeFiles(dir, force, pin.files(Files()))
+}
+
+// files returns fsys with its workflow pinned.
+func (p Pin) files(fsys []File) []File {
 	for i, f := range fsys {
 		if f.Path == WorkflowPath {
-			fsys[i].Data = pin.apply(f.Data)
+			fsys[i].Data = p.apply(f.Data)
 		}
 	}
+	return fsys
+}
+
+// writeFiles is Write for the files fsys.
+func writeFiles(dir string, force bool, fsys []File) ([]string, error) {
 	var exist []string
 	for _, f := range fsys {
 		for d := path.Dir(f.Path); d != "."; d = path.Dir(d) {

@@ -87,11 +87,10 @@ func (r *pipelineRun) drift(ctx context.Context, s *plan.Step) stepOutcome {
 			out.reason = "ran in " + in
 		}
 	}
-	out = r.afterDrift(rep, out)
-	if u := rep.ReferenceProfile; u != nil {
-		out.reason = joinReason(out.reason, profileReason(u))
-	}
-	return out
+	// Whether the reference came from its profile is in the record's
+	// drift report (referenceProfile), not in the step's reason: the
+	// reason is the result, which a cached rerun repeats word for word.
+	return r.afterDrift(rep, out)
 }
 
 // referenceProfile is where the local executor keeps the reference's
@@ -108,20 +107,6 @@ func (r *pipelineRun) referenceProfile(ctx context.Context) *drift.ProfileSpec {
 		return nil
 	}
 	return &drift.ProfileSpec{Dir: r.opt.Cache.ProfilesDir(), ReferenceDigest: snap.Digest, Build: build}
-}
-
-// profileReason says in the step's line where the reference came from;
-// the run record's drift report has the profile's key.
-func profileReason(u *drift.ProfileUse) string {
-	switch {
-	case u.Hit:
-		return "reference from its profile"
-	case u.NotWritten != "":
-		return "reference parsed; its profile not written: " + u.NotWritten
-	case u.Rebuilt == drift.NoProfileYet:
-		return "reference parsed, profile written"
-	}
-	return "reference parsed, profile rewritten: " + u.Rebuilt
 }
 
 // afterDrift records the drift verdict and decides whether training runs.

@@ -73,15 +73,15 @@ func TestRunReferenceProfileSequence(t *testing.T) {
 	r := newRepo(t, pipeline(`command: ["sh", "train.sh"]`, ""), map[string]string{"train/train.sh": okTrain})
 	memo := digest.NewMemo()
 	refPath, curPath := filepath.Join(r.root, "data/ref.csv"), filepath.Join(r.root, "data/cur.csv")
-	check := func(run int, wantHit bool, wantReason string) *record.Run {
+	check := func(run int, wantHit bool) *record.Run {
 		t.Helper()
 		res := r.runWithMemo(memo)
 		if res.Err != nil {
 			t.Fatalf("run %d: %v", run, res.Err)
 		}
 		rec := res.Records[0]
-		if s := driftStep(t, rec); s.Status != record.StepSucceeded || !strings.HasSuffix(s.Reason, wantReason) {
-			t.Fatalf("run %d: drift %s, %q; want a reason ending %q", run, s.Status, s.Reason, wantReason)
+		if s := driftStep(t, rec); s.Status != record.StepSucceeded {
+			t.Fatalf("run %d: drift %s, %q", run, s.Status, s.Reason)
 		}
 		use := rec.Drift.ReferenceProfile
 		if use == nil || use.Hit != wantHit || use.ReferenceDigest != rec.Data.Reference.Digest {
@@ -110,9 +110,9 @@ func TestRunReferenceProfileSequence(t *testing.T) {
 		}
 	}
 
-	check(1, false, "reference parsed, profile written")
+	check(1, false)
 	r.write("data/cur.csv", "x,c\n1,a\n2,a\n3,a\n4,b\n5,a\n6,b\n7,a\n8,b\n9,a\n10,a\n")
-	rec := check(2, true, "reference from its profile")
+	rec := check(2, true)
 	same(2, rec, want())
 
 	// Unparseable bytes of the same size, in place, at the same time.
@@ -136,7 +136,7 @@ func TestRunReferenceProfileSequence(t *testing.T) {
 	if err := os.Chtimes(refPath, st.ModTime(), st.ModTime()); err != nil {
 		t.Fatal(err)
 	}
-	rec = check(3, true, "reference from its profile")
+	rec = check(3, true)
 	same(3, rec, wantThird)
 
 	// The control: without the profile the reference is parsed, and fails.

@@ -28,7 +28,6 @@ trigger.paths glob that matches no file Git tracks, and a step whose outputs
 nothing reads and that is not marked wanted, are warnings: vet still exits 0. Exit 0 when valid, 2 otherwise.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			deferFirstGC(env, startHeap)
 			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {
 				return err
 			}

@@ -76,7 +76,7 @@ func checkChunk(r io.ReaderAt, size int64, md *format.ColumnMetaData) error {
 	counted := &countingReader{r: io.NewSectionReader(r, start, md.TotalCompressedSize)}
 	buffered := bufio.NewReaderSize(counted, 4096)
 	decoder := thrift.NewDecoder(new(thrift.CompactProtocol).NewReader(buffered))
-	var payload []byte
+	var payload, scratch []byte
 	for page := 0; ; page++ {
 		var h format.PageHeader
 		if err := decoder.Decode(&h); err != nil {
@@ -113,7 +113,8 @@ func checkChunk(r io.ReaderAt, size int64, md *format.ColumnMetaData) error {
 			}
 			data, want = data[levels:], want-levels
 		}
-		if err := checkDecompressed(md.Codec, data, want); err != nil {
+		var err error
+		if scratch, err = checkDecompressed(md.Codec, data, want, scratch); err != nil {
 			return fmt.Errorf("page %d: corrupt %s data: %w", page, md.Codec, err)
 		}
 	}
@@ -121,60 +122,65 @@ func checkChunk(r io.ReaderAt, size int64, md *format.ColumnMetaData) error {
 
 // checkDecompressed reports whether src, compressed with codec,
 // decompresses to exactly want bytes, holding at most want bytes (and a
-// codec's window) while finding out.
-func checkDecompressed(codec format.CompressionCodec, src []byte, want int64) error {
+// codec's window) while finding out. Snappy and LZ4_RAW decompress into
+// scratch, returned grown for the next page.
+func checkDecompressed(codec format.CompressionCodec, src []byte, want int64, scratch []byte) ([]byte, error) {
+	got, err := decompressedSize(codec, src, want, &scratch)
+	if err != nil {
+		return scratch, err
+	}
+	if got != want {
+		return scratch, fmt.Errorf("decompresses to %d bytes, its header says %d", got, want)
+	}
+	return scratch, nil
+}
+
+// decompressedSize is how many bytes src decompresses to, at most want+1.
+func decompressedSize(codec format.CompressionCodec, src []byte, want int64, scratch *[]byte) (int64, error) {
 	var got int64
 	switch codec {
 	case format.Snappy:
 		n, err := snappy.DecodedLen(src)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if int64(n) > snappyMaxRatio*int64(len(src))+64 {
-			return fmt.Errorf("%d bytes cannot decompress to %d", len(src), n)
+			return 0, fmt.Errorf("%d bytes cannot decompress to %d", len(src), n)
 		}
 		// Decode checks that the block fills exactly the length it states.
-		out, err := snappy.Decode(make([]byte, n), src)
+		*scratch = slicesGrow(*scratch, n)
+		out, err := snappy.Decode(*scratch, src)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		got = int64(len(out))
 	case format.Lz4Raw:
 		if want > lz4MaxRatio*int64(len(src))+64 {
-			return fmt.Errorf("%d bytes cannot decompress to %d", len(src), want)
+			return 0, fmt.Errorf("%d bytes cannot decompress to %d", len(src), want)
 		}
-		n, err := lz4.UncompressBlock(src, make([]byte, want))
+		*scratch = slicesGrow(*scratch, int(want))
+		n, err := lz4.UncompressBlock(src, *scratch)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		got = int64(n)
 	case format.Gzip:
 		zr, err := gzip.NewReader(bytes.NewReader(src))
 		if err != nil {
-			return err
+			return 0, err
 		}
-		if got, err = io.Copy(io.Discard, io.LimitReader(zr, want+1)); err != nil {
-			return err
-		}
+		return io.Copy(io.Discard, io.LimitReader(zr, want+1))
 	case format.Brotli:
-		var err error
-		if got, err = io.Copy(io.Discard, io.LimitReader(brotli.NewReader(bytes.NewReader(src)), want+1)); err != nil {
-			return err
-		}
+		return io.Copy(io.Discard, io.LimitReader(brotli.NewReader(bytes.NewReader(src)), want+1))
 	case format.Zstd:
 		zr, err := zstd.NewReader(bytes.NewReader(src), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(max(uint64(want)+1, zstdMaxWindow)))
 		if err != nil {
-			return err
+			return 0, err
 		}
 		defer zr.Close()
-		if got, err = io.Copy(io.Discard, io.LimitReader(zr, want+1)); err != nil {
-			return err
-		}
+		return io.Copy(io.Discard, io.LimitReader(zr, want+1))
 	}
-	if got != want {
-		return fmt.Errorf("decompresses to %d bytes, its header says %d", got, want)
-	}
-	return nil
+	return got, nil
 }
 
 // slicesGrow returns b resized to n bytes, reusing its array when it can.

@@ -291,13 +291,13 @@ func TestCheckDecompressed(t *testing.T) {
 		t.Fatalf("compressing: %d %v", n, err)
 	}
 	block = block[:n]
-	if err := checkDecompressed(format.Lz4Raw, block, int64(len(plain))); err != nil {
+	if err := checkDecompressedErr(format.Lz4Raw, block, int64(len(plain))); err != nil {
 		t.Errorf("valid block: %v", err)
 	}
 	for _, want := range []int64{int64(len(plain)) - 1, int64(len(plain)) + 1, 1 << 31} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		err := checkDecompressed(format.Lz4Raw, block, want)
+		err := checkDecompressedErr(format.Lz4Raw, block, want)
 		runtime.ReadMemStats(&after)
 		if err == nil {
 			t.Errorf("%d bytes stated for a block of %d: no error", want, len(plain))
@@ -306,9 +306,14 @@ func TestCheckDecompressed(t *testing.T) {
 			t.Errorf("%d bytes stated: allocated %d bytes", want, alloc)
 		}
 	}
-	if err := checkDecompressed(format.Snappy, snappy.Encode(nil, plain), int64(len(plain))+1); err == nil {
+	if err := checkDecompressedErr(format.Snappy, snappy.Encode(nil, plain), int64(len(plain))+1); err == nil {
 		t.Error("snappy block of the wrong length: no error")
 	}
+}
+
+func checkDecompressedErr(codec format.CompressionCodec, src []byte, want int64) error {
+	_, err := checkDecompressed(codec, src, want, nil)
+	return err
 }
 
 // TestWriteParquetFuzzCorpus writes seeds for FuzzReadParquet with each

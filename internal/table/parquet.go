@@ -214,7 +214,7 @@ func parquetConverter(col *Column, pc *parquet.Column) (func(parquet.Value), err
 			return textConverter(col), nil
 		}
 	}
-	return nil, fmt.Errorf("unsupported Parquet/Arrow type %s", typ)
+	return nil, fmt.Errorf("unsupported Parquet type %s: ctgit reads integers, floats, decimals, strings, binaries and booleans; convert the column or leave it out", typ)
 }
 
 // textConverter appends texts, classifying each distinct cell once: a

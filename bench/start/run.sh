@@ -2,8 +2,9 @@
 # How fast ctgit starts: wall time and peak RSS of `ctgit version` and `ctgit
 # vet` on examples/quickstart next to `cue vet` of the same files (the quickstart's
 # pipelines with ctgit's schema placed in their package, so both evaluate the
-# same CUE), taking turns, median of REPEAT runs; then the binary's size and the
-# packages whose initialisation costs most (GODEBUG=inittrace=1).
+# same CUE), taking turns, median of REPEAT runs, and their CPU time where
+# perf is installed; then the binary's size and the packages whose
+# initialisation costs most (GODEBUG=inittrace=1).
 #
 #   bench/start/run.sh                # median of 20
 #   REPEAT=5 bench/start/run.sh
@@ -63,21 +64,49 @@ median() {
 	awk -v f="$2" '{ print $f }' "$work/$1" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
+# cpu LABEL DIR CMD...: the CPU time of one more run of CMD (perf stat's
+# task-clock, user and system time of every thread), appended in
+# microseconds to $work/LABEL.cpu. On a machine shared with other work
+# the wall time waits for a core; the CPU time much less so.
+cpu() {
+	local label=$1 dir=$2; shift 2
+	(cd "$dir" && perf stat -x, -e task-clock -o "$work/perf" -- "$@" >/dev/null)
+	awk -F, '$3 == "task-clock" { printf "%d\n", $1 * 1000 }' "$work/perf" >>"$work/$label.cpu"
+}
+have_perf=false
+if command -v perf >/dev/null && perf stat -x, -e task-clock -o /dev/null -- true 2>/dev/null; then
+	have_perf=true
+fi
+
 for _ in $(seq "$REPEAT"); do
 	measure version "$quick" "$ctgit" version
 	measure vet "$quick" "$ctgit" --root "$quick" vet
 	measure cue "$work/anchor" "$cue" vet ./pipelines
 	measure true "$work" true
+	if $have_perf; then
+		cpu version "$quick" "$ctgit" version
+		cpu vet "$quick" "$ctgit" --root "$quick" vet
+		cpu cue "$work/anchor" "$cue" vet ./pipelines
+	fi
 done
 cw=$(median cue 1)
 fw=$(median true 1)
-printf '\n%-34s %9s %8s %8s %12s\n' command wall_ms net_ms rss_MB "net vs cue"
+cc=0
+if $have_perf; then cc=$(median cue.cpu 1); fi
+printf '\n%-34s %9s %8s %8s %8s %12s %12s\n' command wall_ms net_ms cpu_ms rss_MB "net vs cue" "cpu vs cue"
 for row in "version:ctgit version" "vet:ctgit vet (quickstart)" "cue:cue vet (same files)" "true:true (the floor: GNU time's start)"; do
 	label=${row%%:*} name=${row#*:}
-	awk -v n="$name" -v w="$(median "$label" 1)" -v r="$(median "$label" 2)" -v c="$cw" -v f="$fw" \
-		'BEGIN { printf "%-34s %9.1f %8.1f %8.1f %11.2fx\n", n, w / 1000, (w - f) / 1000, r / 1024, (w - f) / (c - f) }'
+	c=-1
+	if $have_perf && [ -f "$work/$label.cpu" ]; then c=$(median "$label.cpu" 1); fi
+	awk -v n="$name" -v w="$(median "$label" 1)" -v r="$(median "$label" 2)" -v c="$cw" -v f="$fw" -v u="$c" -v cu="$cc" \
+		'BEGIN {
+			printf "%-34s %9.1f %8.1f", n, w / 1000, (w - f) / 1000
+			if (u < 0) printf " %8s", "-"; else printf " %8.1f", u / 1000
+			printf " %8.1f %11.2fx", r / 1024, (w - f) / (c - f)
+			if (u < 0) printf " %12s\n", "-"; else printf " %11.2fx\n", u / cu
+		}'
 done
-echo "median of $REPEAT, taking turns; net = wall less the floor's median"
+echo "median of $REPEAT, taking turns; net = wall less the floor's median; cpu = perf stat task-clock (- without perf)"
 echo "goal (issue 19): ctgit version and ctgit vet <= 20 ms wall each; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo

@@ -16,6 +16,7 @@ import (
 	"github.com/ctgit/ctgit/internal/drift"
 	"github.com/ctgit/ctgit/internal/fault"
 	"github.com/ctgit/ctgit/internal/report"
+	"github.com/ctgit/ctgit/internal/startgc"
 	"github.com/ctgit/ctgit/internal/table"
 )
 
@@ -117,6 +118,7 @@ the data set drifted; 2 for bad input.`,
 					return err
 				}
 			}
+			startgc.Release() // before tuning, or the first collection's restore would undo it
 			// The parsed columns are large pointer-free arrays, cheap for
 			// the collector to scan, so collecting often keeps the peak
 			// memory near the data actually held at little cost in time.

@@ -7,10 +7,12 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ctgit/ctgit/internal/golden"
+	"github.com/ctgit/ctgit/internal/startgc"
 )
 
 // TestMain lets testscript run this binary as the `ctgit` command.
 func TestMain(m *testing.M) {
+	startgc.Release() // the tests run with Go's settings
 	// Tests that start ctgit as a process of its own (to kill it) run this
 	// test binary with CTGIT_TEST_MAIN=1.
 	if os.Getenv("CTGIT_TEST_MAIN") == "1" {

@@ -3,7 +3,12 @@ package table
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,13 +16,28 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/snappy"
+	pqgo "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+	"github.com/pierrec/lz4/v4"
+
+	"github.com/ctgit/ctgit/internal/golden"
 )
 
 // sampleParquet writes a small Parquet file with the column types ctgit
 // reads: floats with NaN/Inf/null, integers, strings, booleans.
 func sampleParquet(t testing.TB) []byte {
+	t.Helper()
+	return sampleParquetWith(t, nil)
+}
+
+// sampleParquetWith is sampleParquet written with props (nil: Arrow's
+// defaults, uncompressed).
+func sampleParquetWith(t testing.TB, props *parquet.WriterProperties) []byte {
 	t.Helper()
 	mem := memory.DefaultAllocator
 	schema := arrow.NewSchema([]arrow.Field{
@@ -35,7 +55,7 @@ func sampleParquet(t testing.TB) []byte {
 	rec := rb.NewRecordBatch()
 	defer rec.Release()
 	var buf bytes.Buffer
-	w, err := pqarrow.NewFileWriter(schema, &buf, nil, pqarrow.DefaultWriterProps())
+	w, err := pqarrow.NewFileWriter(schema, &buf, props, pqarrow.DefaultWriterProps())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,18 +68,21 @@ func sampleParquet(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
+// sampleCells is what ReadParquet gives for sampleParquet's file.
+var sampleCells = map[string][]string{
+	"f": {"1.5", "·", "·", "4", "·"},
+	"i": {"1", "2", "3", "4", "5"},
+	"s": {"t:x", "·", "2.5", "t:y", "·"},
+	"b": {"t:true", "t:false", "t:true", "t:true", "t:false"},
+}
+
 func TestReadParquet(t *testing.T) {
 	data := sampleParquet(t)
 	tab, err := ReadParquetFrom(bytes.NewReader(data), "in.parquet", ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]string{
-		"f": {"1.5", "·", "·", "4", "·"},
-		"i": {"1", "2", "3", "4", "5"},
-		"s": {"t:x", "·", "2.5", "t:y", "·"},
-		"b": {"t:true", "t:false", "t:true", "t:true", "t:false"},
-	}
+	want := sampleCells
 	if tab.Rows != 5 {
 		t.Errorf("rows = %d", tab.Rows)
 	}
@@ -176,5 +199,136 @@ func TestReadParquetTypes(t *testing.T) {
 	var ie *InputError
 	if !errors.As(err, &ie) || ie.Column != "at" {
 		t.Errorf("timestamp column: %v, want an *InputError naming the column", err)
+	}
+}
+
+// parquetCodecs are the compressions ctgit reads, as Arrow's writer names
+// them.
+var parquetCodecs = []compress.Compression{
+	compress.Codecs.Uncompressed, compress.Codecs.Snappy, compress.Codecs.Gzip,
+	compress.Codecs.Brotli, compress.Codecs.Zstd, compress.Codecs.Lz4Raw,
+}
+
+// TestReadParquetCodecs reads the sample written with every compression
+// ctgit reads, in data pages of version 1 and 2, with and without
+// dictionaries.
+func TestReadParquetCodecs(t *testing.T) {
+	for _, codec := range parquetCodecs {
+		for _, v := range []parquet.DataPageVersion{parquet.DataPageV1, parquet.DataPageV2} {
+			for _, dict := range []bool{true, false} {
+				name := fmt.Sprintf("%s/v%d/dict=%t", codec, v+1, dict)
+				t.Run(name, func(t *testing.T) {
+					data := sampleParquetWith(t, parquet.NewWriterProperties(parquet.WithCompression(codec),
+						parquet.WithDataPageVersion(v), parquet.WithDictionaryDefault(dict)))
+					tab, err := ReadParquetFrom(bytes.NewReader(data), "in.parquet", ReadOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d := cmp.Diff(sampleCells, tableCells(tab)); d != "" {
+						t.Errorf("(-want +got):\n%s", d)
+					}
+				})
+			}
+		}
+	}
+}
+
+// firstPage finds the first page of column 0 in the Parquet file data:
+// where its payload starts and how long it is.
+func firstPage(t *testing.T, data []byte) (start, length int) {
+	t.Helper()
+	pf, err := pqgo.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := pf.Metadata().RowGroups[0].Columns[0].MetaData
+	off := md.DataPageOffset
+	if md.DictionaryPageOffset != 0 {
+		off = md.DictionaryPageOffset
+	}
+	counted := &countingReader{r: bytes.NewReader(data[off:])}
+	var h format.PageHeader
+	if err := thrift.NewDecoder(new(thrift.CompactProtocol).NewReader(counted)).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	return int(off + counted.n), int(h.CompressedPageSize)
+}
+
+// TestReadParquetCorruptPages reads files whose first page's payload is
+// overwritten: each is an *InputError naming the column, and reading it
+// allocates little. parquet-go's own LZ4_RAW codec would double its buffer
+// without end on such a page.
+func TestReadParquetCorruptPages(t *testing.T) {
+	for _, codec := range parquetCodecs[1:] {
+		t.Run(codec.String(), func(t *testing.T) {
+			data := sampleParquetWith(t, parquet.NewWriterProperties(parquet.WithCompression(codec)))
+			start, n := firstPage(t, data)
+			for i := start; i < start+n; i++ {
+				data[i] = 0xff
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := ReadParquetFrom(bytes.NewReader(data), "bad.parquet", ReadOptions{})
+			runtime.ReadMemStats(&after)
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Column != "f" {
+				t.Fatalf("got %v, want an *InputError for column f", err)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("reading a corrupt file of %d bytes allocated %d bytes", len(data), alloc)
+			}
+		})
+	}
+}
+
+// TestCheckDecompressed refuses a page whose header states more bytes
+// than its payload holds, before allocating that many.
+func TestCheckDecompressed(t *testing.T) {
+	plain := bytes.Repeat([]byte("ctgit "), 100)
+	block := make([]byte, lz4.CompressBlockBound(len(plain)))
+	n, err := lz4.CompressBlock(plain, block, nil)
+	if err != nil || n == 0 {
+		t.Fatalf("compressing: %d %v", n, err)
+	}
+	block = block[:n]
+	if err := checkDecompressedErr(format.Lz4Raw, block, int64(len(plain))); err != nil {
+		t.Errorf("valid block: %v", err)
+	}
+	for _, want := range []int64{int64(len(plain)) - 1, int64(len(plain)) + 1, 1 << 31} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		err := checkDecompressedErr(format.Lz4Raw, block, want)
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Errorf("%d bytes stated for a block of %d: no error", want, len(plain))
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+			t.Errorf("%d bytes stated: allocated %d bytes", want, alloc)
+		}
+	}
+	if err := checkDecompressedErr(format.Snappy, snappy.Encode(nil, plain), int64(len(plain))+1); err == nil {
+		t.Error("snappy block of the wrong length: no error")
+	}
+}
+
+func checkDecompressedErr(codec format.CompressionCodec, src []byte, want int64) error {
+	_, err := checkDecompressed(codec, src, want, nil)
+	return err
+}
+
+// TestWriteParquetFuzzCorpus writes seeds for FuzzReadParquet with each
+// compression, so that fuzzing starts inside every codec.
+func TestWriteParquetFuzzCorpus(t *testing.T) {
+	if !golden.Update() {
+		t.Skip("set CTGIT_UPDATE_GOLDEN=1 to rewrite the seed corpus")
+	}
+	for _, codec := range parquetCodecs[1:] {
+		for _, v := range []parquet.DataPageVersion{parquet.DataPageV1, parquet.DataPageV2} {
+			data := sampleParquetWith(t, parquet.NewWriterProperties(parquet.WithCompression(codec), parquet.WithDataPageVersion(v)))
+			name := filepath.Join("testdata", "fuzz", "FuzzReadParquet", fmt.Sprintf("seed-%s-v%d", strings.ToLower(codec.String()), v+1))
+			if err := os.WriteFile(name, fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

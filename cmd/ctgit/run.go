@@ -35,11 +35,13 @@ const (
 	// flagDriftImage is the ctgit image the Dagger executor's drift step
 	// runs in.
 	flagDriftImage = "drift-image"
+	// flagRunner labels the runner, for its price.
+	flagRunner = "runner"
 )
 
 type runFlags struct {
 	format, dir, since, executor, trigger string
-	driftImage                            string
+	driftImage, runner                    string
 	parallel                              int
 	forceTrain, quiet, verbose            bool
 	promote                               promoteFlags
@@ -73,6 +75,7 @@ failure or interruption.`,
 	fl.StringVar(&f.trigger, flagTrigger, "", "what triggered the run: "+strings.Join(triggerKinds, ", ")+" (default: from GITHUB_EVENT_NAME, else manual)")
 	fl.BoolVar(&f.quiet, flagQuiet, false, "print only the summary")
 	fl.BoolVar(&f.verbose, flagVerbose, false, "print the steps' output as it comes")
+	fl.StringVar(&f.runner, flagRunner, "", "label of the runner this run is on, for its price in settings.prices.EXECUTOR.runners (default: $"+config.RunnerEnv+")")
 	fl.StringVar(&f.driftImage, flagDriftImage, "", "ctgit image the dagger executor runs the drift step in, e.g. ghcr.io/ctgit/ctgit:<version> (default: $"+exec.DriftImageEnv+", else this binary, when the engine has its OS and architecture)")
 	f.promote.add(cmd, true, env)
 	addMetricsFlags(fl, &f.metrics, "the run's metrics")
@@ -117,6 +120,18 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 	}
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
+	runner := f.runner
+	if runner == "" {
+		runner = env.get(config.RunnerEnv)
+	}
+	if runner != "" {
+		if err := config.CheckRunnerLabel(runner); err != nil {
+			if f.runner == "" {
+				return usagef("$%s: %v", config.RunnerEnv, err)
+			}
+			return usagef("--%s: %v", flagRunner, err)
+		}
+	}
 
 	// Everything below up to exec.Run only reads: the plan, the store's
 	// records, the promotion preflight and the executor. A refusal there
@@ -198,6 +213,7 @@ func runRun(cmd *cobra.Command, args []string, f runFlags, env environment) erro
 		RunsDir:     filepath.Join(p.Root, ".ctgit", "runs"),
 		Parallel:    f.parallel,
 		ForceTrain:  f.forceTrain,
+		Runner:      runner,
 		Trigger:     trigger,
 		CI:          ciFromEnv(env),
 		Observe:     progress.observe,

@@ -36,37 +36,54 @@ func checkPrices(cfg *Config) Diagnostics {
 			ds = append(ds, diagAt(at("currency"), field+".currency",
 				"currency %s differs from %s in settings.prices.%s: a repository's prices are in one currency, so that spend adds up against a budget", p.Currency, prices[first].Currency, first))
 		}
-		if c := p.CPUHour; c != nil {
-			if *c < 0 {
-				ds = append(ds, diagAt(at("cpuHour"), field+".cpuHour", "price %g is negative", *c))
-			}
-			if n == "dagger" {
-				ds = append(ds, diagAt(at("cpuHour"), field+".cpuHour",
-					"the dagger executor does not measure a step's CPU time, so a CPU-hour price could never apply: price an hour of a step's wall time (hour) and its GPUs (gpuHour)"))
-			}
+		ds = append(ds, checkPrice(n, p, field, at)...)
+		labels := make([]string, 0, len(p.Runners))
+		for l := range p.Runners {
+			labels = append(labels, l)
 		}
-		if h := p.Hour; h != nil && *h < 0 {
-			ds = append(ds, diagAt(at("hour"), field+".hour", "price %g is negative", *h))
+		sort.Strings(labels)
+		for _, l := range labels {
+			rat := func(f ...string) Pos { return at(append([]string{"runners", l}, f...)...) }
+			ds = append(ds, checkPrice(n, p.Runners[l], field+".runners."+l, rat)...)
 		}
-		if g := p.GPUHour.Any; g != nil && *g < 0 {
-			ds = append(ds, diagAt(at("gpuHour"), field+".gpuHour", "price %g is negative", *g))
+	}
+	return ds
+}
+
+// checkPrice checks one price of executor (an executor's or one of its
+// runners'), at field.
+func checkPrice(executor string, p *Price, field string, at func(f ...string) Pos) Diagnostics {
+	var ds Diagnostics
+	if c := p.CPUHour; c != nil {
+		if *c < 0 {
+			ds = append(ds, diagAt(at("cpuHour"), field+".cpuHour", "price %g is negative", *c))
 		}
-		kinds := make([]string, 0, len(p.GPUHour.ByKind))
-		for k := range p.GPUHour.ByKind {
-			kinds = append(kinds, k)
+		if executor == "dagger" {
+			ds = append(ds, diagAt(at("cpuHour"), field+".cpuHour",
+				"the dagger executor does not measure a step's CPU time, so a CPU-hour price could never apply: price an hour of a step's wall time (hour) and its GPUs (gpuHour)"))
 		}
-		sort.Strings(kinds)
-		for _, k := range kinds {
-			if v := p.GPUHour.ByKind[k]; v < 0 {
-				ds = append(ds, diagAt(at("gpuHour", k), field+".gpuHour."+k, "price %g is negative", v))
-			}
-			if strings.TrimSpace(k) == "" {
-				ds = append(ds, diagAt(at("gpuHour", k), field+".gpuHour", "a GPU kind is empty: name a kind (\"A100\") or \"*\" for any other GPU"))
-			}
+	}
+	if h := p.Hour; h != nil && *h < 0 {
+		ds = append(ds, diagAt(at("hour"), field+".hour", "price %g is negative", *h))
+	}
+	if g := p.GPUHour.Any; g != nil && *g < 0 {
+		ds = append(ds, diagAt(at("gpuHour"), field+".gpuHour", "price %g is negative", *g))
+	}
+	kinds := make([]string, 0, len(p.GPUHour.ByKind))
+	for k := range p.GPUHour.ByKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		if v := p.GPUHour.ByKind[k]; v < 0 {
+			ds = append(ds, diagAt(at("gpuHour", k), field+".gpuHour."+k, "price %g is negative", v))
 		}
-		if p.Hour == nil && p.CPUHour == nil && p.GPUHour.IsZero() {
-			ds = append(ds, diagAt(at(), field, "the price sets none of hour, cpuHour and gpuHour"))
+		if strings.TrimSpace(k) == "" {
+			ds = append(ds, diagAt(at("gpuHour", k), field+".gpuHour", "a GPU kind is empty: name a kind (\"A100\") or \"*\" for any other GPU"))
 		}
+	}
+	if p.Hour == nil && p.CPUHour == nil && p.GPUHour.IsZero() {
+		ds = append(ds, diagAt(at(), field, "the price sets none of hour, cpuHour and gpuHour"))
 	}
 	return ds
 }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -12,6 +14,44 @@ type Price struct {
 	Hour     *float64 `json:"hour,omitempty"`
 	CPUHour  *float64 `json:"cpuHour,omitempty"`
 	GPUHour  GPUPrice `json:"gpuHour,omitzero"`
+	// Runners price this executor on runners by label (--runner); a
+	// runner's Currency is empty: it is the executor's.
+	Runners map[string]*Price `json:"runners,omitempty"`
+}
+
+// RunnerEnv names the runner ctgit run prices steps on when --runner is
+// not given (settings.prices.EXECUTOR.runners).
+const RunnerEnv = "CTGIT_RUNNER"
+
+// runnerLabel is #RunnerLabel of the schema.
+var runnerLabel = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+// CheckRunnerLabel says what is wrong with a runner label given to ctgit
+// run, nil when it is one settings.prices.EXECUTOR.runners could name.
+func CheckRunnerLabel(label string) error {
+	if !runnerLabel.MatchString(label) {
+		return fmt.Errorf("runner label %q: want letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100", label)
+	}
+	return nil
+}
+
+// Lookup returns the price of an hour on executor at prices, on the runner
+// labelled runner ("" for none): the runner's own price when
+// settings.prices.EXECUTOR.runners has one, with the executor's currency,
+// else the executor's. field names it for messages
+// ("settings.prices.local.runners.gpu-a100"); p is nil when the executor
+// has no price.
+func Lookup(prices map[string]*Price, executor, runner string) (p *Price, field string) {
+	base := prices[executor]
+	if base == nil {
+		return nil, "settings.prices." + executor
+	}
+	if r := base.Runners[runner]; runner != "" && r != nil {
+		own := *r
+		own.Currency = base.Currency
+		return &own, "settings.prices." + executor + ".runners." + runner
+	}
+	return base, "settings.prices." + executor
 }
 
 // GPUPrice is the price of a GPU-hour: one for any GPU (Any), or by kind.

@@ -31,6 +31,22 @@ func TestCostErrors(t *testing.T) {
 	kubernetes: {currency: "USD", cpuHour: 0.05} // here
 }
 `, `unknown executor "kubernetes": prices are per executor, one of dagger, local`},
+		{"negative runner price", train, `settings: prices: local: {currency: "USD", cpuHour: 0.05, runners: big: {
+	hour: -2} // here
+}
+`, "price -2 is negative"},
+		{"empty runner price", train, `settings: prices: local: {currency: "USD", cpuHour: 0.05, runners: {
+	big: {} // here
+}}
+`, "the price sets none of hour, cpuHour and gpuHour"},
+		{"runner with a currency", train, `settings: prices: local: {currency: "USD", cpuHour: 0.05, runners: big: {
+	currency: "EUR", hour: 2} // here
+}
+`, "field not allowed"},
+		{"dagger runner cpu", train, `settings: prices: dagger: {currency: "USD", hour: 1, runners: gpu: {
+	cpuHour: 1} // here
+}
+`, "the dagger executor does not measure a step's CPU time"},
 		{"dagger cpu", train, `settings: prices: dagger: {currency: "USD",
 	cpuHour: 1} // here
 `, "the dagger executor does not measure a step's CPU time"},

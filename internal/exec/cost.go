@@ -70,12 +70,13 @@ func gpuKinds(devices []string) []string {
 	return out
 }
 
-// PriceStep is what a step that used res cost on executor at prices: its
-// wall time at hour, plus the measured CPU-hours at cpuHour, plus the
-// GPU-hours at the price of each GPU's kind. A part without a price, or without a measure, makes the
-// step unpriced, never free.
-func PriceStep(prices map[string]*config.Price, executor string, res *record.Resources) *record.StepCost {
-	p := prices[executor]
+// PriceStep is what a step that used res cost on executor, on the runner
+// labelled runner ("" for none), at prices (config.Lookup): its wall time
+// at hour, plus the measured CPU-hours at cpuHour, plus the GPU-hours at
+// the price of each GPU's kind. A part without a price, or without a
+// measure, makes the step unpriced, never free.
+func PriceStep(prices map[string]*config.Price, executor, runner string, res *record.Resources) *record.StepCost {
+	p, field := config.Lookup(prices, executor, runner)
 	if p == nil {
 		return &record.StepCost{Unpriced: fmt.Sprintf("settings.prices has no price for the %s executor", executor)}
 	}
@@ -92,11 +93,11 @@ func PriceStep(prices map[string]*config.Price, executor string, res *record.Res
 	case p.CPUHour != nil:
 		amount += res.CPUHours() * *p.CPUHour
 	case res.GPUs == 0 && p.Hour == nil:
-		return unpriced("settings.prices.%s sets neither hour nor cpuHour", executor)
+		return unpriced("%s sets neither hour nor cpuHour", field)
 	}
 	if res.GPUs > 0 {
 		if p.GPUHour.IsZero() {
-			return unpriced("it held %d GPU(s) and settings.prices.%s sets no gpuHour", res.GPUs, executor)
+			return unpriced("it held %d GPU(s) and %s sets no gpuHour", res.GPUs, field)
 		}
 		for i := range res.GPUs {
 			kind := ""
@@ -106,9 +107,9 @@ func PriceStep(prices map[string]*config.Price, executor string, res *record.Res
 			price, _, ok := p.GPUHour.For(kind)
 			if !ok {
 				if kind == "" {
-					return unpriced("the kind of its GPUs is unknown and settings.prices.%s.gpuHour prices GPUs by kind without \"*\"", executor)
+					return unpriced("the kind of its GPUs is unknown and %s.gpuHour prices GPUs by kind without \"*\"", field)
 				}
-				return unpriced("settings.prices.%s.gpuHour has no price for GPU %q (name a kind it contains, or \"*\")", executor, kind)
+				return unpriced("%s.gpuHour has no price for GPU %q (name a kind it contains, or \"*\")", field, kind)
 			}
 			amount += res.WallSeconds / 3600 * price
 		}
@@ -117,8 +118,9 @@ func PriceStep(prices map[string]*config.Price, executor string, res *record.Res
 }
 
 // RunCost sums what the steps of a run cost: every step that used
-// resources, priced at prices. Steps without a price are listed as such.
-func RunCost(steps []record.Step, prices map[string]*config.Price, executor string) *record.Cost {
+// resources, priced at prices on executor and runner (PriceStep). Steps
+// without a price are listed as such.
+func RunCost(steps []record.Step, prices map[string]*config.Price, executor, runner string) *record.Cost {
 	c := &record.Cost{}
 	for _, p := range prices {
 		c.Currency = p.Currency
@@ -132,7 +134,7 @@ func RunCost(steps []record.Step, prices map[string]*config.Price, executor stri
 		c.GPUHours += s.Resources.GPUHours()
 		sc := s.Cost
 		if sc == nil {
-			sc = PriceStep(prices, executor, s.Resources)
+			sc = PriceStep(prices, executor, runner, s.Resources)
 		}
 		switch {
 		case sc.Amount == nil:
@@ -180,7 +182,7 @@ func costOf(rec *record.Run, prices map[string]*config.Price, currency string) (
 			s.Cost = nil
 			stripped[i] = s
 		}
-		c = RunCost(stripped, prices, rec.Executor)
+		c = RunCost(stripped, prices, rec.Executor, rec.Runner)
 	}
 	if !c.Complete() {
 		return c.Amount, false, "unpriced: " + strings.Join(c.Unpriced, "; ")
@@ -273,10 +275,10 @@ func (r *pipelineRun) accountCost(ctx context.Context) {
 	for i := range r.rec.Steps {
 		s := &r.rec.Steps[i]
 		if s.Resources != nil && s.Cost == nil {
-			s.Cost = PriceStep(prices, r.rec.Executor, s.Resources)
+			s.Cost = PriceStep(prices, r.rec.Executor, r.rec.Runner, s.Resources)
 		}
 	}
-	r.rec.Cost = RunCost(r.rec.Steps, prices, r.rec.Executor)
+	r.rec.Cost = RunCost(r.rec.Steps, prices, r.rec.Executor, r.rec.Runner)
 	r.mu.Unlock()
 	b := r.pp.Pipeline.Budget
 	if b == nil {

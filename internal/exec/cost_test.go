@@ -115,26 +115,33 @@ func TestBudgetUnknownCostFailsClosed(t *testing.T) {
 func TestPriceStep(t *testing.T) {
 	cpu := 3600.0
 	prices := map[string]*config.Price{
-		"local":       {Currency: "USD", CPUHour: ptr(0.5), GPUHour: config.GPUPrice{ByKind: map[string]float64{"A100": 3, "H100": 4}}},
+		"local": {Currency: "USD", CPUHour: ptr(0.5), GPUHour: config.GPUPrice{ByKind: map[string]float64{"A100": 3, "H100": 4}},
+			Runners: map[string]*config.Price{"big": {Hour: ptr(2.0)}, "gpu": {GPUHour: config.GPUPrice{Any: ptr(10.0)}}}},
 		"dagger":      {Currency: "USD", GPUHour: config.GPUPrice{Any: ptr(2.5)}},
 		"dagger-hour": {Currency: "USD", Hour: ptr(0.5)},
 	}
 	for _, c := range []struct {
-		name, executor string
-		res            record.Resources
+		name, executor, runner string
+		res                    record.Resources
 		amount         float64
 		unpriced       string
 	}{
-		{"cpu", "local", record.Resources{WallSeconds: 7200, CPUSeconds: &cpu}, 0.5, ""},
-		{"gpu by kind", "local", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 2, GPUKinds: []string{"NVIDIA A100-SXM4-80GB", "NVIDIA H100 80GB HBM3"}}, 0.5 + 1.5 + 2, ""},
-		{"gpu kind unpriced", "local", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 1, GPUKinds: []string{"Tesla T4"}}, 0, `settings.prices.local.gpuHour has no price for GPU "Tesla T4"`},
-		{"gpu kind unknown", "local", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 1}, 0, "the kind of its GPUs is unknown"},
-		{"dagger gpu", "dagger", record.Resources{WallSeconds: 3600, GPUs: 2, CPUUnmeasured: "the dagger executor does not measure a step's CPU time"}, 5, ""},
-		{"dagger cpu only", "dagger", record.Resources{WallSeconds: 3600, CPUUnmeasured: "x"}, 0, "settings.prices.dagger sets neither hour nor cpuHour"},
-		{"dagger by the hour", "dagger-hour", record.Resources{WallSeconds: 1800, CPUUnmeasured: "x"}, 0.25, ""},
-		{"no price", "other", record.Resources{WallSeconds: 3600}, 0, "settings.prices has no price for the other executor"},
+		{"cpu", "local", "", record.Resources{WallSeconds: 7200, CPUSeconds: &cpu}, 0.5, ""},
+		// A runner with its own price pays it, in the executor's currency;
+		// one without pays the executor's.
+		{"runner by the hour", "local", "big", record.Resources{WallSeconds: 7200, CPUSeconds: &cpu}, 4, ""},
+		{"runner's gpu", "local", "gpu", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 1, GPUKinds: []string{"Tesla T4"}}, 5, ""},
+		{"runner without gpuHour", "local", "big", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 1}, 0, "settings.prices.local.runners.big sets no gpuHour"},
+		{"unlisted runner", "local", "other", record.Resources{WallSeconds: 7200, CPUSeconds: &cpu}, 0.5, ""},
+		{"gpu by kind", "local", "", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 2, GPUKinds: []string{"NVIDIA A100-SXM4-80GB", "NVIDIA H100 80GB HBM3"}}, 0.5 + 1.5 + 2, ""},
+		{"gpu kind unpriced", "local", "", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 1, GPUKinds: []string{"Tesla T4"}}, 0, `settings.prices.local.gpuHour has no price for GPU "Tesla T4"`},
+		{"gpu kind unknown", "local", "", record.Resources{WallSeconds: 1800, CPUSeconds: &cpu, GPUs: 1}, 0, "the kind of its GPUs is unknown"},
+		{"dagger gpu", "dagger", "", record.Resources{WallSeconds: 3600, GPUs: 2, CPUUnmeasured: "the dagger executor does not measure a step's CPU time"}, 5, ""},
+		{"dagger cpu only", "dagger", "", record.Resources{WallSeconds: 3600, CPUUnmeasured: "x"}, 0, "settings.prices.dagger sets neither hour nor cpuHour"},
+		{"dagger by the hour", "dagger-hour", "", record.Resources{WallSeconds: 1800, CPUUnmeasured: "x"}, 0.25, ""},
+		{"no price", "other", "", record.Resources{WallSeconds: 3600}, 0, "settings.prices has no price for the other executor"},
 	} {
-		got := PriceStep(prices, c.executor, &c.res)
+		got := PriceStep(prices, c.executor, c.runner, &c.res)
 		switch {
 		case c.unpriced != "":
 			if got.Amount != nil || !strings.Contains(got.Unpriced, c.unpriced) {
@@ -150,7 +157,7 @@ func TestPriceStep(t *testing.T) {
 		{ID: "p/b", Resources: &record.Resources{WallSeconds: 60, CPUSeconds: &cpu, GPUs: 1, GPUKinds: []string{"Tesla T4"}}},
 		{ID: "p/cached"},
 	}
-	rc := RunCost(steps, prices, "local")
+	rc := RunCost(steps, prices, "local", "")
 	if rc.Amount != 0.5 || rc.Complete() || len(rc.Unpriced) != 1 || !strings.HasPrefix(rc.Unpriced[0], "p/b: ") {
 		t.Fatalf("run cost %+v", rc)
 	}
@@ -177,7 +184,7 @@ func TestMeasureAttempt(t *testing.T) {
 		t.Fatalf("resources %+v", u)
 	}
 	prices := map[string]*config.Price{"local": {Currency: "USD", GPUHour: config.GPUPrice{ByKind: map[string]float64{"H200": 3600}}}}
-	if got := PriceStep(prices, "local", u); got.Amount == nil || *got.Amount != 8 {
+	if got := PriceStep(prices, "local", "", u); got.Amount == nil || *got.Amount != 8 {
 		t.Fatalf("cost %+v, want 8 (a dollar per GPU-second, 8 seconds)", got)
 	}
 	var ds record.Step

@@ -41,6 +41,9 @@ type Options struct {
 	// ForceTrain trains without drift and past the minInterval and
 	// maxRetrains guardrails (never past minRows).
 	ForceTrain bool
+	// Runner labels the machine the run's steps run on, for
+	// settings.prices.EXECUTOR.runners; "" for none (config.Lookup).
+	Runner string
 	Trigger    record.Trigger
 	CI         *record.CI
 	// Promoter opens promotions; nil runs with promotion disabled.
@@ -200,6 +203,7 @@ func (r *pipelineRun) run(ctx context.Context) (*record.Run, error) {
 	r.rec.Pos = p.Pos
 	r.rec.SourceCommit = r.plan.Commit
 	r.rec.Executor = r.opt.Executor.Name()
+	r.rec.Runner = r.opt.Runner
 	r.rec.Trigger = r.opt.Trigger
 	if r.rec.Trigger.At.IsZero() {
 		r.rec.Trigger.At = start

@@ -85,6 +85,10 @@ type Run struct {
 	SourceCommit string `json:"sourceCommit,omitempty"`
 	// Executor is "local" or "dagger".
 	Executor string `json:"executor"`
+	// Runner is the label of the runner the run ran on (ctgit run
+	// --runner, CTGIT_RUNNER), which settings.prices may price apart;
+	// empty when none was given.
+	Runner string `json:"runner,omitempty"`
 	// CI describes the CI run, when there is one.
 	CI *CI `json:"ci,omitempty"`
 

@@ -36,7 +36,7 @@ func TestCostAgrees(t *testing.T) {
 	}
 	for i := range steps {
 		if steps[i].Resources != nil {
-			steps[i].Cost = exec.PriceStep(prices, "local", steps[i].Resources)
+			steps[i].Cost = exec.PriceStep(prices, "local", "", steps[i].Resources)
 		}
 	}
 	cand, base := 0.879, 0.875
@@ -45,7 +45,7 @@ func TestCostAgrees(t *testing.T) {
 	r.FinishedAt, r.Executor, r.Outcome, r.Steps = started.Add(2*time.Hour), "local", record.OutcomePromoted, steps
 	r.Gates = []record.Gate{{Kind: "maxDropFromBaseline", Metric: "auc", Candidate: &cand, Baseline: &base, Threshold: 0.01,
 		Passed: true, BaselineSource: record.BaselineSameData, Rows: 2000}}
-	r.Cost = exec.RunCost(r.Steps, prices, "local")
+	r.Cost = exec.RunCost(r.Steps, prices, "local", "")
 	r.Budget = &record.Budget{Currency: "USD", Max: 100, Window: "30d", SpentBefore: 20, Runs: 3}
 	r.Budget.Spent = r.Budget.SpentBefore + r.Cost.Amount
 	r.Budget.Remaining = r.Budget.Max - r.Budget.Spent
@@ -121,7 +121,7 @@ func TestCostUnpricedShown(t *testing.T) {
 	r.Executor, r.Outcome = "dagger", record.OutcomeGatesFailed
 	r.Steps = []record.Step{{ID: "fraud/train", Name: "train", Status: record.StepSucceeded,
 		Resources: &record.Resources{WallSeconds: 60, CPUUnmeasured: "the dagger executor does not measure a step's CPU time"}}}
-	r.Cost = exec.RunCost(r.Steps, map[string]*config.Price{"local": {Currency: "USD", CPUHour: &[]float64{1}[0]}}, "dagger")
+	r.Cost = exec.RunCost(r.Steps, map[string]*config.Price{"local": {Currency: "USD", CPUHour: &[]float64{1}[0]}}, "dagger", "")
 	var pr bytes.Buffer
 	if err := report.PullRequest(&pr, r, nil, report.Links{}); err != nil {
 		t.Fatal(err)

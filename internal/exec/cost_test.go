@@ -123,8 +123,8 @@ func TestPriceStep(t *testing.T) {
 	for _, c := range []struct {
 		name, executor, runner string
 		res                    record.Resources
-		amount         float64
-		unpriced       string
+		amount                 float64
+		unpriced               string
 	}{
 		{"cpu", "local", "", record.Resources{WallSeconds: 7200, CPUSeconds: &cpu}, 0.5, ""},
 		// A runner with its own price pays it, in the executor's currency;

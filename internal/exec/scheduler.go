@@ -43,9 +43,9 @@ type Options struct {
 	ForceTrain bool
 	// Runner labels the machine the run's steps run on, for
 	// settings.prices.EXECUTOR.runners; "" for none (config.Lookup).
-	Runner string
-	Trigger    record.Trigger
-	CI         *record.CI
+	Runner  string
+	Trigger record.Trigger
+	CI      *record.CI
 	// Promoter opens promotions; nil runs with promotion disabled.
 	Promoter Promoter
 	// Observe receives progress events; nil discards them.

@@ -25,7 +25,7 @@ func newStatusCmd(env environment) *cobra.Command {
 name) and every channel, the version its target holds on the base branch,
 when the commit that set it landed, and the open promotion pull request of
 its branch: on GitHub when a token and a GitHub repository are known, else
-the local forge's .ctgit/prs/ files. Nothing is written.`,
+the local forge's .ctgit/prs/ files. Nothing is written but the load cache.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {

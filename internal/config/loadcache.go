@@ -124,7 +124,7 @@ func openLoadCache(root, absDir string, files []string) loadCache {
 	}
 	name := sha256.Sum256([]byte(root + "\x00" + absDir))
 	return loadCache{
-		path: filepath.Join(dir, hex.EncodeToString(name[:16])+".json"),
+		path: filepath.Join(dir, hex.EncodeToString(name[:16])+".entry"),
 		key:  hex.EncodeToString(h.Sum(nil)),
 	}
 }
@@ -202,7 +202,7 @@ func (c loadCache) read() *Config {
 // encode returns the entry for cfg, as evaluated and located but not yet
 // checked; nil when nothing is to be kept.
 func (c loadCache) encode(cfg *Config) []byte {
-	if c.path == "" {
+	if c.path == "" || os.MkdirAll(filepath.Dir(c.path), 0o700) != nil {
 		return nil
 	}
 	body, err := marshalCached(&loadEntry{Key: c.key, Settings: cfg.Settings, Pipelines: cfg.Pipelines, Fields: cfg.fields})

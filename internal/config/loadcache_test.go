@@ -1,6 +1,9 @@
 package config
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -138,13 +141,26 @@ func TestLoadCacheNeverTrusted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body := good[bytes.IndexByte(good, '\n')+1:]
+	checksummed := func(body []byte) []byte {
+		sum := sha256.Sum256(body)
+		return append([]byte(hex.EncodeToString(sum[:])+"\n"), body...)
+	}
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)-5] ^= 0xff
+	cfg, err := Load(root, "pipelines")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := loadCache{path: entry(), key: strings.Repeat("0", 64)}.encode(cfg)
 	for name, bad := range map[string][]byte{
-		"truncated":  good[:len(good)/2],
-		"flipped":    []byte(strings.Replace(string(good), `"MinRows":"1"`, `"MinRows":"7"`, 1)),
-		"empty":      nil,
-		"not json":   []byte("0000\n{"),
-		"other key":  []byte(strings.Replace(string(good), `"Key":"`, `"Key":"0`, 1)),
-		"directory?": []byte("\n"),
+		"truncated":              good[:len(good)/2],
+		"flipped":                flipped,
+		"empty":                  nil,
+		"not an entry":           []byte("0000\n{"),
+		"checksummed, truncated": checksummed(body[:len(body)-3]),
+		"checksummed, longer":    checksummed(append(bytes.Clone(body), 0)),
+		"other key":              other,
 	} {
 		if err := os.WriteFile(entry(), bad, 0o600); err != nil {
 			t.Fatal(err)
@@ -152,7 +168,7 @@ func TestLoadCacheNeverTrusted(t *testing.T) {
 		if cacheHolds(t, root, "pipelines") {
 			t.Fatalf("%s: a bad entry was taken", name)
 		}
-		cfg, err := Load(root, "pipelines")
+		cfg, err = Load(root, "pipelines")
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -164,14 +180,24 @@ func TestLoadCacheNeverTrusted(t *testing.T) {
 		}
 	}
 
+	// Whatever a checksummed entry holds, reading it fails or gives a
+	// configuration; it never panics.
+	for n := 0; n < len(body); n += 1 + len(body)/200 {
+		for _, b := range [][]byte{body[:n], append(append(bytes.Clone(body[:n]), 0xff), body[n+1:]...)} {
+			if err := os.WriteFile(entry(), checksummed(b), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cacheHolds(t, root, "pipelines")
+		}
+	}
+
 	// A changed file: the new value, not the kept one.
 	p := filepath.Join(root, "pipelines", "amodel.cue")
 	src, _ := os.ReadFile(p)
 	if err := os.WriteFile(p, []byte(strings.Replace(string(src), "minRows: 1", "minRows: 2", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load(root, "pipelines")
-	if err != nil {
+	if cfg, err = Load(root, "pipelines"); err != nil {
 		t.Fatal(err)
 	}
 	if got := cfg.Pipeline("amodel").Checks.MinRows; got != 2 {

@@ -41,7 +41,8 @@ func newPlanCmd(env environment) *cobra.Command {
 evaluate → promote) and decides, against the step cache, whether each step
 will run, is cached, depends on an earlier result, or is skipped, with the
 reason. Nothing is executed, and nothing is written but the file-digest
-memo, once the plan has succeeded.
+memo, once the plan has succeeded, and (as by every command that loads the
+pipelines) the load cache in the user's cache directory.
 
 --changed-since REF plans only the pipelines whose definition, data, code or
 trigger.paths changed between REF and the work tree.

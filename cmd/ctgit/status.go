@@ -31,7 +31,7 @@ when the commit that set it landed, and the open promotion pull request of
 its branch: on GitHub when a token and a GitHub repository are known, else
 the local forge's .ctgit/prs/ files. When settings.prices are declared, it
 lists what each model's runs spent over its budget's window (30 days for a
-model without a budget), from the run records. Nothing is written.`,
+model without a budget), from the run records. Nothing is written but the load cache.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, report.FormatText, report.FormatJSON); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,13 +72,80 @@ func Load(root, dir string) (*Config, error) {
 			relDir + "/NAME.cue holding `pipelines: NAME: {...}` (see `ctgit init`)"}}
 	}
 
-	ctx := cuecontext.New()
-	schemaV := ctx.CompileString(schema.Source, cue.Filename(schema.Filename))
-	if err := schemaV.Err(); err != nil {
-		return nil, fmt.Errorf("compiling ctgit's embedded schema: %w", err)
+	// The evaluation of an unchanged directory is kept in the user's cache
+	// (see loadcache.go); ctgit's own checks below run on every load.
+	lc := openLoadCache(root, absDir, files)
+	var (
+		cfg     *Config
+		schemaV cue.Value
+		ds      Diagnostics
+	)
+	cached := lc.read()
+	if cfg = cached; cfg != nil {
+		cfg.Root, cfg.Dir = root, relDir
+		pz.fields = cfg.fields
+	} else {
+		cfg = &Config{Root: root, Dir: relDir, fields: pz.fields}
+		if schemaV, ds, err = evaluate(cfg, absDir, pz); err != nil {
+			return nil, err
+		}
 	}
+	for _, p := range cfg.Pipelines {
+		p.fields = pz.fields
+		locate(p)
+	}
+	sort.Slice(cfg.Pipelines, func(i, j int) bool { return cfg.Pipelines[i].Name < cfg.Pipelines[j].Name })
 
-	cfg := &Config{Root: root, Dir: relDir, fields: pz.fields}
+	if len(ds) == 0 && len(cfg.Pipelines) == 0 {
+		ds = append(ds, Diagnostic{File: relDir, Message: "no pipelines declared: add `pipelines: NAME: {...}` to a CUE file here"})
+	}
+	// What the evaluation yielded is what the cache keeps, taken before
+	// the checks, which may complete the decoded values.
+	var snapshot []byte
+	if len(ds) == 0 && cached == nil {
+		snapshot = lc.encode(cfg)
+	}
+	ds = append(ds, check(cfg)...)
+	if len(ds) > 0 {
+		if !schemaV.Exists() {
+			if schemaV, err = compileSchema(cuecontext.New()); err != nil {
+				return nil, err
+			}
+		}
+		suggestFields(ds, schemaV)
+		return nil, ds.sortAndDedupe()
+	}
+	lc.write(snapshot)
+	return cfg, nil
+}
+
+// evaluateGCPercent is the GOGC CUE's evaluation runs under.
+var evaluateGCPercent = 400
+
+// compileSchema compiles ctgit's embedded schema in ctx.
+func compileSchema(ctx *cue.Context) (cue.Value, error) {
+	v := ctx.CompileString(schema.Source, cue.Filename(schema.Filename))
+	if err := v.Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("compiling ctgit's embedded schema: %w", err)
+	}
+	return v, nil
+}
+
+// evaluate loads every CUE package under absDir, unifies it with ctgit's
+// schema and decodes settings and pipelines into cfg, recording the
+// position of every declared field in pz. It returns the compiled schema
+// and the problems CUE found; an error is ctgit's own failure.
+func evaluate(cfg *Config, absDir string, pz positioner) (cue.Value, Diagnostics, error) {
+	// CUE's evaluation allocates many short-lived values, and with the
+	// default GOGC a third of its time went to collecting them; collecting
+	// less often while it runs costs memory (see the README) only for the
+	// time of the evaluation.
+	defer debug.SetGCPercent(debug.SetGCPercent(evaluateGCPercent))
+	ctx := cuecontext.New()
+	schemaV, err := compileSchema(ctx)
+	if err != nil {
+		return cue.Value{}, nil, err
+	}
 	var ds Diagnostics
 	insts := load.Instances([]string{"./..."}, &load.Config{Dir: absDir})
 	pipelinePos := map[string]Pos{}
@@ -156,28 +224,16 @@ func Load(root, dir string) (*Config, error) {
 			}
 			p.Pos = pos
 			p.Files = instFiles
-			p.fields = pz.fields
-			locate(&p)
 			cfg.Pipelines = append(cfg.Pipelines, &p)
 		}
 	}
 	if settingsPos.IsZero() {
 		// No package declared settings: take the schema's defaults.
 		if err := decodeConcrete(schemaV.LookupPath(cue.ParsePath("#Settings")), &cfg.Settings); err != nil {
-			return nil, fmt.Errorf("decoding default settings: %w", err)
+			return cue.Value{}, nil, fmt.Errorf("decoding default settings: %w", err)
 		}
 	}
-	sort.Slice(cfg.Pipelines, func(i, j int) bool { return cfg.Pipelines[i].Name < cfg.Pipelines[j].Name })
-
-	if len(ds) == 0 && len(cfg.Pipelines) == 0 {
-		ds = append(ds, Diagnostic{File: relDir, Message: "no pipelines declared: add `pipelines: NAME: {...}` to a CUE file here"})
-	}
-	ds = append(ds, check(cfg)...)
-	suggestFields(ds, schemaV)
-	if len(ds) > 0 {
-		return nil, ds.sortAndDedupe()
-	}
-	return cfg, nil
+	return schemaV, ds, nil
 }
 
 // decodeConcrete validates v as concrete and decodes it into x.

@@ -18,7 +18,9 @@ type cueMatch struct {
 }
 
 func lookupCUE(filename string, src []byte, path string, segs []segment) (Field, error) {
-	file, err := parser.ParseFile(filename, src, parser.ParseComments)
+	tree, err := parseMemo(filename, src, func() (any, error) {
+		return parser.ParseFile(filename, src, parser.ParseComments)
+	})
 	if err != nil {
 		line, col, msg := 0, 0, err.Error()
 		if errs := cueerrors.Errors(err); len(errs) > 0 {
@@ -30,6 +32,7 @@ func lookupCUE(filename string, src []byte, path string, segs []segment) (Field,
 		return Field{}, errorf(filename, line, col, "invalid CUE: %s", msg)
 	}
 
+	file := tree.(*ast.File)
 	scopes := [][]ast.Decl{file.Decls}
 	var parent *ast.Field
 	var matches []cueMatch

@@ -28,22 +28,17 @@ type yamlMiss struct {
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 func lookupYAML(filename string, src []byte, path string, segs []segment) (Field, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(src))
+	docs, err := parseMemo(filename, src, func() (any, error) { return decodeYAML(src) })
+	if err != nil {
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return Field{}, errorf(filename, line, 1, "invalid YAML: %s", m[2])
+		}
+		return Field{}, errorf(filename, 0, 0, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
 	var found []yamlFound
 	best := yamlMiss{depth: -1}
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-				line, _ := strconv.Atoi(m[1])
-				return Field{}, errorf(filename, line, 1, "invalid YAML: %s", m[2])
-			}
-			return Field{}, errorf(filename, 0, 0, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-		}
+	for _, doc := range docs.([]*yaml.Node) {
 		if len(doc.Content) == 0 {
 			continue
 		}
@@ -65,6 +60,24 @@ func lookupYAML(filename string, src []byte, path string, segs []segment) (Field
 			"field %s is in %d documents (first at line %d); ctgit rewrites a field found in one document", path, len(found), a.Line)
 	}
 	return yamlScalar(filename, src, path, found[0])
+}
+
+// decodeYAML decodes every document of src; an error anywhere fails the
+// whole source, as a lookup in a file that is not YAML throughout.
+func decodeYAML(src []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var docs []*yaml.Node
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, &doc)
+	}
 }
 
 // walkYAML follows segs from a document's root node.

@@ -157,6 +157,18 @@ func check(cfg *Config) Diagnostics {
 	return ds
 }
 
+// settingsBroken reports whether ds holds a schema error under settings:
+// the settings then did not decode, and checking their zero value would
+// add errors of its own ("settings.cache: path is empty") to the real one.
+func settingsBroken(ds Diagnostics) bool {
+	for _, d := range ds {
+		if d.Path == "settings" || strings.HasPrefix(d.Path, "settings.") {
+			return true
+		}
+	}
+	return false
+}
+
 func checkGate(g Gate) error {
 	var kinds []string
 	if g.Min != nil || g.Max != nil {

@@ -92,6 +92,24 @@ func TestCostErrors(t *testing.T) {
 	}
 }
 
+// TestSettingsSchemaErrorAlone: settings that fail the schema are reported
+// alone, not with errors their undecoded zero value would make up
+// (settings.cache: path is empty; a budget without prices).
+func TestSettingsSchemaErrorAlone(t *testing.T) {
+	root := graphRepo(t, `	train: {image: "i", command: ["x"]}
+	budget: {max: 5, window: "30d"}
+`)
+	gittestWrite(t, root, "pipelines/settings.cue", "package pipelines\n\nsettings: prices: local: {currency: \"USD\", cpuHour: 0.05, bogus: 1}\n")
+	_, err := Load(root, "pipelines")
+	var ds Diagnostics
+	if !errors.As(err, &ds) {
+		t.Fatalf("Load: %v, want diagnostics", err)
+	}
+	if len(ds) != 1 || ds[0].Path != "settings.prices.local.bogus" {
+		t.Fatalf("diagnostics %v, want only settings.prices.local.bogus", ds)
+	}
+}
+
 // TestCostLoads: prices and a budget decode, the budget's window is
 // decoded once, and it carries the repository's currency.
 func TestCostLoads(t *testing.T) {

@@ -105,7 +105,9 @@ func Load(root, dir string) (*Config, error) {
 	if len(ds) == 0 && cached == nil {
 		snapshot = lc.encode(cfg)
 	}
-	ds = append(ds, check(cfg)...)
+	if !settingsBroken(ds) {
+		ds = append(ds, check(cfg)...)
+	}
 	if len(ds) > 0 {
 		if !schemaV.Exists() {
 			if schemaV, err = compileSchema(cuecontext.New()); err != nil {

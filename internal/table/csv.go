@@ -9,9 +9,11 @@ import (
 )
 
 // csvBlockSize is how much of a CSV file one worker parses at a time: big
-// enough that the per-block overhead vanishes, small enough that a few
-// blocks in flight cost little memory.
-const csvBlockSize = 4 << 20
+// enough that the per-block overhead vanishes, small enough that the blocks
+// in flight (up to 2·GOMAXPROCS+1 a file, and a parsed copy per worker) cost
+// little memory: at 4 MiB they took 40–60 MB of the peak when both files
+// are read at once; at 512 KiB, under 10 MB, in the same time.
+const csvBlockSize = 512 << 10
 
 // ReadCSV reads comma-separated values with a header row (RFC 4180 quoting,
 // LF or CRLF line ends, blank lines skipped) from r; name is used in errors.

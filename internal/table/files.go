@@ -105,7 +105,7 @@ func CSVShape(in Input) ([]string, int64, map[string]int64, error) {
 		parseBlock(res, csvBlock{data: sample}, header, keep, path)
 		res.compact()
 		for i, h := range header {
-			if res.err == nil && (res.decOK[i] || len(res.text[i]) > 0 && noNumbers(res.cols[i])) {
+			if res.err == nil && (res.decOK[i] || res.hasText[i] && noNumbers(res.cols[i])) {
 				cell[h] = 4
 			}
 		}

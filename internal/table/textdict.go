@@ -2,15 +2,23 @@ package table
 
 import "math/bits"
 
-// textDict interns the texts of one column of a block: an open-addressing
-// table of indices into the block's texts, cheaper per lookup than a map
-// keyed by string for the short, few categories of a column. Each slot
-// holds a key besides the index: a text of at most 7 bytes is its own key
-// (its bytes and its length), so finding it compares one integer; a longer
-// text's key is its hash, and a matching key is confirmed on the bytes.
+// textDict interns the texts of one column: an open-addressing table of
+// indices into a worker's texts, cheaper per lookup than a map keyed by
+// string for the categories of a column. Each slot holds a key besides the
+// index: a text of at most 7 bytes is its own key (its bytes and its
+// length), so finding it compares one integer; a longer text's key is its
+// hash, and a matching key is confirmed on the bytes, which the slot points
+// at, so that a lookup touches one slot and the text's bytes, not also a
+// separate array of keys and the slice of texts.
 type textDict struct {
-	keys  []uint64
-	slots []int32 // index+1 into the texts; 0 is empty; len is a power of two
+	slots []dictSlot // len is a power of two
+}
+
+// dictSlot is one entry of a textDict; an empty one has code 0.
+type dictSlot struct {
+	key  uint64
+	text string // the text, for long keys
+	code int32  // index+1 into the texts
 }
 
 // textKey is t's key (see textDict); short reports whether the key alone
@@ -65,14 +73,15 @@ func (d *textDict) codeKey(t []byte, key uint64, texts *[]string) int {
 	short := key>>63 == 0
 	mask := uint64(len(d.slots) - 1)
 	for i := d.slotOf(key); ; i = (i + 1) & mask {
-		s := d.slots[i]
-		if s == 0 {
-			*texts = append(*texts, string(t))
-			d.slots[i], d.keys[i] = int32(len(*texts)), key
+		s := &d.slots[i]
+		if s.code == 0 {
+			text := string(t)
+			*texts = append(*texts, text)
+			*s = dictSlot{key: key, text: text, code: int32(len(*texts))}
 			return len(*texts) - 1
 		}
-		if d.keys[i] == key && (short || (*texts)[s-1] == string(t)) {
-			return int(s - 1)
+		if s.key == key && (short || s.text == string(t)) {
+			return int(s.code - 1)
 		}
 	}
 }
@@ -80,14 +89,14 @@ func (d *textDict) codeKey(t []byte, key uint64, texts *[]string) int {
 // grow doubles the table (to at least 256 slots) and re-enters texts.
 func (d *textDict) grow(texts []string) {
 	n := max(256, 2*len(d.slots))
-	d.slots, d.keys = make([]int32, n), make([]uint64, n)
+	d.slots = make([]dictSlot, n)
 	mask := uint64(n - 1)
 	for code, s := range texts {
 		key, _ := textKey(s)
 		i := d.slotOf(key)
-		for d.slots[i] != 0 {
+		for d.slots[i].code != 0 {
 			i = (i + 1) & mask
 		}
-		d.slots[i], d.keys[i] = int32(code+1), key
+		d.slots[i] = dictSlot{key: key, text: s, code: int32(code + 1)}
 	}
 }

@@ -60,6 +60,7 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 		if len(res.text[i]) > maxWorkerTexts {
 			res.text[i], res.remap[i] = res.text[i][:0], res.remap[i][:0]
 			clear(res.dicts[i].slots)
+			res.dicts[i].entries = res.dicts[i].entries[:0]
 		}
 	}
 	// The hot path works on locals: the column slices' own headers change,

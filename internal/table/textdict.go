@@ -4,21 +4,21 @@ import "math/bits"
 
 // textDict interns the texts of one column: an open-addressing table of
 // indices into a worker's texts, cheaper per lookup than a map keyed by
-// string for the categories of a column. Each slot holds a key besides the
-// index: a text of at most 7 bytes is its own key (its bytes and its
-// length), so finding it compares one integer; a longer text's key is its
-// hash, and a matching key is confirmed on the bytes, which the slot points
-// at, so that a lookup touches one slot and the text's bytes, not also a
-// separate array of keys and the slice of texts.
+// string for the categories of a column. Each text has a key: a text of at
+// most 7 bytes is its own key (its bytes and its length), so finding it
+// compares one integer; a longer text's key is its hash, and a matching key
+// is confirmed on the bytes. Keys and texts lie together in entries, in the
+// order the texts came, so that a lookup touches a 4-byte slot, then one
+// entry, and the frequent texts, which come early, share cache lines.
 type textDict struct {
-	slots []dictSlot // len is a power of two
+	slots   []int32 // index+1 into entries; 0 is empty; len is a power of two
+	entries []dictEntry
 }
 
-// dictSlot is one entry of a textDict; an empty one has code 0.
-type dictSlot struct {
+// dictEntry is a text of a textDict and its key.
+type dictEntry struct {
 	key  uint64
-	text string // the text, for long keys
-	code int32  // index+1 into the texts
+	text string
 }
 
 // textKey is t's key (see textDict); short reports whether the key alone
@@ -65,23 +65,24 @@ func (d *textDict) code(t []byte, texts *[]string) int {
 // codeKey is code for a text whose key is known.
 func (d *textDict) codeKey(t []byte, key uint64, texts *[]string) int {
 	// At most an eighth of a small table is used, so a lookup rarely
-	// probes twice; half of a large one, so a column of many distinct
-	// texts does not clear megabytes per block.
+	// probes twice; half of a large one, so that a column of many
+	// distinct texts costs each worker little memory.
 	if n := len(*texts) + 1; 8*n > len(d.slots) && (len(d.slots) < 4096 || 2*n > len(d.slots)) {
 		d.grow(*texts)
 	}
 	short := key>>63 == 0
 	mask := uint64(len(d.slots) - 1)
 	for i := d.slotOf(key); ; i = (i + 1) & mask {
-		s := &d.slots[i]
-		if s.code == 0 {
+		s := d.slots[i]
+		if s == 0 {
 			text := string(t)
 			*texts = append(*texts, text)
-			*s = dictSlot{key: key, text: text, code: int32(len(*texts))}
-			return len(*texts) - 1
+			d.entries = append(d.entries, dictEntry{key, text})
+			d.slots[i] = int32(len(d.entries))
+			return len(d.entries) - 1
 		}
-		if s.key == key && (short || s.text == string(t)) {
-			return int(s.code - 1)
+		if e := &d.entries[s-1]; e.key == key && (short || e.text == string(t)) {
+			return int(s - 1)
 		}
 	}
 }
@@ -89,14 +90,16 @@ func (d *textDict) codeKey(t []byte, key uint64, texts *[]string) int {
 // grow doubles the table (to at least 256 slots) and re-enters texts.
 func (d *textDict) grow(texts []string) {
 	n := max(256, 2*len(d.slots))
-	d.slots = make([]dictSlot, n)
+	d.slots = make([]int32, n)
+	d.entries = d.entries[:0]
 	mask := uint64(n - 1)
-	for code, s := range texts {
+	for _, s := range texts {
 		key, _ := textKey(s)
 		i := d.slotOf(key)
-		for d.slots[i].code != 0 {
+		for d.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		d.slots[i] = dictSlot{key: key, text: s, code: int32(code + 1)}
+		d.entries = append(d.entries, dictEntry{key, s})
+		d.slots[i] = int32(len(d.entries))
 	}
 }

@@ -57,10 +57,9 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 		res.cols[i] = res.cols[i][:0]
 		res.dec[i] = res.dec[i][:0]
 		res.scale[i], res.decMode[i], res.missing[i], res.hasText[i] = 0, true, 0, false
-		if len(res.text[i]) > maxWorkerTexts {
+		if len(res.text[i]) > maxWorkerTexts || res.dicts[i].full() {
 			res.text[i], res.remap[i] = res.text[i][:0], res.remap[i][:0]
-			clear(res.dicts[i].slots)
-			res.dicts[i].entries = res.dicts[i].entries[:0]
+			res.dicts[i].reset()
 		}
 	}
 	// The hot path works on locals: the column slices' own headers change,

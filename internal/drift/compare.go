@@ -119,7 +119,7 @@ func Compare(ref, cur *table.Table, p Policy) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	results, err := compareColumns(ref, cur, names, p)
+	results, err := compareColumns(ref, cur, names, p, false)
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +127,11 @@ func Compare(ref, cur *table.Table, p Policy) (*Report, error) {
 }
 
 // compareColumns tests the named columns of ref, which cur has too,
-// against their namesakes in cur, in parallel.
-func compareColumns(ref, cur *table.Table, names []string, p Policy) ([]columnResult, error) {
+// against their namesakes in cur, in parallel. own says that the tables
+// are the comparison's own, read for it and dropped after it, so that a
+// test may reorder a column's cells (sort it where it lies) rather than
+// copy it; a caller's tables are left as they are.
+func compareColumns(ref, cur *table.Table, names []string, p Policy, own bool) ([]columnResult, error) {
 	cols := make([]*table.Column, len(names))
 	pairs := make([]*table.Column, len(names))
 	for i, name := range names {
@@ -164,7 +167,7 @@ func compareColumns(ref, cur *table.Table, names []string, p Policy) ([]columnRe
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var w worker
+			w := worker{own: own}
 			for i := range next {
 				results[i] = w.compare(cols[i], pairs[i], ref.Rows, cur.Rows, p)
 			}
@@ -241,6 +244,10 @@ type worker struct {
 	keys, tmp     []uint32  // for sortDecNumbers
 	ca, cb        []uint32  // for countInts
 	lo            int64     // the integer ca[0] and cb[0] count
+	// own says that the worker may reorder the columns' cells (see
+	// compareColumns); inPlace that it may for the column at hand: no test
+	// of it reads its cells in file order.
+	own, inPlace bool
 }
 
 // countInts counts the cells of two compact columns at one scale per
@@ -309,15 +316,19 @@ func (w *worker) compare(rc, cc *table.Column, refRows, curRows int, p Policy) c
 		}
 		return res
 	}
-	var done []Method
+	var resolved []Method
 	for _, m := range methods {
 		if m == MethodAuto {
 			m = autoMethod(rc, categorical, nRef)
 		}
-		if slices.Contains(done, m) {
-			continue
+		if !slices.Contains(resolved, m) {
+			resolved = append(resolved, m)
 		}
-		done = append(done, m)
+	}
+	// Wasserstein sums the reference's deviation in file order; every
+	// other test reads a column in any order.
+	w.inPlace = w.own && !slices.Contains(resolved, MethodWasserstein)
+	for _, m := range resolved {
 		t := testResult{MethodResult: MethodResult{Method: m, Threshold: p.threshold(rc.Name, m)}}
 		if empty := w.test(&t, rc, cc, m, categorical, nRef, nCur); empty != "" {
 			res.empty = empty
@@ -351,10 +362,12 @@ func (w *worker) test(t *testResult, rc, cc *table.Column, m Method, categorical
 		score = wassersteinCounts(w.ca, w.cb, w.lo, rs, nRef, nCur) / max(std, 0.001)
 	case m == MethodKS || m == MethodWasserstein:
 		var std float64
+		var a, b []float64 // the sorted numbers of each side
 		switch {
 		case ksInts:
 			w.a, w.keys, w.tmp = sortDecNumbers(w.a[:0], rd, w.keys, w.tmp)
 			w.b, w.keys, w.tmp = sortDecNumbers(w.b[:0], cd, w.keys, w.tmp)
+			a, b = w.a, w.b
 		case m == MethodWasserstein:
 			// The reference's deviation is summed in file order, as
 			// PopulationStd does; then each side is sorted on its own.
@@ -372,23 +385,21 @@ func (w *worker) test(t *testResult, rc, cc *table.Column, m Method, categorical
 				w.b = numbers(w.b[:0], cc)
 				w.scratch = sortFloats(w.b, w.scratch)
 			}
+			a, b = w.a, w.b
 		default:
-			w.a = numbers(w.a[:0], rc)
-			w.b = numbers(w.b[:0], cc)
-			w.scratch = sortFloats(w.a, w.scratch)
-			w.scratch = sortFloats(w.b, w.scratch)
+			a, b = w.sortedNumbers(&w.a, rc), w.sortedNumbers(&w.b, cc)
 		}
-		if len(w.a) == 0 || len(w.b) == 0 {
-			if len(w.a) > 0 {
+		if len(a) == 0 || len(b) == 0 {
+			if len(a) > 0 {
 				return "current"
 			}
 			return "reference"
 		}
 		if m == MethodKS {
-			stat, score = KolmogorovSmirnov(w.a, w.b)
+			stat, score = KolmogorovSmirnov(a, b)
 			hasStat = true
 		} else {
-			score = Wasserstein(w.a, w.b) / max(std, 0.001)
+			score = Wasserstein(a, b) / max(std, 0.001)
 		}
 	case m == MethodChiSquare:
 		rc, w.rv = rc.FloatView(w.rv)
@@ -420,6 +431,21 @@ func (w *worker) test(t *testResult, rc, cc *table.Column, m Method, categorical
 	}
 	t.decide = score
 	return ""
+}
+
+// sortedNumbers returns the numbers of c sorted: where they lie in c when
+// the worker may reorder it and c holds floats, else copied into *buf
+// (reused).
+func (w *worker) sortedNumbers(buf *[]float64, c *table.Column) []float64 {
+	if w.inPlace {
+		if x := c.NumbersInPlace(); x != nil {
+			w.scratch = sortFloats(x, w.scratch)
+			return x
+		}
+	}
+	*buf = numbers((*buf)[:0], c)
+	w.scratch = sortFloats(*buf, w.scratch)
+	return *buf
 }
 
 // autoMethod picks the test for a column as Evidently's defaults do.

@@ -114,8 +114,10 @@ func (d *textDict) add(t []byte, key uint64, code int) (uint32, string) {
 	n := recordLen(len(t))
 	last := len(d.chunks) - 1
 	if last < 0 || len(d.chunks[last])+n > cap(d.chunks[last]) {
-		// A new chunk; one of its own for a record longer than a chunk.
-		d.chunks = append(d.chunks, make([]byte, 0, max(n, chunkSize)))
+		// A new chunk, twice the last up to chunkSize, so that a column
+		// of a few texts takes a few hundred bytes; one of its own for a
+		// record longer than a chunk.
+		d.chunks = append(d.chunks, make([]byte, 0, max(n, 512<<min(len(d.chunks), 7))))
 		for range (n - 1) / chunkSize {
 			d.chunks = append(d.chunks, nil)
 		}

@@ -240,10 +240,11 @@ const decMissing = table.MissingDecimal
 // comparing a million-row column allocates nothing per value.
 type worker struct {
 	a, b, scratch []float64
-	rv, cv        []float64 // compact columns expanded
-	keys, tmp     []uint32  // for sortDecNumbers
-	ca, cb        []uint32  // for countInts
-	lo            int64     // the integer ca[0] and cb[0] count
+	rv, cv        []float64   // compact columns expanded
+	keys, tmp     []uint32    // for sortDecNumbers
+	kbuf          [3][]uint32 // for sortDecKeys
+	ca, cb        []uint32    // for countInts
+	lo            int64       // the integer ca[0] and cb[0] count
 	// own says that the worker may reorder the columns' cells (see
 	// compareColumns); inPlace that it may for the column at hand: no test
 	// of it reads its cells in file order.
@@ -365,9 +366,19 @@ func (w *worker) test(t *testResult, rc, cc *table.Column, m Method, categorical
 		var a, b []float64 // the sorted numbers of each side
 		switch {
 		case ksInts:
-			w.a, w.keys, w.tmp = sortDecNumbers(w.a[:0], rd, w.keys, w.tmp)
-			w.b, w.keys, w.tmp = sortDecNumbers(w.b[:0], cd, w.keys, w.tmp)
-			a, b = w.a, w.b
+			// KS reads only the order, which the integers of two
+			// columns at one scale have: they are sorted as they are.
+			ka, spare := sortDecKeys(w.kbuf[0], w.kbuf[1], rd)
+			kb, spare := sortDecKeys(spare, w.kbuf[2], cd)
+			w.kbuf = [3][]uint32{ka, kb, spare}
+			if len(ka) == 0 || len(kb) == 0 {
+				if len(ka) > 0 {
+					return "current"
+				}
+				return "reference"
+			}
+			stat, score = ksPValue(ksStatistic(ka, kb), len(ka), len(kb))
+			hasStat = true
 		case m == MethodWasserstein:
 			// The reference's deviation is summed in file order, as
 			// PopulationStd does; then each side is sorted on its own.
@@ -388,6 +399,9 @@ func (w *worker) test(t *testResult, rc, cc *table.Column, m Method, categorical
 			a, b = w.a, w.b
 		default:
 			a, b = w.sortedNumbers(&w.a, rc), w.sortedNumbers(&w.b, cc)
+		}
+		if ksInts {
+			break
 		}
 		if len(a) == 0 || len(b) == 0 {
 			if len(a) > 0 {

@@ -123,7 +123,7 @@ func Compare(ref, cur *table.Table, p Policy) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	results, err := compareColumns(ref, cur, names, p)
+	results, err := compareColumns(ref, cur, names, p, false)
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +131,11 @@ func Compare(ref, cur *table.Table, p Policy) (*Report, error) {
 }
 
 // compareColumns tests the named columns of ref, which cur has too,
-// against their namesakes in cur, in parallel.
-func compareColumns(ref, cur *table.Table, names []string, p Policy) ([]columnResult, error) {
+// against their namesakes in cur, in parallel. own says that the tables
+// are the comparison's own, read for it and dropped after it, so that a
+// test may reorder a column's cells (sort it where it lies) rather than
+// copy it; a caller's tables are left as they are.
+func compareColumns(ref, cur *table.Table, names []string, p Policy, own bool) ([]columnResult, error) {
 	cols := make([]*table.Column, len(names))
 	pairs := make([]*table.Column, len(names))
 	for i, name := range names {
@@ -168,7 +171,7 @@ func compareColumns(ref, cur *table.Table, names []string, p Policy) ([]columnRe
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var w worker
+			w := worker{own: own}
 			for i := range next {
 				results[i] = w.compare(cols[i], pairs[i], ref.Rows, cur.Rows, p)
 			}
@@ -241,10 +244,15 @@ const decMissing = table.MissingDecimal
 // comparing a million-row column allocates nothing per value.
 type worker struct {
 	a, b, scratch []float64
-	rv, cv        []float64 // compact columns expanded
-	keys, tmp     []uint32  // for sortDecNumbers
-	ca, cb        []uint32  // for countInts
-	lo            int64     // the integer ca[0] and cb[0] count
+	rv, cv        []float64   // compact columns expanded
+	keys, tmp     []uint32    // for sortDecNumbers
+	kbuf          [3][]uint32 // for sortDecKeys
+	ca, cb        []uint32    // for countInts
+	lo            int64       // the integer ca[0] and cb[0] count
+	// own says that the worker may reorder the columns' cells (see
+	// compareColumns); inPlace that it may for the column at hand: no test
+	// of it reads its cells in file order.
+	own, inPlace bool
 }
 
 // countInts counts the cells of two compact columns at one scale per
@@ -313,15 +321,19 @@ func (w *worker) compare(rc, cc *table.Column, refRows, curRows int, p Policy) c
 		}
 		return res
 	}
-	var done []Method
+	var resolved []Method
 	for _, m := range methods {
 		if m == MethodAuto {
 			m = autoMethod(rc, categorical, nRef)
 		}
-		if slices.Contains(done, m) {
-			continue
+		if !slices.Contains(resolved, m) {
+			resolved = append(resolved, m)
 		}
-		done = append(done, m)
+	}
+	// Wasserstein sums the reference's deviation in file order; every
+	// other test reads a column in any order.
+	w.inPlace = w.own && !slices.Contains(resolved, MethodWasserstein)
+	for _, m := range resolved {
 		t := testResult{MethodResult: MethodResult{Method: m, Threshold: p.threshold(rc.Name, m)}}
 		if empty := w.test(&t, rc, cc, m, categorical, nRef, nCur); empty != "" {
 			res.empty = empty
@@ -355,10 +367,22 @@ func (w *worker) test(t *testResult, rc, cc *table.Column, m Method, categorical
 		score = wassersteinCounts(w.ca, w.cb, w.lo, rs, nRef, nCur) / max(std, 0.001)
 	case m == MethodKS || m == MethodWasserstein:
 		var std float64
+		var a, b []float64 // the sorted numbers of each side
 		switch {
 		case ksInts:
-			w.a, w.keys, w.tmp = sortDecNumbers(w.a[:0], rd, w.keys, w.tmp)
-			w.b, w.keys, w.tmp = sortDecNumbers(w.b[:0], cd, w.keys, w.tmp)
+			// KS reads only the order, which the integers of two
+			// columns at one scale have: they are sorted as they are.
+			ka, spare := sortDecKeys(w.kbuf[0], w.kbuf[1], rd)
+			kb, spare := sortDecKeys(spare, w.kbuf[2], cd)
+			w.kbuf = [3][]uint32{ka, kb, spare}
+			if len(ka) == 0 || len(kb) == 0 {
+				if len(ka) > 0 {
+					return "current"
+				}
+				return "reference"
+			}
+			stat, score = ksPValue(ksStatistic(ka, kb), len(ka), len(kb))
+			hasStat = true
 		case m == MethodWasserstein:
 			// The reference's deviation is summed in file order, as
 			// PopulationStd does; then each side is sorted on its own.
@@ -376,23 +400,24 @@ func (w *worker) test(t *testResult, rc, cc *table.Column, m Method, categorical
 				w.b = numbers(w.b[:0], cc)
 				w.scratch = sortFloats(w.b, w.scratch)
 			}
+			a, b = w.a, w.b
 		default:
-			w.a = numbers(w.a[:0], rc)
-			w.b = numbers(w.b[:0], cc)
-			w.scratch = sortFloats(w.a, w.scratch)
-			w.scratch = sortFloats(w.b, w.scratch)
+			a, b = w.sortedNumbers(&w.a, rc), w.sortedNumbers(&w.b, cc)
 		}
-		if len(w.a) == 0 || len(w.b) == 0 {
-			if len(w.a) > 0 {
+		if ksInts {
+			break
+		}
+		if len(a) == 0 || len(b) == 0 {
+			if len(a) > 0 {
 				return "current"
 			}
 			return "reference"
 		}
 		if m == MethodKS {
-			stat, score = KolmogorovSmirnov(w.a, w.b)
+			stat, score = KolmogorovSmirnov(a, b)
 			hasStat = true
 		} else {
-			score = Wasserstein(w.a, w.b) / max(std, 0.001)
+			score = Wasserstein(a, b) / max(std, 0.001)
 		}
 	case m == MethodChiSquare:
 		rc, w.rv = rc.FloatView(w.rv)
@@ -424,6 +449,21 @@ func (w *worker) test(t *testResult, rc, cc *table.Column, m Method, categorical
 	}
 	t.decide = score
 	return ""
+}
+
+// sortedNumbers returns the numbers of c sorted: where they lie in c when
+// the worker may reorder it and c holds floats, else copied into *buf
+// (reused).
+func (w *worker) sortedNumbers(buf *[]float64, c *table.Column) []float64 {
+	if w.inPlace {
+		if x := c.NumbersInPlace(); x != nil {
+			w.scratch = sortFloats(x, w.scratch)
+			return x
+		}
+	}
+	*buf = numbers((*buf)[:0], c)
+	w.scratch = sortFloats(*buf, w.scratch)
+	return *buf
 }
 
 // autoMethod picks the test for a column as Evidently's defaults do.

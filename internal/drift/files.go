@@ -64,7 +64,7 @@ func CompareInputs(refIn, curIn table.Input, opt table.ReadOptions, p Policy, bu
 		if err != nil {
 			return nil, err
 		}
-		res, err := compareColumns(ref, cur, sub, p)
+		res, err := compareColumns(ref, cur, sub, p, true)
 		if err != nil {
 			return nil, err
 		}
@@ -95,7 +95,7 @@ func compareWhole(refIn, curIn table.Input, opt table.ReadOptions, p Policy) (*R
 	if err != nil {
 		return nil, err
 	}
-	results, err := compareColumns(ref, cur, names, p)
+	results, err := compareColumns(ref, cur, names, p, true)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package drift
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -55,6 +56,69 @@ func TestCompareFilesInGroups(t *testing.T) {
 		t.Error("want an error for a missing file")
 	}
 }
+
+// TestCompareFilesSortsInPlaceAlike checks that a comparison of files,
+// which sorts the columns it read where they lie, reports exactly what
+// Compare reports on the caller's tables, which it leaves as they are:
+// full-precision floats with missing cells, several methods a column (KS
+// first, then tests that read the sorted column), Wasserstein (which needs
+// file order, so nothing is sorted in place), and auto.
+func TestCompareFilesSortsInPlaceAlike(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, shift float64, seed uint64) string {
+		r := rand.New(rand.NewPCG(seed, 2))
+		var b strings.Builder
+		b.WriteString("a,b,c,k\n")
+		for i := range 5000 {
+			a := fmt.Sprint(r.NormFloat64() + shift)
+			if i%7 == 0 {
+				a = ""
+			}
+			fmt.Fprintf(&b, "%s,%v,%v,k%d\n", a, r.ExpFloat64()*1e3, float64(r.IntN(30))+0.5, r.IntN(6))
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ref, cur := write("ref.csv", 0, 1), write("cur.csv", 0.05, 2)
+	for _, methods := range []string{"ks,psi,chisquare", "ks,jensenshannon", "ks,wasserstein,psi", "wasserstein,ks,psi", "auto", "psi,ks"} {
+		ml, err := ParseMethods(methods)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Policy{Method: ml}
+		refT, err := table.ReadFile(ref, table.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		curT, err := table.ReadFile(cur, table.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := refT.Column("a").Floats()[:20:20]
+		before = append([]float64(nil), before...)
+		want, err := Compare(refT, curT, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(before, refT.Column("a").Floats()[:20], cmpNaN); d != "" {
+			t.Fatalf("%s: Compare reordered the caller's column:\n%s", methods, d)
+		}
+		got, err := CompareFiles(ref, cur, table.ReadOptions{}, p, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Reference.Path, want.Current.Path = got.Reference.Path, got.Current.Path
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s: CompareFiles differs from Compare (-Compare +CompareFiles):\n%s", methods, d)
+		}
+	}
+}
+
+// cmpNaN compares floats bit for bit, so that NaN equals NaN.
+var cmpNaN = cmp.Comparer(func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
 
 // TestFileInputsRefuseSpecialFiles checks that pipeline data (File) that
 // is a FIFO or a device is refused at once, never read.

@@ -41,13 +41,15 @@ func ksPValue(d float64, n1, n2 int) (_, p float64) {
 }
 
 // ksStatistic is max |F_a(x) − F_b(x)| over the pooled sample, with each
-// difference formed as i/n1 − j/n2 exactly as SciPy forms it.
-func ksStatistic(a, b []float64) float64 {
+// difference formed as i/n1 − j/n2 exactly as SciPy forms it. It reads
+// only the order of the values: sorted integers whose order is that of the
+// numbers give the numbers' statistic.
+func ksStatistic[T float64 | uint32](a, b []T) float64 {
 	n1, n2 := float64(len(a)), float64(len(b))
 	i, j := 0, 0
 	maxS, minS := math.Inf(-1), math.Inf(1)
 	for i < len(a) || j < len(b) {
-		var v float64
+		var v T
 		switch {
 		case i == len(a):
 			v = b[j]

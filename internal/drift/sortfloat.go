@@ -1,6 +1,9 @@
 package drift
 
-import "unsafe"
+import (
+	"slices"
+	"unsafe"
+)
 
 // sortFloats sorts x ascending (x holds no NaN) with an LSD radix sort on
 // the order-preserving integer image of each float, using scratch (grown if
@@ -153,6 +156,50 @@ func insertionSort(x []float64) {
 		}
 		x[j] = v
 	}
+}
+
+// sortDecKeys sorts the numbers of a compact column as sortDecNumbers does
+// but leaves them as their 32-bit keys (d with its sign bit flipped, whose
+// unsigned order is the order of d), for a test that reads only the order:
+// 4 bytes a value instead of 8. keys and tmp are buffers it fills and
+// reuses; it returns the sorted keys, in one of them, and the other.
+func sortDecKeys(keys, tmp []uint32, dec []int32) (sorted, spare []uint32) {
+	keys = keys[:0]
+	for _, d := range dec {
+		if d != decMissing {
+			keys = append(keys, uint32(d)^1<<31)
+		}
+	}
+	n := len(keys)
+	tmp = slices.Grow(tmp[:0], n)[:n]
+	const bits = 11
+	var hist [3][1 << bits]int
+	for _, k := range keys {
+		hist[0][k&(1<<bits-1)]++
+		hist[1][(k>>bits)&(1<<bits-1)]++
+		hist[2][k>>(2*bits)]++
+	}
+	src, out := keys, tmp
+	for p := range 3 {
+		h := &hist[p]
+		shift := uint(p * bits)
+		// A pass where every key has the same digit moves nothing.
+		if n == 0 || h[(src[0]>>shift)&(1<<bits-1)] == n {
+			continue
+		}
+		sum := 0
+		for i, c := range h {
+			h[i] = sum
+			sum += c
+		}
+		for _, k := range src {
+			d := (k >> shift) & (1<<bits - 1)
+			out[h[d]] = k
+			h[d]++
+		}
+		src, out = out, src
+	}
+	return src, out
 }
 
 // sortDecNumbers sorts the numbers of a compact column (its integers,

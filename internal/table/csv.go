@@ -9,9 +9,11 @@ import (
 )
 
 // csvBlockSize is how much of a CSV file one worker parses at a time: big
-// enough that the per-block overhead vanishes, small enough that a few
-// blocks in flight cost little memory.
-const csvBlockSize = 4 << 20
+// enough that the per-block overhead vanishes, small enough that the blocks
+// in flight (up to 2·workers+1 a file, and a parsed copy per worker) cost
+// little memory: at 4 MiB they took 40–60 MB of the peak when both files
+// are read at once; at 512 KiB, under 10 MB, in the same time.
+const csvBlockSize = 512 << 10
 
 // ReadCSV reads comma-separated values with a header row (RFC 4180 quoting,
 // LF or CRLF line ends, blank lines skipped) from r; name is used in errors.
@@ -19,8 +21,12 @@ const csvBlockSize = 4 << 20
 // into a 4-byte integer for columns of plain decimals or of texts (see
 // Column.dec and Column.codes), else into one float64.
 func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
+	workers := opt.workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	// Blocks in flight: one being read, those queued, one per worker.
-	rd := &csvReader{r: r, name: name, free: make(chan *[]byte, 2*runtime.GOMAXPROCS(0)+1)}
+	rd := &csvReader{r: r, name: name, free: make(chan *[]byte, 2*workers+1)}
 	header, err := rd.header()
 	if err != nil {
 		return nil, err
@@ -49,9 +55,9 @@ func ReadCSV(r io.Reader, name string, opt ReadOptions) (*Table, error) {
 
 	m := &csvMerge{t: t, dicts: make([]map[string]int, len(t.Columns)), line: rd.line, sizeHint: opt.sizeHint}
 	m.turn.L = &m.mu
-	blocks := make(chan csvBlock, runtime.GOMAXPROCS(0))
+	blocks := make(chan csvBlock, workers)
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -274,27 +274,36 @@ func TestReadCSVCompact(t *testing.T) {
 }
 
 // TestReadCSVManyTexts interns more distinct texts than the first table
-// holds, repeated and in several blocks, and reads each one back.
+// holds, repeated and in several blocks, and reads each one back; and a
+// column of ids, more than a worker keeps interned across blocks, some
+// repeated after the worker has started afresh.
 func TestReadCSVManyTexts(t *testing.T) {
 	var b strings.Builder
-	b.WriteString("k,x\n")
+	b.WriteString("k,x,id\n")
 	const n = 300_000
 	text := func(i int) string { return fmt.Sprintf("cat_%d", (i*7919)%5003) }
+	id := func(i int) string { return fmt.Sprintf("id-%d", i%(n/2+maxWorkerTexts/3)) }
 	for i := range n {
-		fmt.Fprintf(&b, "%s,%d\n", text(i), i)
+		fmt.Fprintf(&b, "%s,%d,%s\n", text(i), i, id(i))
 	}
 	tab, err := ReadCSV(strings.NewReader(b.String()), "texts.csv", ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := tab.Columns[0]
+	col, ids := tab.Columns[0], tab.Columns[2]
 	for i := range n {
 		if _, kind, got := col.At(i); kind != CellText || got != text(i) {
 			t.Fatalf("row %d: %v %q, want %q", i, kind, got, text(i))
 		}
+		if _, kind, got := ids.At(i); kind != CellText || got != id(i) {
+			t.Fatalf("row %d: %v %q, want %q", i, kind, got, id(i))
+		}
 	}
 	if len(col.text) != 5003 {
 		t.Errorf("%d distinct texts, want 5003", len(col.text))
+	}
+	if want := n/2 + maxWorkerTexts/3; len(ids.text) != want {
+		t.Errorf("%d distinct ids, want %d", len(ids.text), want)
 	}
 }
 

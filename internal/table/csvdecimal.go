@@ -83,7 +83,7 @@ func (res *csvResult) compact() {
 			}
 			res.toFloats(ci)
 		}
-		if len(res.text[ci]) > 0 {
+		if res.hasText[ci] {
 			continue
 		}
 		res.dec[ci], res.scale[ci], res.decOK[ci] = toDec(res.dec[ci], res.cols[ci])

@@ -51,7 +51,7 @@ func (m *csvMerge) merge(idx int, res *csvResult, size int) {
 		// could start a garbage collection while the heap grows.
 		var n32, n64 int
 		for ci := range t.Columns {
-			if len(res.text[ci]) == 0 && res.decOK[ci] || len(res.text[ci]) > 0 && noNumbers(res.cols[ci]) {
+			if !res.hasText[ci] && res.decOK[ci] || res.hasText[ci] && noNumbers(res.cols[ci]) {
 				n32++
 			} else {
 				n64++
@@ -60,10 +60,10 @@ func (m *csvMerge) merge(idx int, res *csvResult, size int) {
 		slab32 := make([]int32, n32*est)
 		slab64 := make([]float64, n64*est)
 		for ci, col := range t.Columns {
-			if len(res.text[ci]) == 0 && res.decOK[ci] {
+			if !res.hasText[ci] && res.decOK[ci] {
 				col.dec, col.scale = slab32[:0:est], res.scale[ci]
 				slab32 = slab32[est:]
-			} else if len(res.text[ci]) > 0 && noNumbers(res.cols[ci]) {
+			} else if res.hasText[ci] && noNumbers(res.cols[ci]) {
 				col.codes = slab32[:0:est]
 				slab32 = slab32[est:]
 			} else {
@@ -102,7 +102,7 @@ func (m *csvMerge) mergeColumn(col *Column, ci int, res *csvResult) {
 		}
 		vals = res.floats(ci)
 	}
-	if col.codes != nil && len(res.text[ci]) == 0 {
+	if col.codes != nil && !res.hasText[ci] {
 		if noNumbers(vals) { // all missing
 			for range vals {
 				col.codes = append(col.codes, codeMissing)
@@ -112,7 +112,7 @@ func (m *csvMerge) mergeColumn(col *Column, ci int, res *csvResult) {
 		col.values = codesToFloat(make([]float64, 0, max(cap(col.codes), len(col.codes)+len(vals))), col.codes)
 		col.codes = nil
 	}
-	if len(res.text[ci]) == 0 {
+	if !res.hasText[ci] {
 		if col.dec != nil && res.decOK[ci] && res.scale[ci] <= col.scale &&
 			rescale(res.dec[ci], col.scale-res.scale[ci]) {
 			col.dec = append(col.dec, res.dec[ci]...)
@@ -136,21 +136,24 @@ func (m *csvMerge) mergeColumn(col *Column, ci int, res *csvResult) {
 		dict = map[string]int{}
 		m.dicts[ci] = dict
 	}
-	remap := make([]int, len(res.text[ci]))
-	for i, s := range res.text[ci] {
+	// The worker's texts the merge has not seen yet get their table
+	// codes; those it has keep theirs.
+	remap := res.remap[ci]
+	for _, s := range res.text[ci][len(remap):] {
 		code, ok := dict[s]
 		if !ok {
 			code = len(col.text)
 			dict[s] = code
 			col.text = append(col.text, s)
 		}
-		remap[i] = code
+		remap = append(remap, int32(code))
 	}
+	res.remap[ci] = remap
 	if col.codes != nil {
 		if noNumbers(vals) {
 			for _, v := range vals {
 				if isText(v) {
-					col.codes = append(col.codes, int32(remap[math.Float64bits(v)&payloadMask]))
+					col.codes = append(col.codes, remap[math.Float64bits(v)&payloadMask])
 					col.texts++
 				} else {
 					col.codes = append(col.codes, codeMissing)
@@ -164,7 +167,7 @@ func (m *csvMerge) mergeColumn(col *Column, ci int, res *csvResult) {
 	}
 	for _, v := range vals {
 		if isText(v) {
-			v = textValue(remap[math.Float64bits(v)&payloadMask])
+			v = textValue(int(remap[math.Float64bits(v)&payloadMask]))
 			col.texts++
 		}
 		col.values = append(col.values, v)

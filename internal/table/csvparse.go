@@ -20,10 +20,22 @@ type csvResult struct {
 	rows    int
 	lines   int // newlines consumed, to number the lines of later blocks
 	cols    [][]float64
+	// text, dicts and remap outlive a block: a worker's texts of a
+	// column are interned once, not once a block, and remap holds the
+	// table's code of each of them that the merge has seen (see
+	// csvMerge.mergeColumn). A column whose texts outgrow maxWorkerTexts
+	// starts afresh at the next block, so that a column of ids does not
+	// cost every worker a dictionary of all of them.
 	text    [][]string
 	dicts   []textDict
+	remap   [][]int32
+	hasText []bool // whether the block has a text cell in the column
 	err     error
 }
+
+// maxWorkerTexts is how many texts of a column a worker keeps interned
+// across blocks.
+const maxWorkerTexts = 1 << 16
 
 // parseBlock parses the records of one block into res, reusing its
 // buffers. Line numbers in errors count from the block's first line (0);
@@ -37,22 +49,22 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 		res.decOK = make([]bool, len(res.cols))
 		res.decMode = make([]bool, len(res.cols))
 		res.missing = make([]int, len(res.cols))
+		res.dicts = make([]textDict, len(res.cols))
+		res.remap = make([][]int32, len(res.cols))
+		res.hasText = make([]bool, len(res.cols))
 	}
 	for i := range res.cols {
 		res.cols[i] = res.cols[i][:0]
-		res.text[i] = res.text[i][:0]
 		res.dec[i] = res.dec[i][:0]
-		res.scale[i], res.decMode[i], res.missing[i] = 0, true, 0
-	}
-	if res.dicts == nil {
-		res.dicts = make([]textDict, len(res.cols))
-	}
-	for i := range res.dicts {
-		clear(res.dicts[i].slots)
+		res.scale[i], res.decMode[i], res.missing[i], res.hasText[i] = 0, true, 0, false
+		if len(res.text[i]) > maxWorkerTexts || res.dicts[i].full() {
+			res.text[i], res.remap[i] = res.text[i][:0], res.remap[i][:0]
+			res.dicts[i].reset()
+		}
 	}
 	// The hot path works on locals: the column slices' own headers change,
 	// the slices of them do not.
-	dicts, decs, scales, modes := res.dicts, res.dec, res.scale, res.decMode
+	dicts, decs, scales, modes, hasText := res.dicts, res.dec, res.scale, res.decMode, res.hasText
 	var scratch []byte
 	line, rows := 0, 0
 	pos := 0
@@ -124,6 +136,7 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 					}
 					v := textValue(dicts[ci].codeKey(data[pos:end], key, &res.text[ci]))
 					res.cols[ci] = append(res.cols[ci], v)
+					hasText[ci] = true
 					field++
 					pos = end + 1
 					if end == len(data) {
@@ -191,6 +204,7 @@ func parseBlock(res *csvResult, b csvBlock, header []string, keep []int, name st
 				case CellText:
 					t := trimSpace(cell)
 					v = textValue(dicts[ci].code(t, &res.text[ci]))
+					hasText[ci] = true
 				}
 				res.cols[ci] = append(res.cols[ci], v)
 			}

@@ -3,6 +3,9 @@ package table
 import (
 	"bytes"
 	"io"
+	"math"
+	"os"
+	"runtime"
 )
 
 // DefaultMemoryBudget is the bytes of parsed cells a comparison of two
@@ -54,13 +57,15 @@ func ReadBoth(refIn, curIn Input, opt ReadOptions) (ref, cur *Table, err error) 
 			f.Close()
 		}
 	}
+	refOpt, curOpt := opt, opt
+	refOpt.workers, curOpt.workers = shareCores(runtime.GOMAXPROCS(0), inputBytes(refIn), inputBytes(curIn))
 	var curErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		cur, curErr = readInput(curIn, opt)
+		cur, curErr = readInput(curIn, curOpt)
 	}()
-	ref, err = readInput(refIn, opt)
+	ref, err = readInput(refIn, refOpt)
 	<-done
 	if err == nil {
 		err = curErr
@@ -69,6 +74,34 @@ func ReadBoth(refIn, curIn Input, opt ReadOptions) (ref, cur *Table, err error) 
 		return nil, nil, err
 	}
 	return ref, cur, nil
+}
+
+// shareCores splits procs parsing goroutines between two files read at
+// once in proportion to their sizes, at least one each, so that both end
+// about together and no core is parsed for twice: each worker holds
+// buffers and a dictionary per text column, which twice the workers would
+// hold twice. With one core, or a size unknown (0), each file gets procs.
+func shareCores(procs int, refBytes, curBytes int64) (ref, cur int) {
+	if procs < 2 || refBytes <= 0 || curBytes <= 0 {
+		return procs, procs
+	}
+	ref = int(math.Round(float64(procs) * float64(refBytes) / float64(refBytes+curBytes)))
+	ref = min(max(ref, 1), procs-1)
+	return ref, procs - ref
+}
+
+// inputBytes is the size of in's files on disk, or 0 when one cannot be
+// told.
+func inputBytes(in Input) int64 {
+	var n int64
+	for _, p := range in.each() {
+		st, err := os.Stat(p.path)
+		if err != nil || !st.Mode().IsRegular() {
+			return 0
+		}
+		n += st.Size()
+	}
+	return n
 }
 
 // CSVShape returns a CSV file's header, about its number of rows (from
@@ -105,7 +138,7 @@ func CSVShape(in Input) ([]string, int64, map[string]int64, error) {
 		parseBlock(res, csvBlock{data: sample}, header, keep, path)
 		res.compact()
 		for i, h := range header {
-			if res.err == nil && (res.decOK[i] || len(res.text[i]) > 0 && noNumbers(res.cols[i])) {
+			if res.err == nil && (res.decOK[i] || res.hasText[i] && noNumbers(res.cols[i])) {
 				cell[h] = 4
 			}
 		}

@@ -96,3 +96,25 @@ func TestOpenStreamEndsWithContext(t *testing.T) {
 		}
 	}
 }
+
+// TestShareCores checks how two files read at once share the cores.
+func TestShareCores(t *testing.T) {
+	for _, tc := range []struct {
+		procs    int
+		ref, cur int64
+		wr, wc   int
+	}{
+		{2, 100, 100, 1, 1},
+		{16, 100, 100, 8, 8},
+		{16, 300, 100, 12, 4},
+		{8, 1 << 30, 1, 7, 1}, // a tiny current file still gets a worker
+		{8, 1, 1 << 30, 1, 7}, // and so does a tiny reference
+		{1, 100, 100, 1, 1},   // one core: each file gets it
+		{4, 0, 100, 4, 4},     // a size unknown: each file gets every core
+		{3, 100, 100, 2, 1},   // odd counts round, the total stays procs
+	} {
+		if r, c := shareCores(tc.procs, tc.ref, tc.cur); r != tc.wr || c != tc.wc {
+			t.Errorf("shareCores(%d, %d, %d) = %d, %d, want %d, %d", tc.procs, tc.ref, tc.cur, r, c, tc.wr, tc.wc)
+		}
+	}
+}

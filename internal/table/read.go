@@ -16,6 +16,9 @@ type ReadOptions struct {
 	Columns []string
 
 	sizeHint int64 // bytes of input, when known
+	// workers is how many goroutines parse a CSV file's blocks; 0 means
+	// GOMAXPROCS. ReadBoth shares the cores between its two files.
+	workers int
 }
 
 // ReadFile reads a CSV or Parquet file into a Table. Errors are

@@ -101,6 +101,29 @@ func (c *Column) Decimals() (d []int32, scale int) { return c.dec, c.scale }
 // write to it.
 func (c *Column) Floats() []float64 { return c.values }
 
+// NumbersInPlace reorders a column held as floats (see Floats) without
+// text cells so that its numbers come first, in no particular order, and
+// its missing cells after them, and returns the numbers: c's own slice,
+// for a caller that owns c to sort where it lies instead of copying a
+// column of millions of values. Afterwards cell i is no longer the file's
+// row i; what does not depend on the order (Len, Missing, Tally, the
+// values themselves) is unchanged. It returns nil, changing nothing, for
+// a column held otherwise or holding texts.
+func (c *Column) NumbersInPlace() []float64 {
+	if c.values == nil || c.texts != 0 {
+		return nil
+	}
+	v := c.values
+	n := 0
+	for i, x := range v {
+		if x == x {
+			v[n], v[i] = x, v[n]
+			n++
+		}
+	}
+	return v[:n:n]
+}
+
 // Tally counts the cells of c held as floats or as text codes: textCount[i]
 // counts the cells of texts[i], numCount each number. A column held as
 // Decimals counts nothing: take its FloatView first.

@@ -126,7 +126,9 @@ func compareFromProfile(prof *profile, refIn, curIn table.Input, opt table.ReadO
 		if err != nil {
 			return nil, "", err
 		}
-		res, err := compareColumns(ref, cur, sub, p)
+		// Both tables are this comparison's own: the profile's columns
+		// were decoded for it.
+		res, err := compareColumns(ref, cur, sub, p, true)
 		if err != nil {
 			return nil, "", err
 		}
@@ -192,12 +194,8 @@ func compareBuilding(refIn, curIn table.Input, opt table.ReadOptions, p Policy, 
 		if err != nil {
 			return fail(err)
 		}
-		res, err := compareColumns(ref, cur, sub, p)
-		if err != nil {
-			return fail(err)
-		}
-		results = append(results, res...)
-		refDS, curDS = Dataset{Path: ref.Path, Rows: ref.Rows}, Dataset{Path: cur.Path, Rows: cur.Rows}
+		// The profile takes the reference's columns in file order, before
+		// the comparison sorts them where they lie.
 		if w != nil {
 			w.meta.rows = ref.Rows
 			if err := w.add(ref); err != nil {
@@ -206,6 +204,12 @@ func compareBuilding(refIn, curIn table.Input, opt table.ReadOptions, p Policy, 
 				w = nil
 			}
 		}
+		res, err := compareColumns(ref, cur, sub, p, true)
+		if err != nil {
+			return fail(err)
+		}
+		results = append(results, res...)
+		refDS, curDS = Dataset{Path: ref.Path, Rows: ref.Rows}, Dataset{Path: cur.Path, Rows: cur.Rows}
 	}
 	if len(groups) > 1 {
 		// As CompareInputs reports a comparison in column groups.

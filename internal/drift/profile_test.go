@@ -1,9 +1,13 @@
 package drift
 
 import (
+	"maps"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,8 +70,12 @@ func TestProfileSameReportSciPyShapes(t *testing.T) {
 			writeColumnsCSV(t, refPath, []string{"x"}, [][]string{loadCells(t, c.Ref)})
 			writeColumnsCSV(t, curPath, []string{"x"}, [][]string{loadCells(t, c.Cur)})
 			one := 1.0
+			// In the order of their names, so that a numerical column's
+			// profile is built under ks, which sorts the columns it reads
+			// where they lie, and then used by wasserstein, which sums in
+			// file order.
 			var policies []Policy
-			for m := range c.Scores {
+			for _, m := range slices.Sorted(maps.Keys(c.Scores)) {
 				policies = append(policies, Policy{Method: MethodList{m}, NullShareThreshold: &one})
 			}
 			policies = append(policies, Policy{Method: MethodList{MethodKS, MethodChiSquare, MethodPSI}},
@@ -363,4 +371,73 @@ func observe(c *table.Column) columnView {
 	v.DecNil, v.FloatsNil = v.Dec == nil, v.Floats == nil
 	v.Texts, v.TextCount, v.NumCount = c.Tally()
 	return v
+}
+
+// TestProfileKeepsFileOrder builds a profile under ks, which sorts the
+// full-precision floats it reads where they lie: the profile holds the
+// reference as read, in file order with its missing cells where they were,
+// not as sorted (wasserstein sums the reference in file order), and a
+// comparison under wasserstein from it is the files' bit for bit.
+func TestProfileKeepsFileOrder(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	cells := func(n int, shift float64) []string {
+		out := make([]string, n)
+		for i := range out {
+			if i%97 == 0 {
+				out[i] = "" // missing cells sort last
+				continue
+			}
+			out[i] = strconv.FormatFloat(rng.NormFloat64()*math.Pow(10, float64(rng.IntN(13)-6))+shift, 'g', -1, 64)
+		}
+		return out
+	}
+	refPath, curPath := filepath.Join(dir, "ref.csv"), filepath.Join(dir, "cur.csv")
+	writeColumnsCSV(t, refPath, []string{"x"}, [][]string{cells(5000, 0)})
+	writeColumnsCSV(t, curPath, []string{"x"}, [][]string{cells(4000, 0.1)})
+	one := 1.0
+	ks := Policy{Method: MethodList{MethodKS}, NullShareThreshold: &one}
+	ws := Policy{Method: MethodList{MethodWasserstein}, NullShareThreshold: &one}
+	want, err := CompareFiles(refPath, curPath, table.ReadOptions{}, ws, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := testSpec(filepath.Join(dir, "profiles"))
+	built, err := CompareWithProfile(table.File(refPath), table.File(curPath), table.ReadOptions{}, ks, 0, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := table.ReadInput(table.File(refPath), table.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := openProfile(spec.path(built.ReferenceProfile.Key), built.ReferenceProfile.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := prof.table(refPath, []string{"x"})
+	prof.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := read.Columns[0].Floats(), held.Columns[0].Floats()
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("the file's column has %d floats, the profile's %d", len(a), len(b))
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			t.Fatalf("cell %d: the file has %v, the profile %v: not the reference as read", i, a[i], b[i])
+		}
+	}
+	rep, err := CompareWithProfile(table.File(refPath), table.File(curPath), table.ReadOptions{}, ws, 0, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, use := withoutProfile(rep)
+	if use == nil || !use.Hit {
+		t.Fatalf("profile not used: %+v", use)
+	}
+	if d := cmp.Diff(want, got, bitsEqual); d != "" {
+		t.Errorf("wasserstein from a profile built under ks differs (-files +profile):\n%s", d)
+	}
 }

@@ -241,7 +241,7 @@ func decodeConcrete(v cue.Value, x any) error {
 	if err := v.Validate(cue.Concrete(true)); err != nil {
 		return err
 	}
-	return v.Decode(x)
+	return decodeValue(v, x)
 }
 
 // cueFiles lists the .cue files under dir, skipping hidden directories and

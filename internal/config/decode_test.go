@@ -5,13 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/load"
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/ctgit/ctgit/internal/startgc"
 )
 
 // TestDecodeValueMatchesCUE decodes the settings and every pipeline of the
@@ -105,4 +110,91 @@ func TestDecodeValueMatchesCUE(t *testing.T) {
 		t.Fatalf("compared %d values; expected the settings and pipelines of every directory", compared)
 	}
 	t.Logf("compared %d values from %d directories", compared, len(dirs))
+}
+
+// TestRecordOverflowsMatchesWalk checks that the integers too large for
+// 64 bits that record reports while locating fields are the ones, with the
+// same paths and positions, a walk of each pipeline and of the settings
+// by overflows finds.
+func TestRecordOverflowsMatchesWalk(t *testing.T) {
+	const big = "18446744073709551616"
+	srcs := []string{
+		`package pipelines
+settings: {forge: "github", retries: ` + big + `}
+pipelines: a: {checks: {minRows: ` + big + `, columns: "my col": {min: -` + big + `, allowed: [1, ` + big + `]}}}
+pipelines: "b-c": {x: y: ` + big + `, z?: ` + big + `}
+pipelines: d: {train: timeout: "1m"}
+other: ` + big + `
+`,
+		`package pipelines
+pipelines: e: {evaluate: gates: [{metric: "m", min: ` + big + `}, {metric: "n", max: 1}]}
+`,
+	}
+	ctx := cuecontext.New()
+	root := t.TempDir()
+	pz := positioner{root: root, fields: fieldPositions{}}
+	checked := 0
+	for i, src := range srcs {
+		user := ctx.CompileString(src, cue.Filename(filepath.Join(root, fmt.Sprintf("p%d.cue", i))))
+		if err := user.Err(); err != nil {
+			t.Fatal(err)
+		}
+		over := map[string]Diagnostics{}
+		fieldPositions{}.record(user, pz, nil, nil, over)
+		want := map[string]Diagnostics{}
+		if ds := pz.overflows(user.LookupPath(cue.ParsePath("settings")), []string{"settings"}); len(ds) > 0 {
+			want[fieldKey("settings")] = ds
+		}
+		iter, err := user.LookupPath(cue.ParsePath("pipelines")).Fields()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for iter.Next() {
+			name := iter.Selector().Unquoted()
+			if ds := pz.overflows(iter.Value(), []string{"pipelines", name}); len(ds) > 0 {
+				want[fieldKey("pipelines", name)] = ds
+			}
+		}
+		for _, ds := range want {
+			checked += len(ds)
+		}
+		if !reflect.DeepEqual(over, want) {
+			t.Errorf("source %d: record found\n%v\noverflows found\n%v", i, over, want)
+		}
+	}
+	if checked < 6 {
+		t.Fatalf("only %d overflowing integers found; the sources hold more", checked)
+	}
+}
+
+// TestCollectLessOutlivesStartGC checks that the evaluation's GOGC holds
+// after startgc's first collection restores Go's settings, and that the
+// settings startgc restored are what remains afterwards.
+func TestCollectLessOutlivesStartGC(t *testing.T) {
+	gcPercent := func() int {
+		p := debug.SetGCPercent(-1)
+		debug.SetGCPercent(p)
+		return p
+	}
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOGC or GOMEMLIMIT is set: startgc holds nothing")
+	}
+	select {
+	case <-startgc.Released():
+		t.Skip("startgc released the collector before this test")
+	default:
+	}
+	restore := collectLess(400)
+	runtime.GC() // the first collection: startgc restores Go's settings
+	<-startgc.Released()
+	for i := 0; gcPercent() != 400; i++ {
+		if i == 1000 {
+			t.Fatalf("GOGC is %d after startgc let go; want 400", gcPercent())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	restore()
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("GOGC is %d after the evaluation; want Go's 100", p)
+	}
 }

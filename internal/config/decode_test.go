@@ -167,15 +167,17 @@ pipelines: e: {evaluate: gates: [{metric: "m", min: ` + big + `}, {metric: "n", 
 	}
 }
 
+// gcPercent is the collector's GOGC.
+func gcPercent() int {
+	p := debug.SetGCPercent(-1)
+	debug.SetGCPercent(p)
+	return p
+}
+
 // TestCollectLessOutlivesStartGC checks that the evaluation's GOGC holds
 // after startgc's first collection restores Go's settings, and that the
 // settings startgc restored are what remains afterwards.
 func TestCollectLessOutlivesStartGC(t *testing.T) {
-	gcPercent := func() int {
-		p := debug.SetGCPercent(-1)
-		debug.SetGCPercent(p)
-		return p
-	}
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		t.Skip("GOGC or GOMEMLIMIT is set: startgc holds nothing")
 	}
@@ -196,5 +198,23 @@ func TestCollectLessOutlivesStartGC(t *testing.T) {
 	restore()
 	if p := gcPercent(); p != 100 {
 		t.Fatalf("GOGC is %d after the evaluation; want Go's 100", p)
+	}
+}
+
+// TestCollectLessRestores checks that, once startgc has let go, an
+// evaluation's GOGC holds while it runs and is undone at its end.
+func TestCollectLessRestores(t *testing.T) {
+	if os.Getenv("GOGC") != "" {
+		t.Skip("GOGC is set")
+	}
+	startgc.Release()
+	restore := collectLess(400)
+	time.Sleep(20 * time.Millisecond) // what runs beside an evaluation has run
+	if p := gcPercent(); p != 400 {
+		t.Fatalf("GOGC is %d during a later evaluation; want 400", p)
+	}
+	restore()
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("GOGC is %d after a later evaluation; want Go's 100", p)
 	}
 }

@@ -127,15 +127,28 @@ var evaluateGCPercent = 400
 // collectLess sets the collector's GOGC to percent until the returned
 // function restores it. Until the process's first collection, startgc
 // holds the collector off, and that collection restores Go's settings
-// (GOGC 100), which undid the setting here for the rest of the
-// evaluation: a cold plan of 1,000 pipelines spent a sixth more CPU than
-// with GOGC set in the environment (which startgc leaves alone). So the
-// setting is applied again once startgc has let go, and what is restored
-// at the end is what the collector had before: startgc's hold, or the
-// settings startgc restored.
+// (GOGC 100): in the middle of an evaluation, which then ran under GOGC 100
+// (a cold plan of 1,000 pipelines spent a sixth more CPU than with GOGC in
+// the environment, which startgc leaves alone), and the restore at its
+// end put startgc's hold back, leaving the collector off for the rest of
+// the process. So once startgc lets go, the setting is applied again, and
+// what the end restores is what startgc restored.
 func collectLess(percent int) (restore func()) {
-	var mu sync.Mutex
 	prev := debug.SetGCPercent(percent)
+	select {
+	case <-startgc.Released():
+		return func() { debug.SetGCPercent(prev) }
+	default:
+	}
+	var mu sync.Mutex
+	// again applies percent after startgc's restore, keeping what that
+	// restored for the end; it changes nothing when startgc's restore came
+	// before the setting above.
+	again := func() {
+		if p := debug.SetGCPercent(percent); p != percent {
+			prev = p
+		}
+	}
 	stop := make(chan struct{})
 	go func() {
 		select {
@@ -145,7 +158,7 @@ func collectLess(percent int) (restore func()) {
 			select {
 			case <-stop:
 			default:
-				prev = debug.SetGCPercent(percent)
+				again()
 			}
 		case <-stop:
 		}
@@ -154,6 +167,11 @@ func collectLess(percent int) (restore func()) {
 		mu.Lock()
 		defer mu.Unlock()
 		close(stop)
+		select {
+		case <-startgc.Released():
+			again() // in case the goroutine has not yet
+		default:
+		}
 		debug.SetGCPercent(prev)
 	}
 }

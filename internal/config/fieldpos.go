@@ -23,8 +23,14 @@ func fieldKey(sel ...string) string { return strings.Join(sel, "\x00") }
 
 // record walks v (the user's value at path) and records the position of
 // every field and list element under it. A field declared twice keeps its
-// first position.
-func (fp fieldPositions) record(v cue.Value, pz positioner, path []string) {
+// first position. In the same walk it reports, under the fieldKey of the
+// pipeline (or of settings) they are in, the integers too large for 64
+// bits, as overflows would: a second walk over the same values cost a
+// cold load a twentieth of its time, sorting the fields of every struct
+// again.
+//
+// shown is path as overflows names it: each label as its selector prints.
+func (fp fieldPositions) record(v cue.Value, pz positioner, path, shown []string, over map[string]Diagnostics) {
 	if len(path) > maxFieldDepth {
 		return
 	}
@@ -34,6 +40,12 @@ func (fp fieldPositions) record(v cue.Value, pz positioner, path []string) {
 		}
 	}
 	switch v.IncompleteKind() {
+	case cue.IntKind:
+		if owner, ok := overflowOwner(path); ok {
+			if ds := pz.overflows(v, overflowPath(path, shown)); len(ds) > 0 {
+				over[owner] = append(over[owner], ds...)
+			}
+		}
 	case cue.StructKind:
 		iter, err := v.Fields(cue.Optional(true))
 		if err != nil {
@@ -42,9 +54,16 @@ func (fp fieldPositions) record(v cue.Value, pz positioner, path []string) {
 		for iter.Next() {
 			sel := iter.Selector()
 			if sel.LabelType() != cue.StringLabel {
+				// Not a field a user locates, but overflows would look.
+				if owner, ok := overflowOwner(path); ok {
+					if ds := pz.overflows(iter.Value(), append(overflowPath(path, shown), sel.String())); len(ds) > 0 {
+						over[owner] = append(over[owner], ds...)
+					}
+				}
 				continue
 			}
-			fp.record(iter.Value(), pz, append(path[:len(path):len(path)], sel.Unquoted()))
+			fp.record(iter.Value(), pz, append(path[:len(path):len(path)], sel.Unquoted()),
+				append(shown[:len(shown):len(shown)], sel.String()), over)
 		}
 	case cue.ListKind:
 		iter, err := v.List()
@@ -52,9 +71,32 @@ func (fp fieldPositions) record(v cue.Value, pz positioner, path []string) {
 			return
 		}
 		for i := 0; iter.Next(); i++ {
-			fp.record(iter.Value(), pz, append(path[:len(path):len(path)], strconv.Itoa(i)))
+			i := strconv.Itoa(i)
+			fp.record(iter.Value(), pz, append(path[:len(path):len(path)], i), append(shown[:len(shown):len(shown)], i), over)
 		}
 	}
+}
+
+// overflowPath is the path overflows names a value by: the pipeline's
+// name (or settings) as declared, then each label as its selector prints.
+func overflowPath(path, shown []string) []string {
+	n := 1
+	if path[0] == "pipelines" {
+		n = 2
+	}
+	return append(append([]string{}, path[:n]...), shown[n:]...)
+}
+
+// overflowOwner is the fieldKey overflows are reported under for a value
+// at path: its pipeline's, or settings'; false for a value in neither.
+func overflowOwner(path []string) (string, bool) {
+	switch {
+	case len(path) >= 2 && path[0] == "pipelines":
+		return fieldKey(path[:2]...), true
+	case len(path) >= 1 && path[0] == "settings":
+		return fieldKey(path[0]), true
+	}
+	return "", false
 }
 
 // at returns where the field at path is declared, else where its nearest

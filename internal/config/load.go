@@ -10,11 +10,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/load"
 
+	"github.com/ctgit/ctgit/internal/startgc"
 	"github.com/ctgit/ctgit/schema"
 )
 
@@ -124,6 +126,58 @@ func Load(root, dir string) (*Config, error) {
 // evaluateGCPercent is the GOGC CUE's evaluation runs under.
 var evaluateGCPercent = 400
 
+// collectLess sets the collector's GOGC to percent until the returned
+// function restores it. Until the process's first collection, startgc
+// holds the collector off, and that collection restores Go's settings
+// (GOGC 100): in the middle of an evaluation, which then ran under GOGC 100
+// (a cold plan of 1,000 pipelines spent a sixth more CPU than with GOGC in
+// the environment, which startgc leaves alone), and the restore at its
+// end put startgc's hold back, leaving the collector off for the rest of
+// the process. So once startgc lets go, the setting is applied again, and
+// what the end restores is what startgc restored.
+func collectLess(percent int) (restore func()) {
+	prev := debug.SetGCPercent(percent)
+	select {
+	case <-startgc.Released():
+		return func() { debug.SetGCPercent(prev) }
+	default:
+	}
+	var mu sync.Mutex
+	// again applies percent after startgc's restore, keeping what that
+	// restored for the end; it changes nothing when startgc's restore came
+	// before the setting above.
+	again := func() {
+		if p := debug.SetGCPercent(percent); p != percent {
+			prev = p
+		}
+	}
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-startgc.Released():
+			mu.Lock()
+			defer mu.Unlock()
+			select {
+			case <-stop:
+			default:
+				again()
+			}
+		case <-stop:
+		}
+	}()
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		close(stop)
+		select {
+		case <-startgc.Released():
+			again() // in case the goroutine has not yet
+		default:
+		}
+		debug.SetGCPercent(prev)
+	}
+}
+
 // compileSchema compiles ctgit's embedded schema in ctx.
 func compileSchema(ctx *cue.Context) (cue.Value, error) {
 	v := ctx.CompileString(schema.Source, cue.Filename(schema.Filename))
@@ -142,7 +196,7 @@ func evaluate(cfg *Config, absDir string, pz positioner) (cue.Value, Diagnostics
 	// default GOGC a third of its time went to collecting them; collecting
 	// less often while it runs costs memory (see the README) only for the
 	// time of the evaluation.
-	defer debug.SetGCPercent(debug.SetGCPercent(evaluateGCPercent))
+	defer collectLess(evaluateGCPercent)()
 	ctx := cuecontext.New()
 	schemaV, err := compileSchema(ctx)
 	if err != nil {
@@ -173,7 +227,8 @@ func evaluate(cfg *Config, absDir string, pz positioner) (cue.Value, Diagnostics
 			ds = append(ds, pz.fromCUE(err)...)
 			continue
 		}
-		pz.fields.record(user, pz, nil)
+		overflows := map[string]Diagnostics{}
+		pz.fields.record(user, pz, nil, nil, overflows)
 		unified := schemaV.Unify(user)
 		// Report every problem of the package, then decode each pipeline
 		// that is valid on its own, so one broken pipeline does not hide the
@@ -188,7 +243,7 @@ func evaluate(cfg *Config, absDir string, pz positioner) (cue.Value, Diagnostics
 				ds = append(ds, pz.diag(sv.Pos(), "settings", "settings are declared again; first declared at %s", settingsPos))
 			} else {
 				settingsPos = pz.valuePos(sv)
-				if ods := pz.overflows(sv, []string{"settings"}); len(ods) > 0 {
+				if ods := overflows[fieldKey("settings")]; len(ods) > 0 {
 					ds = append(ds, ods...)
 				} else if err := decodeConcrete(unified.LookupPath(cue.ParsePath("settings")), &cfg.Settings); err != nil {
 					ds = append(ds, pz.fromCUE(err)...)
@@ -215,7 +270,7 @@ func evaluate(cfg *Config, absDir string, pz positioner) (cue.Value, Diagnostics
 			}
 			pipelinePos[name] = pos
 
-			if ods := pz.overflows(uv, []string{"pipelines", name}); len(ods) > 0 {
+			if ods := overflows[fieldKey("pipelines", name)]; len(ods) > 0 {
 				ds = append(ds, ods...)
 				continue
 			}
@@ -243,7 +298,7 @@ func decodeConcrete(v cue.Value, x any) error {
 	if err := v.Validate(cue.Concrete(true)); err != nil {
 		return err
 	}
-	return v.Decode(x)
+	return decodeValue(v, x)
 }
 
 // cueFiles lists the .cue files under dir, skipping hidden directories and

@@ -93,17 +93,35 @@ func (p *Pending) Sync() error {
 }
 
 // syncEach fsyncs each file written, then each directory they were
-// renamed in.
+// renamed in, several at once: a journaling filesystem commits syncs that
+// wait together in one go.
 func (p *Pending) syncEach() error {
-	var errs []error
-	for _, path := range p.files {
-		errs = append(errs, syncPath(path, false))
+	errs := make([]error, len(p.files)+len(p.dirs))
+	sem := make(chan struct{}, syncsAtOnce)
+	var wg sync.WaitGroup
+	each := func(paths []string, dir bool, errs []error) {
+		for i, path := range paths {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				errs[i] = syncPath(path, dir)
+				<-sem
+			}()
+		}
+		wg.Wait()
 	}
+	each(p.files, false, errs)
+	dirs := make([]string, 0, len(p.dirs))
 	for dir := range p.dirs {
-		errs = append(errs, syncPath(dir, true))
+		dirs = append(dirs, dir)
 	}
+	each(dirs, true, errs[len(p.files):])
 	return errors.Join(errs...)
 }
+
+// syncsAtOnce is how many files syncEach syncs at once.
+const syncsAtOnce = 32
 
 // Close releases what Pending holds open; it does not sync.
 func (p *Pending) Close() {

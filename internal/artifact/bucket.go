@@ -234,7 +234,9 @@ func (s *Bucket) KeyOf(uri string) string {
 
 // plainKey matches the keys fileblob keeps as the file of the same path,
 // unescaped: a directory store's record at such a key is written directly.
-var plainKey = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$`)
+// (fileblob escapes, among others, the slash after "..": only the file
+// name may hold dots).
+var plainKey = regexp.MustCompile(`^([A-Za-z0-9_-]+/)+[A-Za-z0-9_-][A-Za-z0-9._-]*$`)
 
 // RecordKey is where a run record is stored.
 func RecordKey(r *record.Run) string {

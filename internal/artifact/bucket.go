@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -47,6 +48,10 @@ type Bucket struct {
 	// behind, and the bucket is opened when the directory exists.
 	mu     sync.Mutex
 	bucket *blob.Bucket
+
+	// pending holds the run records written into a directory store, until
+	// SyncRecords.
+	pending record.Pending
 }
 
 // Local reports whether the store is a directory of this machine rather
@@ -119,6 +124,7 @@ func (s *Bucket) open(ctx context.Context, create bool) (*blob.Bucket, error) {
 
 // Close releases the store.
 func (s *Bucket) Close() error {
+	s.pending.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.bucket == nil {
@@ -226,6 +232,12 @@ func (s *Bucket) KeyOf(uri string) string {
 	return ""
 }
 
+// plainKey matches the keys fileblob keeps as the file of the same path,
+// unescaped: a directory store's record at such a key is written directly.
+// (fileblob escapes, among others, the slash after "..": only the file
+// name may hold dots).
+var plainKey = regexp.MustCompile(`^([A-Za-z0-9_-]+/)+[A-Za-z0-9_-][A-Za-z0-9._-]*$`)
+
 // RecordKey is where a run record is stored.
 func RecordKey(r *record.Run) string {
 	return fmt.Sprintf("runs/%s/%s.json", r.Pipeline, r.ID)
@@ -234,20 +246,34 @@ func RecordKey(r *record.Run) string {
 // PutRecord writes a run record. Records are never overwritten: a run's ID
 // is unique.
 func (s *Bucket) PutRecord(ctx context.Context, r *record.Run) (string, error) {
-	b, err := json.MarshalIndent(r, "", "  ")
+	b, err := record.Marshal(r)
 	if err != nil {
 		return "", err
 	}
 	key := RecordKey(r)
+	if s.dir != "" && plainKey.MatchString(key) {
+		// In a directory store the record is a plain file at its key,
+		// written here rather than by fileblob, which renames it into place
+		// without syncing it, from the system's temporary directory:
+		// SyncRecords puts it on disk.
+		if err := s.pending.WriteFile(filepath.Join(s.dir, filepath.FromSlash(key)), b); err != nil {
+			return "", fault.Infra(fmt.Errorf("writing run record %s: %w", s.URI(key), err))
+		}
+		return s.URI(key), nil
+	}
 	bucket, err := s.open(ctx, true)
 	if err != nil {
 		return "", err
 	}
-	if err := bucket.WriteAll(ctx, key, append(b, '\n'), &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+	if err := bucket.WriteAll(ctx, key, b, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
 		return "", fault.Infra(fmt.Errorf("writing run record %s: %w", s.URI(key), err))
 	}
 	return s.URI(key), nil
 }
+
+// SyncRecords puts the run records written into a directory store on
+// disk; a bucket's writes are durable once acknowledged.
+func (s *Bucket) SyncRecords(context.Context) error { return s.pending.Sync() }
 
 // Records returns the stored run records of a pipeline, oldest first. Records
 // that cannot be read are left out and named by an *UnreadableError returned

@@ -117,3 +117,36 @@ func TestRecords(t *testing.T) {
 		t.Errorf("another pipeline's records: %v", recs)
 	}
 }
+
+// A directory store keeps a run record as the plain file at its key, the
+// bytes of record.Marshal, readable at once and on disk after SyncRecords;
+// a key fileblob would escape goes through fileblob, and both read back.
+func TestPutRecordInADirectoryStore(t *testing.T) {
+	ctx := context.Background()
+	s, root := open(t)
+	start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	plain := record.New("20261130T120000Z-aaaaaa", "fraud", "m", start)
+	odd := record.New("20261130T120001Z-bbbbbb", "odd name", "m", start.Add(time.Second))
+	for _, r := range []*record.Run{plain, odd} {
+		if _, err := s.PutRecord(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := record.Marshal(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(root, ".ctgit", "artifacts", "runs", "fraud", plain.ID+".json"))
+	if err != nil || string(got) != string(want) {
+		t.Fatalf("stored record %q (%v), want %q", got, err, want)
+	}
+	if err := s.SyncRecords(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*record.Run{plain, odd} {
+		recs, err := s.Records(ctx, r.Pipeline)
+		if err != nil || len(recs) != 1 || recs[0].ID != r.ID {
+			t.Fatalf("records of %s: %v, %v", r.Pipeline, recs, err)
+		}
+	}
+}

@@ -395,14 +395,17 @@ func (r *Registry) runs(pipeline string) *remote.Repository {
 	return repo
 }
 
+// SyncRecords has nothing to do: a registry acknowledges a push once it
+// holds it.
+func (r *Registry) SyncRecords(context.Context) error { return nil }
+
 // PutRecord pushes the run record as an artifact (ArtifactTypeRun) tagged
 // with its ID in RecordsRepository. A tag that exists is never replaced.
 func (r *Registry) PutRecord(ctx context.Context, rec *record.Run) (string, error) {
-	b, err := json.MarshalIndent(rec, "", "  ")
+	b, err := record.Marshal(rec)
 	if err != nil {
 		return "", err
 	}
-	b = append(b, '\n')
 	repo := r.runs(rec.Pipeline)
 	where := "oci://" + repo.Reference.Registry + "/" + repo.Reference.Repository + ":" + rec.ID
 	if _, err := repo.Resolve(ctx, rec.ID); err == nil {

@@ -41,8 +41,14 @@ type Store interface {
 	// KeyOf returns the key of an artifact reference made by this store
 	// ("URI@sha256:…" or another form artifactFormat writes), or "".
 	KeyOf(ref string) string
-	// PutRecord stores a run record and returns where.
+	// PutRecord stores a run record and returns where. A directory store
+	// shows the record at once and makes it durable by SyncRecords.
 	PutRecord(ctx context.Context, r *record.Run) (string, error)
+	// SyncRecords puts the records PutRecord stored on disk, or says why
+	// it could not: the writer calls it before it reports them stored.
+	// Stores that acknowledge a write once it is durable have nothing to
+	// do.
+	SyncRecords(ctx context.Context) error
 	// Records returns the stored run records of a pipeline, oldest first.
 	// Records that cannot be read are left out and named by an
 	// *UnreadableError returned with the readable ones.

@@ -18,7 +18,6 @@ import (
 	"github.com/ctgit/ctgit/internal/dataset"
 	"github.com/ctgit/ctgit/internal/digest"
 	"github.com/ctgit/ctgit/internal/fault"
-	"github.com/ctgit/ctgit/internal/fsutil"
 	"github.com/ctgit/ctgit/internal/plan"
 	"github.com/ctgit/ctgit/internal/record"
 	"github.com/ctgit/ctgit/internal/table"
@@ -117,18 +116,48 @@ func Run(ctx context.Context, p *plan.Plan, opt Options) *Result {
 	errs := make([]error, len(selected))
 	sem := make(chan struct{}, opt.Parallel)
 	var wg sync.WaitGroup
+	pending := &record.Pending{}
+	defer pending.Close()
 	for i, pp := range selected {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			pr := &pipelineRun{opt: &opt, plan: p, pp: pp}
+			pr := &pipelineRun{opt: &opt, plan: p, pp: pp, pending: pending}
 			records[i], errs[i] = pr.run(ctx)
 		}()
 	}
 	wg.Wait()
+	if len(records) > 0 {
+		errs = append(errs, syncRecords(ctx, &opt, pending))
+	}
 	return &Result{Records: records, Err: mostSevere(errs)}
+}
+
+// syncRecords puts the run records written in both places on disk, before
+// the run reports them; a record that cannot be made durable fails the run.
+func syncRecords(ctx context.Context, opt *Options, pending *record.Pending) error {
+	var stored error
+	var wg sync.WaitGroup
+	if opt.Artifacts != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			stored = opt.Artifacts.SyncRecords(wctx)
+		}()
+	}
+	local := pending.Sync()
+	wg.Wait()
+	if local != nil {
+		return fault.Infra(fmt.Errorf("run records in %s: %w", opt.RunsDir, local))
+	}
+	if stored != nil {
+		return fault.Infra(fmt.Errorf("run records in the artifact store %s: %w", opt.Artifacts, stored))
+	}
+	return nil
 }
 
 // mostSevere picks the error whose kind matters most: an infrastructure
@@ -149,6 +178,9 @@ type pipelineRun struct {
 	plan *plan.Plan
 	pp   *plan.PipelinePlan
 	rec  *record.Run
+	// pending writes the local copy of the record, synced with the
+	// others' when the run ends.
+	pending *record.Pending
 
 	// Results carried between steps.
 	current   *table.Table
@@ -527,15 +559,14 @@ func (r *pipelineRun) abs(rel string) string {
 }
 
 // writeRecord stores the run record in the artifact store and, as a local
-// copy, under RunsDir, both atomically.
+// copy, under RunsDir, both atomically; Run syncs both before it returns.
 func (r *pipelineRun) writeRecord(ctx context.Context) error {
 	if r.opt.RunsDir != "" {
-		b, err := json.MarshalIndent(r.rec, "", "  ")
+		b, err := record.Marshal(r.rec)
 		if err != nil {
 			return err
 		}
-		path := filepath.Join(r.opt.RunsDir, r.rec.Pipeline, r.rec.ID+".json")
-		if err := fsutil.WriteFileAtomic(path, append(b, '\n'), 0o644); err != nil {
+		if err := r.pending.WriteFile(RecordPath(r.opt.RunsDir, r.rec), b); err != nil {
 			return fault.Infra(fmt.Errorf("writing run record: %w", err))
 		}
 	}

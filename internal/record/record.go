@@ -132,6 +132,16 @@ type Run struct {
 	Budget *Budget `json:"budget,omitempty"`
 }
 
+// Marshal is a run record's stored form, the same bytes wherever it is
+// kept (the artifact store, .ctgit/runs): indented JSON and a newline.
+func Marshal(r *Run) ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
 // SLIReading is one production SLI as a run read it
 // (trigger.onSLIBreach): on which version, what Prometheus said, and the
 // verdict.

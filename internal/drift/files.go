@@ -40,19 +40,8 @@ func CompareInputs(refIn, curIn table.Input, opt table.ReadOptions, p Policy, bu
 	if err != nil {
 		return nil, err
 	}
-	// Cut the columns into groups that each fit the budget, in file order.
-	var groups [][]string
-	var used int64
-	for _, c := range cols {
-		cost := refCell[c]*refRows + curCell[c]*curRows
-		if len(groups) == 0 || used+cost > budget {
-			groups = append(groups, nil)
-			used = 0
-		}
-		groups[len(groups)-1] = append(groups[len(groups)-1], c)
-		used += cost
-	}
-	if len(groups) <= 1 {
+	groups := columnGroups(cols, refCell, curCell, refRows, curRows, budget)
+	if groups == nil {
 		return compareWhole(refIn, curIn, opt, p)
 	}
 	var results []columnResult
@@ -100,4 +89,24 @@ func compareWhole(refIn, curIn table.Input, opt table.ReadOptions, p Policy) (*R
 		return nil, err
 	}
 	return finishReport(Dataset{Path: ref.Path, Rows: ref.Rows}, Dataset{Path: cur.Path, Rows: cur.Rows}, results, left, p), nil
+}
+
+// columnGroups cuts the columns into groups that each fit the budget, in
+// file order; nil when everything fits at once.
+func columnGroups(cols []string, refCell, curCell map[string]int64, refRows, curRows, budget int64) [][]string {
+	var groups [][]string
+	var used int64
+	for _, c := range cols {
+		cost := refCell[c]*refRows + curCell[c]*curRows
+		if len(groups) == 0 || used+cost > budget {
+			groups = append(groups, nil)
+			used = 0
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], c)
+		used += cost
+	}
+	if len(groups) <= 1 {
+		return nil
+	}
+	return groups
 }

@@ -57,26 +57,6 @@ func CompareWithProfile(refIn, curIn table.Input, opt table.ReadOptions, p Polic
 	return rep, nil
 }
 
-// columnGroups cuts the columns into groups that each fit the budget, in
-// file order, as CompareInputs does; nil when everything is read at once.
-func columnGroups(cols []string, refCell, curCell map[string]int64, refRows, curRows, budget int64) [][]string {
-	var groups [][]string
-	var used int64
-	for _, c := range cols {
-		cost := refCell[c]*refRows + curCell[c]*curRows
-		if len(groups) == 0 || used+cost > budget {
-			groups = append(groups, nil)
-			used = 0
-		}
-		groups[len(groups)-1] = append(groups[len(groups)-1], c)
-		used += cost
-	}
-	if len(groups) <= 1 {
-		return nil
-	}
-	return groups
-}
-
 // compareFromProfile compares the current data against the reference's
 // columns in prof. why says, when not empty, why the profile cannot
 // serve (it lacks a column, or a section is damaged): nothing was decided

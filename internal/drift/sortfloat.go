@@ -207,46 +207,9 @@ func sortDecKeys(keys, tmp []uint32, dec []int32) (sorted, spare []uint32) {
 // half the passes and half the bytes of sortFloats, and appends them to
 // dst as float64(d). keys and tmp are buffers it reuses and returns.
 func sortDecNumbers(dst []float64, dec []int32, keys, tmp []uint32) ([]float64, []uint32, []uint32) {
-	keys = keys[:0]
-	for _, d := range dec {
-		if d != decMissing {
-			keys = append(keys, uint32(d)^1<<31)
-		}
-	}
-	n := len(keys)
-	if cap(tmp) < n {
-		tmp = make([]uint32, n)
-	}
-	tmp = tmp[:n]
-	const bits = 11
-	var hist [3][1 << bits]int
-	for _, k := range keys {
-		hist[0][k&(1<<bits-1)]++
-		hist[1][(k>>bits)&(1<<bits-1)]++
-		hist[2][k>>(2*bits)]++
-	}
-	src, out := keys, tmp
-	for p := range 3 {
-		h := &hist[p]
-		shift := uint(p * bits)
-		// A pass where every key has the same digit moves nothing.
-		if n == 0 || h[(src[0]>>shift)&(1<<bits-1)] == n {
-			continue
-		}
-		sum := 0
-		for i, c := range h {
-			h[i] = sum
-			sum += c
-		}
-		for _, k := range src {
-			d := (k >> shift) & (1<<bits - 1)
-			out[h[d]] = k
-			h[d]++
-		}
-		src, out = out, src
-	}
-	for _, k := range src {
+	sorted, spare := sortDecKeys(keys, tmp, dec)
+	for _, k := range sorted {
 		dst = append(dst, float64(int32(k^1<<31)))
 	}
-	return dst, keys, tmp
+	return dst, sorted, spare
 }
